@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11):
+#   make demo   venv, release, run the reference solutions, grade the bundled sample class
+#   make test   the whole test suite (what CI runs)
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv release demo test bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+release: venv
+	$(BIN)/python -m autograder release
+
+demo: venv
+	$(BIN)/python -m autograder demo
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+bench: venv
+	$(BIN)/python bench/notebook_times.py
+
+clean:
+	rm -rf demo-out artifacts .pytest_cache

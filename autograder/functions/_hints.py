@@ -1,0 +1,72 @@
+"""Hints shared by several topics: output sizes and where in a sliding-window output it goes wrong."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from ..spec import Context
+
+
+def out_size(n: int, f: int, pad: int, stride: int) -> int:
+    return (n + 2 * pad - f) // stride + 1
+
+
+def window_shape_hint(ctx: Context, H: int, W: int, f: int, pad: int, stride: int,
+                      name: str) -> Optional[str]:
+    """When the output has the wrong height or width, say which part of the formula is off."""
+    rec = np.asarray(ctx.rec_part) if isinstance(ctx.rec_part, np.ndarray) else None
+    exp = np.asarray(ctx.exp_part)
+    if rec is None or rec.ndim != exp.ndim or rec.shape == exp.shape:
+        return None
+    n_H, n_W = exp.shape[1], exp.shape[2]
+    formula = (f"n_H = floor((n_H_prev + 2*pad - f) / stride) + 1 = floor(({H} + 2*{pad} - {f}) / {stride}) + 1 = {n_H}"
+               if pad else f"n_H = floor((n_H_prev - f) / stride) + 1 = floor(({H} - {f}) / {stride}) + 1 = {n_H}")
+    rH, rW = rec.shape[1], rec.shape[2]
+    if (rH, rW) == (n_W, n_H) and n_H != n_W:
+        return f"height and width are swapped in {name}: the output is (m, n_H, n_W, n_C); {formula}"
+    if abs(rH - n_H) == 1 or abs(rW - n_W) == 1:
+        return f"the output size is off by one: {formula} (use integer division // and keep the + 1)"
+    if stride > 1 and (rH, rW) == (out_size(H, f, pad, 1), out_size(W, f, pad, 1)):
+        return f"the output size ignores the stride: {formula}"
+    if pad and (rH, rW) == (out_size(H, f, 0, stride), out_size(W, f, 0, stride)):
+        return f"the output size ignores the padding: {formula}"
+    if rec.shape[0] != exp.shape[0]:
+        return f"the first axis must stay the number of examples m = {exp.shape[0]}"
+    if rec.shape[-1] != exp.shape[-1]:
+        return f"the last axis must have {exp.shape[-1]} channels"
+    return f"the output must have shape {exp.shape}: {formula}"
+
+
+def window_position_hint(ctx: Context) -> Optional[str]:
+    """Right at the first window but wrong further on: the slice does not move with the stride."""
+    rec, exp = ctx.rec_part, ctx.exp_part
+    if not isinstance(rec, np.ndarray) or rec.shape != exp.shape or exp.ndim != 4:
+        return None
+    first_ok = np.allclose(rec[:, 0, 0, :], exp[:, 0, 0, :])
+    if first_ok and not np.allclose(rec, exp):
+        bad = np.argwhere(~np.isclose(rec, exp))[0]
+        return ("the first window is right but the window at output position "
+                f"(h={bad[1]}, w={bad[2]}) is not: the slice must start at h * stride and w * stride "
+                "and end f further on (vert_start = h * stride; vert_end = vert_start + f)")
+    return None
+
+
+def per_channel_hint(ctx: Context, what: str) -> Optional[str]:
+    """Channel 0 right, the others wrong: the loop over channels does not index them."""
+    rec, exp = ctx.rec_part, ctx.exp_part
+    if not isinstance(rec, np.ndarray) or rec.shape != exp.shape or exp.ndim != 4 or exp.shape[-1] < 2:
+        return None
+    ok = [np.allclose(rec[..., c], exp[..., c]) for c in range(exp.shape[-1])]
+    if ok[0] and not all(ok):
+        return f"channel 0 is right but channel {ok.index(False)} is not: {what}"
+    if all(np.allclose(rec[..., c], rec[..., 0]) for c in range(exp.shape[-1])) \
+            and not np.allclose(exp[..., 0], exp[..., 1]):
+        return f"every channel of your output holds the same values: {what}"
+    return None
+
+
+def cache_hint(ctx: Context, layout: str) -> Optional[str]:
+    if ctx.part == "cache":
+        return f"the cache must be exactly {layout}, holding the inputs as they were passed in (not padded copies)"
+    return None

@@ -1,0 +1,1 @@
+"""The instructor's grader: `python -m autograder grade` and `report`."""

@@ -1,0 +1,58 @@
+"""The grader's verdict on one test cell, decided in the grader's own process.
+
+The list of checks comes from the instructor's copy of the test cell; the student's kernel only
+supplies what the student's functions returned. The reference result is recomputed here from
+solutions/, so rebinding numpy or the checking code in the kernel changes nothing.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..compare import describe_args, explain
+from ..reference import expected_result
+from ..serialize import case_key
+from ..spec import build_args, get_spec
+from ..testcells import parse_checks
+
+# What a test cell's checks produced: case key -> ("result", value) or ("error", text)
+Results = dict[str, tuple[str, Any]]
+
+_expected_cache: dict[tuple[str, str], Any] = {}
+
+
+def _expected(fn: str, case: dict, assignment: str) -> Any:
+    key = (assignment, case_key(fn, case))
+    if key not in _expected_cache:
+        _expected_cache[key] = expected_result(fn, case, assignment)
+    return _expected_cache[key]
+
+
+def judge(source: str, results: Results, assignment: str) -> Optional[str]:
+    """None when every check that the trusted cell source makes got the reference result."""
+    for fn, case in parse_checks(source):
+        key = case_key(fn, case)
+        spec = get_spec(fn)
+        if key not in results:
+            return (f"{fn}({describe_args(spec, build_args(fn, case))}) was never checked: the test cell "
+                    f"stopped before this case (see the error above) or the function is missing.")
+        kind, value = results[key]
+        if kind == "error":
+            return f"{fn}({describe_args(spec, build_args(fn, case))}) raised {value}"
+        message = explain(fn, case, _expected(fn, case, assignment), value)
+        if message:
+            return message
+    return None
+
+
+def run_in_process(source: str, namespace: dict[str, Any], assignment: str) -> Optional[str]:
+    """Judge a test cell against functions defined in this process (the mistake catalogue's tests)."""
+    results: Results = {}
+    for fn, case in parse_checks(source):
+        student = namespace.get(fn)
+        try:
+            value = student(*build_args(fn, case)) if callable(student) else student
+        except Exception as err:  # a mistaken implementation may crash: that is a failed check
+            results[case_key(fn, case)] = ("error", f"{type(err).__name__}: {err}")
+        else:
+            results[case_key(fn, case)] = ("result", value)
+    return judge(source, results, assignment)

@@ -1,0 +1,70 @@
+"""The reference solutions, loaded from the instructor notebooks in solutions/ (the one source of
+expected values). Only the grader, the release step and the tests load them; students' kernels
+never can."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .serialize import case_key
+from .spec import build_args, get_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+
+
+def is_reference_cell(cell: Any) -> bool:
+    """Solution cells and cells tagged `setup` (imports, provided helpers) define the reference."""
+    if cell.cell_type != "code":
+        return False
+    meta = cell.get("metadata", {})
+    return bool(meta.get("nbgrader", {}).get("solution")) or "setup" in meta.get("tags", [])
+
+
+def notebook_path(assignment: str, solutions: Path = SOLUTIONS) -> Path:
+    paths = sorted((solutions / assignment).glob("*.ipynb"))
+    if len(paths) != 1:
+        raise FileNotFoundError(f"expected one notebook in {solutions / assignment}, found {len(paths)}")
+    return paths[0]
+
+
+@lru_cache(maxsize=None)
+def namespace(assignment: str, solutions: Path = SOLUTIONS) -> dict[str, Any]:
+    """Run the reference cells of an assignment's solutions notebook; return what they define."""
+    path = notebook_path(assignment, solutions)
+    nb = nbformat.read(path, as_version=4)
+    ns: dict[str, Any] = {"__name__": f"reference_{assignment}"}
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    cwd = os.getcwd()
+    os.chdir(path.parent)  # reference cells may load data relative to the notebook, as students do
+    try:
+        for cell in nb.cells:
+            if is_reference_cell(cell):
+                exec(compile(cell.source, f"{path.name}:{cell.metadata.get('nbgrader', {}).get('grade_id', 'setup')}",
+                             "exec"), ns)
+    finally:
+        os.chdir(cwd)
+    return ns
+
+
+def reference_function(fn: str, assignment: str, solutions: Path = SOLUTIONS) -> Any:
+    spec = get_spec(fn)
+    where, name = spec.reference or (assignment, fn)
+    ns = namespace(where, solutions)
+    if name not in ns:
+        raise KeyError(f"the reference notebook of {where} defines no {name!r}")
+    return ns[name]
+
+
+def expected_result(fn: str, case: dict, assignment: str, solutions: Path = SOLUTIONS) -> Any:
+    ref = reference_function(fn, assignment, solutions)
+    return ref(*build_args(fn, case)) if callable(ref) else ref
+
+
+def expected_table(checks: list[tuple[str, dict]], assignment: str,
+                   solutions: Path = SOLUTIONS) -> dict[str, Any]:
+    return {case_key(fn, case): expected_result(fn, case, assignment, solutions) for fn, case in checks}

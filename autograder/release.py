@@ -1,0 +1,110 @@
+"""`python -m autograder release`: student notebooks and visible expected values from solutions/.
+
+nbgrader's generate_assignment does the work (removes solutions and hidden tests, locks cells,
+records checksums) in a scratch course directory, so that no gradebook or build product lands in
+the repository; the result is written without outputs, byte for byte the same on every run.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from .paths import ensure_tools_on_path
+from .reference import ROOT, SOLUTIONS, expected_table
+from .serialize import encode
+from .testcells import parse_checks, visible_source
+
+NOTEBOOKS = ROOT / "notebooks"
+EXPECTED = ROOT / "data" / "expected"
+
+
+def assignments(solutions: Path = SOLUTIONS) -> list[str]:
+    return sorted(p.name for p in solutions.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def is_test_cell(cell) -> bool:
+    nbg = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(nbg.get("grade")) and not nbg.get("solution")
+
+
+def normalized(nb: nbformat.NotebookNode) -> str:
+    """The committed form of a notebook: no outputs, no execution counts, stable JSON."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.get("metadata", {}).pop("execution", None)
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def generate(course_root: Path, assignment: str) -> Path:
+    """Run nbgrader's generate_assignment for one assignment under course_root; return its release folder."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    ensure_tools_on_path()
+    config = Config()
+    config.CourseDirectory.root = str(course_root)
+    config.CourseDirectory.source_directory = "source"
+    config.CourseDirectory.release_directory = "release"
+    config.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}"
+    config.CourseDirectory.course_id = "cnn-inside"
+    config.GenerateAssignment.create_assignment = True
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    result = api.generate_assignment(assignment, force=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment failed for {assignment}:\n{result['log']}\n{result.get('error', '')}")
+    return course_root / "release" / assignment
+
+
+def visible_checks(nb_path: Path) -> list[tuple[str, dict]]:
+    nb = nbformat.read(nb_path, as_version=4)
+    checks: list[tuple[str, dict]] = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            # every visible check, and every worked example whose expected output students see
+            checks += parse_checks(visible_source(cell.source), calls=("check", "show_example"))
+    return checks
+
+
+def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_dir: Path = EXPECTED) -> list[Path]:
+    written: list[Path] = []
+    names = assignments(solutions)
+    with tempfile.TemporaryDirectory(prefix="cnn-release-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(solutions, root / "source")
+        for assignment in names:
+            out_dir = generate(root, assignment)
+            target = notebooks / assignment
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir(parents=True)
+            for src in sorted(out_dir.rglob("*")):
+                if src.is_dir() or ".ipynb_checkpoints" in src.parts:
+                    continue
+                dest = target / src.relative_to(out_dir)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if src.suffix == ".ipynb":
+                    dest.write_text(normalized(nbformat.read(src, as_version=4)))
+                else:
+                    shutil.copyfile(src, dest)
+                written.append(dest)
+    for stale in notebooks.iterdir() if notebooks.exists() else []:
+        if stale.is_dir() and stale.name not in names:
+            shutil.rmtree(stale)
+    expected_dir.mkdir(parents=True, exist_ok=True)
+    for assignment in names:
+        nb_path = next((solutions / assignment).glob("*.ipynb"))
+        table = expected_table(visible_checks(nb_path), assignment, solutions)
+        path = expected_dir / f"{assignment}.json"
+        path.write_text(json.dumps({k: encode(v) for k, v in sorted(table.items())}, indent=1, sort_keys=True) + "\n")
+        written.append(path)
+    for stale in expected_dir.glob("*.json"):
+        if stale.stem not in names:
+            stale.unlink()
+    return written

@@ -1,0 +1,37 @@
+"""The catalogue of realistic student mistakes and of correct alternative implementations.
+
+One module per assignment (a01_conv_forward.py, ...) defines ASSIGNMENT, MISTAKES and ALTERNATIVES.
+tests/test_catalogue.py proves that every mistake loses the points of the test cells it names, with
+feedback that names the cause, and that every alternative gets full marks.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class Mistake:
+    id: str
+    function: str                       # grade_id of the solution cell that holds the mistake
+    fails: list[str]                    # grade_ids of test cells that must lose their points
+    replace: list[tuple[str, str]] = field(default_factory=list)  # edits of the reference cell, each matching once
+    source: Optional[str] = None        # or the whole cell, as a student would write it
+    hint: Optional[str] = None          # a phrase the feedback of fails[0] must contain
+    why: str = ""
+
+
+@dataclass
+class Alternative:
+    id: str
+    source: str                         # one or more function definitions replacing the reference ones
+    why: str = ""
+
+
+def modules():
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("a"):  # a01_..., a02_...: one module per assignment
+            continue
+        yield importlib.import_module(f"{__name__}.{info.name}")

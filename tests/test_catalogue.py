@@ -1,0 +1,47 @@
+"""Every catalogued mistake loses points in the test of the function that holds it, with feedback
+naming the likely cause; every correct alternative gets full marks; the reference gets full marks."""
+import pytest
+
+from tests.catalogue import modules
+from tests.catalogue.harness import failures, mistaken_source, namespace_with, grade_cell_ids
+
+MODULES = list(modules())
+MISTAKES = [(m.ASSIGNMENT, k) for m in MODULES for k in m.MISTAKES]
+ALTERNATIVES = [(m.ASSIGNMENT, a) for m in MODULES for a in m.ALTERNATIVES]
+
+
+@pytest.mark.parametrize("assignment", sorted({m.ASSIGNMENT for m in MODULES}))
+def test_reference_passes_every_test_cell(assignment):
+    assert failures(assignment, namespace_with(assignment)) == {}
+
+
+@pytest.mark.parametrize("assignment,mistake", MISTAKES, ids=[f"{a}:{k.id}" for a, k in MISTAKES])
+def test_mistake_loses_points(assignment, mistake):
+    ns = namespace_with(assignment, mistake.function, mistaken_source(assignment, mistake))
+    failed = failures(assignment, ns)
+    known = set(grade_cell_ids(assignment))
+    assert set(mistake.fails) <= known, f"unknown test cells {set(mistake.fails) - known}"
+    missed = [t for t in mistake.fails if t not in failed]
+    assert not missed, f"{mistake.id} ({mistake.why}) passed {missed}; it failed only {sorted(failed)}"
+    if mistake.hint:
+        message = failed[mistake.fails[0]]
+        assert mistake.hint.lower() in message.lower(), \
+            f"feedback for {mistake.id} should name the cause ({mistake.hint!r}):\n{message}"
+
+
+@pytest.mark.parametrize("assignment,alt", ALTERNATIVES, ids=[f"{a}:{k.id}" for a, k in ALTERNATIVES])
+def test_correct_alternative_gets_full_marks(assignment, alt):
+    failed = failures(assignment, namespace_with(assignment, extra=alt.source))
+    assert failed == {}, f"correct alternative {alt.id} ({alt.why}) lost: " + \
+        "\n".join(f"{k}: {v}" for k, v in failed.items())
+
+
+def test_catalogue_is_large_enough():
+    per_topic = {}
+    for m in MODULES:
+        per_topic.setdefault(m.ASSIGNMENT, [0, 0])
+        per_topic[m.ASSIGNMENT][0] += len(m.MISTAKES)
+        per_topic[m.ASSIGNMENT][1] += len(m.ALTERNATIVES)
+    forward = [a for a in per_topic if a.startswith(("01_", "02_"))]
+    assert sum(per_topic[a][0] for a in forward) >= 15
+    assert sum(per_topic[a][1] for a in forward) >= 3
