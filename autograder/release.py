@@ -72,9 +72,13 @@ def visible_checks(nb_path: Path) -> list[tuple[str, dict]]:
     return checks
 
 
-def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_dir: Path = EXPECTED) -> list[Path]:
+def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_dir: Path = EXPECTED,
+            only: list[str] | None = None) -> list[Path]:
+    """Regenerate every assignment (or only the named ones) and drop releases with no source."""
     written: list[Path] = []
-    names = assignments(solutions)
+    names = [a for a in assignments(solutions) if not only or a in only]
+    if only and set(only) - set(names):
+        raise FileNotFoundError(f"no notebook in solutions/ for {sorted(set(only) - set(names))}")
     with tempfile.TemporaryDirectory(prefix="cnn-release-") as tmp:
         root = Path(tmp)
         shutil.copytree(solutions, root / "source")
@@ -94,7 +98,7 @@ def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_d
                 else:
                     shutil.copyfile(src, dest)
                 written.append(dest)
-    for stale in notebooks.iterdir() if notebooks.exists() else []:
+    for stale in notebooks.iterdir() if notebooks.exists() and not only else []:
         if stale.is_dir() and stale.name not in names:
             shutil.rmtree(stale)
     expected_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +108,7 @@ def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_d
         path = expected_dir / f"{assignment}.json"
         path.write_text(json.dumps({k: encode(v) for k, v in sorted(table.items())}, indent=1, sort_keys=True) + "\n")
         written.append(path)
-    for stale in expected_dir.glob("*.json"):
+    for stale in [] if only else expected_dir.glob("*.json"):
         if stale.stem not in names:
             stale.unlink()
     return written

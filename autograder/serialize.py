@@ -14,7 +14,7 @@ def encode(value: Any) -> Any:
         arr = np.asarray(value)
         if arr.dtype == object:
             return {"__repr__": repr(value)[:500], "type": type(value).__name__}
-        arr = np.ascontiguousarray(arr)
+        arr = np.array(arr, order="C", copy=True)  # (ascontiguousarray would make 0-d arrays 1-d)
         return {"__nd__": base64.b64encode(arr.tobytes()).decode("ascii"),
                 "dtype": arr.dtype.str, "shape": list(arr.shape),
                 "scalar": isinstance(value, np.generic)}

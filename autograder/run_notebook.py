@@ -1,0 +1,27 @@
+"""Run a notebook top to bottom in a fresh kernel, as a student's "Run All" would (tests, bench)."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
+            extra_env: dict[str, str] | None = None) -> tuple[nbformat.NotebookNode, float]:
+    """The executed notebook and its wall time in seconds; the kernel runs in the notebook's folder."""
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", **(extra_env or {}))
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    start = time.perf_counter()
+    client.execute(env=env)
+    return nb, time.perf_counter() - start
+
+
+def errors(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(cell index, error name, error value) for every cell that raised."""
+    return [(i, out.ename, out.evalue) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            for out in cell.get("outputs", []) if out.output_type == "error"]

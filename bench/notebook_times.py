@@ -1,0 +1,22 @@
+"""Run every solutions notebook top to bottom in a fresh kernel and print its wall time.
+
+    .venv/bin/python bench/notebook_times.py
+
+Times include kernel start-up. The goal (issues 3-5): each loop-based notebook under 10 s, the
+parameter-sharing notebook (training included) under 30 s, on a 2-core machine.
+"""
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder.run_notebook import errors, execute  # noqa: E402
+
+if __name__ == "__main__":
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}")
+    print(f"{'notebook':45s} {'seconds':>8s}  errors")
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        nb, seconds = execute(path, allow_errors=True)
+        print(f"{path.relative_to(ROOT / 'solutions')!s:45s} {seconds:8.1f}  {len(errors(nb))}")

@@ -1,0 +1,94 @@
+"""The notebooks as shipped: releases match solutions/, leak nothing, run top to bottom."""
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.reference import ROOT
+from autograder.release import assignments, is_test_cell, release
+from autograder.run_notebook import errors, execute
+from autograder.serialize import case_key
+from autograder.testcells import hidden_checks, visible_source
+
+ASSIGNMENTS = assignments()
+
+
+def test_every_assignment_is_released():
+    assert ASSIGNMENTS, "no assignment in solutions/"
+    released = sorted(p.name for p in (ROOT / "notebooks").iterdir() if p.is_dir())
+    assert released == ASSIGNMENTS
+
+
+def test_release_is_fresh_and_deterministic(tmp_path):
+    """notebooks/ and data/expected/ equal a fresh release from solutions/ (no drift, no hand edits)."""
+    for _ in range(2):  # twice: running release again changes nothing
+        release(notebooks=tmp_path / "notebooks", expected_dir=tmp_path / "expected")
+    for fresh in sorted((tmp_path / "notebooks").rglob("*")):
+        if fresh.is_file():
+            committed = ROOT / "notebooks" / fresh.relative_to(tmp_path / "notebooks")
+            assert committed.exists(), f"{committed} is missing: run `python -m autograder release`"
+            assert committed.read_bytes() == fresh.read_bytes(), \
+                f"{committed} differs from a fresh release: run `python -m autograder release` and commit"
+    for fresh in (tmp_path / "expected").glob("*.json"):
+        committed = ROOT / "data" / "expected" / fresh.name
+        assert committed.read_bytes() == fresh.read_bytes(), f"{committed} is stale: run the release"
+
+
+def _solution_lines(cell) -> list[str]:
+    m = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S)
+    return [line.strip() for block in m for line in block.splitlines() if len(line.strip()) > 12]
+
+
+def _hidden_lines(cell) -> list[str]:
+    m = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)
+    return [line.strip() for block in m for line in block.splitlines() if len(line.strip()) > 12]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_student_notebook_leaks_no_solution_or_hidden_test(assignment):
+    source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
+    public = "\n".join(visible_source(re.sub(r"### BEGIN SOLUTION\n.*?### END SOLUTION", "", c.source, flags=re.S))
+                       for c in source.cells)
+    secret = [line for cell in source.cells for line in _solution_lines(cell) + _hidden_lines(cell)
+              if line not in public]
+    assert secret, "the solutions notebook has no solution or hidden-test region"
+    student_path = next((ROOT / "notebooks" / assignment).glob("*.ipynb"))
+    text = student_path.read_text()
+    leaked = [line for line in secret if json.dumps(line)[1:-1] in text]
+    assert not leaked, f"{student_path} contains solution or hidden-test lines: {leaked[:3]}"
+    # nor are hidden cases among the expected values shipped to students
+    shipped = json.loads((ROOT / "data" / "expected" / f"{assignment}.json").read_text())
+    hidden = [case_key(fn, case) for c in source.cells if is_test_cell(c) for fn, case in hidden_checks(c.source)]
+    assert hidden, "no hidden test cases found"
+    assert not [k for k in hidden if k in shipped], "hidden cases leaked into data/expected"
+
+
+def test_no_committed_notebook_has_outputs():
+    for path in sorted(ROOT.glob("*/**/*.ipynb")):
+        if ".venv" in path.parts or ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not dirty, f"{path} has outputs or execution counts in cells {dirty}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solutions_notebook_runs_without_error(assignment):
+    path = next((ROOT / "solutions" / assignment).glob("*.ipynb"))
+    nb, seconds = execute(path, allow_errors=True)
+    assert errors(nb) == [], f"{path.name} raised in cells: {errors(nb)}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_student_notebook_asks_for_code_not_tracebacks(assignment):
+    """Run All on the untouched notebook: only the cells that need unwritten code fail, and they say so."""
+    path = next((ROOT / "notebooks" / assignment).glob("*.ipynb"))
+    nb, _ = execute(path, allow_errors=True)
+    for index, ename, evalue in errors(nb):
+        cell = nb.cells[index]
+        assert is_test_cell(cell) or cell.metadata.get("nbgrader", {}).get("solution"), \
+            f"cell {index} (not a test or solution cell) raised {ename}: {evalue}"
+        assert ename == "NotImplementedError" and "not written yet" in evalue, (index, ename, evalue)
