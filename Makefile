@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv release demo test bench clean
+.PHONY: venv system release demo test bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,13 +17,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+system:
+	bash scripts/ensure_system_packages.sh
+
 release: venv
 	$(BIN)/python -m autograder release
 
-demo: venv
+demo: venv system
 	$(BIN)/python -m autograder demo
 
-test: venv
+test: venv system
 	$(BIN)/python -m pytest -q
 
 bench: venv
