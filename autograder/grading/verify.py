@@ -56,3 +56,21 @@ def run_in_process(source: str, namespace: dict[str, Any], assignment: str) -> O
         else:
             results[case_key(fn, case)] = ("result", value)
     return judge(source, results, assignment)
+
+
+def records(cell: Any) -> Results:
+    """The results that the check calls of a test cell recorded as outputs while grading."""
+    from ..checks import RECORD_MIME
+    from ..serialize import decode
+    found: Results = {}
+    for out in cell.get("outputs", []):
+        data = out.get("data", {}).get(RECORD_MIME) if out.get("output_type") == "display_data" else None
+        if not isinstance(data, dict) or not isinstance(data.get("fn"), str) or not isinstance(data.get("case"), dict):
+            continue
+        key = case_key(data["fn"], data["case"])
+        try:
+            found[key] = ("error", str(data["error"])) if "error" in data else ("result", decode(data.get("result")))
+        except (ValueError, TypeError, KeyError) as err:
+            found[key] = ("error", f"an unreadable result ({type(err).__name__})")
+    return found
+

@@ -1,0 +1,120 @@
+"""Findings for the instructor to review (OUT/integrity.csv): what a submission's code does that a
+solution to these exercises never needs, and what the sandbox saw happen. A finding is a reason to
+look, not a verdict; grades are decided elsewhere and do not depend on it."""
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+FIELDS = ("student_id", "assignment", "notebook", "rule", "detail")
+
+
+@dataclass
+class Finding:
+    student_id: str
+    assignment: str
+    notebook: str
+    rule: str
+    detail: str
+
+    def row(self) -> dict[str, str]:
+        return asdict(self)
+
+
+PROCESS_MODULES = {"subprocess", "socket", "urllib", "requests", "http", "multiprocessing", "ctypes",
+                   "signal", "asyncio", "threading", "ftplib", "smtplib", "pty"}
+FILE_MODULES = {"shutil", "pathlib", "glob", "tempfile", "io", "pickle", "sqlite3", "os"}
+INSPECT_MODULES = {"inspect", "gc", "traceback", "importlib"}
+PATCH_TARGETS = {"np", "numpy", "builtins", "__builtins__", "autograder", "checks", "compare", "nbgrader",
+                 "IPython", "get_ipython"}
+EXIT_CALLS = {"exit", "quit", "_exit", "abort", "kill"}
+FILE_CALLS = {"open", "remove", "unlink", "rmtree", "listdir", "scandir", "walk", "chdir", "system", "popen",
+              "read_text", "write_text", "read_bytes", "write_bytes", "rename", "symlink"}
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.value if not isinstance(node, ast.Call) else node.func
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def scan_source(source: str) -> list[tuple[str, str]]:
+    """(rule, detail) for every suspicious construct in one cell's code."""
+    text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as err:
+        return [("syntax_error", f"line {err.lineno}: {err.msg}")]
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for name in names:
+                top = name.split(".")[0]
+                if top in PROCESS_MODULES:
+                    found.append(("process_or_network", f"line {line}: import {name}"))
+                elif top in INSPECT_MODULES:
+                    found.append(("frame_inspection", f"line {line}: import {name}"))
+                elif top in FILE_MODULES or (top == "sys"):
+                    found.append(("file_access", f"line {line}: import {name}"))
+                elif top in ("autograder", "nbgrader"):
+                    found.append(("checking_code", f"line {line}: import {name} in the student's own code"))
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                root = _root_name(target)
+                if isinstance(target, (ast.Attribute, ast.Subscript)) and root in PATCH_TARGETS:
+                    found.append(("monkeypatch", f"line {line}: assigns {ast.unparse(target)}"))
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("setattr", "delattr") and node.args and _root_name(node.args[0]) in PATCH_TARGETS:
+                found.append(("monkeypatch", f"line {line}: {ast.unparse(node)[:80]}"))
+            elif name in ("_getframe", "currentframe", "get_objects", "stack", "getsource", "globals"):
+                found.append(("frame_inspection", f"line {line}: {name}()"))
+            elif name in EXIT_CALLS:
+                found.append(("exit", f"line {line}: {ast.unparse(node.func)}()"))
+            elif name in FILE_CALLS:
+                found.append(("file_access", f"line {line}: {ast.unparse(node)[:80]}"))
+            elif name in ("exec", "eval", "compile", "__import__"):
+                found.append(("dynamic_code", f"line {line}: {name}()"))
+        elif isinstance(node, ast.Attribute) and node.attr in ("f_back", "f_globals", "f_locals", "tb_frame",
+                                                                "__globals__", "__code__", "__subclasses__"):
+            found.append(("frame_inspection", f"line {line}: .{node.attr}"))
+    return sorted(set(found), key=lambda f: (f[0], f[1]))
+
+
+def solution_fingerprint(cells: Iterable[Any]) -> str:
+    """A hash of the student's code with comments and blank space removed, to spot identical work."""
+    parts = []
+    for cell in cells:
+        if cell.get("cell_type") == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            code = "\n".join(re.sub(r"#.*", "", l).rstrip() for l in cell.get("source", "").splitlines())
+            parts.append(re.sub(r"\s+", " ", code).strip())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+SANDBOX_ERRORS = {
+    "KernelDied": ("kernel_died", "the kernel stopped during a cell"),
+    "CellTimeoutError": ("timeout", "a cell ran past the time limit"),
+    "NotRun": ("not_run", "cells were not run"),
+    "MemoryError": ("memory_limit", "a cell hit the memory cap"),
+    "PermissionError": ("sandbox_denied", "the sandbox refused a file operation"),
+}
+
+
+def observed(nb: Any) -> list[tuple[str, str]]:
+    """What the sandbox saw: deaths, time-outs, memory, refused file access, truncated output."""
+    found = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") in SANDBOX_ERRORS:
+                rule, text = SANDBOX_ERRORS[out["ename"]]
+                if rule != "not_run":
+                    found.append((rule, f"cell {index}: {text}: {str(out.get('evalue', ''))[:120]}"))
+            elif out.get("output_type") == "stream" and "[output truncated" in out.get("text", ""):
+                found.append(("output_truncated", f"cell {index}: output over the cap was dropped"))
+    return found

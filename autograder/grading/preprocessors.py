@@ -1,0 +1,62 @@
+"""The grader's own nbgrader preprocessors: re-decide test cells, hide hidden tests in feedback."""
+from __future__ import annotations
+
+from typing import Any
+
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool
+
+from ..checks import RECORD_MIME
+from ..testcells import HIDDEN_RE, hidden_checks
+from .execute import error_output
+from .verify import judge, records
+
+OUR_ERRORS = {"CheckFailed", "NotRun", "KernelDied", "CellTimeoutError", "NotImplementedError"}
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    nbg = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(nbg.get("grade")) and not nbg.get("solution")
+
+
+class VerifyChecks(NbGraderPreprocessor):
+    """After execution, decide each test cell here: its checks (from the instructor's source, which
+    nbgrader's OverwriteCells has restored) against the reference computed in this process."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        assignment = resources["nbgrader"]["assignment"]
+        verdicts = resources.setdefault("autograder_verdicts", {})
+        for cell in nb.cells:
+            if not is_test_cell(cell):
+                continue
+            results = records(cell)
+            try:
+                message = judge(cell.source, results, assignment)
+            except SyntaxError as err:  # cannot happen with instructor sources; say so if it does
+                message = f"the grader could not read this test cell ({err})"
+            cell.outputs = [o for o in cell.get("outputs", []) if RECORD_MIME not in o.get("data", {})]
+            has_error = any(o.output_type == "error" for o in cell.outputs)
+            if message and not has_error:
+                cell.outputs.append(error_output("CheckFailed", message))
+            verdicts[cell.metadata["nbgrader"]["grade_id"]] = {
+                "passed": message is None and not has_error,
+                "message": message or next((f"{o.ename}: {o.evalue}" for o in cell.outputs
+                                            if o.output_type == "error"), None)}
+        return nb, resources
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Feedback shows a hidden test's name, points and result, not its code or what it printed."""
+
+    show_hidden = Bool(False, help="show hidden tests' code in feedback").tag(config=True)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        if self.show_hidden or not is_test_cell(cell) or not HIDDEN_RE.search(cell.source):
+            return cell, resources
+        n = len(hidden_checks(cell.source))
+        cell.source = HIDDEN_RE.sub(f"# [{n} hidden check(s): their code is not shown]\n", cell.source)
+        cell.outputs = [o for o in cell.outputs if o.output_type == "error" and o.ename in OUR_ERRORS] or cell.outputs[:0]
+        for out in cell.outputs:
+            out.traceback = [f"\x1b[0;31m{out.ename}\x1b[0m: {out.evalue}"]  # no frames from hidden code
+        return cell, resources

@@ -1,0 +1,231 @@
+"""Grade one student's one assignment in a course folder of its own (its own copy of the gradebook),
+so that units are independent: any number run side by side, any one can be redone, and a failure
+in one touches no other."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from ..paths import ensure_tools_on_path
+from . import sandbox
+from .integrity import Finding, observed, scan_source, solution_fingerprint
+from .preprocessors import HideHiddenTests, VerifyChecks, is_test_cell
+
+MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
+
+
+def _copy_submission(src: Path, dest: Path, findings: list[str]) -> None:
+    """Copy regular files only: a symlink in a submission could point at the instructor's files."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if path.is_symlink():
+            findings.append(f"symlink {rel} not copied")
+        elif path.is_file() and ".ipynb_checkpoints" not in rel.parts:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                findings.append(f"{rel} is over {MAX_FILE_BYTES // 1_000_000} MB; not copied")
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / rel)
+
+
+def _config(unit: dict, course: Path):
+    from traitlets.config import Config
+    from .execute import SandboxedExecute
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                        SaveAutoGrades, GetGrades)
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+
+    c = Config()
+    c.CourseDirectory.root = str(course)
+    c.CourseDirectory.source_directory = "source"
+    c.CourseDirectory.submitted_directory = "submitted"
+    c.CourseDirectory.autograded_directory = "autograded"
+    c.CourseDirectory.feedback_directory = "feedback"
+    c.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    c.CourseDirectory.course_id = "cnn-inside"
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                          CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyChecks, IgnorePattern, ClearMetadataPreprocessor,
+                                           LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    c.OverwriteCells.add_missing_cells = True
+    c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
+    c.SandboxedExecute.timeout = int(unit["timeout"])
+    c.SandboxedExecute.notebook_timeout = int(unit["notebook_timeout"])
+    c.SandboxedExecute.max_output_bytes = int(unit["max_output_bytes"])
+    # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = str(Path(unit["runtime"]) / "kernel")
+    c.KernelManager.connection_file = str(Path(unit["runtime"]) / "kernel.json")
+    c.LimitOutput.max_lines = 200
+    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.HideHiddenTests.show_hidden = bool(unit["show_hidden"])
+    return c
+
+
+def grade_unit(unit: dict) -> dict:
+    """Grade unit = {student, assignment, submissions, work, master, out, options...}; write and
+    return its result (score, per-test outcome, findings)."""
+    student, assignment = unit["student"], unit["assignment"]
+    work = Path(unit["work"])
+    if work.exists():
+        shutil.rmtree(work)
+    course = work / "course"
+    course.mkdir(parents=True)
+    master = Path(unit["master"])
+    (course / "source").symlink_to(master / "source")
+    shutil.copyfile(master / "gradebook.db", course / "gradebook.db")
+    expected = sorted(p.name for p in (master / "release" / assignment).glob("*.ipynb"))
+    findings: list[Finding] = []
+
+    def find(notebook: str, rule: str, detail: str) -> None:
+        findings.append(Finding(student, assignment, notebook, rule, detail))
+
+    src = Path(unit["submissions"]) / student / assignment
+    submitted = course / "submitted" / student / assignment
+    notes: dict[str, str] = {}
+    if not src.is_dir():
+        for name in expected:
+            find(name, "missing_notebook", f"no folder {student}/{assignment} in the submissions")
+            notes[name] = "not submitted"
+    else:
+        copy_notes: list[str] = []
+        _copy_submission(src, submitted, copy_notes)
+        for text in copy_notes:
+            find("", "unsafe_file", text)
+        _check_notebooks(submitted, expected, master / "release" / assignment, find, notes)
+    result = _autograde(unit, course, submitted, expected, find, notes)
+    result["findings"] = [f.row() for f in findings]
+    _publish_feedback(unit, course, expected, notes)
+    tmp = work / "result.json.tmp"
+    tmp.write_text(json.dumps(result, indent=1))
+    tmp.replace(work / "result.json")  # written last and atomically: its presence means "done"
+    return result
+
+
+def _check_notebooks(submitted: Path, expected: list[str], release: Path, find, notes: dict[str, str]) -> None:
+    present = {p.name for p in submitted.glob("*.ipynb")}
+    strays = sorted(present - set(expected))
+    for name in expected:
+        path = submitted / name
+        if name not in present:
+            if len(strays) == 1 and len(expected) == 1:  # renamed: grade it under its expected name
+                (submitted / strays[0]).rename(path)
+                find(name, "renamed_notebook", f"submitted as {strays[0]!r}; graded as {name}")
+            else:
+                find(name, "missing_notebook", "no such notebook in the submission")
+                notes[name] = "not submitted"
+                continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
+        except Exception as err:  # any unreadable file: JSON, schema, encoding errors alike
+            path.rename(path.with_suffix(".ipynb.invalid"))
+            find(name, "invalid_notebook", f"{type(err).__name__}: {str(err)[:200]}")
+            notes[name] = f"the file could not be read as a notebook ({type(err).__name__}); it scored 0"
+            continue
+        _scan(nb, nbformat.read(release / name, as_version=4), name, find)
+
+
+def _scan(nb: Any, released: Any, name: str, find) -> None:
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in released.cells if is_test_cell(c)}
+    given = {c.source.strip() for c in released.cells if c.cell_type == "code"}  # teaching cells as shipped
+    seen = set()
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in tests:
+            seen.add(gid)
+            if cell.source.strip() != tests[gid].strip():
+                find(name, "edited_test_cell", f"{gid} differs from the released test (the original was graded)")
+        elif cell.cell_type == "code" and cell.source.strip() not in given:
+            for rule, detail in scan_source(cell.source):
+                find(name, rule, f"{gid or 'cell'}: {detail}")
+    for gid in sorted(set(tests) - seen):
+        find(name, "deleted_test_cell", f"{gid} was missing or had lost its metadata (restored and graded)")
+    find(name, "fingerprint", solution_fingerprint(nb.cells))
+
+
+def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], find, notes) -> dict:
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    ensure_tools_on_path()
+    student, assignment = unit["student"], unit["assignment"]
+    runtime = Path(tempfile.mkdtemp(prefix="cnnk-"))  # short: IPC socket paths are limited to 107 bytes
+    unit = dict(unit, runtime=str(runtime))
+    jupyter = course / "jupyter"
+    sandbox.write_kernelspec(jupyter)
+    spec_file = course / "kernel.json"
+    spec_file.write_text(json.dumps({
+        "sandbox": unit["sandbox"], "assignment": assignment, "scratch": str(submitted),
+        "memory_bytes": unit["memory_bytes"], "file_bytes": 100_000_000}))
+    env_before = dict(os.environ)
+    os.environ.update({"JUPYTER_PATH": str(jupyter), "JUPYTER_RUNTIME_DIR": str(runtime),
+                       sandbox.SPEC_ENV: str(spec_file)})
+    log, ok = "", True
+    try:
+        if submitted.is_dir() and any(submitted.glob("*.ipynb")):
+            config = _config(unit, course)
+            api = NbGraderAPI(CourseDirectory(config=config), config=config)
+            out = api.autograde(assignment, student, force=True, create=True)
+            ok, log = out["success"], out["log"] + str(out.get("error") or "")
+            if ok:
+                api.generate_feedback(assignment, student, force=True)
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+        shutil.rmtree(runtime, ignore_errors=True)
+    if not ok:
+        find("", "grading_error", log.strip().splitlines()[-1][:300] if log.strip() else "nbgrader failed")
+
+    tests: dict[str, dict] = {}
+    score, max_score, timestamp = 0.0, 0.0, ""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-inside") as gb:
+        a = gb.find_assignment(assignment)
+        max_score = float(a.max_score)
+        try:
+            sub = gb.find_submission(assignment, student)
+            score = float(sub.score)
+            timestamp = str(sub.timestamp or "")
+            for nbsub in sub.notebooks:
+                for grade in nbsub.grades:
+                    if grade.cell_type == "code" and grade.max_score:
+                        tests[f"{nbsub.name}:{grade.name}"] = {
+                            "score": float(grade.score or 0), "max_score": float(grade.max_score)}
+        except MissingEntry:
+            for nb in a.notebooks:
+                for cell in nb.grade_cells:
+                    if cell.max_score:
+                        tests[f"{nb.name}:{cell.name}"] = {"score": 0.0, "max_score": float(cell.max_score)}
+    for name in expected:
+        path = course / "autograded" / student / assignment / name
+        if path.exists():
+            for rule, detail in observed(nbformat.read(path, as_version=4)):
+                find(name, rule, detail)
+    return {"student_id": student, "assignment": assignment, "score": score, "max_score": max_score,
+            "timestamp": timestamp, "tests": tests, "notes": notes, "graded": ok, "master": unit["master_hash"]}
+
+
+def _publish_feedback(unit: dict, course: Path, expected: list[str], notes: dict[str, str]) -> None:
+    import html
+    dest = Path(unit["out"]) / "feedback" / unit["student"] / unit["assignment"]
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in expected:
+        html_name = name.replace(".ipynb", ".html")
+        made = course / "feedback" / unit["student"] / unit["assignment"] / html_name
+        if made.exists() and name not in notes:
+            shutil.copyfile(made, dest / html_name)
+        else:
+            reason = notes.get(name, "this notebook could not be graded; ask your instructor")
+            (dest / html_name).write_text(
+                f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
+                f"<body><h1>{html.escape(unit['assignment'])} / {html.escape(name)}</h1>"
+                f"<p>Score: 0. Reason: {html.escape(reason)}.</p></body></html>\n")
