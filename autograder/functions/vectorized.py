@@ -1,0 +1,108 @@
+"""05_vectorized: conv_forward_fast, pool_forward_fast, conv_backward_fast, pool_backward_fast.
+
+Each fast function takes the arguments and returns the results of its loop version, so it reuses
+that version's FunctionSpec (inputs, part names, hints) and is checked against the loop reference
+of its own notebook. The hints added here come first: they name the mistakes of vectorized code
+(a window view that ignores the stride, einsum subscripts in the wrong order, reductions over the
+wrong axes, overlapping windows written instead of added).
+"""
+from __future__ import annotations
+
+from itertools import combinations, permutations
+from typing import Optional
+
+import numpy as np
+
+from ..spec import SPECS, Context, FunctionSpec, Hint, register
+from . import conv_forward as _conv_forward  # noqa: F401  (registers the loop specs reused here)
+from . import pool_forward as _pool_forward  # noqa: F401
+from ._hints import out_size
+
+VIEW_LAYOUT = ("sliding_window_view(X, (f, f), axis=(1, 2)) puts the window's own axes last: "
+               "(m, n_H, n_W, n_C, f, f)")
+
+
+def _received_array(ctx: Context) -> Optional[np.ndarray]:
+    rec = ctx.rec_part
+    return rec if isinstance(rec, np.ndarray) and rec.dtype.kind in "biuf" else None
+
+
+def window_stride_hint(ctx: Context, pad: int = 0) -> Optional[str]:
+    """The output has the stride-1 size: the window view was not subsampled with the stride."""
+    c, rec = ctx.case, _received_array(ctx)
+    if rec is None or rec.ndim != 4 or c["stride"] == 1 or rec.shape == np.shape(ctx.exp_part):
+        return None
+    if rec.shape[1:3] == (out_size(c["H"], c["f"], pad, 1), out_size(c["W"], c["f"], pad, 1)):
+        return ("the windows are taken at every position, as if stride were 1: the window view holds every "
+                "position, keep every stride-th one with windows[:, ::stride, ::stride]")
+    return None
+
+
+def _conv_padding(ctx: Context) -> Optional[str]:
+    """Z has the size of an unpadded convolution: the window view was taken of A_prev, not of its padded copy."""
+    c, rec = ctx.case, _received_array(ctx)
+    if ctx.part != "Z" or rec is None or rec.ndim != 4 or c["pad"] == 0 or rec.shape == np.shape(ctx.exp_part):
+        return None
+    if rec.shape[1:3] == (out_size(c["H"], c["f"], 0, c["stride"]), out_size(c["W"], c["f"], 0, c["stride"])):
+        return ("the output size ignores the padding: take the window view of the padded input, "
+                "np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))")
+    return None
+
+
+def _patch_value(A_pad: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pos: tuple) -> float:
+    i, h, w, n = pos
+    f = W.shape[0]
+    patch = A_pad[i, h * stride:h * stride + f, w * stride:w * stride + f, :]
+    return float(np.sum(patch * W[..., n]) + b[0, 0, 0, n])
+
+
+def _conv_filter_axes(ctx: Context) -> Optional[str]:
+    """Z is what a filter with its (f, f, n_C_prev) axes permuted would give: einsum subscripts in the wrong order."""
+    rec = _received_array(ctx)
+    if ctx.part != "Z" or rec is None or rec.shape != np.shape(ctx.exp_part) or rec.size == 0:
+        return None
+    A_prev, W, b, hp = ctx.args
+    p, s = hp["pad"], hp["stride"]
+    A_pad = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    last = tuple(d - 1 for d in rec.shape)
+    positions = [(0, 0, 0, 0), last, tuple(d // 2 for d in rec.shape)]
+    for perm in permutations(range(3)):
+        if perm == (0, 1, 2) or W.transpose(*perm, 3).shape != W.shape:
+            continue
+        Wp = W.transpose(*perm, 3)
+        if all(np.isclose(rec[q], _patch_value(A_pad, Wp, b, s, q)) for q in positions):
+            return ("the window's axes are paired with the wrong axes of W, as if the filter were transposed: "
+                    f"{VIEW_LAYOUT}, and W is (f, f, n_C_prev, n_C), so write "
+                    "np.einsum('mhwcij,ijcn->mhwn', windows, W)")
+    return None
+
+
+def _pool_reduce_axes(ctx: Context) -> Optional[str]:
+    """The result has the shape of the window view reduced over some other pair of axes."""
+    rec = _received_array(ctx)
+    if ctx.part != "A" or rec is None or rec.shape == np.shape(ctx.exp_part):
+        return None
+    c = ctx.case
+    view = (c["m"], out_size(c["H"], c["f"], 0, c["stride"]), out_size(c["W"], c["f"], 0, c["stride"]),
+            c["C"], c["f"], c["f"])
+    full = (c["m"], out_size(c["H"], c["f"], 0, 1), out_size(c["W"], c["f"], 0, 1), c["C"], c["f"], c["f"])
+    for shape in (view, full):
+        for axes in [(k,) for k in range(6)] + list(combinations(range(6), 2)):
+            kept = tuple(d for k, d in enumerate(shape) if k not in axes)
+            if axes != (4, 5) and rec.shape == kept:
+                return (f"you reduced over the wrong axes of the window view: {VIEW_LAYOUT}; "
+                        "take the max or mean over the last two, axis=(-2, -1)")
+    return None
+
+
+def _fast(name: str, loop: str, where: str, hints: list[Hint]) -> FunctionSpec:
+    base = SPECS[loop]
+    return register(FunctionSpec(name, base.make_args, parts=base.parts, arg_names=base.arg_names,
+                                 hints=hints + base.hints, reference=(where, loop), exact=base.exact))
+
+
+_fast("conv_forward_fast", "conv_forward", "01_conv_forward",
+      [lambda ctx: window_stride_hint(ctx, ctx.case["pad"]) if ctx.part == "Z" else None, _conv_padding,
+       _conv_filter_axes])
+_fast("pool_forward_fast", "pool_forward", "02_pool_forward",
+      [lambda ctx: window_stride_hint(ctx) if ctx.part == "A" else None, _pool_reduce_axes])
