@@ -1,0 +1,169 @@
+"""The student's view, end to end: every student notebook in JupyterLab, in Debian's Chromium.
+
+One JupyterLab server (this project's environment, localhost, free port, token) serves scratch copies
+of the notebooks: `finished` (solution cells filled with the reference code) and `untouched` (as
+released). For each, the test runs every cell from JupyterLab's Run menu and reads what the page
+shows; then it validates with nbgrader's Validate button and with `nbgrader validate`.
+Screenshots go to artifacts/screenshots/ (not committed). Needs /usr/bin/chromium: `make system`.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.reference import ROOT
+from autograder.release import is_test_cell
+from tests.browser import jupyterlab as jl
+from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
+from tests.browser.workspace import build, student_notebooks
+
+NOTEBOOKS = student_notebooks()
+SHOTS = ROOT / "artifacts" / "screenshots"
+NOT_WRITTEN = re.compile(r"NotImplementedError: (\w+) is not written yet")
+# what show_example and the figures print when a function is missing (autograder.checks, visuals/_common)
+MESSAGE = re.compile(r"(\w+) is not written yet|uses (\w+), which is not written yet")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(folder JupyterLab serves, {(assignment, variant): notebook path relative to it})."""
+    root = tmp_path_factory.mktemp("browser") / "serve"
+    return root, build(root, NOTEBOOKS)
+
+
+@pytest.fixture(scope="module")
+def lab(served, tmp_path_factory):
+    server = start_lab(served[0], tmp_path_factory.mktemp("lab-state"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium and chromium-driver")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    page.close()
+    for kernel in lab.api("api/kernels"):  # one notebook's kernel at a time on a small machine
+        lab.api(f"api/kernels/{kernel['id']}", method="DELETE")
+
+
+def _code_cells(path: Path) -> list:
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def _run_in_lab(page, lab, served, student: Path, variant: str) -> tuple[Path, list, list[jl.Cell]]:
+    """Open the notebook, run every cell, save it; (its file, its code cells as saved, cells on screen)."""
+    root, paths = served
+    rel = paths[student.parent.name, variant]
+    jl.open_notebook(page, lab.lab_url(rel))
+    shown = jl.run_everything(page)
+    jl.save(page)
+    saved = _code_cells(root / rel)
+    assert len(saved) == len(shown), "JupyterLab shows a different number of code cells than the notebook has"
+    return root / rel, saved, shown
+
+
+def _assert_widgets_and_figures_render(page, saved: list, shown: list[jl.Cell], name: str) -> None:
+    """Every widget view and every figure the kernel sent is drawn on the page (counted per cell)."""
+    for file_cell, cell in zip(saved, shown):
+        sent = [o for o in file_cell.outputs if o.output_type in ("display_data", "execute_result")]
+        widgets_sent = sum("application/vnd.jupyter.widget-view+json" in o.data for o in sent)
+        pngs_sent = sum("image/png" in o.data and "application/vnd.jupyter.widget-view+json" not in o.data
+                        for o in sent)
+        views = sum(o.view for o in cell.outputs)
+        assert views == widgets_sent, f"{name} cell [{cell.index}]: {widgets_sent} widget(s) sent, {views} drawn:\n{cell.text}"
+        pngs = sum(o.pngs for o in cell.outputs if not o.view)
+        assert pngs == pngs_sent, f"{name} cell [{cell.index}]: {pngs_sent} figure(s) sent, {pngs} drawn"
+        assert "Error displaying widget" not in cell.text, f"{name} cell [{cell.index}]: {cell.text}"
+    for k in range(jl.widget_views(page).count()):
+        jl.widget_views(page).nth(k).screenshot(path=SHOTS / f"{name}-widget-{k + 1}.png")
+
+
+def _nbgrader_validate(path: Path) -> str:
+    """`nbgrader validate` from the command line, in the folder of the course (where students run it)."""
+    bin_dir = Path(sys.executable).parent
+    run = subprocess.run([str(bin_dir / "nbgrader"), "validate", str(path.relative_to(path.parents[2]))],
+                         cwd=path.parents[2], capture_output=True, text=True, timeout=600,
+                         env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(Path.home())})
+    return run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("student", NOTEBOOKS, ids=[p.parent.name for p in NOTEBOOKS])
+def test_finished_notebook_runs_clean_in_jupyterlab(page, lab, served, student):
+    """Reference code in the solution cells: no error anywhere, widgets drawn and live, figures shown,
+    and nbgrader's Validate (button and command line) says the notebook passes."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = f"{student.parent.name}-finished"
+    path, saved, shown = _run_in_lab(page, lab, served, student, "finished")
+    page.screenshot(path=SHOTS / f"{name}.png")
+    failed = [(c.index, c.errors[0][-800:]) for c in shown if c.errors]
+    assert not failed, f"{name}: cells show errors: {failed}"
+    _assert_widgets_and_figures_render(page, saved, shown, name)
+    assert any(o.pngs for c in shown for o in c.outputs), f"{name} shows no matplotlib figure"
+
+    views = jl.widget_views(page)
+    dead = []
+    for k in range(views.count()):
+        for s in range(views.nth(k).locator(".widget-slider").count()):
+            slider, changed = jl.move_slider(views.nth(k), s)
+            dead += [] if changed else [f"widget {k + 1}, slider {slider}"]
+    assert not dead, f"{name}: moving these sliders (ArrowRight) changed nothing they show: {dead}"
+    after = [(c.index, c.errors[0][-800:]) for c in jl.code_cells(page) if c.errors]
+    assert not after, f"{name}: errors after moving the sliders: {after}"
+
+    ok, text = jl.validate(page, SHOTS / f"{name}-validate.png")
+    assert ok and "Success! Your notebook passes all the tests." in text, f"Validate button: {text}"
+    out = _nbgrader_validate(path)
+    assert "Success! Your notebook passes all the tests." in out, f"nbgrader validate:\n{out[-3000:]}"
+
+
+@pytest.mark.parametrize("student", NOTEBOOKS, ids=[p.parent.name for p in NOTEBOOKS])
+def test_untouched_notebook_asks_for_code_in_jupyterlab(page, lab, served, student):
+    """As released: only test (and solution) cells fail, each with a short "X is not written yet"
+    error; widgets and figures that need unwritten code say so instead of raising; every solution cell
+    is named by some message; Validate reports the failures."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = f"{student.parent.name}-untouched"
+    path, saved, shown = _run_in_lab(page, lab, served, student, "untouched")
+    page.screenshot(path=SHOTS / f"{name}.png")
+    named: set[str] = set()
+    for file_cell, cell in zip(saved, shown):
+        gradable = is_test_cell(file_cell) or file_cell.metadata.get("nbgrader", {}).get("solution")
+        for error in cell.errors:
+            assert gradable, f"{name} cell [{cell.index}] (not a test or solution cell) shows an error:\n{error[-1500:]}"
+            last = error.strip().splitlines()[-1]
+            found = NOT_WRITTEN.search(last)
+            assert found, f"{name} cell [{cell.index}] fails with something else than 'not written yet':\n{error[-1500:]}"
+            frames = [line for line in error.splitlines() if re.match(r"\s*(Cell In\[|File )", line)]
+            assert len(frames) <= 2, f"{name} cell [{cell.index}]: a wall of {len(frames)} frames:\n{error}"
+            named.add(found.group(1))
+        named.update(a or b for a, b in MESSAGE.findall(cell.text))
+    # every solution cell that defines functions is pointed at: some message names one of them
+    stubs = [set(re.findall(r"^def (\w+)\(", c.source, re.M)) for c in saved
+             if c.metadata.get("nbgrader", {}).get("solution")]
+    silent = [sorted(defs) for defs in stubs if defs and not defs & named]
+    assert not silent, f"{name}: no message tells the student to write {silent}"
+    _assert_widgets_and_figures_render(page, saved, shown, name)
+
+    ok, text = jl.validate(page, SHOTS / f"{name}-validate.png")
+    assert not ok and "The following cell failed" in text and "not written yet" in text, \
+        f"Validate button: {text[:3000]}"
+    out = _nbgrader_validate(path)
+    assert "VALIDATION FAILED" in out and "not written yet" in out, f"nbgrader validate:\n{out[-3000:]}"
