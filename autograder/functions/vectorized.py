@@ -14,6 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..spec import SPECS, Context, FunctionSpec, Hint, register
+from . import backprop as _backprop
 from . import conv_forward as _conv_forward  # noqa: F401  (registers the loop specs reused here)
 from . import pool_forward as _pool_forward  # noqa: F401
 from ._hints import out_size
@@ -95,10 +96,32 @@ def _pool_reduce_axes(ctx: Context) -> Optional[str]:
     return None
 
 
-def _fast(name: str, loop: str, where: str, hints: list[Hint]) -> FunctionSpec:
+def overlap_add_hint(ctx: Context, pad: int) -> Optional[str]:
+    """Wrong only where windows overlap: the windows' gradients were written, not added up."""
+    c = ctx.case
+    if ctx.part not in ("dA_prev", "return value") or not _backprop._overlap_hint(ctx, c["f"], pad, c["stride"], ""):
+        return None
+    return (f"the inputs that one window reaches are right, but those reached by several overlapping windows "
+            f"(f = {c['f']} > stride = {c['stride']}) are wrong: their gradients must add up. An assignment "
+            "through fancy indices, dA[rows, cols] = ... (or even +=), keeps only one of the repeated indices; "
+            "use np.add.at(dA, index, values), or add one window offset (i, j) at a time to a strided slice: "
+            "dA[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] += ...")
+
+
+def _unless(first: Hint, hint: Hint) -> Hint:
+    """`hint`, silent when `first` already explained the result (no loop-worded repeat of it)."""
+    def wrapped(ctx: Context) -> Optional[str]:
+        return None if first(ctx) else hint(ctx)
+    wrapped.fallback = getattr(hint, "fallback", False)  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _fast(name: str, loop: str, where: str, hints: list[Hint], exclusive: bool = False) -> FunctionSpec:
+    """Register `name` with the loop version's spec; `exclusive`: the loop hints speak only when ours do not."""
     base = SPECS[loop]
+    rest = [_unless(hints[0], h) for h in base.hints] if exclusive else base.hints
     return register(FunctionSpec(name, base.make_args, parts=base.parts, arg_names=base.arg_names,
-                                 hints=hints + base.hints, reference=(where, loop), exact=base.exact))
+                                 hints=hints + rest, reference=(where, loop), exact=base.exact))
 
 
 _fast("conv_forward_fast", "conv_forward", "01_conv_forward",
@@ -106,3 +129,6 @@ _fast("conv_forward_fast", "conv_forward", "01_conv_forward",
        _conv_filter_axes])
 _fast("pool_forward_fast", "pool_forward", "02_pool_forward",
       [lambda ctx: window_stride_hint(ctx) if ctx.part == "A" else None, _pool_reduce_axes])
+_fast("conv_backward_fast", "conv_backward", "03_backprop", [lambda ctx: overlap_add_hint(ctx, ctx.case["pad"])],
+      exclusive=True)
+_fast("pool_backward_fast", "pool_backward", "03_backprop", [lambda ctx: overlap_add_hint(ctx, 0)], exclusive=True)

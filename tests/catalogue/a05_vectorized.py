@@ -55,6 +55,52 @@ def pool_forward_fast(A_prev, hparameters, mode="max"):
          "case (f 3, stride 2) fails too, and the hidden overlapping and stride != f cases catch it"),
 ]
 
+CONV_B = ["test_conv_backward_fast", "test_conv_backward_fast_hidden"]
+POOL_B = ["test_pool_backward_fast", "test_pool_backward_fast_hidden"]
+ADD_BACK = "dA_prev_pad[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] += d_windows[:, :, :, i, j, :]"
+
+BACKWARD_MISTAKES = [
+    Mistake("conv_backward_fancy_assign_overlaps", "conv_backward_fast", CONV_B, source='''
+def conv_backward_fast(dZ, cache):
+    A_prev, W, b, hparameters = cache
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    f = W.shape[0]
+    m, n_H, n_W, n_C = dZ.shape
+    A_prev_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    windows = sliding_window_view(A_prev_pad, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+    db = dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, n_C)
+    dW = np.einsum("mhwcij,mhwn->ijcn", windows, dZ)
+    d_windows = np.einsum("mhwn,ijcn->mhwijc", dZ, W)
+    rows = (np.arange(n_H)[:, None] * stride + np.arange(f)[None, :])[:, None, :, None]   # (n_H, 1, f, 1)
+    cols = (np.arange(n_W)[:, None] * stride + np.arange(f)[None, :])[None, :, None, :]   # (1, n_W, 1, f)
+    dA_prev_pad = np.zeros(A_prev_pad.shape)
+    dA_prev_pad[:, rows, cols, :] += d_windows   # repeated indices: only one write survives
+    return dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :], dW, db
+''', hint="np.add.at", why="fancy-index += on repeated indices does not accumulate: overlaps lose gradient"),
+    Mistake("pool_backward_assign_per_offset", "pool_backward_fast", POOL_B,
+            replace=[("dA_prev[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] += d_windows[..., i, j]",
+                      "dA_prev[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] = d_windows[..., i, j]")],
+            hint="add up", why="each offset overwrites what the previous offsets wrote where windows overlap"),
+    Mistake("conv_backward_assign_per_offset", "conv_backward_fast", CONV_B,
+            replace=[(ADD_BACK, ADD_BACK.replace(" += ", " = "))], hint="add up"),
+    Mistake("conv_backward_dW_transposed", "conv_backward_fast", CONV_B,
+            replace=[('"mhwcij,mhwn->ijcn"', '"mhwcij,mhwn->jicn"')]),
+    Mistake("conv_backward_db_wrong_axes", "conv_backward_fast", CONV_B,
+            replace=[("dZ.sum(axis=(0, 1, 2)).reshape(1, 1, 1, n_C)", "dZ.sum(axis=(1, 2, 3))")], hint="shape of b"),
+    Mistake("conv_backward_db_mean", "conv_backward_fast", ["test_conv_backward_fast"],
+            replace=[("dZ.sum(axis=(0, 1, 2))", "dZ.mean(axis=(0, 1, 2))")], hint="averaged"),
+    Mistake("conv_backward_padding_kept", "conv_backward_fast", CONV_B,
+            replace=[("dA_prev = dA_prev_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]", "dA_prev = dA_prev_pad")],
+            hint="still has the padding"),
+    Mistake("pool_backward_average_not_divided", "pool_backward_fast", POOL_B,
+            replace=[("dA[..., None, None] / (f * f)", "dA[..., None, None]")], hint="not divided"),
+    Mistake("pool_backward_stride_ignored", "pool_backward_fast", ["test_pool_backward_fast"],
+            replace=[("[:, ::stride, ::stride]  # (m, n_H, n_W, n_C, f, f)", "[:, :n_H, :n_W]"),
+                     ("i:i + stride * n_H:stride, j:j + stride * n_W:stride", "i:i + n_H, j:j + n_W")]),
+]
+if BACKWARD:
+    MISTAKES += BACKWARD_MISTAKES
+
 ALTERNATIVES = [
     Alternative("im2col_matmul", '''
 def conv_forward_fast(A_prev, W, b, hparameters):
@@ -100,6 +146,48 @@ def pool_forward_fast(A_prev, hparameters, mode="max"):
     return (stack.max(axis=0) if mode == "max" else stack.mean(axis=0)), (A_prev, hparameters)
 ''', why="hand-made strides in (f, f, C) order with tensordot; pooling as a stack of f*f shifted slices"),
 ]
+
+BACKWARD_ALTERNATIVES = [
+    Alternative("add_at_and_dilation", '''
+def conv_backward_fast(dZ, cache):
+    # dA_prev as a full correlation of the dilated, padded dZ with the flipped filters: no loop at all
+    A_prev, W, b, hp = cache
+    s, p = hp["stride"], hp["pad"]
+    f = W.shape[0]
+    m, n_H, n_W, n_C = dZ.shape
+    A = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    win = sliding_window_view(A, (f, f), axis=(1, 2))[:, ::s, ::s]
+    dW = np.tensordot(win, dZ, axes=([0, 1, 2], [0, 1, 2])).transpose(1, 2, 0, 3)
+    db = np.sum(dZ, axis=(0, 1, 2), keepdims=True)
+    Hp, Wp = A.shape[1:3]
+    dil = np.zeros((m, Hp + f - 1, Wp + f - 1, n_C))
+    dil[:, f - 1:f - 1 + s * n_H:s, f - 1:f - 1 + s * n_W:s, :] = dZ
+    dwin = sliding_window_view(dil, (f, f), axis=(1, 2))          # (m, Hp, Wp, n_C, f, f)
+    dA = np.einsum("mhwnij,ijcn->mhwc", dwin, W[::-1, ::-1])
+    return dA[:, p:p + A_prev.shape[1], p:p + A_prev.shape[2], :], dW, db
+
+def pool_backward_fast(dA, cache, mode="max"):
+    A_prev, hp = cache
+    f, s = hp["f"], hp["stride"]
+    m, n_H, n_W, C = dA.shape
+    win = sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::s, ::s]
+    if mode == "max":
+        flat = win.reshape(m, n_H, n_W, C, f * f)
+        grads = (np.arange(f * f) == flat.argmax(axis=-1)[..., None]) * dA[..., None]
+    else:
+        grads = np.repeat(dA[..., None] / (f * f), f * f, axis=-1)
+    grads = grads.reshape(m, n_H, n_W, C, f, f)
+    rows = (np.arange(n_H) * s)[:, None, None, None, None] + np.arange(f)[None, None, None, :, None]
+    cols = (np.arange(n_W) * s)[None, :, None, None, None] + np.arange(f)[None, None, None, None, :]
+    ii = np.arange(m)[:, None, None, None, None, None]
+    cc = np.arange(C)[None, None, None, :, None, None]
+    dA_prev = np.zeros(A_prev.shape)
+    np.add.at(dA_prev, (ii, rows[None], cols[None], cc), grads)   # repeated indices accumulate
+    return dA_prev
+''', why="conv: dilation and flipped filters, no loop; pool: argmax one-hot and np.add.at"),
+]
+if BACKWARD:
+    ALTERNATIVES += BACKWARD_ALTERNATIVES
 
 
 def _loop_reference_source() -> str:
