@@ -166,4 +166,22 @@ def move_slider(view: Locator, k: int, timeout: float = 20_000) -> tuple[str, bo
                                     arg=[view.element_handle(), before], timeout=timeout)
     except PlaywrightTimeout:  # the output did not change
         return f"{name} (at {readout})", False
+    settle(view)
     return name, True
+
+
+def settle(view: Locator, quiet_ms: int = 400, timeout: float = 30_000) -> None:
+    """Wait until the kernel is idle and the view has stopped changing for quiet_ms (a callback's
+    later outputs, such as a traceback after a print, have arrived)."""
+    page = view.page
+    shown = None
+    deadline = timeout
+    while deadline > 0:
+        page.wait_for_selector(IDLE, timeout=timeout)
+        now = view.evaluate(_SHOWN)
+        if now == shown:
+            return
+        shown = now
+        page.wait_for_timeout(quiet_ms)
+        deadline -= quiet_ms
+    raise AssertionError("the widget kept changing")
