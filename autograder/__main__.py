@@ -1,22 +1,99 @@
-"""`python -m autograder release | grade | report | demo` (see README)."""
+"""`python -m autograder release | grade | report | merge | sample-class | demo` (see README)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    text = text.strip().lower().rstrip("ib").rstrip("b")
+    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+
     rel = sub.add_parser("release", help="regenerate notebooks/ and data/expected/ from solutions/")
     rel.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
+
+    grade = sub.add_parser("grade", help="grade DIR/<student_id>/<assignment>/<notebook>.ipynb into OUT")
+    grade.add_argument("--submissions", required=True, type=Path)
+    grade.add_argument("--out", required=True, type=Path)
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
+    grade.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
+    grade.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
+    grade.add_argument("--memory", default="2GiB", help="memory cap per kernel (default 2GiB)")
+    grade.add_argument("--max-output", default="1MB", help="stored output per notebook (default 1MB)")
+    grade.add_argument("--show-hidden", action="store_true", help="show hidden tests' code in the feedback")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run students' code without isolation (only where the sandbox cannot work)")
+
+    report = sub.add_parser("report", help="the instructor's summary of a graded batch: OUT/report.html")
+    report.add_argument("--out", required=True, type=Path)
+
+    merge = sub.add_parser("merge", help="merge batches graded on several machines into one OUT")
+    merge.add_argument("parts", nargs="+", type=Path)
+    merge.add_argument("--out", required=True, type=Path)
+
+    sample = sub.add_parser("sample-class", help="write the sample class of submissions into DIR")
+    sample.add_argument("dir", type=Path)
+
+    sub.add_parser("demo", help="release, run the reference solutions, grade and report on the sample class")
     args = parser.parse_args(argv)
+
     if args.command == "release":
         from .release import release
         for path in release(only=args.assignment):
             print("wrote", path)
         return 0
+    if args.command == "grade":
+        return _grade(args)
+    if args.command == "report":
+        from .grading.report import report as make_report
+        print(make_report(args.out))
+        return 0
+    if args.command == "merge":
+        from .grading.merge import merge as do_merge
+        do_merge(args.parts, args.out)
+        print(f"merged {len(args.parts)} batches into {args.out}")
+        return 0
+    if args.command == "sample-class":
+        from .sample_class import make
+        print("wrote", ", ".join(make(args.dir)), "under", args.dir)
+        return 0
+    if args.command == "demo":
+        from .demo import demo
+        return demo()
     return 2
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grading import sandbox
+    from .grading.aggregate import score_table
+    from .grading.batch import Options, run
+
+    if not args.submissions.is_dir():
+        print(f"no folder {args.submissions}", file=sys.stderr)
+        return 2
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
+    else:
+        ok, why = sandbox.available()
+        if not ok:
+            print(f"grade refuses to run students' code unisolated: {why}.\n"
+                  "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
+            return 2
+    opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, timeout=args.timeout,
+                   notebook_timeout=args.notebook_timeout, memory_bytes=_size(args.memory),
+                   max_output_bytes=_size(args.max_output), show_hidden=args.show_hidden)
+    results = run(args.submissions, args.out, opts)
+    print(score_table(results))
+    print(f"\nwrote {args.out / 'grades.csv'}, {args.out / 'integrity.csv'} and {args.out / 'feedback'}/")
+    return 0
 
 
 if __name__ == "__main__":

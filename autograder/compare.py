@@ -38,6 +38,8 @@ def describe_args(spec: FunctionSpec, args: tuple) -> str:
     for name, value in zip(names, args):
         if isinstance(value, np.ndarray):
             parts.append(f"{name} {value.shape}")
+        elif isinstance(value, (tuple, list)):
+            parts.append(f"{name}={describe_value(value)}")  # a cache: shapes, not every number
         else:
             parts.append(f"{name}={value!r}")
     return ", ".join(parts)

@@ -28,14 +28,17 @@ class VerifyChecks(NbGraderPreprocessor):
         assignment = resources["nbgrader"]["assignment"]
         verdicts = resources.setdefault("autograder_verdicts", {})
         for cell in nb.cells:
-            if not is_test_cell(cell):
+            if cell.cell_type != "code":
                 continue
             results = records(cell)
+            # records count only in test cells; anywhere else they are noise for the feedback
+            cell.outputs = [o for o in cell.get("outputs", []) if RECORD_MIME not in o.get("data", {})]
+            if not is_test_cell(cell):
+                continue
             try:
                 message = judge(cell.source, results, assignment)
             except SyntaxError as err:  # cannot happen with instructor sources; say so if it does
                 message = f"the grader could not read this test cell ({err})"
-            cell.outputs = [o for o in cell.get("outputs", []) if RECORD_MIME not in o.get("data", {})]
             has_error = any(o.output_type == "error" for o in cell.outputs)
             if message and not has_error:
                 cell.outputs.append(error_output("CheckFailed", message))

@@ -131,7 +131,31 @@ def _check_notebooks(submitted: Path, expected: list[str], release: Path, find, 
             find(name, "invalid_notebook", f"{type(err).__name__}: {str(err)[:200]}")
             notes[name] = f"the file could not be read as a notebook ({type(err).__name__}); it scored 0"
             continue
-        _scan(nb, nbformat.read(release / name, as_version=4), name, find)
+        released = nbformat.read(release / name, as_version=4)
+        restored = _restore_metadata(nb, released)
+        if restored:
+            find(name, "stripped_metadata", f"nbgrader metadata restored on {', '.join(restored)}")
+            nbformat.write(nb, path)
+        _scan(nb, released, name, find)
+
+
+def _restore_metadata(nb: Any, released: Any) -> list[str]:
+    """Give back the nbgrader metadata of solution cells that lost it (matched by cell id, else by
+    the `def name(` they contain), so that nbgrader can place the test cells it restores."""
+    import re
+    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    wanted = [c for c in released.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+              and c.metadata["nbgrader"]["grade_id"] not in present]
+    restored = []
+    for ref in wanted:
+        gid = ref.metadata["nbgrader"]["grade_id"]
+        match = next((c for c in nb.cells if c.get("id") == ref.get("id") and "nbgrader" not in c.metadata), None) \
+            or next((c for c in nb.cells if c.cell_type == "code" and "nbgrader" not in c.metadata
+                     and re.search(rf"^def {re.escape(gid)}\(", c.source, re.M)), None)
+        if match is not None:
+            match.metadata["nbgrader"] = dict(ref.metadata["nbgrader"])
+            restored.append(gid)
+    return restored
 
 
 def _scan(nb: Any, released: Any, name: str, find) -> None:
@@ -229,3 +253,32 @@ def _publish_feedback(unit: dict, course: Path, expected: list[str], notes: dict
                 f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
                 f"<body><h1>{html.escape(unit['assignment'])} / {html.escape(name)}</h1>"
                 f"<p>Score: 0. Reason: {html.escape(reason)}.</p></body></html>\n")
+
+
+def failure_result(unit: dict, reason: str) -> dict:
+    """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
+    zero for every test, the reason in the feedback and in integrity.csv."""
+    from nbgrader.api import Gradebook
+    master = Path(unit["master"])
+    tests, max_score = {}, 0.0
+    with Gradebook(f"sqlite:///{master / 'gradebook.db'}", "cnn-inside") as gb:
+        a = gb.find_assignment(unit["assignment"])
+        max_score = float(a.max_score)
+        for nb in a.notebooks:
+            for cell in nb.grade_cells:
+                if cell.max_score:
+                    tests[f"{nb.name}:{cell.name}"] = {"score": 0.0, "max_score": float(cell.max_score)}
+    expected = sorted(p.name for p in (master / "release" / unit["assignment"]).glob("*.ipynb"))
+    notes = {name: reason for name in expected}
+    result = {"student_id": unit["student"], "assignment": unit["assignment"], "score": 0.0,
+              "max_score": max_score, "timestamp": "", "tests": tests, "notes": notes, "graded": False,
+              "master": unit["master_hash"],
+              "findings": [Finding(unit["student"], unit["assignment"], "", "grading_error", reason).row()]}
+    work = Path(unit["work"])
+    work.mkdir(parents=True, exist_ok=True)
+    course = work / "course"
+    _publish_feedback(unit, course, expected, notes)
+    tmp = work / "result.json.tmp"
+    tmp.write_text(json.dumps(result, indent=1))
+    tmp.replace(work / "result.json")
+    return result

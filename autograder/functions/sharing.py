@@ -1,0 +1,280 @@
+"""04_sharing_vs_sparsity: conv_param_count, dense_param_count, conv_as_matrix, and the concept answers."""
+from __future__ import annotations
+
+from math import prod
+from typing import Any, Optional
+
+import numpy as np
+
+from ..spec import Context, FunctionSpec, fallback, register
+
+
+def _number(value: Any) -> Optional[int]:
+    """The received value as an int when it is one number (int, float or NumPy scalar), else None."""
+    if isinstance(value, (bool, str)) or value is None:
+        return None
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return None
+    if arr.ndim != 0 or arr.dtype.kind not in "iuf" or not np.isfinite(arr):
+        return None
+    return int(round(float(arr)))
+
+
+def _not_a_number_hint(ctx: Context) -> Optional[str]:
+    if _number(ctx.received) is None:
+        return f"return one whole number (an int), not {type(ctx.received).__name__}"
+    return None
+
+
+# ---------- conv_param_count(f, n_C_prev, n_C); case {"f", "n_C_prev", "n_C"}
+def _conv_count_args(case: dict, rng: np.random.Generator) -> tuple:
+    return case["f"], case["n_C_prev"], case["n_C"]
+
+
+def _conv_count_hint(ctx: Context) -> Optional[str]:
+    rec = _number(ctx.received)
+    if rec is None:
+        return None
+    f, C, n = ctx.args
+    right = f"each of the {n} filters has f*f*n_C_prev = {f}*{f}*{C} weights and 1 bias: ({f}*{f}*{C} + 1)*{n} = {ctx.expected}"
+    known = [
+        (f * f * C * n, "the biases are missing (one per filter)"),
+        (f * f * C * n + 1, "you counted one bias for the whole layer; each filter has its own"),
+        (f * f * C * n + C, "you counted one bias per input channel; there is one per filter (output channel)"),
+        ((f * f + 1) * C * n, "you counted one bias per filter and input channel; a filter has one bias for all its channels"),
+        (f * f * C + 1, "you counted a single filter; the layer has n_C of them"),
+        ((f * f + 1) * n, "the input channels are ignored: each filter spans all n_C_prev input channels, f x f x n_C_prev"),
+        (f * f * n, "the input channels and the biases are both missing"),
+        ((f * C + 1) * n, "a filter is f x f x n_C_prev: the window is f*f, not f"),
+        ((f + f + C + 1) * n, "you added the filter's dimensions instead of multiplying them"),
+        ((2 * f * C + 1) * n, "you added f + f instead of multiplying f * f"),
+        (f * f * C + n, "you counted the weights of one filter only (each of the n_C filters has its own)"),
+    ]
+    for value, text in known:
+        if rec == value != ctx.expected:
+            return f"{text}: {right}"
+    return f"count weights then biases: {right}"
+
+
+register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C_prev", "n_C"),
+                      hints=[_not_a_number_hint, _conv_count_hint], exact=True))
+
+
+# ---------- dense_param_count(input_shape, output_shape); case {"input_shape": [...], "output_shape": [...]}
+def _dense_count_args(case: dict, rng: np.random.Generator) -> tuple:
+    return tuple(case["input_shape"]), tuple(case["output_shape"])
+
+
+def _dense_count_hint(ctx: Context) -> Optional[str]:
+    rec = _number(ctx.received)
+    if rec is None:
+        return None
+    ins, outs = ctx.args
+    n_in, n_out = prod(ins), prod(outs)
+    right = (f"the layer connects all n_in = prod{ins} = {n_in} inputs to all n_out = prod{outs} = {n_out} "
+             f"outputs and has one bias per output: n_in*n_out + n_out = {ctx.expected}")
+    s_in, s_out = sum(ins), sum(outs)
+    known = [
+        (n_in * n_out, "the biases are missing (one per output unit)"),
+        (n_in * n_out + n_in, "you counted one bias per input; there is one per output unit"),
+        (n_in * n_out + 1, "you counted one bias for the whole layer; each output unit has its own"),
+        ((n_in + 1) * (n_out + 1), "only the outputs have biases; the inputs get none"),
+        (n_in + n_out, "you added the unit counts; every input connects to every output, so multiply them"),
+        (s_in * s_out + s_out, "you added the axes of each shape; the number of units is their product (math.prod or np.prod)"),
+        (s_in * s_out, "you added the axes of each shape instead of multiplying them, and the biases are missing"),
+        (ins[-1] * outs[-1] + outs[-1], "only the last axis (the channels) is counted; flattening gives prod(shape) units"),
+        (len(ins) * len(outs) + len(outs), "len(shape) is the number of axes, not the number of units: use prod(shape)"),
+    ]
+    for value, text in known:
+        if rec == value != ctx.expected:
+            return f"{text}: {right}"
+    return f"flatten both shapes: {right}"
+
+
+register(FunctionSpec("dense_param_count", _dense_count_args, arg_names=("input_shape", "output_shape"),
+                      hints=[_not_a_number_hint, _dense_count_hint], exact=True))
+
+
+# ---------- conv_as_matrix(W, input_shape, hparameters)
+# case {"H", "W", "C", "f", "n_C", "pad", "stride", "seed"}
+def _matrix_args(case: dict, rng: np.random.Generator) -> tuple:
+    W = rng.standard_normal((case["f"], case["f"], case["C"], case["n_C"]))
+    return W, (case["H"], case["W"], case["C"]), {"stride": case["stride"], "pad": case["pad"]}
+
+
+def conv_matrix(W: np.ndarray, input_shape: tuple, stride: int, pad: int, offset: int | None = None,
+                layout: str = "hwc", move: int | None = None, wrap: bool = False) -> np.ndarray:
+    """The matrix of a conv layer, built here independently to recognise students' variants:
+    `offset` replaces -pad in the row/column of the input (to mimic ignoring the padding), `move`
+    replaces the stride in the window's position, `wrap` lets negative indices wrap around as
+    Python's do, layout "chw" flattens both sides channels-first."""
+    f, _, C, n_C = W.shape
+    H, Wd, _ = input_shape
+    n_H, n_W = (H + 2 * pad - f) // stride + 1, (Wd + 2 * pad - f) // stride + 1
+    off = -pad if offset is None else offset
+    step = stride if move is None else move
+    M = np.zeros((n_H, n_W, n_C, H, Wd, C))
+    for h in range(n_H):
+        for w in range(n_W):
+            for i in range(f):
+                for j in range(f):
+                    r, c = h * step + i + off, w * step + j + off
+                    if (-H if wrap else 0) <= r < H and (-Wd if wrap else 0) <= c < Wd:
+                        M[h, w, :, r, c, :] = W[i, j].T
+    if layout == "chw":
+        M = M.transpose(2, 0, 1, 5, 3, 4)
+    return M.reshape(n_H * n_W * n_C, H * Wd * C)
+
+
+def _matrix_shape_hint(ctx: Context) -> Optional[str]:
+    rec = ctx.received
+    if not isinstance(rec, np.ndarray):
+        return None
+    exp = ctx.expected
+    (n_out, n_in), (H, Wd, C) = exp.shape, ctx.args[1]
+    f, pad, s = ctx.case["f"], ctx.case["pad"], ctx.case["stride"]
+    if rec.shape == exp.shape:
+        return None
+    where = (f"M has one row per output value (n_H*n_W*n_C = {n_out}) and one column per input value "
+             f"(n_H_prev*n_W_prev*n_C_prev = {H}*{Wd}*{C} = {n_in})")
+    if rec.shape == (n_in, n_out):
+        return f"your matrix is transposed: {where}, so that M @ x gives the output"
+    if rec.ndim != 2:
+        return f"return a 2-D matrix: {where}; reshape at the end"
+    if rec.shape[1] == (H + 2 * pad) * (Wd + 2 * pad) * C and pad:
+        return (f"your columns are the padded input's; M acts on the unpadded input x: {where}. "
+                "A window entry that falls on padding multiplies a zero, so leave it out")
+    if C > 1 or ctx.case["n_C"] > 1:
+        if rec.shape == (n_out // ctx.case["n_C"], n_in // C):
+            return f"the channels are ignored: {where}"
+    return where
+
+
+def _matrix_values_hint(ctx: Context) -> Optional[str]:
+    rec, exp = ctx.received, ctx.expected
+    if not isinstance(rec, np.ndarray) or rec.shape != exp.shape:
+        return None
+    W, shape, hp = ctx.args
+    s, p = hp["stride"], hp["pad"]
+    same = lambda M: np.allclose(rec, M)  # noqa: E731
+    if same(conv_matrix(W[::-1, ::-1], shape, s, p)):
+        return ("your matrix flips the filter (the textbook 'convolution'); conv_forward does not: "
+                "output (h, w) multiplies input (h*stride + i - pad, w*stride + j - pad) by W[i, j]")
+    if s > 1 and same(conv_matrix(W, shape, s, p, move=1)):
+        return "the window does not move with the stride: input row h*stride + i - pad, column w*stride + j - pad"
+    if p and same(conv_matrix(W, shape, s, p, offset=0)):
+        return ("the padding is ignored: output (h, w) sees input row h*stride + i - pad "
+                "(and the entries that fall on padding are left out, since padding is zero)")
+    if p and same(conv_matrix(W, shape, s, p, wrap=True)):
+        return ("window positions on the padding (r < 0 or q < 0) must be left out: a negative index "
+                "wraps around to the other side of the image; test 0 <= r < n_H_prev and 0 <= q < n_W_prev")
+    if W.shape[2] == W.shape[3] and same(conv_matrix(W.transpose(0, 1, 3, 2), shape, s, p)):
+        return ("input and output channels are swapped in each block: M[row of (h, w, c), column of (r, q, k)] "
+                "= W[i, j, k, c], so the block for one (i, j) is W[i, j].T")
+    if same(conv_matrix(W, shape, s, p, layout="chw")):
+        return ("your rows and columns are ordered channels-first; flatten in C order of the NHWC shapes: "
+                "row = (h*n_W + w)*n_C + c, column = (r*n_W_prev + q)*n_C_prev + k")
+    return None
+
+
+@fallback
+def _matrix_product_hint(ctx: Context) -> Optional[str]:
+    """Say where M @ x first differs from conv_forward's output, on an input of ones."""
+    rec, exp = ctx.received, ctx.expected
+    if not isinstance(rec, np.ndarray) or rec.shape != exp.shape:
+        return None
+    x = np.random.default_rng(0).standard_normal(exp.shape[1])
+    bad = np.flatnonzero(~np.isclose(rec @ x, exp @ x))
+    if not len(bad):
+        return None
+    n_C = ctx.case["n_C"]
+    n_W = (ctx.case["W"] + 2 * ctx.case["pad"] - ctx.case["f"]) // ctx.case["stride"] + 1
+    k = int(bad[0])
+    h, w, c = k // n_C // n_W, k // n_C % n_W, k % n_C
+    return (f"M @ x differs from conv_forward's output first at output (h={h}, w={w}, c={c}) (row {k}): "
+            "that row must hold W[i, j, k, c] in the column of input (h*stride + i - pad, w*stride + j - pad, k)")
+
+
+register(FunctionSpec("conv_as_matrix", _matrix_args, arg_names=("W", "input_shape", "hparameters"),
+                      hints=[_matrix_shape_hint, _matrix_values_hint, _matrix_product_hint]))
+
+
+# ---------- concept answers: functions of no argument returning the answer (a function, not a bare
+# value, so that an unanswered question says "not written yet" like every other stub). Case {}.
+def _no_args(case: dict, rng: np.random.Generator) -> tuple:
+    return ()
+
+
+LETTERS = ("a", "b", "c", "d")
+
+# name -> (kind, explanation shown whatever the student answered)
+CONCEPTS: dict[str, tuple[str, str]] = {
+    "sharing_sets_zeros": ("bool", (
+        "False. Parameter sharing means one filter's f*f*n_C_prev + 1 numbers are reused at every position: "
+        "it makes the parameters FEW, not zero. The connections are sparse by construction (each output sees "
+        "an f x f window) before any training, and you measured that training left 0 weights exactly zero.")),
+    "pooling_zeroes_weights": ("bool", (
+        "False. Max pooling has no weights, and a zero gradient does not set anything to zero: "
+        "SGD does w <- w - lr * 0 = w, so a weight whose gradient is zero keeps its value (you saw it). "
+        "The zeros max-pool backward passes down land on activations' gradients, not on weights.")),
+    "idea_window": ("choice", (
+        "b (sparse connections). That each output depends only on an f x f x n_C_prev window is a statement "
+        "about which inputs are connected to which outputs: the structural zeros of the conv matrix. "
+        "It holds whatever the filter's values are, so it is neither sharing nor zero weights.")),
+    "idea_repeated_values": ("choice", (
+        "a (parameter sharing). The same filter is applied at every position, so the same weight appears "
+        "in one row per output position: many entries, few distinct values.")),
+    "structural_zeros_trained": ("bool", (
+        "False. The zeros of the conv matrix are positions with no connection: they are not parameters, "
+        "training never touches them, and they are zero for every value of W. The weights themselves, the "
+        "distinct non-zero values, were all non-zero after training.")),
+    "what_makes_weights_sparse": ("choice", (
+        "c (an L1 penalty applied by soft thresholding). Convolution, max pooling and ReLU set no weight to "
+        "zero; the L1 proximal step w <- sign(w) max(|w| - lr*lambda, 0) does, as the last histogram showed.")),
+    "locally_connected_count": ("int", (
+        "1440. A locally connected layer keeps the sparse connections (each of the 6*6*4 = 144 outputs sees a "
+        "3x3x1 window: 9 weights) but shares nothing: 144 * (9 + 1) = 1440. The dense layer has "
+        "64*144 + 144 = 9360 (no sparse connections), the conv layer 4 * (9 + 1) = 40 (sharing too).")),
+}
+
+
+def _concept_hint(name: str):
+    kind, why = CONCEPTS[name]
+
+    def hint(ctx: Context) -> str:
+        rec = ctx.received
+        fmt = ""
+        if kind == "bool" and not isinstance(rec, (bool, np.bool_)):
+            fmt = f"answer with True or False (no quotes), not {type(rec).__name__} {rec!r}. "
+        elif kind == "choice" and not (isinstance(rec, str) and rec.strip().lower() in LETTERS):
+            fmt = f"answer with one letter in quotes, such as \"a\", not {type(rec).__name__} {rec!r}. "
+        elif kind == "int" and _number(rec) is None:
+            fmt = f"answer with one whole number, not {type(rec).__name__} {rec!r}. "
+        return fmt + "The answer is " + why
+    return hint
+
+
+for _name in CONCEPTS:
+    register(FunctionSpec(_name, _no_args, hints=[_concept_hint(_name)], exact=CONCEPTS[_name][0] != "choice"))
+
+
+def answer_format(name: str, answer: Any) -> None:
+    """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
+    `answer` is the student's function that returns the answer."""
+    __tracebackhide__ = True  # noqa: F841
+    try:
+        value = answer() if callable(answer) else answer
+    except NotImplementedError:
+        raise NotImplementedError(f"{name} is not written yet: in its cell, replace `raise NotImplementedError()` "
+                                  f"with `return <your answer>`, run that cell, then this one.") from None
+    kind = CONCEPTS[name][0]
+    ok = {"bool": isinstance(value, (bool, np.bool_)),
+          "choice": isinstance(value, str) and value.strip().lower() in LETTERS,
+          "int": _number(value) is not None and not isinstance(value, bool)}[kind]
+    if not ok:
+        want = {"bool": "True or False (no quotes)", "choice": 'one letter in quotes, such as "b"',
+                "int": "one whole number, such as 123"}[kind]
+        raise AssertionError(f"{name}() must return {want}; it returned {type(value).__name__} {value!r}.")
+    print(f"{name}() returns {value!r}: the right format. The answer itself is graded when you submit.")

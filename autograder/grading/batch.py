@@ -1,0 +1,160 @@
+"""`python -m autograder grade`: every (student, assignment) of a submissions folder, in parallel,
+resumable, each unit in a worker process with a deadline."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..reference import SOLUTIONS
+from ..release import assignments
+from . import master as master_mod
+from .aggregate import write_outputs
+from .unit import failure_result
+
+
+@dataclass
+class Options:
+    jobs: int = os.cpu_count() or 1
+    sandbox: bool = True
+    timeout: int = 60            # seconds per cell
+    notebook_timeout: int = 600  # seconds per notebook
+    memory_bytes: int = 2 * 1024 ** 3
+    max_output_bytes: int = 1_000_000
+    show_hidden: bool = False
+    quiet: bool = False
+
+
+def students(submissions: Path) -> list[str]:
+    return sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTIONS) -> tuple[list[dict], list[dict]]:
+    """(units still to grade, all units). A unit with a result from the same solutions is done."""
+    master, digest = master_mod.prepare(out, solutions)
+    units, todo = [], []
+    for student in students(submissions):
+        for assignment in assignments(solutions):
+            work = out / ".grader" / "units" / student / assignment
+            unit = {"student": student, "assignment": assignment, "submissions": str(submissions.resolve()),
+                    "work": str(work), "master": str(master), "master_hash": digest, "out": str(out.resolve()),
+                    "sandbox": opts.sandbox, "timeout": opts.timeout, "notebook_timeout": opts.notebook_timeout,
+                    "memory_bytes": opts.memory_bytes, "max_output_bytes": opts.max_output_bytes,
+                    "show_hidden": opts.show_hidden}
+            units.append(unit)
+            done = work / "result.json"
+            if not (done.exists() and json.loads(done.read_text()).get("master") == digest):
+                todo.append(unit)
+    return todo, units
+
+
+class Worker:
+    def __init__(self, log: Path):
+        self.log = open(log, "a")
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
+                                     env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            try:
+                self.replies.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # not an answer (the worker keeps its stdout for answers only)
+        self.replies.put(None)  # the worker ended
+
+    def grade(self, unit: dict, deadline: float) -> tuple[bool, str]:
+        self.proc.stdin.write(json.dumps(unit) + "\n")
+        self.proc.stdin.flush()
+        try:
+            reply = self.replies.get(timeout=deadline)
+        except queue.Empty:
+            return False, f"grading was stopped after {int(deadline)} s (the notebook's time limit was exceeded)"
+        if reply is None:
+            return False, "the grading process of this submission crashed"
+        return True, ""
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the worker and every kernel it started
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.log.close()
+
+
+class Progress:
+    def __init__(self, total: int, quiet: bool):
+        self.total, self.done, self.start, self.quiet = total, 0, time.monotonic(), quiet
+        self.lock = threading.Lock()
+        self.tty = sys.stderr.isatty()
+        self.last_line = -1
+
+    def step(self, label: str) -> None:
+        with self.lock:
+            self.done += 1
+            if self.quiet:
+                return
+            elapsed = time.monotonic() - self.start
+            left = elapsed / self.done * (self.total - self.done)
+            bar = "#" * int(30 * self.done / self.total)
+            line = (f"[{bar:30s}] {self.done}/{self.total} graded · {elapsed:4.0f} s elapsed · "
+                    f"about {left:4.0f} s left · {label}")
+            if self.tty:
+                print("\r" + line[:120].ljust(120), end="" if self.done < self.total else "\n", file=sys.stderr)
+            elif self.done * 10 // self.total != self.last_line or self.done == self.total:
+                self.last_line = self.done * 10 // self.total
+                print(line, file=sys.stderr)
+
+
+def run(submissions: Path, out: Path, opts: Options) -> list[dict]:
+    out.mkdir(parents=True, exist_ok=True)
+    todo, units = plan(submissions, out, opts)
+    if not opts.quiet:
+        print(f"{len(units)} submissions ({len(units) - len(todo)} already graded), "
+              f"{opts.jobs} job(s), sandbox {'on' if opts.sandbox else 'OFF'}", file=sys.stderr)
+    logs = out / ".grader" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    pending: queue.Queue = queue.Queue()
+    for unit in todo:
+        pending.put(unit)
+    progress = Progress(len(todo), opts.quiet)
+    # generous: every notebook may use its whole time limit, plus start-up and feedback
+    deadline = opts.notebook_timeout * 2 + 120
+
+    def slot(n: int) -> None:
+        worker = None
+        while True:
+            try:
+                unit = pending.get_nowait()
+            except queue.Empty:
+                break
+            worker = worker or Worker(logs / f"worker-{n}.log")
+            ok, why = worker.grade(unit, deadline)
+            if not ok:
+                worker.stop()
+                worker = None
+                failure_result(unit, why)
+            progress.step(f"{unit['student']}/{unit['assignment']}")
+        if worker:
+            worker.proc.stdin.close()
+            worker.proc.wait()
+            worker.log.close()
+
+    threads = [threading.Thread(target=slot, args=(n,)) for n in range(max(1, min(opts.jobs, len(todo))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results = [json.loads((Path(u["work"]) / "result.json").read_text()) for u in units]
+    write_outputs(out, results, Path(units[0]["master"]) if units else None)
+    return results

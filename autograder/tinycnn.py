@@ -1,0 +1,152 @@
+"""A tiny CNN trained with vectorized NumPy for notebook 04 (sharing vs sparsity):
+conv (f x f, pad (f-1)/2, stride 1) -> ReLU -> max pool 2x2 -> dense -> softmax.
+
+The notebook shows the experiment (what is measured), this module holds the plumbing. Training is
+plain mini-batch SGD without momentum, so that a weight whose gradient is zero in a step keeps its
+value exactly: w - lr * 0 == w. The optional L1 penalty is applied as a proximal step (soft
+thresholding), the form of L1 that sets weights exactly to zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CLASS_NAMES = ("disc", "square", "plus", "bar")
+Params = dict[str, np.ndarray]
+
+
+def load_shapes(n_test: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X_train, y_train, X_test, y_test): images (m, 16, 16, 1) float64 in [0, 1], labels int (m,)."""
+    X = np.load(DATA / "shapes_images.npy").astype(np.float64)[..., None] / 255.0
+    y = np.load(DATA / "shapes_labels.npy").astype(np.int64)
+    return X[n_test:], y[n_test:], X[:n_test], y[:n_test]
+
+
+def init_params(input_shape: tuple[int, int, int] = (16, 16, 1), n_filters: int = 8, f: int = 3,
+                n_classes: int = 4, seed: int = 0) -> Params:
+    """He-initialised conv filters W1 (f, f, n_C_prev, n_filters), zero biases, dense W2 (n_features, n_classes)."""
+    rng = np.random.default_rng(seed)
+    H, W, C = input_shape
+    n_features = (H // 2) * (W // 2) * n_filters
+    return {"W1": rng.standard_normal((f, f, C, n_filters)) * np.sqrt(2.0 / (f * f * C)),
+            "b1": np.zeros((1, 1, 1, n_filters)),
+            "W2": rng.standard_normal((n_features, n_classes)) * np.sqrt(1.0 / n_features),
+            "b2": np.zeros(n_classes)}
+
+
+def forward(params: Params, X: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Class probabilities (m, n_classes) and what the backward pass needs."""
+    W1, f = params["W1"], params["W1"].shape[0]
+    p = (f - 1) // 2
+    windows = sliding_window_view(np.pad(X, ((0, 0), (p, p), (p, p), (0, 0))), (f, f), axis=(1, 2))
+    Z1 = np.einsum("mhwcij,ijcn->mhwn", windows, W1, optimize=True) + params["b1"]
+    A1 = np.maximum(Z1, 0.0)
+    m, H, W, n = A1.shape
+    blocks = A1[:, :H // 2 * 2, :W // 2 * 2].reshape(m, H // 2, 2, W // 2, 2, n)
+    P = blocks.max(axis=(2, 4))
+    flat = P.reshape(m, -1)
+    logits = flat @ params["W2"] + params["b2"]
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs, {"windows": windows, "Z1": Z1, "A1": A1, "blocks": blocks, "P": P, "flat": flat, "probs": probs}
+
+
+def backward(params: Params, cache: dict, y: np.ndarray) -> tuple[Params, dict]:
+    """Gradients of the mean cross-entropy, and the intermediate gradients the notebook measures:
+    dA1 = what max-pool backward passes down, dZ1 = that after ReLU backward."""
+    probs, m = cache["probs"], len(y)
+    dlogits = probs.copy()
+    dlogits[np.arange(m), y] -= 1.0
+    dlogits /= m
+    dW2 = cache["flat"].T @ dlogits
+    db2 = dlogits.sum(axis=0)
+    dP = (dlogits @ params["W2"].T).reshape(cache["P"].shape)
+    # max-pool backward: each window's gradient goes to one input, its (first) maximum, as in
+    # PyTorch; ties are common here (ReLU makes whole windows 0) and must not split or copy it
+    blocks = cache["blocks"]
+    mm, h2, _, w2, _, n = blocks.shape
+    flat_windows = blocks.transpose(0, 1, 3, 5, 2, 4).reshape(mm, h2, w2, n, 4)
+    winner = np.eye(4, dtype=bool)[flat_windows.argmax(axis=-1)]          # (m, h2, w2, n, 4)
+    routed = winner * dP[..., None]
+    dA1 = np.zeros_like(cache["A1"])
+    dA1[:, :h2 * 2, :w2 * 2] = routed.reshape(mm, h2, w2, n, 2, 2).transpose(0, 1, 4, 2, 5, 3) \
+        .reshape(mm, h2 * 2, w2 * 2, n)
+    dZ1 = dA1 * (cache["Z1"] > 0)
+    dW1 = np.einsum("mhwcij,mhwn->ijcn", cache["windows"], dZ1, optimize=True)
+    db1 = dZ1.sum(axis=(0, 1, 2)).reshape(1, 1, 1, -1)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}, {"dA1": dA1, "dZ1": dZ1}
+
+
+def loss_and_accuracy(params: Params, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    probs, _ = forward(params, X)
+    loss = float(-np.mean(np.log(probs[np.arange(len(y)), y] + 1e-12)))
+    return loss, float(np.mean(probs.argmax(axis=1) == y))
+
+
+@dataclass
+class StepRecord:
+    """What one recorded training step did to the zeros of gradients and weights."""
+    step: int
+    zero_frac_pool_grad: float       # fraction of exact zeros in dA1, the gradient max-pool backward passes down
+    zero_frac_relu_grad: float       # ... in dZ1, after ReLU backward as well
+    zero_frac_dW: dict[str, float]   # ... in the weight gradients dW1, dW2
+    zero_frac_W: dict[str, float]    # fraction of exactly-zero weights after the step
+    # weights whose gradient was exactly 0 in this step: (name, index, value before, value after)
+    zero_grad_weights: list[tuple[str, tuple[int, ...], float, float]] = field(default_factory=list)
+
+
+@dataclass
+class TrainingRun:
+    params_init: Params
+    params: Params
+    losses: list[float]              # mini-batch loss at every step
+    test_accuracy: list[tuple[int, float]]
+    records: list[StepRecord]
+    l1: float
+
+
+WEIGHTS = ("W1", "W2")
+
+
+def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, steps: int = 300,
+          batch: int = 64, lr: float = 0.1, l1: float = 0.0, seed: int = 0,
+          record_steps: tuple[int, ...] = (0, 1, 2, 3, 4), n_filters: int = 8) -> TrainingRun:
+    """Mini-batch SGD; with l1 > 0, each step ends with soft thresholding w <- sign(w) max(|w| - lr*l1, 0)."""
+    params = init_params(X.shape[1:], n_filters=n_filters, seed=seed)
+    params_init = {k: v.copy() for k, v in params.items()}
+    rng = np.random.default_rng(seed + 1)
+    losses, test_acc, records = [], [], []
+    for step in range(steps):
+        idx = rng.choice(len(X), size=batch, replace=False)
+        probs, cache = forward(params, X[idx])
+        losses.append(float(-np.mean(np.log(probs[np.arange(batch), y[idx]] + 1e-12))))
+        grads, inner = backward(params, cache, y[idx])
+        before = {k: params[k].copy() for k in WEIGHTS} if step in record_steps else None
+        for k in params:
+            params[k] = params[k] - lr * grads[k]
+            if l1 and k in WEIGHTS:
+                params[k] = np.sign(params[k]) * np.maximum(np.abs(params[k]) - lr * l1, 0.0)
+        if before is not None:
+            zero_grad = [(k, tuple(int(i) for i in ix), float(before[k][tuple(ix)]), float(params[k][tuple(ix)]))
+                         for k in WEIGHTS for ix in np.argwhere(grads[k] == 0)[:20]]
+            records.append(StepRecord(
+                step=step,
+                zero_frac_pool_grad=float(np.mean(inner["dA1"] == 0)),
+                zero_frac_relu_grad=float(np.mean(inner["dZ1"] == 0)),
+                zero_frac_dW={k: float(np.mean(grads[k] == 0)) for k in WEIGHTS},
+                zero_frac_W={k: float(np.mean(params[k] == 0)) for k in WEIGHTS},
+                zero_grad_weights=zero_grad))
+        if (step + 1) % 25 == 0 or step == steps - 1:
+            test_acc.append((step + 1, loss_and_accuracy(params, X_test, y_test)[1]))
+    return TrainingRun(params_init, params, losses, test_acc, records, l1)
+
+
+def zero_fraction(params: Params, names: tuple[str, ...] = WEIGHTS) -> float:
+    """Fraction of the weights (biases excluded) that are exactly 0."""
+    values = np.concatenate([params[k].ravel() for k in names])
+    return float(np.mean(values == 0))

@@ -1,0 +1,260 @@
+"""04_sharing_vs_sparsity: parameter-count table, the conv layer as a matrix (figure, counts,
+explorer), and the figures of the training experiment (loss, weight histograms, zeros)."""
+from __future__ import annotations
+
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from ..tinycnn import CLASS_NAMES, TrainingRun, WEIGHTS, zero_fraction
+from ._common import try_student
+
+# (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5 on 32x32 colour images, VGG-16's first layer
+LAYERS = [
+    ("LeNet conv1 (5x5, 6 filters)", 5, 3, 6, (32, 32, 3), (28, 28, 6)),
+    ("LeNet conv2 (5x5, 16 filters)", 5, 6, 16, (14, 14, 6), (10, 10, 16)),
+    ("VGG-16 conv1_1 (3x3, 64 filters)", 3, 3, 64, (224, 224, 3), (224, 224, 64)),
+]
+
+
+def param_table(conv_param_count: Callable, dense_param_count: Callable) -> None:
+    """Each layer's parameters as a conv layer and as a dense layer with the same input and output shapes."""
+    rows = []
+    for name, f, c_prev, c, ins, outs in LAYERS:
+        conv = try_student(conv_param_count, f, c_prev, c)
+        dense = try_student(dense_param_count, ins, outs) if conv is not None else None
+        if conv is None or dense is None:
+            return
+        rows.append((name, ins, outs, int(conv), int(dense)))
+    print(f"{'layer':34s} {'input':>14s} {'output':>14s} {'conv params':>12s} {'dense params':>18s} {'dense / conv':>14s}")
+    for name, ins, outs, conv, dense in rows:
+        ratio = f"{dense / conv:,.0f}" if conv else "-"
+        print(f"{name:34s} {str(ins):>14s} {str(outs):>14s} {conv:>12,d} {dense:>18,d} {ratio:>14s}")
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [r[3] for r in rows], height=0.4, label="conv layer", color="#1f77b4")
+    ax.barh(y + 0.2, [r[4] for r in rows], height=0.4, label="dense layer, same shapes", color="#d62728")
+    ax.set_xscale("log")
+    ax.set_yticks(y, [r[0] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("parameters (log scale)")
+    ax.set_xlim(left=1)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title("Same input, same output: how many numbers must be learned")
+    plt.show()
+
+
+def _index_filter(f: int, n_C_prev: int, n_C: int) -> np.ndarray:
+    """A filter whose weights are 1, 2, ..., so that each matrix entry names the weight it holds."""
+    return np.arange(1, f * f * n_C_prev * n_C + 1, dtype=np.float64).reshape(f, f, n_C_prev, n_C)
+
+
+def matrix_counts(conv_as_matrix: Callable, input_shape: tuple, f: int, n_C: int, hp: dict) -> dict | None:
+    """The numbers that separate the three ideas, measured on the student's matrix."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((f, f, input_shape[2], n_C))
+    M = try_student(conv_as_matrix, W, input_shape, hp)
+    if M is None:
+        return None
+    M = np.asarray(M)
+    structure = np.asarray(conv_as_matrix(np.ones_like(W), input_shape, hp))
+    return {"entries": M.size, "shape": M.shape, "can_be_nonzero": int(np.count_nonzero(structure)),
+            "distinct": len(np.unique(M[M != 0])), "weights": W.size, "zero_weights": int(np.sum(W == 0))}
+
+
+def print_counts(k: dict) -> None:
+    print(f"entries of M {k['shape']}:{'':9s}{k['entries']:6d}   = the weights a dense layer needs for these shapes")
+    print(f"entries that can be non-zero:  {k['can_be_nonzero']:6d}   = the connections: SPARSE CONNECTIONS "
+          f"({k['can_be_nonzero'] / k['entries']:.0%} of the entries)")
+    print(f"distinct non-zero values:      {k['distinct']:6d}   = the filter's weights f*f*n_C_prev*n_C: PARAMETER SHARING "
+          f"(each used {k['can_be_nonzero'] / max(k['distinct'], 1):.1f} times)")
+    print(f"weights exactly zero:          {k['zero_weights']:6d}   of {k['weights']}: NO SPARSE WEIGHTS")
+
+
+def matrix_vs_conv_forward(conv_as_matrix: Callable, conv_forward: Callable, input_shape: tuple = (5, 6, 2),
+                           f: int = 3, n_C: int = 2, stride: int = 2, pad: int = 1) -> None:
+    """Check the student's matrix yourself: M @ x + biases against conv_forward on one random example."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, *input_shape))
+    W = rng.standard_normal((f, f, input_shape[2], n_C))
+    b = rng.standard_normal((1, 1, 1, n_C))
+    hp = {"stride": stride, "pad": pad}
+    M = try_student(conv_as_matrix, W, input_shape, hp)
+    if M is None:
+        return
+    Z, _ = conv_forward(x, W, b, hp)
+    print(f"x {x.shape[1:]}, W {W.shape}, stride {stride}, pad {pad}: Z has shape {Z.shape[1:]}; "
+          f"M should have shape ({Z[0].size}, {x[0].size}), yours is {np.shape(M)}")
+    M = np.asarray(M)
+    if M.shape != (Z[0].size, x[0].size):
+        return
+    z = M @ x[0].reshape(-1) + np.tile(b.reshape(-1), Z[0].size // n_C)
+    ok = np.allclose(z, Z[0].reshape(-1))
+    print("M @ x.reshape(-1) + biases", "equals" if ok else "DIFFERS from", "conv_forward's Z.reshape(-1)"
+          + ("" if ok else f" (largest difference {np.max(np.abs(z - Z[0].reshape(-1))):.3g})"))
+
+
+def show_conv_matrix(conv_as_matrix: Callable, input_shape: tuple = (4, 4, 1), f: int = 2, n_C: int = 1,
+                     stride: int = 1, pad: int = 0) -> None:
+    """The matrix of a small conv layer, each entry coloured by the filter weight it holds."""
+    hp = {"stride": stride, "pad": pad}
+    W = _index_filter(f, input_shape[2], n_C)
+    M = try_student(conv_as_matrix, W, input_shape, hp)
+    if M is None:
+        return
+    M = np.asarray(M)
+    k = W.size
+    colours = ListedColormap(["white"] + [plt.cm.tab20(i % 20) for i in range(k)])
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1, 3.2]})
+    if input_shape[2] == 1 and n_C == 1:
+        ax0.imshow(W[:, :, 0, 0], cmap=colours, vmin=-0.5, vmax=k + 0.5)
+        for (i, j), v in np.ndenumerate(W[:, :, 0, 0]):
+            ax0.text(j, i, f"w{int(v)}", ha="center", va="center", fontsize=12)
+        ax0.set_title(f"the filter: {k} weights")
+    else:
+        ax0.text(0.5, 0.5, f"filter {W.shape}:\n{k} weights,\nnumbered 1..{k}", ha="center", va="center")
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+    ax1.imshow(M, cmap=colours, vmin=-0.5, vmax=k + 0.5, aspect="equal" if M.shape[1] <= 40 else "auto")
+    if M.size <= 400:
+        for (r, c), v in np.ndenumerate(M):
+            if v:
+                ax1.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7)
+    ax1.set_xlabel(f"input position (flattened {input_shape}, C order): {M.shape[1]} columns")
+    ax1.set_ylabel(f"output position: {M.shape[0]} rows")
+    ax1.set_title("M: white = structural zero (no connection); a colour = the filter weight it reuses")
+    plt.tight_layout()
+    plt.show()
+    counts = matrix_counts(conv_as_matrix, input_shape, f, n_C, hp)
+    if counts:
+        print_counts(counts)
+
+
+def conv_matrix_explorer(conv_as_matrix: Callable):
+    """Sliders for the input size, filter size, channels, stride and pad; the matrix and its counts."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    n = widgets.IntSlider(value=5, min=3, max=8, description="n_H_prev")
+    f = widgets.IntSlider(value=3, min=1, max=4, description="f")
+    c_prev = widgets.IntSlider(value=1, min=1, max=2, description="n_C_prev")
+    c_out = widgets.IntSlider(value=1, min=1, max=2, description="n_C")
+    stride = widgets.IntSlider(value=1, min=1, max=3, description="stride")
+    pad = widgets.IntSlider(value=0, min=0, max=2, description="pad")
+    plot = widgets.Output()
+
+    def update(_=None):
+        with plot:
+            plot.clear_output(wait=True)
+            if n.value + 2 * pad.value < f.value:
+                print("The filter is larger than the padded input: no output.")
+                return
+            show_conv_matrix(conv_as_matrix, (n.value, n.value, c_prev.value), f.value, c_out.value,
+                             stride.value, pad.value)
+
+    for w in (n, f, c_prev, c_out, stride, pad):
+        w.observe(update, names="value")
+    update()
+    display(widgets.VBox([widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), plot]))
+
+
+# ---------- the training experiment
+def show_shapes(X: np.ndarray, y: np.ndarray, per_class: int = 6) -> None:
+    fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(per_class * 1.1, len(CLASS_NAMES) * 1.15))
+    for k, name in enumerate(CLASS_NAMES):
+        for j, i in enumerate(np.flatnonzero(y == k)[:per_class]):
+            axes[k, j].imshow(X[i, :, :, 0], cmap="gray", vmin=0, vmax=1)
+            axes[k, j].set_xticks([])
+            axes[k, j].set_yticks([])
+        axes[k, 0].set_ylabel(name)
+    fig.suptitle(f"{len(X)} training images, 16x16x1, {len(CLASS_NAMES)} classes (chance = {1 / len(CLASS_NAMES):.0%})")
+    plt.show()
+
+
+def plot_training(*runs: TrainingRun) -> None:
+    """Mini-batch loss (smoothed) and test accuracy of one or more runs."""
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.4))
+    for run in runs:
+        label = f"L1 lambda={run.l1:g}" if run.l1 else "no penalty"
+        loss = np.convolve(run.losses, np.ones(10) / 10, mode="valid")
+        ax0.plot(np.arange(len(loss)) + 10, loss, label=label)
+        steps, acc = zip(*run.test_accuracy)
+        ax1.plot(steps, acc, marker=".", label=label)
+    ax0.set_xlabel("step")
+    ax0.set_ylabel("cross-entropy (10-step mean)")
+    ax0.set_title("training loss")
+    ax1.axhline(1 / len(CLASS_NAMES), color="grey", ls="--", label="chance")
+    ax1.set_ylim(0, 1)
+    ax1.set_xlabel("step")
+    ax1.set_title("accuracy on 500 held-out images")
+    for ax in (ax0, ax1):
+        ax.legend()
+    plt.show()
+
+
+def weight_histograms(run: TrainingRun) -> None:
+    """Conv filter weights and dense weights, before and after training, with their count of exact zeros."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    for ax, name, what in ((axes[0], "W1", "conv filter weights W1"), (axes[1], "W2", "dense weights W2")):
+        before, after = run.params_init[name].ravel(), run.params[name].ravel()
+        bins = np.linspace(min(before.min(), after.min()), max(before.max(), after.max()), 41)
+        ax.hist(before, bins=bins, alpha=0.5, label=f"before: {np.sum(before == 0)} of {before.size} exactly 0")
+        ax.hist(after, bins=bins, alpha=0.5, label=f"after: {np.sum(after == 0)} of {after.size} exactly 0")
+        ax.set_title(what + (f" (L1 lambda={run.l1:g})" if run.l1 else ""))
+        ax.legend(fontsize=8)
+    plt.show()
+
+
+def zeros_per_step(run: TrainingRun) -> None:
+    """For each recorded step: zeros in the gradients pooling and ReLU pass down, in dW, and in W."""
+    recs = run.records
+    labels = ["dA1: what max-pool\nbackward passes down", "dZ1: after ReLU\nbackward too",
+              "dW1: conv weights'\ngradient", "dW2: dense weights'\ngradient", "W1, W2: weights\nexactly 0"]
+    values = np.array([[r.zero_frac_pool_grad, r.zero_frac_relu_grad, r.zero_frac_dW["W1"], r.zero_frac_dW["W2"],
+                        (r.zero_frac_W["W1"] * run.params["W1"].size + r.zero_frac_W["W2"] * run.params["W2"].size)
+                        / (run.params["W1"].size + run.params["W2"].size)] for r in recs])
+    fig, ax = plt.subplots(figsize=(11, 3.4))
+    width = 0.8 / len(recs)
+    for k, r in enumerate(recs):
+        ax.bar(np.arange(len(labels)) + (k - len(recs) / 2 + 0.5) * width, values[k], width, label=f"step {r.step}")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylabel("fraction exactly 0")
+    ax.set_ylim(0, 1)
+    ax.legend(ncol=len(recs), fontsize=8)
+    ax.set_title("Zeros in gradients are common; zeros in weights are not")
+    plt.show()
+    print(f"{'step':>4s} {'dA1 zeros':>10s} {'dZ1 zeros':>10s} {'dW1 zeros':>10s} {'dW2 zeros':>10s} {'W zeros':>8s}")
+    for r, v in zip(recs, values):
+        print(f"{r.step:4d} " + " ".join(f"{x:10.1%}" for x in v[:4]) + f" {v[4]:8.1%}")
+
+
+def zero_gradient_weights(run: TrainingRun, show: int = 3) -> None:
+    """Weights whose gradient was exactly 0 in a recorded step: their value before and after the step."""
+    for name in WEIGHTS:
+        seen = [(r.step, w) for r in run.records for w in r.zero_grad_weights if w[0] == name][:show]
+        for step, (_, index, before, after) in seen:
+            print(f"step {step}: {name}{list(index)} had gradient exactly 0; before {before:+.6f}, after {after:+.6f}"
+                  f" -> {'kept its value' if before == after else 'CHANGED'}")
+    if not any(r.zero_grad_weights for r in run.records):
+        print("no weight had a gradient of exactly 0 in the recorded steps")
+
+
+def compare_l1(run: TrainingRun, run_l1: TrainingRun) -> None:
+    """Histograms of all weights after training, without and with the L1 penalty."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    for ax, r in zip(axes, (run, run_l1)):
+        w = np.concatenate([r.params[k].ravel() for k in WEIGHTS])
+        n_zero = int(np.sum(w == 0))
+        ax.hist(w[w != 0], bins=np.linspace(-1, 1, 81), color="#d62728" if r.l1 else "#1f77b4", label="non-zero weights")
+        ax.bar([0], [max(n_zero, 1e-9)], width=0.01, color="black", label=f"exactly 0: {n_zero}")
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.8)
+        ax.legend(fontsize=8, loc="upper right")
+        title = f"L1 lambda={r.l1:g}" if r.l1 else "no penalty"
+        ax.set_title(f"{title}: {zero_fraction(r.params):.0%} of weights exactly 0, "
+                     f"accuracy {r.test_accuracy[-1][1]:.0%}", fontsize=10)
+        ax.set_xlabel("weight value")
+    axes[0].set_ylabel("count (log scale)")
+    plt.show()
