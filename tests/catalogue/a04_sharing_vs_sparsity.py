@@ -1,0 +1,142 @@
+"""Mistakes and correct alternatives for 04_sharing_vs_sparsity."""
+from tests.catalogue import Alternative, Mistake
+
+ASSIGNMENT = "04_sharing_vs_sparsity"
+CONV = "count = (f * f * n_C_prev + 1) * n_C"
+DENSE = "count = n_in * n_out + n_out"
+BLOCK = "M6[h, w, :, r, q, :] = W[i, j].T"
+
+MISTAKES = [
+    # conv_param_count
+    Mistake("conv_count_no_bias", "conv_param_count", ["test_conv_param_count", "test_conv_param_count_hidden"],
+            replace=[(CONV, "count = f * f * n_C_prev * n_C")], hint="biases are missing"),
+    Mistake("conv_count_ignores_input_channels", "conv_param_count", ["test_conv_param_count", "test_conv_param_count_hidden"],
+            replace=[(CONV, "count = (f * f + 1) * n_C")], hint="input channels are ignored"),
+    Mistake("conv_count_one_bias", "conv_param_count", ["test_conv_param_count"],
+            replace=[(CONV, "count = f * f * n_C_prev * n_C + 1")], hint="one bias for the whole layer"),
+    Mistake("conv_count_bias_per_input_channel", "conv_param_count", ["test_conv_param_count"],
+            replace=[(CONV, "count = f * f * n_C_prev * n_C + n_C_prev")], hint="one bias per input channel"),
+    Mistake("conv_count_adds_shape", "conv_param_count", ["test_conv_param_count", "test_conv_param_count_hidden"],
+            replace=[(CONV, "count = (f + f + n_C_prev + 1) * n_C")], hint="added the filter's dimensions"),
+    Mistake("conv_count_one_filter", "conv_param_count", ["test_conv_param_count"],
+            replace=[(CONV, "count = f * f * n_C_prev + 1")], hint="single filter"),
+    Mistake("conv_count_window_f", "conv_param_count", ["test_conv_param_count"],
+            replace=[(CONV, "count = (f * n_C_prev + 1) * n_C")], hint="not f"),
+    # dense_param_count
+    Mistake("dense_count_no_bias", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
+            replace=[(DENSE, "count = n_in * n_out")], hint="biases are missing"),
+    Mistake("dense_count_bias_per_input", "dense_param_count", ["test_dense_param_count"],
+            replace=[(DENSE, "count = n_in * n_out + n_in")], hint="one bias per input"),
+    Mistake("dense_count_adds_shapes", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
+            replace=[("n_in = int(np.prod(input_shape))", "n_in = sum(input_shape)"),
+                     ("n_out = int(np.prod(output_shape))", "n_out = sum(output_shape)")],
+            hint="added the axes", why="adding shapes instead of multiplying them"),
+    Mistake("dense_count_adds_units", "dense_param_count", ["test_dense_param_count"],
+            replace=[(DENSE, "count = n_in + n_out")], hint="multiply them"),
+    Mistake("dense_count_channels_only", "dense_param_count", ["test_dense_param_count"],
+            replace=[("n_in = int(np.prod(input_shape))", "n_in = input_shape[-1]"),
+                     ("n_out = int(np.prod(output_shape))", "n_out = output_shape[-1]")], hint="last axis"),
+    Mistake("dense_count_len_of_shape", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
+            replace=[("n_in = int(np.prod(input_shape))", "n_in = len(input_shape)"),
+                     ("n_out = int(np.prod(output_shape))", "n_out = len(output_shape)")], hint="len(shape)"),
+    Mistake("dense_count_assumes_3d", "dense_param_count", ["test_dense_param_count_hidden"],
+            replace=[("n_in = int(np.prod(input_shape))", "n_in = input_shape[0] * input_shape[1] * input_shape[2]"),
+                     ("n_out = int(np.prod(output_shape))", "n_out = output_shape[0] * output_shape[1] * output_shape[2]")],
+            why="indexing three axes fails on the hidden 1-D shapes (IndexError)"),
+    # conv_as_matrix
+    Mistake("matrix_transposed", "conv_as_matrix", ["test_conv_as_matrix", "test_conv_as_matrix_hidden"],
+            replace=[("return M", "return M.T")], hint="transposed"),
+    Mistake("matrix_flipped_filter", "conv_as_matrix", ["test_conv_as_matrix", "test_conv_as_matrix_hidden"],
+            replace=[(BLOCK, "M6[h, w, :, r, q, :] = W[f - 1 - i, f - 1 - j].T")], hint="flips the filter"),
+    Mistake("matrix_ignores_stride", "conv_as_matrix", ["test_conv_as_matrix"],
+            replace=[("r = h * stride + i - pad", "r = h + i - pad"), ("q = w * stride + j - pad", "q = w + j - pad")],
+            hint="does not move with the stride"),
+    Mistake("matrix_ignores_padding_offset", "conv_as_matrix", ["test_conv_as_matrix", "test_conv_as_matrix_hidden"],
+            replace=[("r = h * stride + i - pad", "r = h * stride + i"), ("q = w * stride + j - pad", "q = w * stride + j")],
+            hint="padding is ignored"),
+    Mistake("matrix_block_not_transposed", "conv_as_matrix", ["test_conv_as_matrix_hidden", "test_conv_as_matrix"],
+            replace=[(BLOCK, "M6[h, w, :, r, q, :] = W[i, j]")], hint="swapped",
+            why="right shape only when n_C == n_C_prev (first hidden case); otherwise a broadcasting error"),
+    Mistake("matrix_channels_first", "conv_as_matrix", ["test_conv_as_matrix"],
+            replace=[("M = M6.reshape(", "M = M6.transpose(2, 0, 1, 5, 3, 4).reshape(")], hint="channels-first"),
+    Mistake("matrix_padded_columns", "conv_as_matrix", ["test_conv_as_matrix"], source='''
+def conv_as_matrix(W, input_shape, hparameters):
+    f, _, n_C_prev, n_C = W.shape
+    n_H_prev, n_W_prev, _ = input_shape
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    Hp, Wp = n_H_prev + 2 * pad, n_W_prev + 2 * pad
+    n_H, n_W = (Hp - f) // stride + 1, (Wp - f) // stride + 1
+    M6 = np.zeros((n_H, n_W, n_C, Hp, Wp, n_C_prev))
+    for h in range(n_H):
+        for w in range(n_W):
+            for i in range(f):
+                for j in range(f):
+                    M6[h, w, :, h * stride + i, w * stride + j, :] = W[i, j].T
+    return M6.reshape(n_H * n_W * n_C, Hp * Wp * n_C_prev)
+''', hint="padded input", why="a matrix for the padded input: right idea, wrong columns"),
+    Mistake("matrix_no_bounds_check_wraps", "conv_as_matrix", ["test_conv_as_matrix"],
+            replace=[("if 0 <= r < n_H_prev and 0 <= q < n_W_prev:", "if r < n_H_prev and q < n_W_prev:")],
+            hint="wraps around", why="negative indices wrap around to the other side of the image"),
+    # concept answers
+    Mistake("q1_true", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
+            replace=[("return False", "return True")], hint="makes the parameters FEW"),
+    Mistake("q1_string", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
+            replace=[("return False", 'return "False"')], hint="no quotes"),
+    Mistake("q3_list", "idea_window", ["test_idea_window"],
+            replace=[('return "b"', 'return ["b"]')], hint="one letter"),
+    Mistake("q6_no_answer", "locally_connected_count", ["test_locally_connected_count"],
+            replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return None")], hint="1440"),
+    Mistake("q6_conv_count", "locally_connected_count", ["test_locally_connected_count"],
+            replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return 40")], hint="shares nothing"),
+    Mistake("q7_l1_wrong", "what_makes_weights_sparse", ["test_what_makes_weights_sparse"],
+            replace=[('return "c"', 'return "b"')], hint="soft thresholding"),
+]
+
+ALTERNATIVES = [
+    Alternative("counts_with_math_prod", '''
+import math
+
+def conv_param_count(f, n_C_prev, n_C):
+    weights = f * f * n_C_prev * n_C
+    biases = n_C
+    return np.int64(weights + biases)
+
+def dense_param_count(input_shape, output_shape):
+    n_in, n_out = math.prod(input_shape), math.prod(output_shape)
+    return (n_in + 1) * n_out
+''', why="math.prod, NumPy integer, weights and biases counted another way"),
+    Alternative("matrix_from_basis_images", '''
+def conv_as_matrix(W, input_shape, hparameters):
+    n_in = int(np.prod(input_shape))
+    basis = np.eye(n_in).reshape((n_in,) + tuple(input_shape))   # one image per input position
+    Z, _ = conv_forward(basis, W, np.zeros((1, 1, 1, W.shape[3])), hparameters)
+    return Z.reshape(n_in, -1).T                                # column k = response to image k
+''', why="linearity: the columns are the layer's responses to the basis images"),
+    Alternative("matrix_index_arithmetic", '''
+def conv_as_matrix(W, input_shape, hparameters):
+    f, _, C, K = W.shape
+    H, Wd, _ = input_shape
+    s, p = hparameters["stride"], hparameters["pad"]
+    n_H, n_W = (H + 2 * p - f) // s + 1, (Wd + 2 * p - f) // s + 1
+    M = np.zeros((n_H * n_W * K, H * Wd * C), dtype=float)
+    for row in range(M.shape[0]):
+        h, w, c = row // (n_W * K), (row // K) % n_W, row % K
+        for i in range(f):
+            for j in range(f):
+                r, q = h * s + i - p, w * s + j - p
+                if 0 <= r < H and 0 <= q < Wd:
+                    for k in range(C):
+                        M[row, (r * Wd + q) * C + k] = W[i, j, k, c]
+    return M
+''', why="flat row and column indices computed by hand, one entry at a time"),
+    Alternative("answers_other_spellings", '''
+def sharing_sets_zeros():
+    return np.bool_(False)
+
+def idea_window():
+    return " B "
+
+def locally_connected_count():
+    return 1440.0
+''', why="a NumPy bool, a capital letter with spaces, a float that is a whole number"),
+]
