@@ -23,6 +23,14 @@ class CheckFailed(AssertionError):
     """A student's function gave a wrong result; the message says what and why."""
 
 
+def _plain(err: BaseException) -> BaseException:
+    """Show only the message under the cell, not frames of this module: the message says it all.
+    (IPython renders an exception's `_render_traceback_()` instead of its traceback.)"""
+    lines = str(err).splitlines() or [""]
+    err._render_traceback_ = lambda: [f"\x1b[0;31m{type(err).__name__}\x1b[0m: {lines[0]}", *lines[1:]]  # type: ignore[attr-defined]
+    return err
+
+
 def _grading() -> bool:
     return os.environ.get("AUTOGRADER_GRADING") == "1"
 
@@ -45,9 +53,9 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
             try:
                 result = student(*args)
             except NotImplementedError:
-                raise NotImplementedError(
+                raise _plain(NotImplementedError(
                     f"{fn} is not written yet: in its cell, replace `raise NotImplementedError()` "
-                    f"with your code, run that cell, then run this test again.") from None
+                    f"with your code, run that cell, then run this test again.")) from None
             except Exception as err:  # the student's code failed: say where, keep the cause
                 if _grading():
                     _record(fn, case, {"error": f"{type(err).__name__}: {err}"[:1000]})
@@ -62,7 +70,7 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
         if found:
             message = explain(fn, case, expected, result)
             if message:
-                raise CheckFailed(message)
+                raise _plain(CheckFailed(message))
 
 
 def _show(name: str, value: Any) -> None:

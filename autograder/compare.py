@@ -5,6 +5,7 @@ feedback) and in the grader process, which is the only place where grades are de
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Optional
 
 import numpy as np
@@ -38,7 +39,7 @@ def describe_args(spec: FunctionSpec, args: tuple) -> str:
     for name, value in zip(names, args):
         if isinstance(value, np.ndarray):
             parts.append(f"{name} {value.shape}")
-        elif isinstance(value, (tuple, list)):
+        elif isinstance(value, (tuple, list)) and any(isinstance(v, (np.ndarray, tuple, list, dict)) for v in value):
             parts.append(f"{name}={describe_value(value)}")  # a cache: shapes, not every number
         else:
             parts.append(f"{name}={value!r}")
@@ -48,6 +49,8 @@ def describe_args(spec: FunctionSpec, args: tuple) -> str:
 def _fmt(x: Any) -> str:
     if isinstance(x, (float, np.floating)):
         return f"{float(x):.6g}"
+    if isinstance(x, (np.integer, np.bool_)):
+        return repr(x.item())
     return repr(x)
 
 
@@ -180,4 +183,6 @@ def _message(spec: FunctionSpec, case: dict, why: str, hints: list[str]) -> str:
         lines.append("Most likely cause: " + hints[0])
         for extra in hints[1:2]:
             lines.append("Also check: " + extra)
-    return "\n".join(lines)
+    # wrapped, so that the message reads in a notebook and in the feedback page without scrolling
+    return "\n".join(textwrap.fill(line, width=100, subsequent_indent="    ", break_long_words=False,
+                                   break_on_hyphens=False) for line in lines)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 
@@ -14,11 +16,14 @@ def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
     """The executed notebook and its wall time in seconds; the kernel runs in the notebook's folder."""
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", **(extra_env or {}))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    start = time.perf_counter()
-    client.execute(env=env)
-    return nb, time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="cnnrun-") as runtime:
+        # local IPC sockets (absolute paths) rather than unencrypted TCP ports
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(runtime, "kernel"))
+        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
+                                resources={"metadata": {"path": str(Path(path).parent)}})
+        start = time.perf_counter()
+        client.execute(env=env)
+        return nb, time.perf_counter() - start
 
 
 def errors(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:

@@ -73,7 +73,7 @@ def make(root: Path, only: Optional[list[str]] = None, notebooks: Path = NOTEBOO
     """Write the sample class under root; return the student ids."""
     if root.exists():
         shutil.rmtree(root)
-    names = [a for a in assignments() if not only or a in only]
+    names = [a for a in assignments() if (not only or a in only) and (notebooks / a).is_dir()]
     plans: dict[str, Callable[[str, str, nbformat.NotebookNode, dict], None]] = {}
 
     def perfect(student, a, name, nb, src):

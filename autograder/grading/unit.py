@@ -194,7 +194,7 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
     env_before = dict(os.environ)
     os.environ.update({"JUPYTER_PATH": str(jupyter), "JUPYTER_RUNTIME_DIR": str(runtime),
                        sandbox.SPEC_ENV: str(spec_file)})
-    log, ok = "", True
+    log, ok = "", False  # graded only when nbgrader ran and succeeded; a missing submission is not
     try:
         if submitted.is_dir() and any(submitted.glob("*.ipynb")):
             config = _config(unit, course)
@@ -207,8 +207,8 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
         os.environ.clear()
         os.environ.update(env_before)
         shutil.rmtree(runtime, ignore_errors=True)
-    if not ok:
-        find("", "grading_error", log.strip().splitlines()[-1][:300] if log.strip() else "nbgrader failed")
+    if log and not ok:
+        find("", "grading_error", log.strip().splitlines()[-1][:300])
 
     tests: dict[str, dict] = {}
     score, max_score, timestamp = 0.0, 0.0, ""

@@ -1,0 +1,219 @@
+"""The instructor's grader, end to end on the sample class: every promise of `grade`.
+
+One batch is graded once for the module (about a minute on 2 cores); each test reads what it needs.
+"""
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.reference import ROOT
+from autograder.release import assignments
+from autograder.sample_class import make
+from autograder.variants import filled_student_notebook, solution_sources
+
+FIRST, SECOND = "01_conv_forward", "02_pool_forward"
+ALL = assignments()
+
+
+def grade(*args: str, env=None, check=True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+    if check:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def rows(out: Path, name: str) -> list[dict]:
+    with open(out / name, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def scores(out: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    return {(r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"]))
+            for r in rows(out, "grades.csv")}
+
+
+def spy_notebook(tmp: Path) -> nbformat.NotebookNode:
+    """A right solution that also tries every way to the instructor's files it can name."""
+    targets = [ROOT / "solutions" / FIRST / f"{FIRST}.ipynb", ROOT / "nbgrader_config.py", tmp / "out" / "grades.csv",
+               tmp / "out" / ".grader" / "master" / "gradebook.db", tmp / "subs" / "ada" / FIRST / f"{FIRST}.ipynb"]
+    spy = "\n".join([
+        "import os",
+        f"for target in {[str(t) for t in targets]!r}:",
+        "    try:",
+        "        open(target).read(10)",
+        "        print('LEAKED', target)",
+        "    except OSError as err:",
+        "        print('blocked', type(err).__name__)",
+        "try:",
+        "    open('/tmp/../" + str(ROOT).lstrip('/') + "/planted.txt', 'w').write('x')",
+        "    print('WROTE outside')",
+        "except OSError as err:",
+        "    print('blocked write', type(err).__name__)",
+    ])
+    nb = nbformat.read(ROOT / "notebooks" / FIRST / f"{FIRST}.ipynb", as_version=4)
+    sources = solution_sources(FIRST)
+    sources["zero_pad"] = sources["zero_pad"] + "\n" + spy
+    return filled_student_notebook(nb, sources)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("grading")
+    subs = tmp / "subs"
+    make(subs)
+    for student in ("cy", "eve", "fay", "gus", "hal", "ivy", "jo"):  # hostile ones: the forward notebooks suffice
+        for a in ALL[2:]:
+            shutil.rmtree(subs / student / a, ignore_errors=True)
+    (subs / "spy" / FIRST).mkdir(parents=True)
+    nbformat.write(spy_notebook(tmp), subs / "spy" / FIRST / f"{FIRST}.ipynb")
+    out = tmp / "out"
+    start = time.monotonic()
+    proc = grade("--submissions", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "5")
+    return {"tmp": tmp, "subs": subs, "out": out, "stdout": proc.stdout, "seconds": time.monotonic() - start}
+
+
+def feedback(out: Path, student: str, assignment: str) -> str:
+    return next((out / "feedback" / student / assignment).glob("*.html")).read_text()
+
+
+def test_reference_solutions_get_full_marks_and_untouched_notebooks_zero(batch):
+    s = scores(batch["out"])
+    for a in ALL:
+        score, top = s[("ada", a)]
+        assert top > 0 and score == top, f"the reference solution of {a} got {score}/{top}"
+        assert s[("dee", a)] == (0.0, top), f"the untouched {a} got {s[('dee', a)]}"
+
+
+def test_every_student_and_assignment_has_a_row(batch):
+    students = {p.name for p in batch["subs"].iterdir()}
+    assert set(scores(batch["out"])) == {(st, a) for st in students for a in ALL}
+    assert "ada" in batch["stdout"] and "total" in batch["stdout"]  # the score table is printed
+
+
+def test_mistakes_cost_the_tests_that_hold_them(batch):
+    s = scores(batch["out"])
+    assert s[("ben", FIRST)] == (5.0, 15.0)  # conv_forward without bias: its 3 + 7 points lost
+    assert s[("ben", SECOND)] == (10.0, 10.0)
+    assert s[("cy", SECOND)] == (2.0, 10.0)  # average as sum: only the max test passes
+
+
+def test_sandbox_hides_the_instructors_files_and_other_students(batch):
+    html = feedback(batch["out"], "spy", FIRST)
+    assert "LEAKED" not in html and "WROTE outside" not in html
+    assert html.count("blocked") >= 6
+    assert not (ROOT / "planted.txt").exists()
+    assert scores(batch["out"])[("spy", FIRST)] == (15.0, 15.0)  # a right solution still gets its marks
+
+
+def test_patched_comparisons_and_frame_inspection_gain_nothing(batch):
+    r = {x["student_id"]: x for x in json.loads((batch["out"] / "results.json").read_text()) if x["assignment"] == FIRST}
+    gus = r["gus"]["tests"]
+    assert gus[f"{FIRST}:test_conv_forward"]["score"] == 0
+    assert gus[f"{FIRST}:test_conv_forward_hidden"]["score"] == 0
+    found = {(f["student_id"], f["rule"]) for f in rows(batch["out"], "integrity.csv")}
+    assert {("gus", "monkeypatch"), ("gus", "frame_inspection")} <= found
+
+
+def test_faults_cost_only_that_submission(batch):
+    s = scores(batch["out"])
+    assert s[("hal", FIRST)] == (3.0, 15.0)    # kernel exit in conv_single_step's cell: zero_pad's 3 points stand
+    assert s[("hal", SECOND)] == (10.0, 10.0)
+    assert s[("ivy", FIRST)] == (15.0, 15.0)   # the endless loop costs its own cell only
+    assert s[("ivy", SECOND)] == (10.0, 10.0)  # the 16 GiB allocation gets MemoryError, the tests still run
+    assert s[("jo", FIRST)] == (15.0, 15.0)    # output flood truncated
+    found = {(f["student_id"], f["rule"]) for f in rows(batch["out"], "integrity.csv")}
+    assert {("hal", "kernel_died"), ("ivy", "timeout"), ("ivy", "memory_limit"), ("jo", "output_truncated")} <= found
+    assert "KernelDied" in feedback(batch["out"], "hal", FIRST)
+    assert "output truncated" in feedback(batch["out"], "jo", FIRST)
+
+
+def test_broken_files_get_a_row_a_reason_and_a_finding(batch):
+    s = scores(batch["out"])
+    assert s[("eve", FIRST)][0] == 0 and s[("eve", SECOND)][0] == 0
+    found = {(f["student_id"], f["assignment"], f["rule"]) for f in rows(batch["out"], "integrity.csv")}
+    assert ("eve", FIRST, "invalid_notebook") in found and ("eve", SECOND, "missing_notebook") in found
+    assert "could not be read as a notebook" in feedback(batch["out"], "eve", FIRST)
+    assert s[("fay", FIRST)] == (5.0, 15.0)  # edited test restored: the wrong conv_forward still fails
+    assert s[("fay", SECOND)] == (10.0, 10.0)  # stripped metadata restored: right code, full marks
+    assert {("fay", FIRST, "edited_test_cell"), ("fay", FIRST, "deleted_test_cell"),
+            ("fay", SECOND, "stripped_metadata")} <= found
+
+
+def test_feedback_names_hidden_tests_but_not_their_code(batch):
+    source = (ROOT / "solutions" / FIRST / f"{FIRST}.ipynb").read_text()
+    assert '\\"seed\\": 31' in source
+    html = feedback(batch["out"], "ben", FIRST)
+    assert "test_conv_forward_hidden" in html or "hidden" in html
+    assert "&quot;seed&quot;: 31" not in html and '"seed": 31' not in html
+    assert "bias is missing" in html  # the hidden test's verdict still teaches
+
+
+def test_identical_work_is_flagged_but_untouched_stubs_are_not(batch):
+    found = rows(batch["out"], "integrity.csv")
+    assert any(f["rule"] == "identical_submission" and f["student_id"] == "ada" for f in found)
+    assert not any(f["rule"] == "identical_submission" and f["student_id"] == "dee" for f in found)
+
+
+def test_parallel_equals_serial_and_an_interrupted_run_resumes(batch):
+    subs = batch["tmp"] / "small"
+    for student in ("ada", "ben", "dee"):
+        shutil.copytree(batch["subs"] / student, subs / student)
+    serial = batch["tmp"] / "serial"
+    grade("--submissions", str(subs), "--out", str(serial), "--jobs", "1")
+    parallel = {k: v for k, v in scores(batch["out"]).items() if k[0] in ("ada", "ben", "dee")}
+    assert scores(serial) == parallel
+    # interrupt a run after its first result, then run the same command again
+    resumed = batch["tmp"] / "resumed"
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "--submissions", str(subs),
+                             "--out", str(resumed), "--jobs", "1"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(resumed.glob(".grader/units/*/*/result.json")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(resumed.glob(".grader/units/*/*/result.json")))
+    assert 1 <= done_before < len(parallel)
+    again = grade("--submissions", str(subs), "--out", str(resumed), "--jobs", "2")
+    assert f"({done_before} already graded)" in again.stderr
+    assert scores(resumed) == parallel
+
+
+def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, batch):
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))  # no bwrap on this PATH
+    proc = grade("--submissions", str(batch["subs"]), "--out", str(tmp_path / "x"), env=env, check=False)
+    assert proc.returncode == 2 and "bubblewrap" in proc.stderr and "--no-sandbox" in proc.stderr
+
+
+def test_report_writes_plots_and_a_table(batch):
+    proc = subprocess.run([sys.executable, "-m", "autograder", "report", "--out", str(batch["out"])], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    html = (batch["out"] / "report.html").read_text()
+    assert html.count("data:image/png;base64") >= 3 and "Where the class struggles" in html
+    assert FIRST in proc.stdout and "hardest tests" in proc.stdout
+
+
+def test_merge_of_two_halves_equals_the_whole(batch):
+    halves = []
+    for i, students in enumerate((("ada", "ben"), ("dee",))):
+        subs = batch["tmp"] / f"half{i}"
+        for student in students:
+            shutil.copytree(batch["subs"] / student, subs / student)
+        halves.append(batch["tmp"] / f"out{i}")
+        grade("--submissions", str(subs), "--out", str(halves[-1]))
+    merged = batch["tmp"] / "merged"
+    subprocess.run([sys.executable, "-m", "autograder", "merge", *map(str, halves), "--out", str(merged)],
+                   cwd=ROOT, check=True, capture_output=True)
+    whole = {k: v for k, v in scores(batch["out"]).items() if k[0] in ("ada", "ben", "dee")}
+    assert scores(merged) == whole
