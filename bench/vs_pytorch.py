@@ -6,10 +6,17 @@ stride 1, pad 1. Goal: no slower than PyTorch (ratio vectorized / PyTorch <= 1),
 
 PyTorch is not a dependency: without it this prints how to install it and stops. Each side gets its
 own layout (NumPy NHWC, PyTorch NCHW), converted outside the timed calls; both results are compared
-before anything is timed. One run, best of 30 calls each: the ratio is the figure.
+before anything is timed. One run, best of 30 calls each, at 1 thread and at one thread per core
+(the same count for NumPy's BLAS and PyTorch; needs threadpoolctl to set NumPy's): the ratio is the figure.
+
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set (some machines here set them for older OpenBLAS builds),
+slow a current NumPy; the script prints them. To benchmark, unset both in that command only:
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/vs_pytorch.py
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vs_loops import F, best_time, conv_case, fast, machine, report  # noqa: E402
 
 TORCH = "torch==2.13.0"
-CHUNK = 8
+
+
+def numpy_threads(n: int | None):
+    """A context limiting NumPy's BLAS to n threads (threadpoolctl), and a description of it."""
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext(), "NumPy BLAS threads: default (install threadpoolctl to set and report them)"
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"]]
+    desc = ", ".join(f"{i['internal_api']} {i['version']} {i['architecture']}" for i in blas)
+    return threadpool_limits(n, user_api="blas"), f"NumPy BLAS: {desc}"
 
 
 def main() -> int:
@@ -29,10 +46,11 @@ def main() -> int:
         print(f"PyTorch is not installed, so part (a) is skipped. It is not a dependency of the course; "
               f"to measure, install the CPU build in this environment:\n    pip install {TORCH}")
         return 0
-    print("machine:", machine(), f"| torch {torch.__version__}, {torch.get_num_threads()} threads")
-    A, W, b, hp, dZ = conv_case()
-    conv_forward_fast = fast("conv_forward_fast")
-    conv_backward_fast = fast("conv_backward_fast") if _has("conv_backward_fast") else None
+    print("machine:", machine(), f"| torch {torch.__version__}")
+    print("environment:", ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")))
+    A, W, b, hp = conv_case()[:4]
+    dZ = conv_case()[4]
+    conv_forward_fast, conv_backward_fast = fast("conv_forward_fast"), fast("conv_backward_fast")
     x = torch.from_numpy(np.ascontiguousarray(A.transpose(0, 3, 1, 2)))
     w = torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1)))
     bias = torch.from_numpy(b.reshape(-1).copy())
@@ -49,41 +67,23 @@ def main() -> int:
 
     Z = conv_forward_fast(A, W, b, hp)[0]
     assert np.allclose(Z, torch_forward().numpy().transpose(0, 2, 3, 1)), "forward results differ"
-    print(f"{A.shape[0]} inputs of {A.shape[1]}x{A.shape[2]}x{A.shape[3]}, {W.shape[3]} filters of {F}x{F}, "
-          f"stride {s}, pad {p}, float64")
-    report("conv forward", best_time(conv_forward_fast, A, W, b, hp, repeat=30),
-           best_time(torch_forward, repeat=30), "vectorized", "pytorch")
-    # the same reference on chunks of 8 examples, whose window copies stay in cache: where the gap is
-    chunked_forward = lambda: np.concatenate([conv_forward_fast(A[k:k + CHUNK], W, b, hp)[0]  # noqa: E731
-                                              for k in range(0, len(A), CHUNK)])
-    report(f"  in chunks of {CHUNK} examples", best_time(chunked_forward, repeat=30),
-           best_time(torch_forward, repeat=30), "vectorized", "pytorch")
-    if conv_backward_fast is None:
-        print("conv backward: conv_backward_fast is not in solutions/05_vectorized yet; skipped")
-        return 0
     dA, dW, db = conv_backward_fast(dZ, (A, W, b, hp))
     gi, gw, gb = torch_backward()
     assert np.allclose(dA, gi.numpy().transpose(0, 2, 3, 1)), "dA_prev differs"
     assert np.allclose(dW, gw.numpy().transpose(2, 3, 1, 0)), "dW differs"
     assert np.allclose(db.reshape(-1), gb.numpy()), "db differs"
-    report("conv backward", best_time(conv_backward_fast, dZ, (A, W, b, hp), repeat=30),
-           best_time(torch_backward, repeat=30), "vectorized", "pytorch")
-
-    def chunked_backward():
-        parts = [conv_backward_fast(dZ[k:k + CHUNK], (A[k:k + CHUNK], W, b, hp)) for k in range(0, len(A), CHUNK)]
-        return (np.concatenate([q[0] for q in parts]), sum(q[1] for q in parts), sum(q[2] for q in parts))
-    assert all(np.allclose(x, y) for x, y in zip(chunked_backward(), (dA, dW, db)))
-    report(f"  in chunks of {CHUNK} examples", best_time(chunked_backward, repeat=30),
-           best_time(torch_backward, repeat=30), "vectorized", "pytorch")
+    print(f"{A.shape[0]} inputs of {A.shape[1]}x{A.shape[2]}x{A.shape[3]}, {W.shape[3]} filters of {F}x{F}, "
+          f"stride {s}, pad {p}, float64; results checked equal")
+    for threads in sorted({1, os.cpu_count() or 1}):
+        torch.set_num_threads(threads)
+        limit, desc = numpy_threads(threads)
+        with limit:
+            print(f"-- {threads} thread(s): torch {torch.get_num_threads()}; {desc}")
+            report("conv forward", best_time(conv_forward_fast, A, W, b, hp, repeat=30),
+                   best_time(torch_forward, repeat=30), "vectorized", "pytorch")
+            report("conv backward", best_time(conv_backward_fast, dZ, (A, W, b, hp), repeat=30),
+                   best_time(torch_backward, repeat=30), "vectorized", "pytorch")
     return 0
-
-
-def _has(name: str) -> bool:
-    try:
-        fast(name)
-    except KeyError:
-        return False
-    return True
 
 
 if __name__ == "__main__":
