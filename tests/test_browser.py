@@ -55,10 +55,14 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser, lab):
+def page(browser, lab, request):
     page = browser.new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(120_000)  # generous: CI machines are small and busy
+    failed_before = request.session.testsfailed
     yield page
+    if request.session.testsfailed > failed_before:  # this test failed: keep what the page showed
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / f"FAILED-{request.node.callspec.id}-{request.node.originalname}.png")
     page.close()
     for kernel in lab.api("api/kernels"):  # one notebook's kernel at a time on a small machine
         lab.api(f"api/kernels/{kernel['id']}", method="DELETE")
@@ -124,7 +128,7 @@ def test_finished_notebook_runs_clean_in_jupyterlab(page, lab, served, student):
         for s in range(views.nth(k).locator(".widget-slider").count()):
             slider, changed = jl.move_slider(views.nth(k), s)
             dead += [] if changed else [f"widget {k + 1}, slider {slider}"]
-    assert not dead, f"{name}: moving these sliders (ArrowRight) changed nothing they show: {dead}"
+    assert not dead, f"{name}: moving these sliders (arrow key) changed nothing they show: {dead}"
     after = [(c.index, c.errors[0][-800:]) for c in jl.code_cells(page) if c.errors]
     assert not after, f"{name}: errors after moving the sliders: {after}"
 

@@ -5,6 +5,7 @@ checks read what is on the screen (the rendered output areas), not the notebook 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +24,7 @@ _READ_CELLS = """cells => cells.map(cell => ({
       mime: o.getAttribute('data-mime-type') || '',
       text: o.innerText,
       view: !!o.querySelector(':scope > .jupyter-widgets'),  // a rendered widget view
-      widgets: o.querySelectorAll('.jupyter-widgets').length,
-      sliders: o.querySelectorAll('.widget-slider').length,
-      pngs: [...o.querySelectorAll('.jp-OutputArea-output[data-mime-type="image/png"] img, img')]
+      pngs: [...o.querySelectorAll('img')]  // drawn: loaded and not empty
         .filter(img => img.complete && img.naturalWidth > 0).length,
       errorText: [...o.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
         .map(e => e.innerText).join('\\n'),
@@ -38,8 +37,6 @@ class Output:
     mime: str
     text: str
     view: bool = False
-    widgets: int = 0
-    sliders: int = 0
     pngs: int = 0
     errorText: str = ""  # stderr shown inside a widget (an Output widget's traceback)
 
@@ -67,7 +64,7 @@ class Cell:
 def open_notebook(page: Page, url: str) -> None:
     """Open a notebook and wait until its kernel is ready."""
     page.goto(url)
-    page.wait_for_selector(IDLE, timeout=90_000)
+    page.wait_for_selector(IDLE, timeout=120_000)
 
 
 def code_cells(page: Page) -> list[Cell]:
@@ -76,12 +73,12 @@ def code_cells(page: Page) -> list[Cell]:
 
 
 def _menu(page: Page, menu: str, item: str) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(".lm-Menu-content .lm-Menu-item:visible", has=page.locator(".lm-Menu-itemLabel", has_text=item)) \
-        .first.click()
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(menu)}$")).click()
+    label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
+    page.locator(".lm-Menu-content .lm-Menu-item:visible", has=label).click()
 
 
-def wait_until_idle(page: Page, timeout: float = 180_000) -> None:
+def wait_until_idle(page: Page, timeout: float = 300_000) -> None:
     """Wait until no cell is queued or running and the kernel is idle (checked twice, 0.3 s apart)."""
     script = f"""() => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator:not([data-status="idle"])')
         && ![...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt')].some(p => p.innerText.includes('*'))
@@ -128,10 +125,10 @@ def save(page: Page) -> None:
     _menu(page, "File", "Save Notebook")
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden)", timeout=10_000)
     page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
-                           timeout=30_000)
+                           timeout=60_000)
 
 
-def validate(page: Page, screenshot: Path, timeout: float = 180_000) -> tuple[bool, str]:
+def validate(page: Page, screenshot: Path, timeout: float = 300_000) -> tuple[bool, str]:
     """Click nbgrader's Validate button; (success, text) of the dialog it opens, saved as a screenshot
     before it is closed."""
     page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar jp-button", has_text="Validate").first.click()
@@ -148,18 +145,20 @@ def validate(page: Page, screenshot: Path, timeout: float = 180_000) -> tuple[bo
 
 
 _SHOWN = """view => [...view.querySelectorAll('.widget-html-content, .widget-output')]
-  .map(e => e.innerText + [...e.querySelectorAll('img')].map(i => i.src.slice(-200)).join('')).join('|')"""
+  .map(e => e.innerText + [...e.querySelectorAll('img')].map(i => i.src).join('')).join('|')"""
 
 
-def move_slider(view: Locator, k: int, timeout: float = 20_000) -> tuple[str, bool]:
-    """Focus slider k of a widget view and press ArrowRight, as a keyboard user would.
-    Returns (its description, whether the view's HTML and output areas changed)."""
+def move_slider(view: Locator, k: int, timeout: float = 60_000) -> tuple[str, bool]:
+    """Focus slider k of a widget view and press ArrowRight (ArrowLeft when it is at its maximum), as a
+    keyboard user would. Returns (its description, whether the view's HTML and output areas changed)."""
     slider = view.locator(".widget-slider").nth(k)
     name = slider.locator(".widget-label").inner_text().strip()
+    handle = slider.locator(".noUi-handle")
     before = view.evaluate(_SHOWN)
     readout = slider.locator(".widget-readout").inner_text()
-    slider.locator(".noUi-handle").focus()
-    slider.locator(".noUi-handle").press("ArrowRight")
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    handle.focus()
+    handle.press("ArrowLeft" if at_max else "ArrowRight")
     try:
         view.page.wait_for_function(f"([view, before]) => ({_SHOWN})(view) !== before && "
                                     "![...view.querySelectorAll('img')].some(i => !i.complete)",
@@ -170,7 +169,7 @@ def move_slider(view: Locator, k: int, timeout: float = 20_000) -> tuple[str, bo
     return name, True
 
 
-def settle(view: Locator, quiet_ms: int = 400, timeout: float = 30_000) -> None:
+def settle(view: Locator, quiet_ms: int = 400, timeout: float = 60_000) -> None:
     """Wait until the kernel is idle and the view has stopped changing for quiet_ms (a callback's
     later outputs, such as a traceback after a print, have arrived)."""
     page = view.page
