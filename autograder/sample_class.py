@@ -134,7 +134,7 @@ def make(root: Path, only: Optional[list[str]] = None, notebooks: Path = NOTEBOO
 
     def flood(s, a, name, nb, src):
         if a == FIRST:
-            src = _append_to(src, "zero_pad", "for k in range(300_000):\n    print('line', k)")
+            src = _append_to(src, "zero_pad", "for k in range(200):\n    print(k, 'flood ' * 5000)")
         _write(root, s, a, name, filled_student_notebook(nb, src))
 
     plans.update(ada=perfect, ben=with_mistakes("ben"), cy=with_mistakes("cy"), dee=untouched, eve=broken,
@@ -151,7 +151,7 @@ DESCRIPTIONS = {
     "dee": "untouched notebooks", "eve": "invalid JSON, a missing assignment, renamed notebooks",
     "fay": "a deleted and an edited test cell; stripped nbgrader metadata",
     "gus": "reads for solutions, patches numpy and the checks, inspects frames",
-    "hal": "exits its kernel", "ivy": "endless loop; a 16 GiB allocation", "jo": "prints 300,000 lines",
+    "hal": "exits its kernel", "ivy": "endless loop; a 16 GiB allocation", "jo": "prints 6 MB of output",
 }
 
 

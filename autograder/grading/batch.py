@@ -150,11 +150,11 @@ def run(submissions: Path, out: Path, opts: Options) -> list[dict]:
             worker.proc.wait()
             worker.log.close()
 
-    threads = [threading.Thread(target=slot, args=(n,)) for n in range(max(1, min(opts.jobs, len(todo))))]
+    threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, min(opts.jobs, len(todo))))]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
     results = [json.loads((Path(u["work"]) / "result.json").read_text()) for u in units]
     write_outputs(out, results, Path(units[0]["master"]) if units else None)
     return results

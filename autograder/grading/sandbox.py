@@ -87,7 +87,8 @@ def command(spec: dict, connection_file: str) -> list[str]:
              "--ro-bind", str(DATA), f"{COURSE}/data",
              "--bind", scratch, cwd,
              "--bind", runtime, runtime,
-             "--chdir", cwd]
+             "--chdir", cwd,
+             "--remount-ro", "/"]  # the sandbox's own root too: writable are only the scratch folder and /tmp
     return args + ["--"] + limit + python
 
 
