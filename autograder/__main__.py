@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     grade = sub.add_parser("grade", help="grade DIR/<student_id>/<assignment>/<notebook>.ipynb into OUT")
     grade.add_argument("--submissions", required=True, type=Path)
     grade.add_argument("--out", required=True, type=Path)
+    grade.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
     grade.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
     grade.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
@@ -89,7 +90,8 @@ def _grade(args: argparse.Namespace) -> int:
             return 2
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, timeout=args.timeout,
                    notebook_timeout=args.notebook_timeout, memory_bytes=_size(args.memory),
-                   max_output_bytes=_size(args.max_output), show_hidden=args.show_hidden)
+                   max_output_bytes=_size(args.max_output), show_hidden=args.show_hidden,
+                   assignments=args.assignment)
     results = run(args.submissions, args.out, opts)
     print(score_table(results))
     print(f"\nwrote {args.out / 'grades.csv'}, {args.out / 'integrity.csv'} and {args.out / 'feedback'}/")

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from ..reference import SOLUTIONS
 from ..release import assignments
@@ -30,6 +31,7 @@ class Options:
     max_output_bytes: int = 1_000_000
     show_hidden: bool = False
     quiet: bool = False
+    assignments: Optional[list[str]] = None  # default: every assignment in solutions/
 
 
 def students(submissions: Path) -> list[str]:
@@ -38,10 +40,12 @@ def students(submissions: Path) -> list[str]:
 
 def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTIONS) -> tuple[list[dict], list[dict]]:
     """(units still to grade, all units). A unit with a result from the same solutions is done."""
-    master, digest = master_mod.prepare(out, solutions)
+    master, digest = master_mod.prepare(out, solutions, opts.assignments)
     units, todo = [], []
     for student in students(submissions):
         for assignment in assignments(solutions):
+            if opts.assignments and assignment not in opts.assignments:
+                continue
             work = out / ".grader" / "units" / student / assignment
             unit = {"student": student, "assignment": assignment, "submissions": str(submissions.resolve()),
                     "work": str(work), "master": str(master), "master_hash": digest, "out": str(out.resolve()),

@@ -19,10 +19,12 @@ def solutions_hash(solutions: Path = SOLUTIONS) -> str:
     return h.hexdigest()[:16]
 
 
-def prepare(out: Path, solutions: Path = SOLUTIONS) -> tuple[Path, str]:
-    """OUT/.grader/master, up to date with solutions/; returns (folder, hash of solutions)."""
+def prepare(out: Path, solutions: Path = SOLUTIONS, only: list[str] | None = None) -> tuple[Path, str]:
+    """OUT/.grader/master, up to date with solutions/ for the assignments graded (default all);
+    returns (folder, hash of solutions)."""
     master = out / ".grader" / "master"
-    digest = solutions_hash(solutions)
+    names = [a for a in assignments(solutions) if not only or a in only]
+    digest = solutions_hash(solutions) + ("" if not only else "-" + "+".join(names))
     stamp = master / "solutions.sha"
     if stamp.exists() and stamp.read_text() == digest:
         return master, digest
@@ -30,7 +32,19 @@ def prepare(out: Path, solutions: Path = SOLUTIONS) -> tuple[Path, str]:
         shutil.rmtree(master)
     master.mkdir(parents=True)
     shutil.copytree(solutions, master / "source")
-    for assignment in assignments(solutions):
+    for assignment in names:
         generate(master, assignment)
+    _matplotlib_cache(master / "mplcache")
     stamp.write_text(digest)
     return master, digest
+
+
+def _matplotlib_cache(dest: Path) -> None:
+    """The font list matplotlib builds on its first import: each kernel gets a copy, so that it
+    does not spend a tenth of a second rebuilding it in its empty /tmp."""
+    import matplotlib
+    import matplotlib.font_manager  # noqa: F401  (builds the cache if it is missing)
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+        shutil.copyfile(path, dest / path.name)

@@ -88,6 +88,7 @@ def command(spec: dict, connection_file: str) -> list[str]:
              "--bind", scratch, cwd,
              "--bind", runtime, runtime,
              "--chdir", cwd,
+             *(["--bind", spec["mplcache"], "/tmp/matplotlib"] if spec.get("mplcache") else []),
              "--remount-ro", "/"]  # the sandbox's own root too: writable are only the scratch folder and /tmp
     return args + ["--"] + limit + python
 

@@ -57,6 +57,7 @@ def _config(unit: dict, course: Path):
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     c.OverwriteCells.add_missing_cells = True
     c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
+    c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
     c.SandboxedExecute.timeout = int(unit["timeout"])
     c.SandboxedExecute.notebook_timeout = int(unit["notebook_timeout"])
     c.SandboxedExecute.max_output_bytes = int(unit["max_output_bytes"])
@@ -188,8 +189,12 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
     jupyter = course / "jupyter"
     sandbox.write_kernelspec(jupyter)
     spec_file = course / "kernel.json"
+    mplcache = course / "mplcache"
+    if (Path(unit["master"]) / "mplcache").is_dir():
+        shutil.copytree(Path(unit["master"]) / "mplcache", mplcache)
     spec_file.write_text(json.dumps({
         "sandbox": unit["sandbox"], "assignment": assignment, "scratch": str(submitted),
+        "mplcache": str(mplcache) if mplcache.is_dir() else None,
         "memory_bytes": unit["memory_bytes"], "file_bytes": 100_000_000}))
     env_before = dict(os.environ)
     os.environ.update({"JUPYTER_PATH": str(jupyter), "JUPYTER_RUNTIME_DIR": str(runtime),
