@@ -31,6 +31,7 @@ INSPECT_MODULES = {"inspect", "gc", "traceback", "importlib"}
 PATCH_TARGETS = {"np", "numpy", "builtins", "__builtins__", "autograder", "checks", "compare", "nbgrader",
                  "IPython", "get_ipython"}
 EXIT_CALLS = {"exit", "quit", "_exit", "abort", "kill"}
+NUMERICAL_CALLS = {"numerical_gradient", "check_conv_backward", "check_pool_backward"}  # autograder.gradcheck
 FILE_CALLS = {"open", "remove", "unlink", "rmtree", "listdir", "scandir", "walk", "chdir", "system", "popen",
               "read_text", "write_text", "read_bytes", "write_bytes", "rename", "symlink"}
 
@@ -79,6 +80,9 @@ def scan_source(source: str) -> list[tuple[str, str]]:
                 found.append(("exit", f"line {line}: {ast.unparse(node.func)}()"))
             elif name in FILE_CALLS:
                 found.append(("file_access", f"line {line}: {ast.unparse(node)[:80]}"))
+            elif name in NUMERICAL_CALLS:
+                found.append(("numerical_gradient", f"line {line}: {name}() in the student's code: a gradient "
+                              "estimated by finite differences passes the tolerance without backpropagation"))
             elif name in ("exec", "eval", "compile", "__import__"):
                 found.append(("dynamic_code", f"line {line}: {name}()"))
         elif isinstance(node, ast.Attribute) and node.attr in ("f_back", "f_globals", "f_locals", "tb_frame",

@@ -1,0 +1,37 @@
+"""The integrity scan names what a submission's code does that the exercises never need, and stays
+quiet on honest solutions."""
+import pytest
+
+from autograder.grading.integrity import scan_source
+from autograder.variants import solution_sources
+from autograder.release import assignments
+
+CASES = [
+    ("import subprocess\nsubprocess.run(['ls'])", "process_or_network"),
+    ("import socket", "process_or_network"),
+    ("data = open('/etc/passwd').read()", "file_access"),
+    ("import numpy as np\nnp.allclose = lambda *a, **k: True", "monkeypatch"),
+    ("import builtins\nsetattr(builtins, 'print', None)", "monkeypatch"),
+    ("import autograder.compare as c\nc.explain = None", "checking_code"),
+    ("import sys\nf = sys._getframe(1)\nprint(f.f_locals)", "frame_inspection"),
+    ("import inspect", "frame_inspection"),
+    ("import os\nos._exit(0)", "exit"),
+    ("exec('x = 1')", "dynamic_code"),
+    ("def conv_backward(dZ, cache):\n    return numerical_gradient(lambda A: 0.0, cache[0])", "numerical_gradient"),
+    ("def broken(:\n    pass", "syntax_error"),
+]
+
+
+@pytest.mark.parametrize("source,rule", CASES, ids=[r for _, r in CASES])
+def test_each_rule_fires(source, rule):
+    assert rule in {r for r, _ in scan_source(source)}
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_reference_solutions_raise_no_finding(assignment):
+    for grade_id, source in solution_sources(assignment).items():
+        assert scan_source(source) == [], f"{assignment}:{grade_id}"
+
+
+def test_magics_are_not_syntax_errors():
+    assert scan_source("%matplotlib inline\nx = 1") == []
