@@ -56,12 +56,11 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
                 raise _plain(NotImplementedError(
                     f"{fn} is not written yet: in its cell, replace `raise NotImplementedError()` "
                     f"with your code, run that cell, then run this test again.")) from None
-            except Exception as err:  # the student's code failed: say where, keep the cause
+            except Exception as err:  # the student's code failed: their own traceback shows where
                 if _grading():
                     _record(fn, case, {"error": f"{type(err).__name__}: {err}"[:1000]})
-                raise CheckFailed(
-                    f"{fn}({describe_args(spec, args)}) raised {type(err).__name__}: {err}\n"
-                    f"The traceback above this message shows the line in your code.") from err
+                err.add_note(f"(raised by your {fn} when the test called {fn}({describe_args(spec, args)}))")
+                raise
         else:
             result = student
         if _grading():
@@ -88,6 +87,7 @@ def show_example(fn: str, student: Callable[..., Any] | Any, case: dict, show: t
 
     `show` names the returned parts to print (default: all but caches).
     """
+    __tracebackhide__ = True  # noqa: F841  (an error in the student's code shows their frame, not ours)
     spec = get_spec(fn)
     args = build_args(fn, case)
     print(f"{fn}({describe_args(spec, args)})")
