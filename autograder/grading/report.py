@@ -48,7 +48,7 @@ def report(out: Path) -> str:
     assignments = sorted({r["assignment"] for r in results})
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title>",
              "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+             "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
              "</style></head><body><h1>Grading report</h1>",
              f"<p>{len({r['student_id'] for r in results})} students, {len(assignments)} assignments, "
              f"{len(findings)} integrity findings.</p>"]
