@@ -81,9 +81,10 @@ def command(spec: dict, connection_file: str) -> list[str]:
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     for key, value in kernel_env(spec).items():
         args += ["--setenv", key, value]
+    # /tmp first: binds made before it would be hidden under it (a checkout or venv under /tmp)
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += _system_binds()
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--ro-bind", str(PACKAGE), f"{COURSE}/autograder",
+    args += ["--ro-bind", str(PACKAGE), f"{COURSE}/autograder",
              "--ro-bind", str(DATA), f"{COURSE}/data",
              "--bind", scratch, cwd,
              "--bind", runtime, runtime,
