@@ -213,7 +213,7 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
         os.environ.update(env_before)
         shutil.rmtree(runtime, ignore_errors=True)
     if log and not ok:
-        find("", "grading_error", log.strip().splitlines()[-1][:300])
+        find("", "grading_error", _cause(log))
 
     tests: dict[str, dict] = {}
     score, max_score, timestamp = 0.0, 0.0, ""
@@ -241,6 +241,14 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
                 find(name, rule, detail)
     return {"student_id": student, "assignment": assignment, "score": score, "max_score": max_score,
             "timestamp": timestamp, "tests": tests, "notes": notes, "graded": ok, "master": unit["master_hash"]}
+
+
+def _cause(log: str) -> str:
+    """The most telling line of a failed nbgrader run: the last error that is not nbgrader's wrapper."""
+    import re
+    lines = [l.strip() for l in log.splitlines() if re.match(r"\s*[\w.]*(Error|Exception|Exit)\b.*:", l)]
+    lines = [l for l in lines if "NbGraderException" not in l] or log.strip().splitlines()[-1:]
+    return lines[-1][:300] if lines else "nbgrader failed"
 
 
 def _publish_feedback(unit: dict, course: Path, expected: list[str], notes: dict[str, str]) -> None:
