@@ -22,7 +22,11 @@ def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
         client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
                                 resources={"metadata": {"path": str(Path(path).parent)}})
         start = time.perf_counter()
-        client.execute(env=env)
+        try:
+            client.execute(env=env)
+        finally:
+            if km.has_kernel:  # nbclient leaves a kernel manager it was given running
+                km.shutdown_kernel(now=True)
         return nb, time.perf_counter() - start
 
 
