@@ -8,14 +8,10 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
 from ..checks import RECORD_MIME
+from ..release import is_test_cell
 from ..testcells import HIDDEN_RE, hidden_checks
 from .execute import error_output
 from .verify import judge, records
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    nbg = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(nbg.get("grade")) and not nbg.get("solution")
 
 
 class VerifyChecks(NbGraderPreprocessor):

@@ -15,7 +15,8 @@ import nbformat
 from ..paths import ensure_tools_on_path
 from . import sandbox
 from .integrity import Finding, observed, scan_source, solution_fingerprint
-from .preprocessors import HideHiddenTests, VerifyChecks, is_test_cell
+from ..release import is_test_cell
+from .preprocessors import HideHiddenTests, VerifyChecks
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
@@ -105,9 +106,15 @@ def grade_unit(unit: dict) -> dict:
     result = _autograde(unit, course, submitted, expected, find, notes)
     result["findings"] = [f.row() for f in findings]
     _publish_feedback(unit, course, expected, notes)
+    return _write_result(work, result)
+
+
+def _write_result(work: Path, result: dict) -> dict:
+    """Written last and atomically: its presence means "this unit is done"."""
+    work.mkdir(parents=True, exist_ok=True)
     tmp = work / "result.json.tmp"
     tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(work / "result.json")  # written last and atomically: its presence means "done"
+    tmp.replace(work / "result.json")
     return result
 
 
@@ -288,10 +295,5 @@ def failure_result(unit: dict, reason: str) -> dict:
               "master": unit["master_hash"],
               "findings": [Finding(unit["student"], unit["assignment"], "", "grading_error", reason).row()]}
     work = Path(unit["work"])
-    work.mkdir(parents=True, exist_ok=True)
-    course = work / "course"
-    _publish_feedback(unit, course, expected, notes)
-    tmp = work / "result.json.tmp"
-    tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(work / "result.json")
-    return result
+    _publish_feedback(unit, work / "course", expected, notes)
+    return _write_result(work, result)
