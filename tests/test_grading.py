@@ -54,11 +54,14 @@ def spy_notebook(tmp: Path) -> nbformat.NotebookNode:
         "        print('LEAK' + 'ED', target)",  # split, so that only the output can hold the word
         "    except OSError as err:",
         "        print('blocked', type(err).__name__)",
-        "try:",
-        "    open('/tmp/../" + str(ROOT).lstrip('/') + "/planted.txt', 'w').write('x')",
-        "    print('WROTE' + ' outside')",
-        "except OSError as err:",
-        "    print('blocked write', type(err).__name__)",
+        # writes: the sandbox's root, the course files it can see, and the real checkout (when the
+        # checkout is under /tmp, that path lands in the kernel's private in-memory /tmp instead)
+        f"for target in {['/planted.txt', '/course/autograder/planted.txt', '/course/data/planted.txt', str(ROOT / 'planted.txt')]!r}:",
+        "    try:",
+        "        open(target, 'w').write('x')",
+        "        print('WRO' + 'TE', target)",
+        "    except OSError as err:",
+        "        print('blocked write', type(err).__name__)",
     ])
     nb = nbformat.read(ROOT / "notebooks" / FIRST / f"{FIRST}.ipynb", as_version=4)
     sources = solution_sources(FIRST)
@@ -123,9 +126,11 @@ def test_mistakes_cost_the_tests_that_hold_them(batch):
 
 def test_sandbox_hides_the_instructors_files_and_other_students(batch):
     html = feedback(batch["out"], "spy", FIRST)
-    assert "LEAKED" not in html and "WROTE outside" not in html
+    assert "LEAKED" not in html
     assert html.count("blocked FileNotFoundError") + html.count("blocked PermissionError") >= 5
-    assert "blocked write OSError" in html  # a read-only file system: nowhere to write but scratch and /tmp
+    # a read-only file system: nowhere to write but the scratch folder and the kernel's own /tmp
+    assert html.count("blocked write OSError") >= 3
+    assert "WROTE /planted" not in html and "WROTE /course" not in html
     assert not (ROOT / "planted.txt").exists()
     assert scores(batch["out"])[("spy", FIRST)] == (15.0, 15.0)  # a right solution still gets its marks
 
