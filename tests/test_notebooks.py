@@ -1,9 +1,7 @@
 """The notebooks as shipped: releases match solutions/, leak nothing, run top to bottom."""
 import json
 import re
-import shutil
 import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -1,9 +1,7 @@
 """The kernel sandbox works wherever the project is checked out, /tmp included."""
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 
 from autograder.grading import sandbox
 

@@ -167,7 +167,7 @@ def _matrix_shape_hint(ctx: Context) -> Optional[str]:
         return None
     exp = ctx.expected
     (n_out, n_in), (H, Wd, C) = exp.shape, ctx.args[1]
-    f, pad, s = ctx.case["f"], ctx.case["pad"], ctx.case["stride"]
+    pad = ctx.case["pad"]
     if rec.shape == exp.shape:
         return None
     where = (f"M has one row per output value (n_H*n_W*n_C = {n_out}) and one column per input value "

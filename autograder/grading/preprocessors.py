@@ -1,7 +1,6 @@
 """The grader's own nbgrader preprocessors: re-decide test cells, hide hidden tests in feedback."""
 from __future__ import annotations
 
-from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor

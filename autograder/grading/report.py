@@ -93,6 +93,6 @@ def report(out: Path) -> str:
                                       ("student_id", "assignment", "notebook", "rule", "detail")) + "</tr>")
     parts.append("</table></body></html>")
     (out / "report.html").write_text("\n".join(parts))
-    lines.append(f"\nintegrity findings: " + (", ".join(f"{k} {v}" for k, v in sorted(by_rule.items())) or "none"))
+    lines.append("\nintegrity findings: " + (", ".join(f"{k} {v}" for k, v in sorted(by_rule.items())) or "none"))
     lines.append(f"wrote {out / 'report.html'}")
     return "\n".join(lines)

@@ -145,5 +145,5 @@ def show_ties(create_mask_from_window: Callable, dz: float = 1.0) -> None:
     one_hot[np.unravel_index(np.argmax(x), x.shape)] = 1.0
     print("window x:\n", x)
     print(f"\nyour mask (x == max) times dz = {dz:g}:\n", mask * dz, f"\n  gradient sent in total: {float(np.sum(mask * dz)):g}")
-    print(f"\none-hot routing (np.argmax picks the first maximum) times dz:\n", one_hot * dz,
+    print("\none-hot routing (np.argmax picks the first maximum) times dz:\n", one_hot * dz,
           f"\n  gradient sent in total: {float(np.sum(one_hot * dz)):g}")
