@@ -94,15 +94,15 @@ def _grade(args: argparse.Namespace) -> int:
                    assignments=args.assignment)
     results = run(args.submissions, args.out, opts)
     print(score_table(results))
-    failed = [r for r in results if any(f["rule"] == "grading_error" for f in r.get("findings", []))]
+    failed = [r for r in results if r.get("retry")]
     if failed:
         tried = [r for r in results if r.get("graded") or r in failed]
         print(f"\n{len(failed)} of {len(tried)} submitted notebooks could not be run by the grader "
-              f"(rule grading_error in integrity.csv; logs in {args.out / '.grader' / 'logs'}).", file=sys.stderr)
+              f"(rule grading_error in integrity.csv; logs in {args.out / '.grader' / 'logs'}); "
+              "the next run of the same command tries them again.", file=sys.stderr)
         if len(failed) == len(tried):
             print("None could: this is a problem of the grading machine, not of the students. "
-                  "Fix it and run the same command again (results are regraded when solutions/ changes; "
-                  f"otherwise delete {args.out / '.grader' / 'units'} first).", file=sys.stderr)
+                  "Fix it and run the same command again: it grades those submissions again.", file=sys.stderr)
     print(f"\nwrote {args.out / 'grades.csv'}, {args.out / 'integrity.csv'} and {args.out / 'feedback'}/")
     return 0
 

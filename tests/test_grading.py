@@ -233,3 +233,16 @@ def test_merge_of_two_halves_equals_the_whole(batch):
                    cwd=ROOT, check=True, capture_output=True)
     assert forward_scores(merged, ("ada", "ben", "dee")) == forward_scores(batch["out"], ("ada", "ben", "dee"))
     assert len(scores(merged)) == 3 * len(ALL)
+
+
+def test_a_broken_grading_machine_is_retried_on_the_next_run(batch):
+    """Kernels that cannot start (here: a 1 kB memory cap) fail every notebook; the instructor is told,
+    and the same command run again on a working set-up grades them."""
+    subs = small_class(batch, "retry", ("ada",))
+    out = batch["tmp"] / "retry-out"
+    broken = grade("--submissions", str(subs), "--out", str(out), "--assignment", FIRST, "--memory", "1k")
+    assert "problem of the grading machine" in broken.stderr
+    assert scores(out)[("ada", FIRST)] == (0.0, 15.0)
+    fixed = grade("--submissions", str(subs), "--out", str(out), "--assignment", FIRST)
+    assert "(0 already graded)" in fixed.stderr
+    assert scores(out)[("ada", FIRST)] == (15.0, 15.0)

@@ -39,7 +39,8 @@ def students(submissions: Path) -> list[str]:
 
 
 def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTIONS) -> tuple[list[dict], list[dict]]:
-    """(units still to grade, all units). A unit with a result from the same solutions is done."""
+    """(units still to grade, all units). A unit with a result from the same solutions is done,
+    unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
     units, todo = [], []
     for student in students(submissions):
@@ -54,7 +55,8 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
                     "show_hidden": opts.show_hidden}
             units.append(unit)
             done = work / "result.json"
-            if not (done.exists() and json.loads(done.read_text()).get("master") == digest):
+            result = json.loads(done.read_text()) if done.exists() else {}
+            if result.get("master") != digest or result.get("retry"):
                 todo.append(unit)
     return todo, units
 

@@ -247,7 +247,9 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
             for rule, detail in observed(nbformat.read(path, as_version=4)):
                 find(name, rule, detail)
     return {"student_id": student, "assignment": assignment, "score": score, "max_score": max_score,
-            "timestamp": timestamp, "tests": tests, "notes": notes, "graded": ok, "master": unit["master_hash"]}
+            "timestamp": timestamp, "tests": tests, "notes": notes, "graded": ok, "master": unit["master_hash"],
+            # nbgrader itself failed (a broken grading machine, most often): try again on the next run
+            "retry": bool(log) and not ok}
 
 
 def _cause(log: str) -> str:
@@ -275,7 +277,7 @@ def _publish_feedback(unit: dict, course: Path, expected: list[str], notes: dict
                 f"<p>Score: 0. Reason: {html.escape(reason)}.</p></body></html>\n")
 
 
-def failure_result(unit: dict, reason: str) -> dict:
+def failure_result(unit: dict, reason: str, retry: bool = False) -> dict:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
     from nbgrader.api import Gradebook
@@ -292,7 +294,7 @@ def failure_result(unit: dict, reason: str) -> dict:
     notes = {name: reason for name in expected}
     result = {"student_id": unit["student"], "assignment": unit["assignment"], "score": 0.0,
               "max_score": max_score, "timestamp": "", "tests": tests, "notes": notes, "graded": False,
-              "master": unit["master_hash"],
+              "master": unit["master_hash"], "retry": retry,
               "findings": [Finding(unit["student"], unit["assignment"], "", "grading_error", reason).row()]}
     work = Path(unit["work"])
     _publish_feedback(unit, work / "course", expected, notes)

@@ -37,7 +37,7 @@ def main() -> None:
             reply = {"ok": True}
         except Exception as err:  # one unit's failure is recorded as its result; the worker goes on
             traceback.print_exc()
-            failure_result(unit, f"the grader failed on this submission ({type(err).__name__}: {err})")
+            failure_result(unit, f"the grader failed on this submission ({type(err).__name__}: {err})", retry=True)
             reply = {"ok": False, "error": f"{type(err).__name__}: {err}"}
         answer.write(json.dumps(reply) + "\n")
         answer.flush()
