@@ -1,7 +1,12 @@
 """The tiny CNN of notebook 04: correct gradients, deterministic training, and the claims the notebook makes."""
+import sys
+
 import numpy as np
 
-from autograder.tinycnn import backward, forward, init_params, load_shapes, train, zero_fraction
+from autograder.reference import SOLUTIONS
+
+sys.path.insert(0, str(SOLUTIONS / "04_sharing_vs_sparsity"))  # tiny_cnn.py ships with notebook 4
+from tiny_cnn import backward, forward, init_params, load_shapes, train, zero_fraction  # noqa: E402
 
 
 def _loss(params, X, y):

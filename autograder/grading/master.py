@@ -13,7 +13,7 @@ from ..release import assignments, generate
 def solutions_hash(solutions: Path = SOLUTIONS) -> str:
     h = hashlib.sha256()
     for path in sorted(solutions.rglob("*")):
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+        if path.is_file() and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
             h.update(str(path.relative_to(solutions)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]

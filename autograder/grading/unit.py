@@ -102,6 +102,7 @@ def grade_unit(unit: dict) -> dict:
         _copy_submission(src, submitted, copy_notes)
         for text in copy_notes:
             find("", "unsafe_file", text)
+        _add_assignment_files(master / "release" / assignment, submitted)
         _check_notebooks(submitted, expected, master / "release" / assignment, find, notes)
     result = _autograde(unit, course, submitted, expected, find, notes)
     result["findings"] = [f.row() for f in findings]
@@ -116,6 +117,16 @@ def _write_result(work: Path, result: dict) -> dict:
     tmp.write_text(json.dumps(result, indent=1))
     tmp.replace(work / "result.json")
     return result
+
+
+def _add_assignment_files(release: Path, submitted: Path) -> None:
+    """Files that ship with an assignment (notebook 4's tiny_cnn.py) are run as released, whatever
+    the student submitted, as nbgrader does for its autograded folder."""
+    for path in sorted(release.rglob("*")):
+        if path.is_file() and path.suffix != ".ipynb":
+            dest = submitted / path.relative_to(release)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
 
 
 def _check_notebooks(submitted: Path, expected: list[str], release: Path, find, notes: dict[str, str]) -> None:

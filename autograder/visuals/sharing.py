@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from ..tinycnn import CLASS_NAMES, TrainingRun, WEIGHTS, zero_fraction
+from ..experiment import CLASS_NAMES, WEIGHTS, TrainingRun, zero_fraction
 from ._common import try_student
 
 # (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5 on 32x32 colour images, VGG-16's first layer

@@ -59,6 +59,9 @@ def build(root: Path, notebooks: list[Path]) -> dict[tuple[str, str], str]:
             assignment = student.parent.name
             target = base / "notebooks" / assignment / student.name
             target.parent.mkdir(parents=True, exist_ok=True)
+            for extra in student.parent.iterdir():  # files that ship with the notebook (tiny_cnn.py)
+                if extra.is_file() and extra.suffix != ".ipynb":
+                    shutil.copyfile(extra, target.parent / extra.name)
             if variant == "finished":
                 nbformat.write(finished(student), target)
             else:

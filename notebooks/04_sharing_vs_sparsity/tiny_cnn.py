@@ -1,29 +1,22 @@
-"""A tiny CNN trained with vectorized NumPy for notebook 04 (sharing vs sparsity):
+"""A tiny CNN trained with vectorized NumPy for notebook 4 (sharing vs sparsity):
 conv (f x f, pad (f-1)/2, stride 1) -> ReLU -> max pool 2x2 -> dense -> softmax.
 
 The notebook shows the experiment (what is measured), this module holds the plumbing. Training is
 plain mini-batch SGD without momentum, so that a weight whose gradient is zero in a step keeps its
 value exactly: w - lr * 0 == w. The optional L1 penalty is applied as a proximal step (soft
 thresholding), the form of L1 that sets weights exactly to zero.
+
+It ships with notebook 4 (not in the autograder package, which students have from notebook 1 on)
+because its layers partly answer notebooks 3 and 5. Data loading and the records of a run live in
+autograder/experiment.py.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-CLASS_NAMES = ("disc", "square", "plus", "bar")
-Params = dict[str, np.ndarray]
-
-
-def load_shapes(n_test: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(X_train, y_train, X_test, y_test): images (m, 16, 16, 1) float64 in [0, 1], labels int (m,)."""
-    X = np.load(DATA / "shapes_images.npy").astype(np.float64)[..., None] / 255.0
-    y = np.load(DATA / "shapes_labels.npy").astype(np.int64)
-    return X[n_test:], y[n_test:], X[:n_test], y[:n_test]
+from autograder.experiment import (CLASS_NAMES, WEIGHTS, Params, StepRecord, TrainingRun,  # noqa: F401
+                                   load_shapes, zero_fraction)
 
 
 def init_params(input_shape: tuple[int, int, int] = (16, 16, 1), n_filters: int = 8, f: int = 3,
@@ -98,31 +91,6 @@ def loss_and_accuracy(params: Params, X: np.ndarray, y: np.ndarray) -> tuple[flo
     return loss, float(np.mean(probs.argmax(axis=1) == y))
 
 
-@dataclass
-class StepRecord:
-    """What one recorded training step did to the zeros of gradients and weights."""
-    step: int
-    zero_frac_pool_grad: float       # fraction of exact zeros in dA1, the gradient max-pool backward passes down
-    zero_frac_relu_grad: float       # ... in dZ1, after ReLU backward as well
-    zero_frac_dW: dict[str, float]   # ... in the weight gradients dW1, dW2
-    zero_frac_W: dict[str, float]    # fraction of exactly-zero weights after the step
-    # weights whose gradient was exactly 0 in this step: (name, index, value before, value after)
-    zero_grad_weights: list[tuple[str, tuple[int, ...], float, float]] = field(default_factory=list)
-
-
-@dataclass
-class TrainingRun:
-    params_init: Params
-    params: Params
-    losses: list[float]              # mini-batch loss at every step
-    test_accuracy: list[tuple[int, float]]
-    records: list[StepRecord]
-    l1: float
-
-
-WEIGHTS = ("W1", "W2")
-
-
 def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, steps: int = 300,
           batch: int = 64, lr: float = 0.1, l1: float = 0.0, seed: int = 0,
           record_steps: tuple[int, ...] = (0, 1, 2, 3, 4), n_filters: int = 8) -> TrainingRun:
@@ -154,9 +122,3 @@ def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, 
         if (step + 1) % 50 == 0 or step == steps - 1:
             test_acc.append((step + 1, loss_and_accuracy(params, X_test, y_test)[1]))
     return TrainingRun(params_init, params, losses, test_acc, records, l1)
-
-
-def zero_fraction(params: Params, names: tuple[str, ...] = WEIGHTS) -> float:
-    """Fraction of the weights (biases excluded) that are exactly 0."""
-    values = np.concatenate([params[k].ravel() for k in names])
-    return float(np.mean(values == 0))

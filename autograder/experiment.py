@@ -1,0 +1,50 @@
+"""Notebook 4's training experiment, minus the network: where its data comes from and what a run
+records. The network itself (a vectorized conv, ReLU, 2x2 max pool, dense, softmax, forward and
+backward) ships with notebook 4, in notebooks/04_sharing_vs_sparsity/tiny_cnn.py, so that it is not
+in students' hands before notebooks 3 and 5 (whose answers it partly contains) are due."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CLASS_NAMES = ("disc", "square", "plus", "bar")
+Params = dict[str, np.ndarray]
+WEIGHTS = ("W1", "W2")
+
+
+def load_shapes(n_test: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X_train, y_train, X_test, y_test): images (m, 16, 16, 1) float64 in [0, 1], labels int (m,)."""
+    X = np.load(DATA / "shapes_images.npy").astype(np.float64)[..., None] / 255.0
+    y = np.load(DATA / "shapes_labels.npy").astype(np.int64)
+    return X[n_test:], y[n_test:], X[:n_test], y[:n_test]
+
+
+@dataclass
+class StepRecord:
+    """What one recorded training step did to the zeros of gradients and weights."""
+    step: int
+    zero_frac_pool_grad: float       # fraction of exact zeros in dA1, the gradient max-pool backward passes down
+    zero_frac_relu_grad: float       # ... in dZ1, after ReLU backward as well
+    zero_frac_dW: dict[str, float]   # ... in the weight gradients dW1, dW2
+    zero_frac_W: dict[str, float]    # fraction of exactly-zero weights after the step
+    # weights whose gradient was exactly 0 in this step: (name, index, value before, value after)
+    zero_grad_weights: list[tuple[str, tuple[int, ...], float, float]] = field(default_factory=list)
+
+
+@dataclass
+class TrainingRun:
+    params_init: Params
+    params: Params
+    losses: list[float]              # mini-batch loss at every step
+    test_accuracy: list[tuple[int, float]]
+    records: list[StepRecord]
+    l1: float
+
+
+def zero_fraction(params: Params, names: tuple[str, ...] = WEIGHTS) -> float:
+    """Fraction of the weights (biases excluded) that are exactly 0."""
+    values = np.concatenate([params[k].ravel() for k in names])
+    return float(np.mean(values == 0))
