@@ -6,7 +6,6 @@ submissions of every kind the grader must survive.
 """
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Callable, Optional
@@ -153,7 +152,3 @@ DESCRIPTIONS = {
     "gus": "reads for solutions, patches numpy and the checks, inspects frames",
     "hal": "exits its kernel", "ivy": "endless loop; a 16 GiB allocation", "jo": "prints 6 MB of output",
 }
-
-
-def describe() -> str:
-    return json.dumps(DESCRIPTIONS, indent=1)
