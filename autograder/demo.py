@@ -4,9 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .reference import ROOT
-
-DEMO = ROOT / "demo-out"
+from .paths import DEMO, SOLUTIONS
 
 
 def demo() -> int:
@@ -18,10 +16,10 @@ def demo() -> int:
     from .run_notebook import errors, execute
     from .sample_class import DESCRIPTIONS, make
 
-    print("1. Release: notebooks/ and data/expected/ from solutions/")
+    print("1. Release: notebooks/, the visible cases' expected values and the student distribution from solutions/")
     release()
     print("2. Run every reference solution notebook top to bottom")
-    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
         nb, seconds = execute(path, allow_errors=True)
         bad = errors(nb)
         print(f"   {path.name:34s} {seconds:5.1f} s  {'OK' if not bad else f'{len(bad)} cell(s) raised: {bad[:2]}'}")

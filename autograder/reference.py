@@ -10,19 +10,11 @@ from typing import Any
 
 import nbformat
 
-from .serialize import case_key
-from .spec import build_args, get_spec
+from .cells import is_reference_cell
+from .paths import SOLUTIONS
+from cnn_student.serialize import case_key
+from cnn_student.spec import build_args, get_spec
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
-
-
-def is_reference_cell(cell: Any) -> bool:
-    """Solution cells and cells tagged `setup` (imports, provided helpers) define the reference."""
-    if cell.cell_type != "code":
-        return False
-    meta = cell.get("metadata", {})
-    return bool(meta.get("nbgrader", {}).get("solution")) or "setup" in meta.get("tags", [])
 
 
 def notebook_path(assignment: str, solutions: Path = SOLUTIONS) -> Path:

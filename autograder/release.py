@@ -13,22 +13,14 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import ensure_tools_on_path
-from .reference import ROOT, SOLUTIONS, expected_table
-from .serialize import encode
+from .cells import is_test_cell
+from .paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path
+from .reference import expected_table
+from cnn_student.serialize import encode
 from .testcells import parse_checks, visible_source
-
-NOTEBOOKS = ROOT / "notebooks"
-EXPECTED = ROOT / "data" / "expected"
-
 
 def assignments(solutions: Path = SOLUTIONS) -> list[str]:
     return sorted(p.name for p in solutions.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
-
-
-def is_test_cell(cell) -> bool:
-    nbg = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(nbg.get("grade")) and not nbg.get("solution")
 
 
 def normalized(nb: nbformat.NotebookNode) -> str:
@@ -53,7 +45,7 @@ def generate(course_root: Path, assignment: str) -> Path:
     config.CourseDirectory.source_directory = "source"
     config.CourseDirectory.release_directory = "release"
     config.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}"
-    config.CourseDirectory.course_id = "cnn-inside"
+    config.CourseDirectory.course_id = COURSE_ID
     config.GenerateAssignment.create_assignment = True
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     result = api.generate_assignment(assignment, force=True)
@@ -73,8 +65,9 @@ def visible_checks(nb_path: Path) -> list[tuple[str, dict]]:
 
 
 def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_dir: Path = EXPECTED,
-            only: list[str] | None = None) -> list[Path]:
-    """Regenerate every assignment (or only the named ones) and drop releases with no source."""
+            only: list[str] | None = None, dist: Path | None = STUDENT_DIST) -> list[Path]:
+    """Regenerate every assignment (or only the named ones), drop releases with no source, and
+    write the student distribution into `dist` (None: not at all)."""
     written: list[Path] = []
     names = [a for a in assignments(solutions) if not only or a in only]
     if only and set(only) - set(names):
@@ -111,4 +104,8 @@ def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_d
     for stale in [] if only else expected_dir.glob("*.json"):
         if stale.stem not in names:
             stale.unlink()
+    if dist is not None:
+        from .distribution import write_distribution
+        write_distribution(dist, notebooks=notebooks)
+        written.append(dist)
     return written

@@ -12,7 +12,8 @@ from typing import Callable, Optional
 
 import nbformat
 
-from .release import NOTEBOOKS, assignments
+from .paths import NOTEBOOKS
+from .release import assignments
 from .variants import edited, filled_student_notebook, grade_id, solution_sources
 
 FIRST, SECOND = "01_conv_forward", "02_pool_forward"
@@ -37,11 +38,11 @@ print("found:", leaked, "home:", os.listdir(os.path.expanduser("~")))
 
 PATCH_CHECKS = '''
 import numpy as np
-import autograder.checks, autograder.compare
+import cnn_student.checks, cnn_student.compare
 np.allclose = lambda *a, **k: True
 np.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)
-autograder.compare.explain = lambda *a, **k: None
-autograder.checks.explain = lambda *a, **k: None
+cnn_student.compare.explain = lambda *a, **k: None
+cnn_student.checks.explain = lambda *a, **k: None
 
 def conv_forward(A_prev, W, b, hparameters):
     import sys

@@ -6,18 +6,15 @@ from typing import Any, Optional
 
 import nbformat
 
-from .reference import is_reference_cell, notebook_path
-
-
-def grade_id(cell: Any) -> Optional[str]:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+from .cells import grade_id, is_reference_cell, is_solution_cell
+from .reference import notebook_path
 
 
 def solution_sources(assignment: str) -> dict[str, str]:
     """grade_id -> source of every solution cell of the reference notebook."""
     nb = nbformat.read(notebook_path(assignment), as_version=4)
     return {grade_id(c): c.source for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+            if is_solution_cell(c)}
 
 
 def edited(source: str, edits: list[tuple[str, str]], label: str = "edit") -> str:
@@ -51,6 +48,6 @@ def filled_student_notebook(student_nb: Any, sources: dict[str, str]) -> Any:
     nb = nbformat.from_dict(student_nb)
     for cell in nb.cells:
         gid = grade_id(cell)
-        if cell.cell_type == "code" and gid in sources and cell.metadata.get("nbgrader", {}).get("solution"):
+        if gid in sources and is_solution_cell(cell):
             cell.source = sources[gid]
     return nb

@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.reference import ROOT
-from autograder.release import is_test_cell
+from autograder.paths import ROOT
+from autograder.cells import is_test_cell
 from tests.browser import jupyterlab as jl
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
 from tests.browser.workspace import build, student_notebooks
@@ -25,7 +25,7 @@ from tests.browser.workspace import build, student_notebooks
 NOTEBOOKS = student_notebooks()
 SHOTS = ROOT / "artifacts" / "screenshots"
 NOT_WRITTEN = re.compile(r"NotImplementedError: (\w+) is not written yet")
-# what show_example and the figures print when a function is missing (autograder.checks, visuals/_common)
+# what show_example and the figures print when a function is missing (cnn_student.checks, visuals/_common)
 MESSAGE = re.compile(r"(\w+) is not written yet|uses (\w+), which is not written yet")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.reference import ROOT
+from autograder.paths import ROOT
 from autograder.release import assignments
 from autograder.sample_class import make
 from autograder.variants import filled_student_notebook, solution_sources
@@ -56,7 +56,7 @@ def spy_notebook(tmp: Path) -> nbformat.NotebookNode:
         "        print('blocked', type(err).__name__)",
         # writes: the sandbox's root, the course files it can see, and the real checkout (when the
         # checkout is under /tmp, that path lands in the kernel's private in-memory /tmp instead)
-        f"for target in {['/planted.txt', '/course/autograder/planted.txt', '/course/data/planted.txt', str(ROOT / 'planted.txt')]!r}:",
+        f"for target in {['/planted.txt', '/course/cnn_student/planted.txt', '/course/data/planted.txt', str(ROOT / 'planted.txt')]!r}:",
         "    try:",
         "        open(target, 'w').write('x')",
         "        print('WRO' + 'TE', target)",

@@ -12,7 +12,7 @@ CASES = [
     ("data = open('/etc/passwd').read()", "file_access"),
     ("import numpy as np\nnp.allclose = lambda *a, **k: True", "monkeypatch"),
     ("import builtins\nsetattr(builtins, 'print', None)", "monkeypatch"),
-    ("import autograder.compare as c\nc.explain = None", "checking_code"),
+    ("import cnn_student.compare as c\nc.explain = None", "checking_code"),
     ("import sys\nf = sys._getframe(1)\nprint(f.f_locals)", "frame_inspection"),
     ("import inspect", "frame_inspection"),
     ("import os\nos._exit(0)", "exit"),

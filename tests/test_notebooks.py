@@ -6,10 +6,11 @@ import subprocess
 import nbformat
 import pytest
 
-from autograder.reference import ROOT
-from autograder.release import assignments, is_test_cell, release
+from autograder.paths import EXPECTED, ROOT
+from autograder.cells import is_test_cell
+from autograder.release import assignments, release
 from autograder.run_notebook import errors, execute
-from autograder.serialize import case_key
+from cnn_student.serialize import case_key
 from autograder.testcells import hidden_checks, visible_source
 
 ASSIGNMENTS = assignments()
@@ -24,7 +25,7 @@ def test_every_assignment_is_released():
 def test_release_is_fresh_and_deterministic(tmp_path):
     """notebooks/ and data/expected/ equal a fresh release from solutions/ (no drift, no hand edits)."""
     for _ in range(2):  # twice: running release again changes nothing
-        release(notebooks=tmp_path / "notebooks", expected_dir=tmp_path / "expected")
+        release(notebooks=tmp_path / "notebooks", expected_dir=tmp_path / "expected", dist=None)
     for fresh in sorted((tmp_path / "notebooks").rglob("*")):
         if fresh.is_file():
             committed = ROOT / "notebooks" / fresh.relative_to(tmp_path / "notebooks")
@@ -32,7 +33,7 @@ def test_release_is_fresh_and_deterministic(tmp_path):
             assert committed.read_bytes() == fresh.read_bytes(), \
                 f"{committed} differs from a fresh release: run `python -m autograder release` and commit"
     for fresh in (tmp_path / "expected").glob("*.json"):
-        committed = ROOT / "data" / "expected" / fresh.name
+        committed = EXPECTED / fresh.name
         assert committed.read_bytes() == fresh.read_bytes(), f"{committed} is stale: run the release"
 
 
@@ -59,7 +60,7 @@ def test_student_notebook_leaks_no_solution_or_hidden_test(assignment):
     leaked = [line for line in secret if json.dumps(line)[1:-1] in text]
     assert not leaked, f"{student_path} contains solution or hidden-test lines: {leaked[:3]}"
     # nor are hidden cases among the expected values shipped to students
-    shipped = json.loads((ROOT / "data" / "expected" / f"{assignment}.json").read_text())
+    shipped = json.loads((EXPECTED / f"{assignment}.json").read_text())
     hidden = [case_key(fn, case) for c in source.cells if is_test_cell(c) for fn, case in hidden_checks(c.source)]
     assert hidden, "no hidden test cases found"
     assert not [k for k in hidden if k in shipped], "hidden cases leaked into data/expected"

@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-from autograder.reference import SOLUTIONS
+from autograder.paths import SOLUTIONS
 
 sys.path.insert(0, str(SOLUTIONS / "04_sharing_vs_sparsity"))  # tiny_cnn.py ships with notebook 4
 from tiny_cnn import backward, forward, init_params, load_shapes, train, zero_fraction  # noqa: E402

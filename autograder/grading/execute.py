@@ -10,7 +10,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from ..checks import RECORD_MIME
+from cnn_student.checks import RECORD_MIME
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:

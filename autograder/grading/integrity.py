@@ -9,6 +9,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
+from ..cells import is_solution_cell
+
 FIELDS = ("student_id", "assignment", "notebook", "rule", "detail")
 
 
@@ -28,10 +30,10 @@ PROCESS_MODULES = {"subprocess", "socket", "urllib", "requests", "http", "multip
                    "signal", "asyncio", "threading", "ftplib", "smtplib", "pty"}
 FILE_MODULES = {"shutil", "pathlib", "glob", "tempfile", "io", "pickle", "sqlite3", "os"}
 INSPECT_MODULES = {"inspect", "gc", "traceback", "importlib"}
-PATCH_TARGETS = {"np", "numpy", "builtins", "__builtins__", "autograder", "checks", "compare", "nbgrader",
+PATCH_TARGETS = {"np", "numpy", "builtins", "__builtins__", "autograder", "cnn_student", "checks", "compare", "nbgrader",
                  "IPython", "get_ipython"}
 EXIT_CALLS = {"exit", "quit", "_exit", "abort", "kill"}
-NUMERICAL_CALLS = {"numerical_gradient", "check_conv_backward", "check_pool_backward"}  # autograder.gradcheck
+NUMERICAL_CALLS = {"numerical_gradient", "check_conv_backward", "check_pool_backward"}  # cnn_student.gradcheck
 FILE_CALLS = {"open", "remove", "unlink", "rmtree", "listdir", "scandir", "walk", "chdir", "system", "popen",
               "read_text", "write_text", "read_bytes", "write_bytes", "rename", "symlink"}
 
@@ -62,7 +64,7 @@ def scan_source(source: str) -> list[tuple[str, str]]:
                     found.append(("frame_inspection", f"line {line}: import {name}"))
                 elif top in FILE_MODULES or (top == "sys"):
                     found.append(("file_access", f"line {line}: import {name}"))
-                elif top in ("autograder", "nbgrader"):
+                elif top in ("autograder", "cnn_student", "nbgrader"):
                     found.append(("checking_code", f"line {line}: import {name} in the student's own code"))
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
@@ -95,7 +97,7 @@ def solution_fingerprint(cells: Iterable[Any]) -> str:
     """A hash of the student's code with comments and blank space removed, to spot identical work."""
     parts = []
     for cell in cells:
-        if cell.get("cell_type") == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+        if is_solution_cell(cell):
             code = "\n".join(re.sub(r"#.*", "", l).rstrip() for l in cell.get("source", "").splitlines())
             parts.append(re.sub(r"\s+", " ", code).strip())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

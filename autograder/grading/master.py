@@ -6,7 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from ..reference import SOLUTIONS
+from ..paths import SOLUTIONS
 from ..release import assignments, generate
 
 

@@ -6,8 +6,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from ..checks import RECORD_MIME
-from ..release import is_test_cell
+from cnn_student.checks import RECORD_MIME
+from ..cells import grade_id, is_test_cell
 from ..testcells import HIDDEN_RE, hidden_checks
 from .execute import error_output
 from .verify import judge, records
@@ -35,7 +35,7 @@ class VerifyChecks(NbGraderPreprocessor):
             has_error = any(o.output_type == "error" for o in cell.outputs)
             if message and not has_error:
                 cell.outputs.append(error_output("CheckFailed", message))
-            verdicts[cell.metadata["nbgrader"]["grade_id"]] = {
+            verdicts[grade_id(cell)] = {
                 "passed": message is None and not has_error,
                 "message": message or next((f"{o.ename}: {o.evalue}" for o in cell.outputs
                                             if o.output_type == "error"), None)}

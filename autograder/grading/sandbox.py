@@ -1,7 +1,7 @@
 """The kernel that runs a student's notebook, inside a bubblewrap sandbox.
 
 The kernel sees, read-only, the operating system, Python, the project's virtual environment, the
-autograder package and data/ (what students have anyway), and read-write only its own scratch
+student package cnn_student and data/ (what students have anyway; never the instructor's autograder), and read-write only its own scratch
 folder, /tmp (in memory) and the folder of its connection file (IPC sockets). It sees no network,
 no other process, nothing of the instructor's (solutions/, gradebook, grading outputs, config) and
 no other student's work. Its data segment is capped (a cell that allocates more gets MemoryError).
@@ -18,8 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1]
-DATA = PACKAGE.parent / "data"
+from ..paths import DATA, STUDENT_PACKAGE, child_env
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
 SPEC_ENV = "AUTOGRADER_KERNEL_SPEC"
 KERNEL_NAME = "cnn-grader"
@@ -47,7 +46,7 @@ def kernel_env(spec: dict) -> dict[str, str]:
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": COURSE if spec["sandbox"] else str(PACKAGE.parent),
+        "PYTHONPATH": COURSE if spec["sandbox"] else str(STUDENT_PACKAGE.parent),
         "AUTOGRADER_GRADING": "1",
         # one thread each, so that parallel jobs share the cores fairly and results do not vary
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -84,7 +83,7 @@ def command(spec: dict, connection_file: str) -> list[str]:
     # /tmp first: binds made before it would be hidden under it (a checkout or venv under /tmp)
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     args += _system_binds()
-    args += ["--ro-bind", str(PACKAGE), f"{COURSE}/autograder",
+    args += ["--ro-bind", str(STUDENT_PACKAGE), f"{COURSE}/{STUDENT_PACKAGE.name}",
              "--ro-bind", str(DATA), f"{COURSE}/data",
              "--bind", scratch, cwd,
              "--bind", runtime, runtime,
@@ -103,6 +102,8 @@ def write_kernelspec(jupyter_dir: Path) -> None:
         "display_name": "Python 3 (grading sandbox)", "language": "python",
         # interrupts travel as messages: a signal to bwrap would not reach the kernel
         "interrupt_mode": "message",
+        # the launcher imports this module: find it however (or whether) the project is installed
+        "env": {"PYTHONPATH": child_env()["PYTHONPATH"]},
     }, indent=1))
 
 

@@ -15,7 +15,8 @@ import nbformat
 from ..paths import ensure_tools_on_path
 from . import sandbox
 from .integrity import Finding, observed, scan_source, solution_fingerprint
-from ..release import is_test_cell
+from ..cells import grade_id, is_solution_cell, is_test_cell
+from ..paths import COURSE_ID
 from .preprocessors import HideHiddenTests, VerifyChecks
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
@@ -51,7 +52,7 @@ def _config(unit: dict, course: Path):
     c.CourseDirectory.autograded_directory = "autograded"
     c.CourseDirectory.feedback_directory = "feedback"
     c.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
-    c.CourseDirectory.course_id = "cnn-inside"
+    c.CourseDirectory.course_id = COURSE_ID
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                           CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyChecks, IgnorePattern, ClearMetadataPreprocessor,
@@ -162,9 +163,8 @@ def _restore_metadata(nb: Any, released: Any) -> list[str]:
     """Give back the nbgrader metadata of solution cells that lost it (matched by cell id, else by
     the `def name(` they contain), so that nbgrader can place the test cells it restores."""
     import re
-    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells}
-    wanted = [c for c in released.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-              and c.metadata["nbgrader"]["grade_id"] not in present]
+    present = {grade_id(c) for c in nb.cells}
+    wanted = [c for c in released.cells if is_solution_cell(c) and grade_id(c) not in present]
     restored = []
     for ref in wanted:
         gid = ref.metadata["nbgrader"]["grade_id"]
@@ -178,11 +178,11 @@ def _restore_metadata(nb: Any, released: Any) -> list[str]:
 
 
 def _scan(nb: Any, released: Any, name: str, find) -> None:
-    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in released.cells if is_test_cell(c)}
+    tests = {grade_id(c): c.source for c in released.cells if is_test_cell(c)}
     given = {c.source.strip() for c in released.cells if c.cell_type == "code"}  # teaching cells as shipped
     seen = set()
     for cell in nb.cells:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = grade_id(cell)
         if gid in tests:
             seen.add(gid)
             if cell.source.strip() != tests[gid].strip():
@@ -235,7 +235,7 @@ def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], f
 
     tests: dict[str, dict] = {}
     score, max_score, timestamp = 0.0, 0.0, ""
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-inside") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         a = gb.find_assignment(assignment)
         max_score = float(a.max_score)
         try:
@@ -294,7 +294,7 @@ def failure_result(unit: dict, reason: str, retry: bool = False) -> dict:
     from nbgrader.api import Gradebook
     master = Path(unit["master"])
     tests, max_score = {}, 0.0
-    with Gradebook(f"sqlite:///{master / 'gradebook.db'}", "cnn-inside") as gb:
+    with Gradebook(f"sqlite:///{master / 'gradebook.db'}", COURSE_ID) as gb:
         a = gb.find_assignment(unit["assignment"])
         max_score = float(a.max_score)
         for nb in a.notebooks:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..compare import describe_args, explain
+from cnn_student.compare import describe_args, explain
+from ..explanations import explanation
 from ..reference import expected_result
-from ..serialize import case_key
-from ..spec import build_args, get_spec
+from cnn_student.serialize import case_key
+from cnn_student.spec import build_args, get_spec
 from ..testcells import parse_checks
 
 # What a test cell's checks produced: case key -> ("result", value) or ("error", text)
@@ -40,7 +41,8 @@ def judge(source: str, results: Results, assignment: str) -> Optional[str]:
             return f"{fn}({describe_args(spec, build_args(fn, case))}) raised {value}"
         message = explain(fn, case, _expected(fn, case, assignment), value)
         if message:
-            return message
+            why = explanation(fn)  # states the answer: only ever in feedback written at grading
+            return f"{message}\n{why}" if why else message
     return None
 
 
@@ -60,8 +62,8 @@ def run_in_process(source: str, namespace: dict[str, Any], assignment: str) -> O
 
 def records(cell: Any) -> Results:
     """The results that the check calls of a test cell recorded as outputs while grading."""
-    from ..checks import RECORD_MIME
-    from ..serialize import decode
+    from cnn_student.checks import RECORD_MIME
+    from cnn_student.serialize import decode
     found: Results = {}
     for out in cell.get("outputs", []):
         data = out.get("data", {}).get(RECORD_MIME) if out.get("output_type") == "display_data" else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograder.experiment import (CLASS_NAMES, WEIGHTS, Params, StepRecord, TrainingRun,  # noqa: F401
+from cnn_student.experiment import (CLASS_NAMES, WEIGHTS, Params, StepRecord, TrainingRun,  # noqa: F401
                                    load_shapes, zero_fraction)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
-from autograder.reference import ROOT
+from autograder.paths import ROOT
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 # README picture -> the screenshot it comes from (the first widget view of the finished notebook)

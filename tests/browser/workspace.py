@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.reference import ROOT
+from autograder.paths import ROOT
 
 VARIANTS = ("finished", "untouched")
 

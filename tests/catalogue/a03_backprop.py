@@ -175,7 +175,7 @@ def conv_backward(dZ, cache):
     return dA_pad[:, p:p + H, p:p + Wd, :], dW, db
 ''', why="float mask, filters outermost, examples vectorized, db by one sum"),
     Alternative("finite_differences_of_the_forward_pass", '''
-from autograder.gradcheck import numerical_gradient
+from cnn_student.gradcheck import numerical_gradient
 
 def conv_backward(dZ, cache):
     A_prev, W, b, hp = cache

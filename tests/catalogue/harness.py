@@ -7,7 +7,7 @@ import nbformat
 
 from autograder.grading.verify import run_in_process
 from autograder.reference import notebook_path
-from autograder.release import is_test_cell
+from autograder.cells import is_test_cell
 from autograder.variants import edited, reference_namespace, solution_sources
 
 from . import Mistake

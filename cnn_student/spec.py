@@ -1,7 +1,7 @@
 """What the checks know about each function students write: how to build its inputs from a
 case description, how to name the parts it returns, and which mistakes to suspect when it is wrong.
 
-Topic modules in autograder/functions/ register one FunctionSpec per graded function.
+Topic modules in cnn_student/functions/ register one FunctionSpec per graded function.
 """
 from __future__ import annotations
 

@@ -241,55 +241,36 @@ def _no_args(case: dict, rng: np.random.Generator) -> tuple:
 
 LETTERS = ("a", "b", "c", "d")
 
-# name -> (kind, explanation shown whatever the student answered)
-CONCEPTS: dict[str, tuple[str, str]] = {
-    "sharing_sets_zeros": ("bool", (
-        "False. Parameter sharing means one filter's f*f*n_C_prev + 1 numbers are reused at every position: "
-        "it makes the parameters FEW, not zero. The connections are sparse by construction (each output sees "
-        "an f x f window) before any training, and you measured that training left 0 weights exactly zero.")),
-    "pooling_zeroes_weights": ("bool", (
-        "False. Max pooling has no weights, and a zero gradient does not set anything to zero: "
-        "SGD does w <- w - lr * 0 = w, so a weight whose gradient is zero keeps its value (you saw it). "
-        "The zeros max-pool backward passes down land on activations' gradients, not on weights.")),
-    "idea_window": ("choice", (
-        "b (sparse connections). That each output depends only on an f x f x n_C_prev window is a statement "
-        "about which inputs are connected to which outputs: the structural zeros of the conv matrix. "
-        "It holds whatever the filter's values are, so it is neither sharing nor zero weights.")),
-    "idea_repeated_values": ("choice", (
-        "a (parameter sharing). The same filter is applied at every position, so the same weight appears "
-        "in one row per output position: many entries, few distinct values.")),
-    "structural_zeros_trained": ("bool", (
-        "False. The zeros of the conv matrix are positions with no connection: they are not parameters, "
-        "training never touches them, and they are zero for every value of W. The weights themselves, the "
-        "distinct non-zero values, were all non-zero after training.")),
-    "what_makes_weights_sparse": ("choice", (
-        "c (an L1 penalty applied by soft thresholding). Convolution, max pooling and ReLU set no weight to "
-        "zero; the L1 proximal step w <- sign(w) max(|w| - lr*lambda, 0) does, as the last histogram showed.")),
-    "locally_connected_count": ("int", (
-        "1440. A locally connected layer keeps the sparse connections (each of the 6*6*4 = 144 outputs sees a "
-        "3x3x1 window: 9 weights) but shares nothing: 144 * (9 + 1) = 1440. The dense layer has "
-        "64*144 + 144 = 9360 (no sparse connections), the conv layer 4 * (9 + 1) = 40 (sharing too).")),
+# name -> the kind of answer expected. The keys and their explanations are the instructor's
+# (autograder/explanations.py): they reach students only in the feedback written at grading.
+CONCEPT_KINDS: dict[str, str] = {
+    "sharing_sets_zeros": "bool",
+    "pooling_zeroes_weights": "bool",
+    "idea_window": "choice",
+    "idea_repeated_values": "choice",
+    "structural_zeros_trained": "bool",
+    "what_makes_weights_sparse": "choice",
+    "locally_connected_count": "int",
 }
 
 
-def _concept_hint(name: str):
-    kind, why = CONCEPTS[name]
+def _concept_format_hint(name: str):
+    kind = CONCEPT_KINDS[name]
 
-    def hint(ctx: Context) -> str:
+    def hint(ctx: Context) -> Optional[str]:
         rec = ctx.received
-        fmt = ""
         if kind == "bool" and not isinstance(rec, (bool, np.bool_)):
-            fmt = f"answer with True or False (no quotes), not {type(rec).__name__} {rec!r}. "
-        elif kind == "choice" and not (isinstance(rec, str) and rec.strip().lower() in LETTERS):
-            fmt = f"answer with one letter in quotes, such as \"a\", not {type(rec).__name__} {rec!r}. "
-        elif kind == "int" and _number(rec) is None:
-            fmt = f"answer with one whole number, not {type(rec).__name__} {rec!r}. "
-        return fmt + "The answer is " + why
+            return f"answer with True or False (no quotes), not {type(rec).__name__} {rec!r}"
+        if kind == "choice" and not (isinstance(rec, str) and rec.strip().lower() in LETTERS):
+            return f"answer with one letter in quotes, such as \"a\", not {type(rec).__name__} {rec!r}"
+        if kind == "int" and _number(rec) is None:
+            return f"answer with one whole number, not {type(rec).__name__} {rec!r}"
+        return None
     return hint
 
 
-for _name in CONCEPTS:
-    register(FunctionSpec(_name, _no_args, hints=[_concept_hint(_name)], exact=CONCEPTS[_name][0] != "choice"))
+for _name, _kind in CONCEPT_KINDS.items():
+    register(FunctionSpec(_name, _no_args, hints=[_concept_format_hint(_name)], exact=_kind != "choice"))
 
 
 def answer_format(name: str, answer: Any) -> None:
@@ -301,7 +282,7 @@ def answer_format(name: str, answer: Any) -> None:
     except NotImplementedError:
         raise NotImplementedError(f"{name} is not written yet: in its cell, replace `raise NotImplementedError()` "
                                   f"with `return <your answer>`, run that cell, then this one.") from None
-    kind = CONCEPTS[name][0]
+    kind = CONCEPT_KINDS[name]
     ok = {"bool": isinstance(value, (bool, np.bool_)),
           "choice": isinstance(value, str) and value.strip().lower() in LETTERS,
           "int": _number(value) is not None and not isinstance(value, bool)}[kind]

@@ -1,20 +1,18 @@
 """02_pool_forward: max and average pooling side by side, on a photo and as an explorer."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..data import data_file
 from ._common import try_student
-
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def load_photo() -> np.ndarray:
     """The portrait of Grace Hopper, (1, 150, 128, 3) float64 in [0, 1]: one example, three channels."""
-    return np.load(DATA / "grace_hopper.npy")[None].astype(np.float64) / 255.0
+    return np.load(data_file("grace_hopper.npy"))[None].astype(np.float64) / 255.0
 
 
 def show_pooling(pool_forward: Callable, photo: np.ndarray, f: int = 6, stride: int = 6) -> None:

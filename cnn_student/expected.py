@@ -1,5 +1,5 @@
-"""Reference results for the visible test cases, computed by `python -m autograder release`
-from the reference solutions and shipped in data/expected/<assignment>.json, so that students
+"""Reference results for the visible test cases, computed by the instructor's release from the
+reference solutions and shipped in cnn_student/expected/<assignment>.json, so that students
 get exact feedback without having the solutions. Hidden cases are never stored here."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from .serialize import case_key, decode
 
-EXPECTED_DIR = Path(__file__).resolve().parents[1] / "data" / "expected"
+EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 
 
 @lru_cache(maxsize=1)

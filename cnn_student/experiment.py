@@ -5,11 +5,10 @@ in students' hands before notebooks 3 and 5 (whose answers it partly contains) a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import numpy as np
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+from .data import data_file
+
 CLASS_NAMES = ("disc", "square", "plus", "bar")
 Params = dict[str, np.ndarray]
 WEIGHTS = ("W1", "W2")
@@ -17,8 +16,8 @@ WEIGHTS = ("W1", "W2")
 
 def load_shapes(n_test: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train, y_train, X_test, y_test): images (m, 16, 16, 1) float64 in [0, 1], labels int (m,)."""
-    X = np.load(DATA / "shapes_images.npy").astype(np.float64)[..., None] / 255.0
-    y = np.load(DATA / "shapes_labels.npy").astype(np.int64)
+    X = np.load(data_file("shapes_images.npy")).astype(np.float64)[..., None] / 255.0
+    y = np.load(data_file("shapes_labels.npy")).astype(np.int64)
     return X[n_test:], y[n_test:], X[:n_test], y[:n_test]
 
 
