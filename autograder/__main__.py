@@ -7,17 +7,12 @@ import sys
 from pathlib import Path
 
 
-def _size(text: str) -> int:
-    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
-    text = text.strip().lower().rstrip("ib").rstrip("b")
-    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    rel = sub.add_parser("release", help="regenerate notebooks/ and data/expected/ from solutions/")
+    rel = sub.add_parser("release", help="regenerate notebooks/, the visible cases' expected values and the "
+                                         "student distribution dist/student/ from solutions/")
     rel.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
 
     grade = sub.add_parser("grade", help="grade DIR/<student_id>/<assignment>/<notebook>.ipynb into OUT")
@@ -25,10 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--out", required=True, type=Path)
     grade.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
-    grade.add_argument("--timeout", type=int, default=60, help="seconds per cell (default 60)")
-    grade.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook (default 600)")
-    grade.add_argument("--memory", default="2GiB", help="memory cap per kernel (default 2GiB)")
-    grade.add_argument("--max-output", default="1MB", help="stored output per notebook (default 1MB)")
+    from .grading.records import Limits
+    Limits.add_arguments(grade)
     grade.add_argument("--show-hidden", action="store_true", help="show hidden tests' code in the feedback")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run students' code without isolation (only where the sandbox cannot work)")
@@ -76,6 +69,7 @@ def _grade(args: argparse.Namespace) -> int:
     from .grading import sandbox
     from .grading.aggregate import score_table
     from .grading.batch import Options, run
+    from .grading.records import Limits
 
     if not args.submissions.is_dir():
         print(f"no folder {args.submissions}", file=sys.stderr)
@@ -88,15 +82,13 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"grade refuses to run students' code unisolated: {why}.\n"
                   "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
             return 2
-    opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, timeout=args.timeout,
-                   notebook_timeout=args.notebook_timeout, memory_bytes=_size(args.memory),
-                   max_output_bytes=_size(args.max_output), show_hidden=args.show_hidden,
-                   assignments=args.assignment)
+    opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
+                   show_hidden=args.show_hidden, assignments=args.assignment)
     results = run(args.submissions, args.out, opts)
     print(score_table(results))
-    failed = [r for r in results if r.get("retry")]
+    failed = [r for r in results if r.retry]
     if failed:
-        tried = [r for r in results if r.get("graded") or r in failed]
+        tried = [r for r in results if r.graded or r in failed]
         print(f"\n{len(failed)} of {len(tried)} submitted notebooks could not be run by the grader "
               f"(rule grading_error in integrity.csv; logs in {args.out / '.grader' / 'logs'}); "
               "the next run of the same command tries them again.", file=sys.stderr)

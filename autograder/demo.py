@@ -11,6 +11,7 @@ def demo() -> int:
     from .grading import sandbox
     from .grading.aggregate import score_table
     from .grading.batch import Options, run
+    from .grading.records import Limits
     from .grading.report import report
     from .release import release
     from .run_notebook import errors, execute
@@ -34,7 +35,7 @@ def demo() -> int:
         print(f"   the grading sandbox is not available here ({why}); grading with --no-sandbox")
     print("4. Grade it: python -m autograder grade --submissions demo-out/submissions --out demo-out/grades "
           "--timeout 10  (per-cell limit shortened so the endless loop costs 10 s)")
-    opts = Options(jobs=os.cpu_count() or 1, sandbox=ok, timeout=10)
+    opts = Options(jobs=os.cpu_count() or 1, sandbox=ok, limits=Limits(timeout=10))
     results = run(DEMO / "submissions", DEMO / "grades", opts)
     print(score_table(results))
     print("5. Report: python -m autograder report --out demo-out/grades")

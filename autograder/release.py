@@ -13,7 +13,6 @@ from pathlib import Path
 
 import nbformat
 
-from .cells import is_test_cell
 from .paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path
 from .reference import expected_table
 from cnn_student.serialize import encode

@@ -10,6 +10,7 @@ from typing import Optional
 import nbformat
 
 from .integrity import FIELDS, solution_fingerprint
+from .records import UnitResult
 
 GRADE_FIELDS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                 "raw_score", "late_submission_penalty", "score", "max_score")  # nbgrader's CSV export
@@ -22,26 +23,27 @@ def _stub_fingerprints(master: Optional[Path]) -> set[str]:
     return {solution_fingerprint(nbformat.read(p, as_version=4).cells) for p in (master / "release").glob("*/*.ipynb")}
 
 
-def write_outputs(out: Path, results: list[dict], master: Optional[Path]) -> None:
-    results = sorted(results, key=lambda r: (r["student_id"], r["assignment"]))
+def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) -> None:
+    """OUT/grades.csv, OUT/integrity.csv and OUT/results.json (every unit's result, for the report)."""
+    results = sorted(results, key=lambda r: (r.student_id, r.assignment))
     with open(out / "grades.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=GRADE_FIELDS)
         writer.writeheader()
         for r in results:
-            writer.writerow({"assignment": r["assignment"], "duedate": "", "timestamp": r.get("timestamp", ""),
-                             "student_id": r["student_id"], "last_name": "", "first_name": "", "email": "",
-                             "raw_score": r["score"], "late_submission_penalty": 0.0, "score": r["score"],
-                             "max_score": r["max_score"]})
+            writer.writerow({"assignment": r.assignment, "duedate": "", "timestamp": r.timestamp,
+                             "student_id": r.student_id, "last_name": "", "first_name": "", "email": "",
+                             "raw_score": r.score, "late_submission_penalty": 0.0, "score": r.score,
+                             "max_score": r.max_score})
     stubs = _stub_fingerprints(master)
     same: dict[tuple, list[str]] = defaultdict(list)
     rows = []
     for r in results:
-        for f in r.get("findings", []):
-            if f["rule"] == "fingerprint":
-                if f["detail"] not in stubs:
-                    same[(r["assignment"], f["notebook"], f["detail"])].append(r["student_id"])
+        for f in r.findings:
+            if f.rule == "fingerprint":
+                if f.detail not in stubs:
+                    same[(r.assignment, f.notebook, f.detail)].append(r.student_id)
             else:
-                rows.append(f)
+                rows.append(f.row())
     for (assignment, notebook, _), who in same.items():
         if len(who) > 1:
             for student in who:
@@ -53,14 +55,14 @@ def write_outputs(out: Path, results: list[dict], master: Optional[Path]) -> Non
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
-    (out / "results.json").write_text(json.dumps(results, indent=1))
+    (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
 
 
-def score_table(results: list[dict]) -> str:
-    names = sorted({r["assignment"] for r in results})
-    by_student: dict[str, dict[str, dict]] = defaultdict(dict)
+def score_table(results: list[UnitResult]) -> str:
+    names = sorted({r.assignment for r in results})
+    by_student: dict[str, dict[str, UnitResult]] = defaultdict(dict)
     for r in results:
-        by_student[r["student_id"]][r["assignment"]] = r
+        by_student[r.student_id][r.assignment] = r
     width = max([len("student")] + [len(s) for s in by_student])
     head = f"{'student':{width}s} " + " ".join(f"{n[:14]:>14s}" for n in names) + f" {'total':>12s}"
     lines = [head, "-" * len(head)]
@@ -69,8 +71,8 @@ def score_table(results: list[dict]) -> str:
         for n in names:
             r = row.get(n)
             if r:
-                total, top = total + r["score"], top + r["max_score"]
-                cells.append(f"{r['score']:>6g} / {r['max_score']:<5g}"[:14].rjust(14))
+                total, top = total + r.score, top + r.max_score
+                cells.append(f"{r.score:>6g} / {r.max_score:<5g}"[:14].rjust(14))
             else:
                 cells.append(f"{'-':>14s}")
         lines.append(f"{student:{width}s} " + " ".join(cells) + f" {total:>5g} / {top:<5g}")

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -18,17 +18,16 @@ from ..paths import SOLUTIONS, child_env
 from ..release import assignments
 from . import master as master_mod
 from .aggregate import write_outputs
+from .records import Limits, Unit, UnitResult
 from .unit import failure_result
 
 
 @dataclass
 class Options:
+    """How a batch runs (the limits each submission runs under are in `limits`)."""
     jobs: int = os.cpu_count() or 1
     sandbox: bool = True
-    timeout: int = 60            # seconds per cell
-    notebook_timeout: int = 600  # seconds per notebook
-    memory_bytes: int = 2 * 1024 ** 3
-    max_output_bytes: int = 1_000_000
+    limits: Limits = field(default_factory=Limits)
     show_hidden: bool = False
     quiet: bool = False
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
@@ -38,7 +37,7 @@ def students(submissions: Path) -> list[str]:
     return sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTIONS) -> tuple[list[dict], list[dict]]:
+def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTIONS) -> tuple[list[Unit], list[Unit]]:
     """(units still to grade, all units). A unit with a result from the same solutions is done,
     unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
@@ -47,16 +46,13 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
         for assignment in assignments(solutions):
             if opts.assignments and assignment not in opts.assignments:
                 continue
-            work = out / ".grader" / "units" / student / assignment
-            unit = {"student": student, "assignment": assignment, "submissions": str(submissions.resolve()),
-                    "work": str(work), "master": str(master), "master_hash": digest, "out": str(out.resolve()),
-                    "sandbox": opts.sandbox, "timeout": opts.timeout, "notebook_timeout": opts.notebook_timeout,
-                    "memory_bytes": opts.memory_bytes, "max_output_bytes": opts.max_output_bytes,
-                    "show_hidden": opts.show_hidden}
+            unit = Unit(student=student, assignment=assignment, submissions=submissions.resolve(),
+                        work=out.resolve() / ".grader" / "units" / student / assignment, master=master.resolve(),
+                        master_hash=digest, out=out.resolve(), limits=opts.limits, sandbox=opts.sandbox,
+                        show_hidden=opts.show_hidden)
             units.append(unit)
-            done = work / "result.json"
-            result = json.loads(done.read_text()) if done.exists() else {}
-            if result.get("master") != digest or result.get("retry"):
+            result = UnitResult.read(unit.work / "result.json")
+            if result is None or result.master != digest or result.retry:
                 todo.append(unit)
     return todo, units
 
@@ -78,8 +74,9 @@ class Worker:
                 continue  # not an answer (the worker keeps its stdout for answers only)
         self.replies.put(None)  # the worker ended
 
-    def grade(self, unit: dict, deadline: float) -> tuple[bool, str]:
-        self.proc.stdin.write(json.dumps(unit) + "\n")
+    def grade(self, unit: Unit, deadline: float) -> tuple[bool, str]:
+        """(whether the worker is still usable, why not); a grader error on the unit is logged."""
+        self.proc.stdin.write(unit.to_json() + "\n")
         self.proc.stdin.flush()
         try:
             reply = self.replies.get(timeout=deadline)
@@ -87,6 +84,9 @@ class Worker:
             return False, f"grading was stopped after {int(deadline)} s (the notebook's time limit was exceeded)"
         if reply is None:
             return False, "the grading process of this submission crashed"
+        if not reply.get("ok"):
+            print(f"\nthe grader failed on {unit.student}/{unit.assignment}: {reply.get('error')} "
+                  "(recorded as grading_error; graded again on the next run)", file=sys.stderr)
         return True, ""
 
     def stop(self) -> None:
@@ -122,7 +122,7 @@ class Progress:
                 print(line, file=sys.stderr)
 
 
-def run(submissions: Path, out: Path, opts: Options) -> list[dict]:
+def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
     out.mkdir(parents=True, exist_ok=True)
     todo, units = plan(submissions, out, opts)
     if not opts.quiet:
@@ -134,8 +134,7 @@ def run(submissions: Path, out: Path, opts: Options) -> list[dict]:
     for unit in todo:
         pending.put(unit)
     progress = Progress(len(todo), opts.quiet)
-    # generous: every notebook may use its whole time limit, plus start-up and feedback
-    deadline = opts.notebook_timeout * 2 + 120
+    deadline = opts.limits.unit_deadline()
 
     def slot(n: int) -> None:
         worker = None
@@ -150,7 +149,7 @@ def run(submissions: Path, out: Path, opts: Options) -> list[dict]:
                 worker.stop()
                 worker = None
                 failure_result(unit, why)
-            progress.step(f"{unit['student']}/{unit['assignment']}")
+            progress.step(f"{unit.student}/{unit.assignment}")
         if worker:
             worker.proc.stdin.close()
             worker.proc.wait()
@@ -161,6 +160,6 @@ def run(submissions: Path, out: Path, opts: Options) -> list[dict]:
         t.start()
     for t in threads:
         t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
-    results = [json.loads((Path(u["work"]) / "result.json").read_text()) for u in units]
-    write_outputs(out, results, Path(units[0]["master"]) if units else None)
+    results = [UnitResult.read(u.work / "result.json") for u in units]
+    write_outputs(out, results, units[0].master if units else None)
     return results

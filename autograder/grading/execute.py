@@ -13,6 +13,11 @@ from traitlets import Integer
 from cnn_student.checks import RECORD_MIME
 
 
+# seconds spent per stage by the last notebooks run in this process (the unit adds them to its timings):
+# "kernel_start" (sandbox and kernel up, until the first cell starts) and "cells"
+TIMINGS: dict[str, float] = {}
+
+
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
@@ -29,11 +34,21 @@ class SandboxedExecute(Execute):
         self._truncated: set[int] = set()
         self._stopped: str | None = None
         self._deadline = time.monotonic() + self.notebook_timeout
-        return super().preprocess(nb, resources, km)
+        self._started = time.perf_counter()
+        self._first_cell: float | None = None
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            end = time.perf_counter()
+            first = self._first_cell or end
+            TIMINGS["kernel_start"] = round(TIMINGS.get("kernel_start", 0.0) + first - self._started, 3)
+            TIMINGS["cells"] = round(TIMINGS.get("cells", 0.0) + end - first, 3)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
             return cell, resources
+        if self._first_cell is None:
+            self._first_cell = time.perf_counter()
         if self._stopped is None and time.monotonic() > self._deadline:
             self._stopped = (f"not run: the notebook used up its {self.notebook_timeout} s time limit "
                              "(look for a cell that runs for a very long time or never ends)")

@@ -7,28 +7,27 @@ import shutil
 from pathlib import Path
 
 from .aggregate import write_outputs
+from .records import UnitResult
 
 
 def merge(parts: list[Path], out: Path) -> None:
-    results: dict[tuple[str, str], dict] = {}
+    results: dict[tuple[str, str], UnitResult] = {}
     master = None
     for part in parts:
         for path in sorted((part / ".grader" / "units").glob("*/*/result.json")):
-            result = json.loads(path.read_text())
-            key = (result["student_id"], result["assignment"])
-            if key in results and results[key]["master"] != result["master"]:
+            result = UnitResult.from_dict(json.loads(path.read_text()))
+            key = (result.student_id, result.assignment)
+            if key in results and results[key].master != result.master:
                 raise SystemExit(f"{key} was graded against different solutions in two parts")
             results[key] = result
         if (part / "feedback").is_dir():
             shutil.copytree(part / "feedback", out / "feedback", dirs_exist_ok=True)
         candidate = part / ".grader" / "master"
         master = master or (candidate if candidate.is_dir() else None)
-    hashes = {r["master"] for r in results.values()}
+    hashes = {r.master for r in results.values()}
     if len(hashes) > 1:
         raise SystemExit("the parts were graded against different versions of solutions/: regrade with one")
     out.mkdir(parents=True, exist_ok=True)
     for (student, assignment), result in results.items():
-        dest = out / ".grader" / "units" / student / assignment
-        dest.mkdir(parents=True, exist_ok=True)
-        (dest / "result.json").write_text(json.dumps(result, indent=1))
+        result.write(out / ".grader" / "units" / student / assignment)
     write_outputs(out, list(results.values()), master)

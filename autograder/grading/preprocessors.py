@@ -7,7 +7,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
 from cnn_student.checks import RECORD_MIME
-from ..cells import grade_id, is_test_cell
+from ..cells import is_test_cell
 from ..testcells import HIDDEN_RE, hidden_checks
 from .execute import error_output
 from .verify import judge, records
@@ -19,7 +19,6 @@ class VerifyChecks(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources["nbgrader"]["assignment"]
-        verdicts = resources.setdefault("autograder_verdicts", {})
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -32,13 +31,9 @@ class VerifyChecks(NbGraderPreprocessor):
                 message = judge(cell.source, results, assignment)
             except SyntaxError as err:  # cannot happen with instructor sources; say so if it does
                 message = f"the grader could not read this test cell ({err})"
-            has_error = any(o.output_type == "error" for o in cell.outputs)
-            if message and not has_error:
+            # the error output is what fails the cell for nbgrader, and what the student reads
+            if message and not any(o.output_type == "error" for o in cell.outputs):
                 cell.outputs.append(error_output("CheckFailed", message))
-            verdicts[grade_id(cell)] = {
-                "passed": message is None and not has_error,
-                "message": message or next((f"{o.ename}: {o.evalue}" for o in cell.outputs
-                                            if o.output_type == "error"), None)}
         return nb, resources
 
 

@@ -1,25 +1,121 @@
 """Grade one student's one assignment in a course folder of its own (its own copy of the gradebook),
 so that units are independent: any number run side by side, any one can be redone, and a failure
-in one touches no other."""
+in one touches no other.
+
+A unit goes through four stages, each timed (UnitResult.timings):
+- intake:  copy the submission into the unit's course folder, check and repair its notebooks, scan them;
+- run:     nbgrader autograde (each notebook in a sandboxed kernel) and generate_feedback;
+- collect: scores and per-test outcomes from the unit's gradebook, what the sandbox saw;
+- publish: feedback pages into OUT/feedback and the result, written last.
+"""
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import nbformat
 
-from ..paths import ensure_tools_on_path
-from . import sandbox
-from .integrity import Finding, observed, scan_source, solution_fingerprint
 from ..cells import grade_id, is_solution_cell, is_test_cell
-from ..paths import COURSE_ID
+from ..paths import COURSE_ID, ensure_tools_on_path
+from . import execute, sandbox
+from .integrity import Finding, observed, scan_source, solution_fingerprint
 from .preprocessors import HideHiddenTests, VerifyChecks
+from .records import CellScore, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
+
+Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding
+
+
+@dataclass
+class Intake:
+    """What the intake stage leaves for the others."""
+    course: Path                      # the unit's own nbgrader course folder
+    submitted: Path                   # course/submitted/<student>/<assignment>
+    expected: list[str]               # notebook file names the assignment has
+    notes: dict[str, str] = field(default_factory=dict)   # notebook -> why it scores 0
+    findings: list[Finding] = field(default_factory=list)
+    runnable: bool = False            # at least one notebook for nbgrader to grade
+
+    def finder(self, unit: Unit) -> Find:
+        def find(notebook: str, rule: str, detail: str) -> None:
+            self.findings.append(Finding(unit.student, unit.assignment, notebook, rule, detail))
+        return find
+
+
+@contextmanager
+def scoped_env(**values: str) -> Iterator[None]:
+    """Set environment variables for the duration of a block, whatever happens in it."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+@contextmanager
+def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 3)
+
+
+def grade_unit(unit: Unit) -> UnitResult:
+    """Grade one unit through its four stages; write and return its result."""
+    timings: dict[str, float] = {}
+    with _stage(timings, "intake"):
+        intake = take_in(unit)
+    with _stage(timings, "run"):
+        log, ok = run(unit, intake, timings)
+    with _stage(timings, "collect"):
+        result = collect(unit, intake, log, ok)
+    with _stage(timings, "publish"):
+        publish_feedback(unit, intake.course, intake.expected, intake.notes)
+    result.timings = timings
+    return result.write(unit.work)
+
+
+# ---------- intake
+def take_in(unit: Unit) -> Intake:
+    """A fresh course folder for the unit, holding the submission as nbgrader expects it."""
+    if unit.work.exists():
+        shutil.rmtree(unit.work)
+    course = unit.work / "course"
+    course.mkdir(parents=True)
+    (course / "source").symlink_to(unit.master / "source")
+    shutil.copyfile(unit.master / "gradebook.db", course / "gradebook.db")
+    release = unit.master / "release" / unit.assignment
+    intake = Intake(course=course, submitted=course / "submitted" / unit.student / unit.assignment,
+                    expected=sorted(p.name for p in release.glob("*.ipynb")))
+    find = intake.finder(unit)
+    if not unit.submitted.is_dir():
+        for name in intake.expected:
+            find(name, "missing_notebook", f"no folder {unit.student}/{unit.assignment} in the submissions")
+            intake.notes[name] = "not submitted"
+        return intake
+    copy_notes: list[str] = []
+    _copy_submission(unit.submitted, intake.submitted, copy_notes)
+    for text in copy_notes:
+        find("", "unsafe_file", text)
+    _add_assignment_files(release, intake.submitted)
+    _check_notebooks(intake.submitted, intake.expected, release, find, intake.notes)
+    intake.runnable = any(intake.submitted.glob("*.ipynb"))
+    return intake
 
 
 def _copy_submission(src: Path, dest: Path, findings: list[str]) -> None:
@@ -37,88 +133,6 @@ def _copy_submission(src: Path, dest: Path, findings: list[str]) -> None:
             shutil.copyfile(path, dest / rel)
 
 
-def _config(unit: dict, course: Path):
-    from traitlets.config import Config
-    from .execute import SandboxedExecute
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                        SaveAutoGrades, GetGrades)
-    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-
-    c = Config()
-    c.CourseDirectory.root = str(course)
-    c.CourseDirectory.source_directory = "source"
-    c.CourseDirectory.submitted_directory = "submitted"
-    c.CourseDirectory.autograded_directory = "autograded"
-    c.CourseDirectory.feedback_directory = "feedback"
-    c.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
-    c.CourseDirectory.course_id = COURSE_ID
-    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-                                          CheckCellMetadata]
-    c.Autograde.autograde_preprocessors = [SandboxedExecute, VerifyChecks, IgnorePattern, ClearMetadataPreprocessor,
-                                           LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    c.OverwriteCells.add_missing_cells = True
-    c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
-    c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
-    c.SandboxedExecute.timeout = int(unit["timeout"])
-    c.SandboxedExecute.notebook_timeout = int(unit["notebook_timeout"])
-    c.SandboxedExecute.max_output_bytes = int(unit["max_output_bytes"])
-    # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
-    c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = str(Path(unit["runtime"]) / "kernel")
-    c.KernelManager.connection_file = str(Path(unit["runtime"]) / "kernel.json")
-    c.LimitOutput.max_lines = 200
-    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
-    c.HideHiddenTests.show_hidden = bool(unit["show_hidden"])
-    return c
-
-
-def grade_unit(unit: dict) -> dict:
-    """Grade unit = {student, assignment, submissions, work, master, out, options...}; write and
-    return its result (score, per-test outcome, findings)."""
-    student, assignment = unit["student"], unit["assignment"]
-    work = Path(unit["work"])
-    if work.exists():
-        shutil.rmtree(work)
-    course = work / "course"
-    course.mkdir(parents=True)
-    master = Path(unit["master"])
-    (course / "source").symlink_to(master / "source")
-    shutil.copyfile(master / "gradebook.db", course / "gradebook.db")
-    expected = sorted(p.name for p in (master / "release" / assignment).glob("*.ipynb"))
-    findings: list[Finding] = []
-
-    def find(notebook: str, rule: str, detail: str) -> None:
-        findings.append(Finding(student, assignment, notebook, rule, detail))
-
-    src = Path(unit["submissions"]) / student / assignment
-    submitted = course / "submitted" / student / assignment
-    notes: dict[str, str] = {}
-    if not src.is_dir():
-        for name in expected:
-            find(name, "missing_notebook", f"no folder {student}/{assignment} in the submissions")
-            notes[name] = "not submitted"
-    else:
-        copy_notes: list[str] = []
-        _copy_submission(src, submitted, copy_notes)
-        for text in copy_notes:
-            find("", "unsafe_file", text)
-        _add_assignment_files(master / "release" / assignment, submitted)
-        _check_notebooks(submitted, expected, master / "release" / assignment, find, notes)
-    result = _autograde(unit, course, submitted, expected, find, notes)
-    result["findings"] = [f.row() for f in findings]
-    _publish_feedback(unit, course, expected, notes)
-    return _write_result(work, result)
-
-
-def _write_result(work: Path, result: dict) -> dict:
-    """Written last and atomically: its presence means "this unit is done"."""
-    work.mkdir(parents=True, exist_ok=True)
-    tmp = work / "result.json.tmp"
-    tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(work / "result.json")
-    return result
-
 
 def _add_assignment_files(release: Path, submitted: Path) -> None:
     """Files that ship with an assignment (notebook 4's tiny_cnn.py) are run as released, whatever
@@ -130,7 +144,8 @@ def _add_assignment_files(release: Path, submitted: Path) -> None:
             shutil.copyfile(path, dest)
 
 
-def _check_notebooks(submitted: Path, expected: list[str], release: Path, find, notes: dict[str, str]) -> None:
+
+def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: Find, notes: dict[str, str]) -> None:
     present = {p.name for p in submitted.glob("*.ipynb")}
     strays = sorted(present - set(expected))
     for name in expected:
@@ -159,10 +174,10 @@ def _check_notebooks(submitted: Path, expected: list[str], release: Path, find, 
         _scan(nb, released, name, find)
 
 
+
 def _restore_metadata(nb: Any, released: Any) -> list[str]:
     """Give back the nbgrader metadata of solution cells that lost it (matched by cell id, else by
     the `def name(` they contain), so that nbgrader can place the test cells it restores."""
-    import re
     present = {grade_id(c) for c in nb.cells}
     wanted = [c for c in released.cells if is_solution_cell(c) and grade_id(c) not in present]
     restored = []
@@ -177,7 +192,8 @@ def _restore_metadata(nb: Any, released: Any) -> list[str]:
     return restored
 
 
-def _scan(nb: Any, released: Any, name: str, find) -> None:
+
+def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
     tests = {grade_id(c): c.source for c in released.cells if is_test_cell(c)}
     given = {c.source.strip() for c in released.cells if c.cell_type == "code"}  # teaching cells as shipped
     seen = set()
@@ -195,118 +211,159 @@ def _scan(nb: Any, released: Any, name: str, find) -> None:
     find(name, "fingerprint", solution_fingerprint(nb.cells))
 
 
-def _autograde(unit: dict, course: Path, submitted: Path, expected: list[str], find, notes) -> dict:
-    from nbgrader.api import Gradebook, MissingEntry
+# ---------- run
+def _config(unit: Unit, course: Path, runtime: Path):
+    from traitlets.config import Config
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
+                                        SaveAutoGrades, GetGrades)
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+
+    c = Config()
+    c.CourseDirectory.root = str(course)
+    c.CourseDirectory.source_directory = "source"
+    c.CourseDirectory.submitted_directory = "submitted"
+    c.CourseDirectory.autograded_directory = "autograded"
+    c.CourseDirectory.feedback_directory = "feedback"
+    c.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    c.CourseDirectory.course_id = COURSE_ID
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                          CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [execute.SandboxedExecute, VerifyChecks, IgnorePattern,
+                                           ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+                                           AssignLatePenalties, CheckCellMetadata]
+    c.OverwriteCells.add_missing_cells = True
+    c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
+    c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
+    c.SandboxedExecute.timeout = unit.limits.timeout
+    c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
+    c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
+    # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = str(runtime / "kernel")
+    c.KernelManager.connection_file = str(runtime / "kernel.json")
+    c.LimitOutput.max_lines = 200
+    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.HideHiddenTests.show_hidden = unit.show_hidden
+    return c
+
+
+def _kernel_settings(unit: Unit, intake: Intake) -> Path:
+    """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
+    course = intake.course
+    sandbox.write_kernelspec(course / "jupyter")
+    mplcache = course / "mplcache"
+    if (unit.master / "mplcache").is_dir():
+        shutil.copytree(unit.master / "mplcache", mplcache)
+    settings = course / "kernel.json"
+    settings.write_text(json.dumps({
+        "sandbox": unit.sandbox, "assignment": unit.assignment, "scratch": str(intake.submitted),
+        "mplcache": str(mplcache) if mplcache.is_dir() else None,
+        "memory_bytes": unit.limits.memory_bytes, "file_bytes": unit.limits.file_bytes}))
+    return settings
+
+
+def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
+    """nbgrader autograde and generate_feedback; (nbgrader's log, whether it succeeded)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    if not intake.runnable:
+        return "", False
     ensure_tools_on_path()
-    student, assignment = unit["student"], unit["assignment"]
-    runtime = Path(tempfile.mkdtemp(prefix="cnnk-"))  # short: IPC socket paths are limited to 107 bytes
-    unit = dict(unit, runtime=str(runtime))
-    jupyter = course / "jupyter"
-    sandbox.write_kernelspec(jupyter)
-    spec_file = course / "kernel.json"
-    mplcache = course / "mplcache"
-    if (Path(unit["master"]) / "mplcache").is_dir():
-        shutil.copytree(Path(unit["master"]) / "mplcache", mplcache)
-    spec_file.write_text(json.dumps({
-        "sandbox": unit["sandbox"], "assignment": assignment, "scratch": str(submitted),
-        "mplcache": str(mplcache) if mplcache.is_dir() else None,
-        "memory_bytes": unit["memory_bytes"], "file_bytes": 100_000_000}))
-    env_before = dict(os.environ)
-    os.environ.update({"JUPYTER_PATH": str(jupyter), "JUPYTER_RUNTIME_DIR": str(runtime),
-                       sandbox.SPEC_ENV: str(spec_file)})
-    log, ok = "", False  # graded only when nbgrader ran and succeeded; a missing submission is not
-    try:
-        if submitted.is_dir() and any(submitted.glob("*.ipynb")):
-            config = _config(unit, course)
-            api = NbGraderAPI(CourseDirectory(config=config), config=config)
-            out = api.autograde(assignment, student, force=True, create=True)
-            ok, log = out["success"], out["log"] + str(out.get("error") or "")
-            if ok:
-                api.generate_feedback(assignment, student, force=True)
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
-        shutil.rmtree(runtime, ignore_errors=True)
+    settings = _kernel_settings(unit, intake)
+    # short: IPC socket paths are limited to 107 bytes
+    with tempfile.TemporaryDirectory(prefix="cnnk-") as tmp, \
+            scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=tmp,
+                       **{sandbox.SPEC_ENV: str(settings)}):
+        config = _config(unit, intake.course, Path(tmp))
+        api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        execute.TIMINGS.clear()
+        out = api.autograde(unit.assignment, unit.student, force=True, create=True)
+        timings.update(execute.TIMINGS)
+        ok, log = out["success"], out["log"] + str(out.get("error") or "")
+        if ok:
+            with _stage(timings, "feedback"):
+                api.generate_feedback(unit.assignment, unit.student, force=True)
     if log and not ok:
-        find("", "grading_error", _cause(log))
-
-    tests: dict[str, dict] = {}
-    score, max_score, timestamp = 0.0, 0.0, ""
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        a = gb.find_assignment(assignment)
-        max_score = float(a.max_score)
-        try:
-            sub = gb.find_submission(assignment, student)
-            score = float(sub.score)
-            timestamp = str(sub.timestamp or "")
-            for nbsub in sub.notebooks:
-                for grade in nbsub.grades:
-                    if grade.cell_type == "code" and grade.max_score:
-                        tests[f"{nbsub.name}:{grade.name}"] = {
-                            "score": float(grade.score or 0), "max_score": float(grade.max_score)}
-        except MissingEntry:
-            for nb in a.notebooks:
-                for cell in nb.grade_cells:
-                    if cell.max_score:
-                        tests[f"{nb.name}:{cell.name}"] = {"score": 0.0, "max_score": float(cell.max_score)}
-    for name in expected:
-        path = course / "autograded" / student / assignment / name
-        if path.exists():
-            for rule, detail in observed(nbformat.read(path, as_version=4)):
-                find(name, rule, detail)
-    return {"student_id": student, "assignment": assignment, "score": score, "max_score": max_score,
-            "timestamp": timestamp, "tests": tests, "notes": notes, "graded": ok, "master": unit["master_hash"],
-            # nbgrader itself failed (a broken grading machine, most often): try again on the next run
-            "retry": bool(log) and not ok}
+        intake.finder(unit)("", "grading_error", _cause(log))
+    return log, ok
 
 
 def _cause(log: str) -> str:
     """The most telling line of a failed nbgrader run: the last error that is not nbgrader's wrapper."""
-    import re
     lines = [l.strip() for l in log.splitlines() if re.match(r"\s*[\w.]*(Error|Exception|Exit)\b.*:", l)]
     lines = [l for l in lines if "NbGraderException" not in l] or log.strip().splitlines()[-1:]
     return lines[-1][:300] if lines else "nbgrader failed"
 
 
-def _publish_feedback(unit: dict, course: Path, expected: list[str], notes: dict[str, str]) -> None:
+# ---------- collect
+def _zero_tests(assignment: Any) -> dict[str, CellScore]:
+    return {f"{nb.name}:{cell.name}": CellScore(0.0, float(cell.max_score))
+            for nb in assignment.notebooks for cell in nb.grade_cells if cell.max_score}
+
+
+def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
+    """The unit's scores from its gradebook, and what the sandbox saw in each autograded notebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    result = UnitResult(student_id=unit.student, assignment=unit.assignment, score=0.0, max_score=0.0,
+                        master=unit.master_hash, notes=intake.notes, graded=ok,
+                        # nbgrader itself failed (a broken grading machine, most often): try again next run
+                        retry=bool(log) and not ok)
+    with Gradebook(f"sqlite:///{intake.course / 'gradebook.db'}", COURSE_ID) as gb:
+        assignment = gb.find_assignment(unit.assignment)
+        result.max_score = float(assignment.max_score)
+        try:
+            sub = gb.find_submission(unit.assignment, unit.student)
+        except MissingEntry:
+            result.tests = _zero_tests(assignment)
+        else:
+            result.score = float(sub.score)
+            result.timestamp = str(sub.timestamp or "")
+            result.tests = {f"{nbsub.name}:{grade.name}": CellScore(float(grade.score or 0), float(grade.max_score))
+                            for nbsub in sub.notebooks for grade in nbsub.grades
+                            if grade.cell_type == "code" and grade.max_score}
+    find = intake.finder(unit)
+    for name in intake.expected:
+        path = intake.course / "autograded" / unit.student / unit.assignment / name
+        if path.exists():
+            for rule, detail in observed(nbformat.read(path, as_version=4)):
+                find(name, rule, detail)
+    result.findings = intake.findings
+    return result
+
+
+# ---------- publish
+def publish_feedback(unit: Unit, course: Path, expected: list[str], notes: dict[str, str]) -> None:
+    """OUT/feedback/<student>/<assignment>/<notebook>.html: nbgrader's page, or one saying why there is none."""
     import html
-    dest = Path(unit["out"]) / "feedback" / unit["student"] / unit["assignment"]
+    dest = unit.out / "feedback" / unit.student / unit.assignment
     dest.mkdir(parents=True, exist_ok=True)
     for name in expected:
         html_name = name.replace(".ipynb", ".html")
-        made = course / "feedback" / unit["student"] / unit["assignment"] / html_name
+        made = course / "feedback" / unit.student / unit.assignment / html_name
         if made.exists() and name not in notes:
             shutil.copyfile(made, dest / html_name)
         else:
             reason = notes.get(name, "this notebook could not be graded; ask your instructor")
             (dest / html_name).write_text(
                 f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
-                f"<body><h1>{html.escape(unit['assignment'])} / {html.escape(name)}</h1>"
+                f"<body><h1>{html.escape(unit.assignment)} / {html.escape(name)}</h1>"
                 f"<p>Score: 0. Reason: {html.escape(reason)}.</p></body></html>\n")
 
 
-def failure_result(unit: dict, reason: str, retry: bool = False) -> dict:
+def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
     from nbgrader.api import Gradebook
-    master = Path(unit["master"])
-    tests, max_score = {}, 0.0
-    with Gradebook(f"sqlite:///{master / 'gradebook.db'}", COURSE_ID) as gb:
-        a = gb.find_assignment(unit["assignment"])
-        max_score = float(a.max_score)
-        for nb in a.notebooks:
-            for cell in nb.grade_cells:
-                if cell.max_score:
-                    tests[f"{nb.name}:{cell.name}"] = {"score": 0.0, "max_score": float(cell.max_score)}
-    expected = sorted(p.name for p in (master / "release" / unit["assignment"]).glob("*.ipynb"))
+    with Gradebook(f"sqlite:///{unit.master / 'gradebook.db'}", COURSE_ID) as gb:
+        assignment = gb.find_assignment(unit.assignment)
+        max_score, tests = float(assignment.max_score), _zero_tests(assignment)
+    expected = sorted(p.name for p in (unit.master / "release" / unit.assignment).glob("*.ipynb"))
     notes = {name: reason for name in expected}
-    result = {"student_id": unit["student"], "assignment": unit["assignment"], "score": 0.0,
-              "max_score": max_score, "timestamp": "", "tests": tests, "notes": notes, "graded": False,
-              "master": unit["master_hash"], "retry": retry,
-              "findings": [Finding(unit["student"], unit["assignment"], "", "grading_error", reason).row()]}
-    work = Path(unit["work"])
-    _publish_feedback(unit, work / "course", expected, notes)
-    return _write_result(work, result)
+    result = UnitResult(student_id=unit.student, assignment=unit.assignment, score=0.0, max_score=max_score,
+                        master=unit.master_hash, tests=tests, notes=notes, retry=retry,
+                        findings=[Finding(unit.student, unit.assignment, "", "grading_error", reason)])
+    publish_feedback(unit, unit.work / "course", expected, notes)
+    return result.write(unit.work)

@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 
+from .records import Unit
 from .unit import failure_result, grade_unit
 
 
@@ -31,7 +32,7 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     for line in sys.stdin:
-        unit = json.loads(line)
+        unit = Unit.from_json(line)
         try:
             grade_unit(unit)
             reply = {"ok": True}

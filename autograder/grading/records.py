@@ -1,0 +1,143 @@
+"""The records that travel through grading, each declared once: the limits a submission runs under,
+a unit of work (one student's one assignment) and its result.
+
+`grade`'s options, nbgrader's configuration and the sandbox's settings are all built from `Limits`;
+the batch hands a `Unit` to a worker as JSON; the worker writes a `UnitResult` as JSON, which
+grades.csv, integrity.csv, the report and resumed runs read back.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional
+
+from .integrity import Finding
+
+GiB = 1024 ** 3
+
+
+def parse_size(text: str) -> int:
+    """'2GiB', '1MB', '500k', '1024' -> bytes (k, M, G are powers of 1024)."""
+    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    text = str(text).strip().lower().rstrip("ib").rstrip("b")
+    return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+
+
+def _limit(default: int, help: str, flag: str, size: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "flag": flag, "size": size})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submitted notebook may use while it is graded."""
+    timeout: int = _limit(60, "seconds per cell", "--timeout")
+    notebook_timeout: int = _limit(600, "seconds per notebook; later cells are not run", "--notebook-timeout")
+    memory_bytes: int = _limit(2 * GiB, "memory cap per kernel; a bigger allocation gets MemoryError", "--memory",
+                               size=True)
+    max_output_bytes: int = _limit(1_000_000, "stored output per notebook; the rest is dropped with a note",
+                                   "--max-output", size=True)
+    file_bytes: int = _limit(100_000_000, "largest file a kernel may write", "--max-file", size=True)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """One command-line option per limit, with its default and help taken from this record."""
+        for f in fields(cls):
+            meta = f.metadata
+            shown = _bytes_text(f.default) if meta["size"] else f.default
+            parser.add_argument(meta["flag"], dest=f.name, default=f.default,
+                                type=parse_size if meta["size"] else int,
+                                metavar="SIZE" if meta["size"] else "SECONDS",
+                                help=f"{meta['help']} (default {shown})")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Limits":
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+
+    def unit_deadline(self) -> float:
+        """Seconds after which the batch stops a unit: the notebook may use its whole time limit
+        (twice: nbgrader runs it, then feedback is rendered), plus start-up."""
+        return self.notebook_timeout * 2 + 120
+
+
+def _bytes_text(n: int) -> str:
+    return f"{n // GiB}GiB" if n % GiB == 0 else f"{n / 1e6:g}MB"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One student's one assignment, graded in a course folder of its own under `work`."""
+    student: str
+    assignment: str
+    submissions: Path        # DIR of DIR/<student>/<assignment>/<notebook>.ipynb
+    work: Path               # OUT/.grader/units/<student>/<assignment>
+    master: Path             # OUT/.grader/master: the grader's course folder (solutions, gradebook, release)
+    master_hash: str         # which solutions this unit is graded against
+    out: Path
+    limits: Limits = Limits()
+    sandbox: bool = True
+    show_hidden: bool = False
+
+    @property
+    def submitted(self) -> Path:
+        return self.submissions / self.student / self.assignment
+
+    def to_json(self) -> str:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["limits"] = asdict(self.limits)
+        return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in data.items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Unit":
+        data = json.loads(text)
+        data["limits"] = Limits(**data["limits"])
+        for name in ("submissions", "work", "master", "out"):
+            data[name] = Path(data[name])
+        return cls(**data)
+
+
+@dataclass
+class CellScore:
+    """One test cell's points."""
+    score: float
+    max_score: float
+
+
+@dataclass
+class UnitResult:
+    """What grading one unit found; OUT/.grader/units/<student>/<assignment>/result.json."""
+    student_id: str
+    assignment: str
+    score: float
+    max_score: float
+    master: str                       # the solutions' hash it was graded against
+    tests: dict[str, CellScore] = field(default_factory=dict)   # "<notebook>:<grade_id>" -> outcome
+    notes: dict[str, str] = field(default_factory=dict)           # notebook -> why it scored 0
+    findings: list[Finding] = field(default_factory=list)
+    timestamp: str = ""
+    graded: bool = False              # nbgrader ran and succeeded
+    retry: bool = False               # the grader itself failed: grade again on the next run
+    timings: dict[str, float] = field(default_factory=dict)       # stage -> seconds
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "UnitResult":
+        data = dict(data)
+        data["tests"] = {k: CellScore(**v) for k, v in data.get("tests", {}).items()}
+        data["findings"] = [Finding(**f) for f in data.get("findings", [])]
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+    @classmethod
+    def read(cls, path: Path) -> Optional["UnitResult"]:
+        return cls.from_dict(json.loads(path.read_text())) if path.exists() else None
+
+    def write(self, work: Path) -> "UnitResult":
+        """Written last and atomically: its presence means "this unit is done"."""
+        work.mkdir(parents=True, exist_ok=True)
+        tmp = work / "result.json.tmp"
+        tmp.write_text(json.dumps(self.to_dict(), indent=1))
+        tmp.replace(work / "result.json")
+        return self
