@@ -22,6 +22,8 @@ from tests.browser import jupyterlab as jl
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
 from tests.browser.workspace import build, student_notebooks
 
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = student_notebooks()
 SHOTS = ROOT / "artifacts" / "screenshots"
 NOT_WRITTEN = re.compile(r"NotImplementedError: (\w+) is not written yet")

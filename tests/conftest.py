@@ -1,0 +1,35 @@
+"""Shared fixtures. The grader's course folder (nbgrader source, gradebook, release) is built once
+per test session and copied where a test needs one, instead of once per `grade` run."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder.grading import master as master_mod
+
+
+@pytest.fixture(scope="session")
+def grader_master(tmp_path_factory) -> Path:
+    """OUT/.grader/master for every assignment, as `grade` builds it."""
+    out = tmp_path_factory.mktemp("master-out")
+    folder, _ = master_mod.prepare(out)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def first_master(tmp_path_factory) -> Path:
+    """The same for notebook 1 only: quicker to build, enough for the fast tier's stage tests."""
+    out = tmp_path_factory.mktemp("master-first")
+    folder, _ = master_mod.prepare(out, only=["01_conv_forward"])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_out(grader_master):
+    """seed_out(OUT): give a new OUT the session's course folder; `grade` then finds it up to date."""
+    def seed(out: Path) -> Path:
+        dest = out / ".grader" / "master"
+        if not dest.exists():
+            shutil.copytree(grader_master, dest, symlinks=True)
+        return out
+    return seed
