@@ -27,6 +27,10 @@ def is_test_cell(cell: Any) -> bool:
     return is_code(cell) and bool(meta.get("grade")) and not meta.get("solution")
 
 
+def has_nbgrader(cell: Any) -> bool:
+    return "nbgrader" in cell.get("metadata", {})
+
+
 def is_locked(cell: Any) -> bool:
     return bool(nbgrader_meta(cell).get("locked"))
 

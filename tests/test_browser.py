@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from autograder.paths import ROOT
-from autograder.cells import is_test_cell
+from autograder.cells import is_solution_cell, is_test_cell
 from tests.browser import jupyterlab as jl
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
 from tests.browser.workspace import build, student_notebooks
@@ -151,7 +151,7 @@ def test_untouched_notebook_asks_for_code_in_jupyterlab(page, lab, served, stude
     page.screenshot(path=SHOTS / f"{name}.png")
     named: set[str] = set()
     for file_cell, cell in zip(saved, shown):
-        gradable = is_test_cell(file_cell) or file_cell.metadata.get("nbgrader", {}).get("solution")
+        gradable = is_test_cell(file_cell) or is_solution_cell(file_cell)
         for error in cell.errors:
             assert gradable, f"{name} cell [{cell.index}] (not a test or solution cell) shows an error:\n{error[-1500:]}"
             last = error.strip().splitlines()[-1]
@@ -163,7 +163,7 @@ def test_untouched_notebook_asks_for_code_in_jupyterlab(page, lab, served, stude
         named.update(a or b for a, b in MESSAGE.findall(cell.text))
     # every solution cell that defines functions is pointed at: some message names one of them
     stubs = [set(re.findall(r"^def (\w+)\(", c.source, re.M)) for c in saved
-             if c.metadata.get("nbgrader", {}).get("solution")]
+             if is_solution_cell(c)]
     silent = [sorted(defs) for defs in stubs if defs and not defs & named]
     assert not silent, f"{name}: no message tells the student to write {silent}"
     _assert_widgets_and_figures_render(page, saved, shown, name)

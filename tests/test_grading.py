@@ -284,3 +284,29 @@ def test_a_broken_grading_machine_is_retried_on_the_next_run(batch):
     fixed = grade("--submissions", str(subs), "--out", str(out), "--assignment", FIRST)
     assert "(0 already graded)" in fixed.stderr
     assert scores(out)[("ada", FIRST)] == (15.0, 15.0)
+
+
+def test_grading_does_not_depend_on_the_project_being_installed(batch, tmp_path):
+    """A venv with the course's libraries but without `pip install -e .` (the project is importable only
+    from the checkout, as `python -m` run there finds it) grades as well: the kernel launcher and the
+    workers, which start in other folders, are given the checkout's path."""
+    import sysconfig
+    venv = tmp_path / "bare"
+    subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)],
+                   check=True)
+    site = Path(sysconfig.get_paths()["purelib"])
+    bare_site = next((venv / "lib").glob("python*/site-packages"))
+    # a plain path entry: the libraries, without running the editable install's .pth finder
+    (bare_site / "course-libraries.pth").write_text(str(site) + "\n")
+    for tool in ("alembic", "jupyter", "nbgrader"):  # nbgrader runs these from the Python's own bin/
+        (venv / "bin" / tool).symlink_to(Path(sys.executable).parent / tool)
+    python = str(venv / "bin" / "python")
+    probe = subprocess.run([python, "-c", "import autograder"], cwd=tmp_path, capture_output=True, text=True)
+    assert probe.returncode != 0, "the bare venv must not find the project by itself"
+    subs = small_class(batch, "bare_class", ("ada",))
+    out = tmp_path / "bare_out"
+    proc = subprocess.run([python, "-m", "autograder", "grade", "--submissions", str(subs), "--out", str(out),
+                           "--assignment", FIRST, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert scores(out)[("ada", FIRST)] == (15.0, 15.0), proc.stderr[-3000:]

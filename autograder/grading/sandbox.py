@@ -62,8 +62,11 @@ def _system_binds() -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    for prefix in sorted({sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parents[1])}):
-        if not prefix.startswith("/usr"):
+    prefixes = {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parents[1])}
+    # library folders a .pth file adds (a layered environment); never the checkout itself
+    prefixes |= {p for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
+    for prefix in sorted(prefixes):
+        if not prefix.startswith("/usr") and not any(prefix.startswith(q + "/") for q in prefixes):
             args += ["--ro-bind", prefix, prefix]
     return args
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 import nbformat
 
-from ..cells import grade_id, is_solution_cell, is_test_cell
+from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
 from . import execute, sandbox
 from .integrity import Finding, observed, scan_source, solution_fingerprint
@@ -182,9 +182,9 @@ def _restore_metadata(nb: Any, released: Any) -> list[str]:
     wanted = [c for c in released.cells if is_solution_cell(c) and grade_id(c) not in present]
     restored = []
     for ref in wanted:
-        gid = ref.metadata["nbgrader"]["grade_id"]
-        match = next((c for c in nb.cells if c.get("id") == ref.get("id") and "nbgrader" not in c.metadata), None) \
-            or next((c for c in nb.cells if c.cell_type == "code" and "nbgrader" not in c.metadata
+        gid = grade_id(ref)
+        match = next((c for c in nb.cells if c.get("id") == ref.get("id") and not has_nbgrader(c)), None) \
+            or next((c for c in nb.cells if c.cell_type == "code" and not has_nbgrader(c)
                      and re.search(rf"^def {re.escape(gid)}\(", c.source, re.M)), None)
         if match is not None:
             match.metadata["nbgrader"] = dict(ref.metadata["nbgrader"])

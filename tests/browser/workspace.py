@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.cells import grade_id, is_solution_cell
 from autograder.paths import ROOT
 
 VARIANTS = ("finished", "untouched")
@@ -21,23 +22,18 @@ def student_notebooks() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("*/*.ipynb"))
 
 
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def finished(student: Path) -> nbformat.NotebookNode:
     """The student notebook with the reference code in its solution cells (all else untouched)."""
     assignment = student.parent.name
     source = nbformat.read(next((ROOT / "solutions" / assignment).glob("*.ipynb")), as_version=4)
-    answers = {_grade_id(c): c.source for c in source.cells
-               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    answers = {grade_id(c): c.source for c in source.cells if is_solution_cell(c)}
     nb = nbformat.read(student, as_version=4)
     filled = 0
     for cell in nb.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            if _grade_id(cell) not in answers:
-                raise KeyError(f"{student.name}: no solution cell {_grade_id(cell)!r} in solutions/{assignment}")
-            cell.source = answers[_grade_id(cell)]
+        if is_solution_cell(cell):
+            if grade_id(cell) not in answers:
+                raise KeyError(f"{student.name}: no solution cell {grade_id(cell)!r} in solutions/{assignment}")
+            cell.source = answers[grade_id(cell)]
             filled += 1
     if not filled:
         raise ValueError(f"{student.name} has no solution cell to fill")
