@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+
 from autograder.grading import sandbox
 
 pytestmark = pytest.mark.slow
@@ -14,8 +15,10 @@ def test_sandbox_is_available_here():
     assert ok, why
 
 
-def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_path, monkeypatch):
-    """A venv under /tmp must not vanish under the sandbox's own /tmp."""
+@pytest.mark.parametrize("disk", [0, 64 * 1024 ** 2], ids=["no-disk-cap", "disk-cap"])
+def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_path, monkeypatch, disk):
+    """A venv under /tmp must not vanish under the sandbox's own /tmp (with the disk cap, /tmp is a
+    folder of the working folder's tmpfs)."""
     assert str(tmp_path).startswith("/tmp/")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -24,12 +27,17 @@ def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_pa
     runtime.mkdir()
     monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
     monkeypatch.setattr(sys, "prefix", str(venv))
+    (scratch / "given.py").write_text("x = 1\n")
     spec = {"sandbox": True, "assignment": "a", "scratch": str(scratch), "memory_bytes": 2 ** 31,
-            "file_bytes": 10 ** 8}
+            "file_bytes": 10 ** 8, "disk_bytes": disk}
     cmd = sandbox.command(spec, str(runtime / "kernel.json"))
     cut = cmd.index("--")
-    probe = cmd[:cut + 1] + [str(venv / "bin" / "python"), "-c",
-                             "import os; print(os.getcwd(), sorted(os.listdir('/course')))"]
+    start = cut + 5 if disk else cut + 1  # keep the copy-in step (sh -c COPY_IN sh), drop the kernel
+    probe = cmd[:start] + [str(venv / "bin" / "python"), "-c",
+                           "import os; print(os.getcwd(), sorted(os.listdir('/course')), sorted(os.listdir('.')))"]
     out = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["/course/notebooks/a", "['cnn_student',", "'data',", "'notebooks']"]  # never autograder
+    course = ["'.submission',"] if disk else []
+    assert out.stdout.split() == ["/course/notebooks/a", "[" + " ".join(course + ["'cnn_student',", "'data',", "'notebooks']"])[1:]
+                                  if not course else "['.submission',", *(["'cnn_student',", "'data',", "'notebooks']"]),
+                                  "['given.py']"]
