@@ -7,6 +7,21 @@ import sys
 from pathlib import Path
 
 
+CAPS_HELP = """caps on each kernel (what a cell gets past them fails, named in its feedback and integrity.csv):
+  --memory 2GiB, --processes 256
+      a control group per graded unit, which every kernel joins: cgroup v2 where the grader's own group
+      delegates the memory and pids controllers; else cgroup v1's memory and pids hierarchies (grading as
+      root); else `systemd-run --user --scope` with MemoryMax and TasksMax (a systemd user session that
+      delegates them). The first that works is used and named when grading starts; with none, grade
+      refuses and says why. Files in /tmp are memory and count. A single allocation past the memory cap
+      also gets MemoryError (prlimit --data).
+  --disk 200MiB
+      the kernel's working folder and /tmp are one in-memory file system of that size (bubblewrap --size,
+      0.7 or later), into which the submission is copied; nothing it writes reaches the disk.
+  --no-caps
+      none of the three: only on a machine with nothing to protect."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -15,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
                                          "student distribution dist/student/ from solutions/")
     rel.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
 
-    grade = sub.add_parser("grade", help="grade DIR/<student_id>/<assignment>/<notebook>.ipynb into OUT")
+    grade = sub.add_parser(
+        "grade", help="grade DIR/<student_id>/<assignment>/<notebook>.ipynb into OUT",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CAPS_HELP)
     grade.add_argument("--submissions", required=True, type=Path)
     grade.add_argument("--out", required=True, type=Path)
     grade.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
@@ -25,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--show-hidden", action="store_true", help="show hidden tests' code in the feedback")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run students' code without isolation (only where the sandbox cannot work)")
+    grade.add_argument("--no-caps", action="store_true",
+                       help="no memory, process or disk caps (only where no mechanism for them works)")
 
     report = sub.add_parser("report", help="the instructor's summary of a graded batch: OUT/report.html")
     report.add_argument("--out", required=True, type=Path)
@@ -82,8 +101,21 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"grade refuses to run students' code unisolated: {why}.\n"
                   "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
             return 2
+    caps = None
+    if args.no_caps:
+        print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
+    else:
+        from .grading import kernel_caps
+        caps, why = kernel_caps.detect()
+        if caps is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
+            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
+            print(f"grade refuses to run students' code without its memory, process and disk caps: {why}.\n"
+                  "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
+                  "systemd user session that delegates them; or pass --no-caps, only on a machine with "
+                  "nothing to protect.", file=sys.stderr)
+            return 2
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=args.assignment)
+                   show_hidden=args.show_hidden, assignments=args.assignment, caps=caps or None)
     results = run(args.submissions, args.out, opts)
     print(score_table(results))
     failed = [r for r in results if r.retry]

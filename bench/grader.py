@@ -6,6 +6,9 @@
 Goals (issue 6), on a 2-core machine: --jobs 2 at least 1.6x faster than stock serial autograde;
 --jobs 1 within 1.2x of stock, isolation, integrity scan and feedback included. Stock autograde runs
 students' code unisolated and writes no feedback; ours does both.
+
+Goal (issue 13): --jobs 1 with the caps on memory, processes and disk within 1.1x of --jobs 1
+--no-caps on the same class. `--caps-only` times just these two.
 """
 import argparse
 import platform
@@ -47,10 +50,19 @@ def timed(cmd: list[str], cwd: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=40)
-    n = parser.parse_args().students
+    parser.add_argument("--caps-only", action="store_true", help="only the caps against no caps")
+    args = parser.parse_args()
+    n = args.students
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as tmp:
         root = Path(tmp)
         subs = class_of(n, root)
+        grade = [sys.executable, "-m", "autograder", "grade", "--submissions", str(subs), "--assignment", ASSIGNMENT]
+        nocaps = timed(grade + ["--out", str(root / "nocaps"), "--jobs", "1", "--no-caps"], ROOT)
+        caps = timed(grade + ["--out", str(root / "caps"), "--jobs", "1"], ROOT)
+        if args.caps_only:
+            print(f"{n} students x {ASSIGNMENT}, --jobs 1: caps {caps:.1f} s, --no-caps {nocaps:.1f} s, "
+                  f"{caps / nocaps:.2f}x (goal <= 1.1)")
+            return
         course = root / "stock"
         course.mkdir()
         shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "source" / ASSIGNMENT)
@@ -70,6 +82,7 @@ def main() -> None:
           f"{ours[1] / stock:.2f}x stock (goal <= 1.2)")
     print(f"autograder grade --jobs 2:                                  {ours[2]:7.1f} s   "
           f"stock is {stock / ours[2]:.2f}x slower (goal >= 1.6)")
+    print(f"--jobs 1 with caps {caps:.1f} s against --no-caps {nocaps:.1f} s: {caps / nocaps:.2f}x (goal <= 1.1)")
 
 
 if __name__ == "__main__":

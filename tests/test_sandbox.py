@@ -1,4 +1,5 @@
 """The kernel sandbox works wherever the project is checked out, /tmp included."""
+import json
 import subprocess
 import sys
 
@@ -14,8 +15,10 @@ def test_sandbox_is_available_here():
     assert ok, why
 
 
-def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_path, monkeypatch):
-    """A venv under /tmp must not vanish under the sandbox's own /tmp."""
+@pytest.mark.parametrize("disk", [0, 64 * 1024 ** 2], ids=["no-disk-cap", "disk-cap"])
+def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_path, monkeypatch, disk):
+    """A venv under /tmp must not vanish under the sandbox's own /tmp (with the disk cap, /tmp is a
+    folder of the working folder's tmpfs)."""
     assert str(tmp_path).startswith("/tmp/")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -24,12 +27,18 @@ def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_pa
     runtime.mkdir()
     monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
     monkeypatch.setattr(sys, "prefix", str(venv))
+    (scratch / "given.py").write_text("x = 1\n")
     spec = {"sandbox": True, "assignment": "a", "scratch": str(scratch), "memory_bytes": 2 ** 31,
-            "file_bytes": 10 ** 8}
+            "file_bytes": 10 ** 8, "disk_bytes": disk}
     cmd = sandbox.command(spec, str(runtime / "kernel.json"))
     cut = cmd.index("--")
-    probe = cmd[:cut + 1] + [str(venv / "bin" / "python"), "-c",
-                             "import os; print(os.getcwd(), sorted(os.listdir('/course')))"]
+    start = cut + 5 if disk else cut + 1  # keep the copy-in step (sh -c COPY_IN sh), drop the kernel
+    probe = cmd[:start] + [str(venv / "bin" / "python"), "-c",
+                           "import json, os; print(json.dumps([os.getcwd(), sorted(os.listdir('/course')), sorted(os.listdir('.'))]))"]
     out = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["/course/notebooks/a", "['cnn_student',", "'data',", "'notebooks']"]  # never autograder
+    cwd, course, here = json.loads(out.stdout)
+    assert cwd == "/course/notebooks/a"
+    # never autograder; with the disk cap, the submission is read-only beside the course and copied in
+    assert course == ([".submission"] if disk else []) + ["cnn_student", "data", "notebooks"]
+    assert here == ["given.py"]

@@ -10,13 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 from ..paths import SOLUTIONS, child_env
 from ..release import assignments
-from . import master as master_mod
+from . import kernel_caps, master as master_mod
 from .aggregate import write_outputs
 from .records import Limits, Unit, UnitResult
 from .unit import failure_result
@@ -31,6 +31,7 @@ class Options:
     show_hidden: bool = False
     quiet: bool = False
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
+    caps: Optional[str] = "auto"  # mechanism of the memory and process caps (kernel_caps), "auto"; None: no caps
 
 
 def students(submissions: Path) -> list[str]:
@@ -41,6 +42,10 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
     """(units still to grade, all units). A unit with a result from the same solutions is done,
     unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
+    caps = kernel_caps.detect()[0] if opts.caps == "auto" else opts.caps
+    limits = opts.limits
+    if not (caps and opts.sandbox and kernel_caps.bwrap_has_size()):
+        limits = replace(limits, disk_bytes=0)  # no disk cap without the caps' sandbox
     units, todo = [], []
     for student in students(submissions):
         for assignment in assignments(solutions):
@@ -48,8 +53,8 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
                 continue
             unit = Unit(student=student, assignment=assignment, submissions=submissions.resolve(),
                         work=out.resolve() / ".grader" / "units" / student / assignment, master=master.resolve(),
-                        master_hash=digest, out=out.resolve(), limits=opts.limits, sandbox=opts.sandbox,
-                        show_hidden=opts.show_hidden)
+                        master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
+                        show_hidden=opts.show_hidden, caps=caps)
             units.append(unit)
             result = UnitResult.read(unit.work / "result.json")
             if result is None or result.master != digest or result.retry:
@@ -122,12 +127,20 @@ class Progress:
                 print(line, file=sys.stderr)
 
 
+def _caps_line(units: list[Unit]) -> str:
+    if not units or not units[0].caps:
+        return "caps OFF"
+    u, limits = units[0], units[0].limits
+    disk = f"disk {limits.disk_bytes / 1024 ** 2:.0f} MiB (tmpfs)" if limits.disk_bytes else "disk uncapped"
+    return f"caps: memory {limits.memory_bytes / 1024 ** 3:g} GiB and {limits.processes} processes ({u.caps}), {disk}"
+
+
 def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
     out.mkdir(parents=True, exist_ok=True)
     todo, units = plan(submissions, out, opts)
     if not opts.quiet:
         print(f"{len(units)} submissions ({len(units) - len(todo)} already graded), "
-              f"{opts.jobs} job(s), sandbox {'on' if opts.sandbox else 'OFF'}", file=sys.stderr)
+              f"{opts.jobs} job(s), sandbox {'on' if opts.sandbox else 'OFF'}, {_caps_line(units)}", file=sys.stderr)
     logs = out / ".grader" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     pending: queue.Queue = queue.Queue()

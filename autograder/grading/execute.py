@@ -1,8 +1,12 @@
 """nbgrader's Execute step, hardened: a kernel that dies, a notebook that runs too long or prints
-too much costs the cells concerned, with the reason written where the student will read it."""
+too much, or reaches a cap on memory, processes or disk, costs the cells concerned, with the reason
+written where the student will read it."""
 from __future__ import annotations
 
+import json
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 from nbclient.exceptions import DeadKernelError
@@ -11,6 +15,10 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from cnn_student.checks import RECORD_MIME
+
+from . import kernel_caps
+from .integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
+from .sandbox import SPEC_ENV
 
 
 # seconds spent per stage by the last notebooks run in this process (the unit adds them to its timings):
@@ -21,6 +29,19 @@ TIMINGS: dict[str, float] = {}
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
+
+
+def _note(text: str) -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stderr", text=f"\n{CAP_NOTE}{text}]\n")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1024 ** 3:g} GiB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.0f} MiB"
+
+
+def _kernel_spec() -> dict:
+    path = os.environ.get(SPEC_ENV)
+    return json.loads(Path(path).read_text()) if path and Path(path).is_file() else {}
 
 
 class SandboxedExecute(Execute):
@@ -34,6 +55,10 @@ class SandboxedExecute(Execute):
         self._truncated: set[int] = set()
         self._stopped: str | None = None
         self._deadline = time.monotonic() + self.notebook_timeout
+        self._spec = _kernel_spec()
+        self._group = kernel_caps.Group.from_json(self._spec["group"]) if self._spec.get("group") else None
+        self._ooms = kernel_caps.oom_kills(self._group) if self._group else 0
+        self._refused = kernel_caps.refused_forks(self._group) if self._group else 0
         self._started = time.perf_counter()
         self._first_cell: float | None = None
         try:
@@ -43,6 +68,20 @@ class SandboxedExecute(Execute):
             first = self._first_cell or end
             TIMINGS["kernel_start"] = round(TIMINGS.get("kernel_start", 0.0) + first - self._started, 3)
             TIMINGS["cells"] = round(TIMINGS.get("cells", 0.0) + end - first, 3)
+
+    def _cap_notes(self, cell: NotebookNode) -> None:
+        """Name the cap a cell reached, where the student reads the cell's outcome."""
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        disk = int(self._spec.get("disk_bytes") or 0)
+        if disk and any("[Errno 28]" in str(o.get("evalue", "")) for o in errors):
+            cell.outputs.append(_note(f"disk: this notebook may write {_mib(disk)} in all, its working folder "
+                                      "and /tmp together; the write that went past it failed"))
+        if self._group:
+            refused = kernel_caps.refused_forks(self._group)
+            if refused > self._refused:
+                self._refused = refused
+                cell.outputs.append(_note(f"processes: this notebook may run {self._group.caps.processes} "
+                                          "processes and threads at once; starting more failed"))
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
@@ -58,10 +97,17 @@ class SandboxedExecute(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            cell.outputs.append(error_output(
-                "KernelDied", "the Python kernel stopped while running this cell (exit(), os._exit(), a "
-                "crash, or more memory than allowed); the cells after it were not run"))
-            self._stopped = "not run: the kernel stopped in an earlier cell (see the KernelDied error above)"
+            if self._group and kernel_caps.oom_kills(self._group) > self._ooms:
+                cell.outputs.append(error_output(
+                    "MemoryCapExceeded", f"the Python kernel was stopped in this cell: it used more than its "
+                    f"memory cap of {_mib(self._group.caps.memory_bytes)} (arrays and files in /tmp count "
+                    "together); the cells after it were not run"))
+            else:
+                cell.outputs.append(error_output(
+                    "KernelDied", "the Python kernel stopped while running this cell (exit(), os._exit(), a "
+                    "crash, or more memory than allowed); the cells after it were not run"))
+            self._stopped = "not run: the kernel stopped in an earlier cell (see the error above)"
+        self._cap_notes(cell)
         if index in self._truncated:
             cell.outputs.append(NotebookNode(output_type="stream", name="stderr", text=(
                 f"\n[output truncated: this notebook printed more than {self.max_output_bytes // 1000} kB; "

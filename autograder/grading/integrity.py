@@ -108,8 +108,11 @@ SANDBOX_ERRORS = {
     "CellTimeoutError": ("timeout", "a cell ran past the time limit"),
     "NotRun": ("not_run", "cells were not run"),
     "MemoryError": ("memory_limit", "a cell hit the memory cap"),
+    "MemoryCapExceeded": ("memory_limit", "the kernel was stopped at the memory cap"),
     "PermissionError": ("sandbox_denied", "the sandbox refused a file operation"),
 }
+CAP_NOTE = "[cap reached: "
+CAP_RULES = {"disk": "disk_limit", "processes": "process_limit"}
 
 
 def observed(nb: Any) -> list[tuple[str, str]]:
@@ -123,4 +126,8 @@ def observed(nb: Any) -> list[tuple[str, str]]:
                     found.append((rule, f"cell {index}: {text}: {str(out.get('evalue', ''))[:120]}"))
             elif out.get("output_type") == "stream" and "[output truncated" in out.get("text", ""):
                 found.append(("output_truncated", f"cell {index}: output over the cap was dropped"))
+            elif out.get("output_type") == "stream" and CAP_NOTE in out.get("text", ""):
+                cap = out["text"].split(CAP_NOTE, 1)[1].split(":", 1)[0]  # written by execute._cap_notes
+                if cap in CAP_RULES:
+                    found.append((CAP_RULES[cap], f"cell {index}: the {cap} cap was reached"))
     return found

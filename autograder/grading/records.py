@@ -34,11 +34,14 @@ class Limits:
     """What one submitted notebook may use while it is graded."""
     timeout: int = _limit(60, "seconds per cell", "--timeout")
     notebook_timeout: int = _limit(600, "seconds per notebook; later cells are not run", "--notebook-timeout")
-    memory_bytes: int = _limit(2 * GiB, "memory cap per kernel; a bigger allocation gets MemoryError", "--memory",
-                               size=True)
+    memory_bytes: int = _limit(2 * GiB, "memory cap per kernel, its files in /tmp included; a bigger "
+                               "allocation gets MemoryError", "--memory", size=True)
     max_output_bytes: int = _limit(1_000_000, "stored output per notebook; the rest is dropped with a note",
                                    "--max-output", size=True)
     file_bytes: int = _limit(100_000_000, "largest file a kernel may write", "--max-file", size=True)
+    processes: int = _limit(256, "processes and threads per kernel (one uses about 10)", "--processes")
+    disk_bytes: int = _limit(200 * 1024 ** 2, "all a kernel may write, working folder and /tmp together",
+                             "--disk", size=True)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -62,7 +65,9 @@ class Limits:
 
 
 def _bytes_text(n: int) -> str:
-    return f"{n // GiB}GiB" if n % GiB == 0 else f"{n / 1e6:g}MB"
+    if n % (1024 ** 2) == 0:
+        return f"{n // GiB}GiB" if n % GiB == 0 else f"{n // 1024 ** 2}MiB"
+    return f"{n / 1e6:g}MB"
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Unit:
     limits: Limits = Limits()
     sandbox: bool = True
     show_hidden: bool = False
+    caps: Optional[str] = None  # the mechanism of the memory and process caps (kernel_caps); None: no caps
 
     @property
     def submitted(self) -> Path:

@@ -1,10 +1,13 @@
 """The kernel that runs a student's notebook, inside a bubblewrap sandbox.
 
 The kernel sees, read-only, the operating system, Python, the project's virtual environment, the
-student package cnn_student and data/ (what students have anyway; never the instructor's autograder), and read-write only its own scratch
-folder, /tmp (in memory) and the folder of its connection file (IPC sockets). It sees no network,
-no other process, nothing of the instructor's (solutions/, gradebook, grading outputs, config) and
-no other student's work. Its data segment is capped (a cell that allocates more gets MemoryError).
+student package cnn_student and data/ (what students have anyway; never the instructor's autograder), and
+read-write only its working folder, /tmp and the folder of its connection file (IPC sockets, in memory).
+It sees no network, no other process, nothing of the instructor's (solutions/, gradebook, grading
+outputs, config) and no other student's work. Its data segment is capped (a cell that allocates more
+gets MemoryError). With the caps on (kernel_caps), its working folder and /tmp are one tmpfs of the disk
+cap's size, into which the submission is copied before the kernel starts (nothing the kernel writes
+reaches the grading machine's disk), and it runs in its unit's control group (memory, processes).
 
 The grader writes a kernelspec whose argv is `python -m autograder.grading.sandbox {connection_file}`;
 this module turns the settings the grader put in the environment into the bwrap command and execs it.
@@ -19,10 +22,20 @@ import sys
 from pathlib import Path
 
 from ..paths import DATA, STUDENT_PACKAGE, child_env
+from . import kernel_caps
+
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
 SPEC_ENV = "AUTOGRADER_KERNEL_SPEC"
 KERNEL_NAME = "cnn-grader"
 PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+WORK = f"{COURSE}/notebooks"       # with the disk cap: one tmpfs holding the working folder ...
+WORK_TMP = f"{WORK}/.tmp"          # ... and, through the /tmp symlink, the kernel's /tmp
+SUBMISSION = f"{COURSE}/.submission"  # read-only: copied into the working folder at start
+MPLCACHE = f"{COURSE}/.mplcache"
+# before the kernel: the submission and matplotlib's font cache into the tmpfs (what does not fit is
+# left out, and the kernel starts all the same)
+COPY_IN = ('cp -R ' + SUBMISSION + '/. . ; if [ -d ' + MPLCACHE + ' ]; then cp -R ' + MPLCACHE +
+           ' /tmp/matplotlib; fi; exec "$@"')
 
 
 def available() -> tuple[bool, str]:
@@ -55,7 +68,15 @@ def kernel_env(spec: dict) -> dict[str, str]:
     return env
 
 
-def _system_binds() -> list[str]:
+def _dest(path: str, disk: int) -> str:
+    """Where a host path is mounted: under /tmp means under its real folder when /tmp is a symlink
+    (bubblewrap does not create mount points through symlinks)."""
+    if disk and (path + "/").startswith("/tmp/"):
+        return WORK_TMP + path[len("/tmp"):]
+    return path
+
+
+def _system_binds(disk: int = 0) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -67,7 +88,7 @@ def _system_binds() -> list[str]:
     prefixes |= {p for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
     for prefix in sorted(prefixes):
         if not prefix.startswith("/usr") and not any(prefix.startswith(q + "/") for q in prefixes):
-            args += ["--ro-bind", prefix, prefix]
+            args += ["--ro-bind", prefix, _dest(prefix, disk)]
     return args
 
 
@@ -84,15 +105,27 @@ def command(spec: dict, connection_file: str) -> list[str]:
     for key, value in kernel_env(spec).items():
         args += ["--setenv", key, value]
     # /tmp first: binds made before it would be hidden under it (a checkout or venv under /tmp)
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    args += _system_binds()
+    disk = int(spec.get("disk_bytes") or 0)
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    if disk:  # one tmpfs of the disk cap's size for all the kernel may write; /tmp is a folder in it
+        args += ["--size", str(disk), "--tmpfs", WORK, "--dir", WORK_TMP, "--symlink", WORK_TMP, "/tmp"]
+    else:
+        args += ["--tmpfs", "/tmp"]
+    args += _system_binds(disk)
     args += ["--ro-bind", str(STUDENT_PACKAGE), f"{COURSE}/{STUDENT_PACKAGE.name}",
-             "--ro-bind", str(DATA), f"{COURSE}/data",
-             "--bind", scratch, cwd,
-             "--bind", runtime, runtime,
+             "--ro-bind", str(DATA), f"{COURSE}/data"]
+    if disk:
+        args += ["--ro-bind", scratch, SUBMISSION, "--dir", cwd,
+                 *(["--ro-bind", spec["mplcache"], MPLCACHE] if spec.get("mplcache") else [])]
+        limit = ["sh", "-c", COPY_IN, "sh"] + limit
+    else:
+        args += ["--bind", scratch, cwd,
+                 *(["--bind", spec["mplcache"], "/tmp/matplotlib"] if spec.get("mplcache") else [])]
+    args += ["--bind", runtime, _dest(runtime, disk),
              "--chdir", cwd,
-             *(["--bind", spec["mplcache"], "/tmp/matplotlib"] if spec.get("mplcache") else []),
-             "--remount-ro", "/"]  # the sandbox's own root too: writable are only the scratch folder and /tmp
+             "--remount-ro", "/"]  # the sandbox's own root too: writable are only the working folder and /tmp
+    if disk:
+        args += ["--remount-ro", "/dev"]  # its devices still work; no files in /dev or /dev/shm
     return args + ["--"] + limit + python
 
 
@@ -113,6 +146,10 @@ def write_kernelspec(jupyter_dir: Path) -> None:
 def main(argv: list[str]) -> None:
     spec = json.loads(Path(os.environ[SPEC_ENV]).read_text())
     cmd = command(spec, argv[0])
+    if spec.get("group"):  # the memory and process caps: join the unit's group, or start in a scope
+        group = kernel_caps.Group.from_json(spec["group"])
+        kernel_caps.join(group)
+        cmd = kernel_caps.command_prefix(group) + cmd
     if not spec["sandbox"]:
         os.chdir(spec["scratch"])
         os.environ.clear()

@@ -25,7 +25,7 @@ import nbformat
 
 from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
-from . import execute, sandbox
+from . import execute, kernel_caps, sandbox
 from .integrity import Finding, observed, scan_source, solution_fingerprint
 from .preprocessors import HideHiddenTests, VerifyChecks
 from .records import CellScore, Unit, UnitResult
@@ -248,19 +248,30 @@ def _config(unit: Unit, course: Path, runtime: Path):
     return c
 
 
-def _kernel_settings(unit: Unit, intake: Intake) -> Path:
+def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
     """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
     course = intake.course
     sandbox.write_kernelspec(course / "jupyter")
-    mplcache = course / "mplcache"
-    if (unit.master / "mplcache").is_dir():
-        shutil.copytree(unit.master / "mplcache", mplcache)
+    disk = unit.limits.disk_bytes if unit.sandbox else 0
+    mplcache = unit.master / "mplcache"
+    if not disk and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
+        shutil.copytree(mplcache, course / "mplcache")
+        mplcache = course / "mplcache"
     settings = course / "kernel.json"
     settings.write_text(json.dumps({
         "sandbox": unit.sandbox, "assignment": unit.assignment, "scratch": str(intake.submitted),
         "mplcache": str(mplcache) if mplcache.is_dir() else None,
-        "memory_bytes": unit.limits.memory_bytes, "file_bytes": unit.limits.file_bytes}))
+        "memory_bytes": unit.limits.memory_bytes, "file_bytes": unit.limits.file_bytes, "disk_bytes": disk,
+        "group": group.to_json() if group else None}))
     return settings
+
+
+def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
+    """The unit's control group with its memory and process caps (None: no caps)."""
+    if not unit.caps:
+        return None
+    caps = kernel_caps.Caps(unit.limits.memory_bytes, unit.limits.processes, unit.limits.disk_bytes)
+    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), caps)
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
@@ -271,9 +282,12 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
     if not intake.runnable:
         return "", False
     ensure_tools_on_path()
-    settings = _kernel_settings(unit, intake)
-    # short: IPC socket paths are limited to 107 bytes
-    with tempfile.TemporaryDirectory(prefix="cnnk-") as tmp, \
+    group = _kernel_group(unit)
+    settings = _kernel_settings(unit, intake, group)
+    # short: IPC socket paths are limited to 107 bytes. In memory where there is /dev/shm: what the
+    # kernel writes beside its sockets then counts against its memory cap, never the disk
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="cnnk-", dir=shm) as tmp, _removed(group), \
             scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=tmp,
                        **{sandbox.SPEC_ENV: str(settings)}):
         config = _config(unit, intake.course, Path(tmp))
@@ -288,6 +302,16 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
+
+
+@contextmanager
+def _removed(group: kernel_caps.Group | None) -> Iterator[None]:
+    """Whatever the kernels left running goes with their group when the unit ends."""
+    try:
+        yield
+    finally:
+        if group:
+            kernel_caps.remove(group)
 
 
 def _cause(log: str) -> str:
@@ -357,6 +381,8 @@ def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
     from nbgrader.api import Gradebook
+    if unit.caps:  # a killed worker leaves its kernels' group behind
+        kernel_caps.remove(kernel_caps.named(unit.caps, kernel_caps.name_for(str(unit.work))))
     with Gradebook(f"sqlite:///{unit.master / 'gradebook.db'}", COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         max_score, tests = float(assignment.max_score), _zero_tests(assignment)
