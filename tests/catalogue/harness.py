@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
+import time
+from functools import lru_cache
 from typing import Any, Optional
 
 import nbformat
@@ -29,14 +32,61 @@ def mistaken_source(assignment: str, mistake: Mistake) -> str:
     return edited(solution_sources(assignment)[mistake.function], mistake.replace, f"mistake {mistake.id}")
 
 
+# At grading a test cell may run 60 s (autograder grade --timeout); the reference runs any test cell
+# in well under a second. In process, without that limit, a cell that takes more than BUDGET_RATIO
+# times the reference's time (and more than BUDGET_FLOOR seconds: tiny cells time noisily) counts
+# as failed, as it would at grading: that is how the catalogue proves that differentiating the forward
+# pass numerically loses conv_backward's points (tests/test_numerical_backprop.py shows that it needs
+# over 1000 times the loop backward's time on the large hidden case, far beyond any budget).
+BUDGET_RATIO = 20
+BUDGET_FLOOR = 1.0
+
+
+class OverBudget(BaseException):
+    """Raised by the timer inside the submission's code; a BaseException, so no `except Exception`
+    in the judged code or in the judge stops it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    def stop(signum, frame):
+        raise OverBudget()
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@lru_cache(maxsize=None)
+def reference_seconds(assignment: str, grade_id: str) -> float:
+    """The reference solutions' time on one test cell, in this process (the second of two runs)."""
+    cell = next(c for c in _cells(assignment) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    ns = namespace_with(assignment)
+    run_in_process(cell.source, ns, assignment)  # warm: the judge's reference results are cached
+    start = time.perf_counter()
+    run_in_process(cell.source, ns, assignment)
+    return time.perf_counter() - start
+
+
 def failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
-    """grade_id -> feedback, for every test cell that the namespace's functions fail."""
+    """grade_id -> feedback, for every test cell that the namespace's functions fail, a cell that
+    runs over its time budget included."""
     failed = {}
     for cell in _cells(assignment):
         if is_test_cell(cell):
-            message = run_in_process(cell.source, ns, assignment)
+            gid = cell.metadata["nbgrader"]["grade_id"]
+            budget = max(BUDGET_FLOOR, BUDGET_RATIO * reference_seconds(assignment, gid))
+            try:
+                with _time_limit(budget):
+                    message = run_in_process(cell.source, ns, assignment)
+            except OverBudget:
+                message = (f"ran over its time budget ({budget:.1f} s here, {BUDGET_RATIO} times the reference "
+                           f"solution's time): at grading the cell's time limit stops it and it scores 0")
             if message:
-                failed[cell.metadata["nbgrader"]["grade_id"]] = message
+                failed[gid] = message
     return failed
 
 
