@@ -20,6 +20,8 @@ class VerifyChecks(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources["nbgrader"]["assignment"]
         verdicts = resources.setdefault("autograder_verdicts", {})
+        # the submitted code itself, read here, for the checks that look at how a function is written
+        sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -29,7 +31,7 @@ class VerifyChecks(NbGraderPreprocessor):
             if not is_test_cell(cell):
                 continue
             try:
-                message = judge(cell.source, results, assignment)
+                message = judge(cell.source, results, assignment, sources)
             except SyntaxError as err:  # cannot happen with instructor sources; say so if it does
                 message = f"the grader could not read this test cell ({err})"
             has_error = any(o.output_type == "error" for o in cell.outputs)

@@ -23,7 +23,17 @@ def _cells(assignment: str):
     return nbformat.read(notebook_path(assignment), as_version=4).cells
 
 
-namespace_with = reference_namespace
+SOURCES = "__catalogue_sources__"  # the code a namespace ran, for the checks that read a function's source
+
+
+def namespace_with(assignment: str, replaced: Optional[str] = None, new_source: Optional[str] = None,
+                   extra: Optional[str] = None) -> dict[str, Any]:
+    """The reference cells run in order, one replaced, then `extra`; remembers the code it ran."""
+    ns = reference_namespace(assignment, replaced, new_source, extra)
+    cells = [new_source if gid == replaced and new_source is not None else source
+             for gid, source in solution_sources(assignment).items()]
+    ns[SOURCES] = cells + ([extra] if extra else [])
+    return ns
 
 
 def mistaken_source(assignment: str, mistake: Mistake) -> str:
@@ -65,15 +75,16 @@ def reference_seconds(assignment: str, grade_id: str) -> float:
     """The reference solutions' time on one test cell, in this process (the second of two runs)."""
     cell = next(c for c in _cells(assignment) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     ns = namespace_with(assignment)
-    run_in_process(cell.source, ns, assignment)  # warm: the judge's reference results are cached
+    run_in_process(cell.source, ns, assignment, ns[SOURCES])  # warm: the judge's reference results are cached
     start = time.perf_counter()
-    run_in_process(cell.source, ns, assignment)
+    run_in_process(cell.source, ns, assignment, ns[SOURCES])
     return time.perf_counter() - start
 
 
-def failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
+def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0) -> dict[str, str]:
     """grade_id -> feedback, for every test cell that the namespace's functions fail, a cell that
-    runs over its time budget included."""
+    runs over its time budget included. calibration_scale < 1 plays a machine slower for the
+    submission than for the calibration of the vectorization checks."""
     failed = {}
     for cell in _cells(assignment):
         if is_test_cell(cell):
@@ -81,7 +92,7 @@ def failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
             budget = max(BUDGET_FLOOR, BUDGET_RATIO * reference_seconds(assignment, gid))
             try:
                 with _time_limit(budget):
-                    message = run_in_process(cell.source, ns, assignment)
+                    message = run_in_process(cell.source, ns, assignment, ns.get(SOURCES), calibration_scale)
             except OverBudget:
                 message = (f"ran over its time budget ({budget:.1f} s here, {BUDGET_RATIO} times the reference "
                            f"solution's time): at grading the cell's time limit stops it and it scores 0")
@@ -108,7 +119,7 @@ def visible_failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
     for cell in _cells(assignment):
         if is_test_cell(cell):
             visible = visible_source(cell.source)
-            message = run_in_process(visible, ns, assignment) or _raises(visible, ns)
+            message = run_in_process(visible, ns, assignment, ns.get(SOURCES)) or _raises(visible, ns)
             if message:
                 failed[cell.metadata["nbgrader"]["grade_id"]] = message
     return failed
