@@ -1,4 +1,4 @@
-"""Mistakes and correct alternatives for 05_vectorized (graded for correctness only)."""
+"""Mistakes and correct alternatives for 05_vectorized: correctness, and no Python loop over output positions."""
 import os
 
 from autograder.variants import solution_sources
