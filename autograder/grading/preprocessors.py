@@ -19,6 +19,8 @@ class VerifyChecks(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources["nbgrader"]["assignment"]
+        # the submitted code itself, read here, for the checks that look at how a function is written
+        sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -28,7 +30,7 @@ class VerifyChecks(NbGraderPreprocessor):
             if not is_test_cell(cell):
                 continue
             try:
-                message = judge(cell.source, results, assignment)
+                message = judge(cell.source, results, assignment, sources)
             except SyntaxError as err:  # cannot happen with instructor sources; say so if it does
                 message = f"the grader could not read this test cell ({err})"
             # the error output is what fails the cell for nbgrader, and what the student reads

@@ -13,6 +13,7 @@ from ..explanations import explanation
 from ..reference import expected_result
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args, get_spec
+from cnn_student.speed import VECTORIZED, loops_in, measure, verdict
 from ..testcells import parse_checks
 
 # What a test cell's checks produced: case key -> ("result", value) or ("error", text)
@@ -28,8 +29,31 @@ def _expected(fn: str, case: dict, assignment: str) -> Any:
     return _expected_cache[key]
 
 
-def judge(source: str, results: Results, assignment: str) -> Optional[str]:
-    """None when every check that the trusted cell source makes got the reference result."""
+def _judge_vectorized(source: str, results: Results, assignment: str, sources: Optional[list[str]]) -> Optional[str]:
+    """check_vectorized calls: the result must be right, the recorded time below the limit (a ratio to
+    the calibration timed in the same kernel) and the submitted source free of position loops."""
+    for fn, case in parse_checks(source, ("check_vectorized",)):
+        key = case_key(fn + VECTORIZED, case)
+        spec = get_spec(fn)
+        if key not in results:
+            return (f"{fn} was never timed on {describe_args(spec, build_args(fn, case))}: the test cell stopped "
+                    f"before (see the error above) or the function is missing.")
+        kind, value = results[key]
+        if kind == "error" or not isinstance(value, dict) or "value" not in value:
+            return f"{fn}({describe_args(spec, build_args(fn, case))}) raised {value}"
+        message = explain(fn, case, _expected(fn, case, assignment), value["value"])
+        if message:
+            return "The timed case must be right too. " + message
+        loops = loops_in(fn, sources) if sources is not None else None
+        message = verdict(fn, value, loops)
+        if message:
+            return message
+    return None
+
+
+def judge(source: str, results: Results, assignment: str, sources: Optional[list[str]] = None) -> Optional[str]:
+    """None when every check that the trusted cell source makes got the reference result.
+    `sources`: the submitted notebook's code cells, which the vectorization checks read."""
     for fn, case in parse_checks(source):
         key = case_key(fn, case)
         spec = get_spec(fn)
@@ -43,12 +67,22 @@ def judge(source: str, results: Results, assignment: str) -> Optional[str]:
         if message:
             why = explanation(fn)  # states the answer: only ever in feedback written at grading
             return f"{message}\n{why}" if why else message
-    return None
+    return _judge_vectorized(source, results, assignment, sources)
 
 
-def run_in_process(source: str, namespace: dict[str, Any], assignment: str) -> Optional[str]:
-    """Judge a test cell against functions defined in this process (the mistake catalogue's tests)."""
+def run_in_process(source: str, namespace: dict[str, Any], assignment: str, sources: Optional[list[str]] = None,
+                   calibration_scale: float = 1.0) -> Optional[str]:
+    """Judge a test cell against functions defined in this process (the mistake catalogue's tests).
+    `sources` are the code the namespace ran; calibration_scale < 1 plays a slower machine."""
     results: Results = {}
+    for fn, case in parse_checks(source, ("check_vectorized",)):
+        student = namespace.get(fn)
+        try:
+            value, measures = measure(student, build_args(fn, case), calibration_scale)
+        except Exception as err:  # a mistaken implementation may crash: that is a failed check
+            results[case_key(fn + VECTORIZED, case)] = ("error", f"{type(err).__name__}: {err}")
+        else:
+            results[case_key(fn + VECTORIZED, case)] = ("result", {"value": value, **measures})
     for fn, case in parse_checks(source):
         student = namespace.get(fn)
         try:
@@ -57,7 +91,7 @@ def run_in_process(source: str, namespace: dict[str, Any], assignment: str) -> O
             results[case_key(fn, case)] = ("error", f"{type(err).__name__}: {err}")
         else:
             results[case_key(fn, case)] = ("result", value)
-    return judge(source, results, assignment)
+    return judge(source, results, assignment, sources)
 
 
 def records(cell: Any) -> Results:

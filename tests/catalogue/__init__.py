@@ -21,6 +21,10 @@ class Mistake:
     source: Optional[str] = None        # or the whole cell, as a student would write it
     hint: Optional[str] = None          # a phrase the feedback of fails[0] must contain
     why: str = ""
+    # Set when no visible test can catch the mistake: why it is left to the hidden tests
+    # (tests/test_visible_coverage.py checks both ways: every uncaught mistake has a reason, and a
+    # mistake that a visible test catches has none).
+    why_hidden: Optional[str] = None
 
 
 @dataclass

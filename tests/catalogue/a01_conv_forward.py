@@ -13,13 +13,13 @@ MISTAKES = [
             replace=[("constant_values=0", "constant_values=1")], hint="zeros"),
     Mistake("zero_pad_wrong_axes", "zero_pad", ["test_zero_pad"],
             replace=[(PAD_WIDTH, "((pad, pad), (pad, pad), (0, 0), (0, 0))")], hint="wrong axes"),
-    Mistake("zero_pad_negative_slice", "zero_pad", ["test_zero_pad_hidden"], source='''
+    Mistake("zero_pad_negative_slice", "zero_pad", ["test_zero_pad", "test_zero_pad_hidden"], source='''
 def zero_pad(X, pad):
     m, n_H, n_W, n_C = X.shape
     X_pad = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C))
     X_pad[:, pad:-pad, pad:-pad, :] = X   # empty slice when pad == 0
     return X_pad
-''', why="X_pad[:, pad:-pad] is empty for pad 0: only the hidden pad-0 case catches it"),
+''', why="X_pad[:, pad:-pad] is empty for pad 0: the visible pad-0 case catches it"),
     Mistake("single_step_no_bias", "conv_single_step", ["test_conv_single_step"],
             replace=[(" + b.item()", "")], hint="bias"),
     Mistake("single_step_mean", "conv_single_step", ["test_conv_single_step"],
@@ -36,12 +36,12 @@ def zero_pad(X, pad):
             replace=[("n_H = (n_H_prev + 2 * pad - f) // stride + 1", "n_H = (n_H_prev + 2 * pad - f) // stride"),
                      ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = (n_W_prev + 2 * pad - f) // stride")],
             hint="off by one"),
-    Mistake("conv_output_ceil", "conv_forward", ["test_conv_forward_hidden"],
+    Mistake("conv_output_ceil", "conv_forward", ["test_conv_forward", "test_conv_forward_hidden"],
             replace=[("n_H = (n_H_prev + 2 * pad - f) // stride + 1",
                       "n_H = int(np.ceil((n_H_prev + 2 * pad - f) / stride)) + 1"),
                      ("n_W = (n_W_prev + 2 * pad - f) // stride + 1",
                       "n_W = int(np.ceil((n_W_prev + 2 * pad - f) / stride)) + 1")],
-            why="rounding up instead of the floor: only strides that do not tile the input catch it"),
+            why="rounding up instead of the floor: the visible height 6 with pad 1, f 3, stride 2 does not tile"),
     Mistake("conv_output_ignores_stride", "conv_forward", ["test_conv_forward"],
             replace=[("n_H = (n_H_prev + 2 * pad - f) // stride + 1", "n_H = n_H_prev + 2 * pad - f + 1"),
                      ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = n_W_prev + 2 * pad - f + 1")]),

@@ -21,9 +21,9 @@ MISTAKES = [
                      ("n_W = (n_W_prev - f) // stride + 1", "n_W = (n_W_prev - f) // stride")], hint="off by one"),
     Mistake("pool_min_not_max", "pool_forward", ["test_pool_forward_max"],
             replace=[("np.max(window)", "np.min(window)")], hint="largest"),
-    Mistake("pool_height_width_swapped", "pool_forward", ["test_pool_forward_hidden"],
+    Mistake("pool_height_width_swapped", "pool_forward", ["test_pool_forward_max", "test_pool_forward_hidden"],
             replace=[("A = np.zeros((m, n_H, n_W, n_C))", "A = np.zeros((m, n_W, n_H, n_C))")],
-            why="visible inputs are square: only the hidden non-square cases catch it"),
+            why="the visible output is 2x3: a swapped shape fails at once"),
     Mistake("pool_reshape_only_if_stride_is_f", "pool_forward", ["test_pool_forward_max"], source='''
 def pool_forward(A_prev, hparameters, mode="max"):
     f = hparameters["f"]

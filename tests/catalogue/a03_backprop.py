@@ -9,6 +9,45 @@ CONV = ["test_conv_backward", "test_conv_backward_hidden"]
 MAX = ["test_pool_backward_max", "test_pool_backward_hidden"]
 AVERAGE = ["test_pool_backward_average", "test_pool_backward_hidden"]
 
+FD_HIDDEN = ("numerical differentiation gives the right values on every small case; only the large hidden case, "
+             "which it cannot finish within the grading time limit, tells it from backprop")
+FD_PROVIDED = '''
+from cnn_student.gradcheck import numerical_gradient
+
+def conv_backward(dZ, cache):
+    A_prev, W, b, hp = cache
+    loss = lambda A, W_, b_: float(np.sum(conv_forward(A, W_, b_, hp)[0] * dZ))
+    h = 1.0  # conv is linear in each argument: centred differences are exact for any step
+    return (numerical_gradient(lambda A: loss(A, W, b), A_prev.copy(), h),
+            numerical_gradient(lambda W_: loss(A_prev, W_, b), W.copy(), h),
+            numerical_gradient(lambda b_: loss(A_prev, W, b_), b.copy(), h))
+'''
+FD_VECTORIZED = '''
+from numpy.lib.stride_tricks import sliding_window_view
+
+def _forward(A_prev, W, b, stride, pad):
+    A = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    f = W.shape[0]
+    windows = sliding_window_view(A, (f, f), axis=(1, 2))[:, ::stride, ::stride]
+    return np.einsum("mhwcij,ijcn->mhwn", windows, W, optimize=True) + b
+
+def conv_backward(dZ, cache):
+    A_prev, W, b, hp = cache
+    args = [A_prev.copy(), W.copy(), b.copy()]
+    loss = lambda: float(np.sum(_forward(*args, hp["stride"], hp["pad"]) * dZ))
+    base = loss()
+    grads = []
+    for x in args:  # one-sided differences, exact for a linear layer
+        g = np.zeros(x.shape)
+        flat, out = x.reshape(-1), g.reshape(-1)
+        for k in range(flat.size):
+            flat[k] += 1.0
+            out[k] = loss() - base
+            flat[k] -= 1.0
+        grads.append(g)
+    return tuple(grads)
+'''
+
 MISTAKES = [
     # ---------- conv_backward
     Mistake("conv_dA_assigned", "conv_backward", CONV,
@@ -28,9 +67,9 @@ MISTAKES = [
                       "        da_prev_pad = dA_prev_pad[i]\n        db = np.zeros(b.shape)\n")], hint="last example"),
     Mistake("conv_padding_not_cropped", "conv_backward", CONV,
             replace=[(RETURN, "return dA_prev_pad, dW, db")], hint="still has the padding"),
-    Mistake("conv_crop_negative_slice", "conv_backward", ["test_conv_backward_hidden"],
+    Mistake("conv_crop_negative_slice", "conv_backward", CONV,
             replace=[(CROP, "da_prev_pad[pad:-pad, pad:-pad, :]")],
-            why="[pad:-pad] is empty for pad 0: right on the visible pad-1 case, loses the hidden points"),
+            why="[pad:-pad] is empty for pad 0: the visible pad-0 case catches it"),
     Mistake("conv_crop_top_left", "conv_backward", CONV,
             replace=[(CROP, "da_prev_pad[:n_H_prev, :n_W_prev, :]")], hint="shifted by pad",
             why="crops the padding from the bottom/right only"),
@@ -47,9 +86,16 @@ MISTAKES = [
             why="windows are positions on the padded input"),
     Mistake("conv_weights_of_filter_0", "conv_backward", CONV,
             replace=[(DA_ADD, DA_ADD.replace("W[:, :, :, c]", "W[:, :, :, 0]"))]),
-    Mistake("conv_height_width_swapped", "conv_backward", ["test_conv_backward_hidden"],
+    Mistake("conv_height_width_swapped", "conv_backward", CONV,
             replace=[("(m, n_H, n_W, n_C) = dZ.shape", "(m, n_W, n_H, n_C) = dZ.shape")],
-            why="the visible output is square: only the hidden non-square cases catch it"),
+            why="the visible dZ is 3x4: swapped sizes fail at once"),
+    # ---------- conv_backward by numerical differentiation: right values, no backprop
+    Mistake("conv_finite_differences_of_the_provided_forward", "conv_backward", ["test_conv_backward_hidden"],
+            source=FD_PROVIDED, why_hidden=FD_HIDDEN,
+            why="the notebook's gradient checker run on the provided loop conv_forward: one forward pass per input"),
+    Mistake("conv_finite_differences_of_an_own_vectorized_forward", "conv_backward", ["test_conv_backward_hidden"],
+            source=FD_VECTORIZED, why_hidden=FD_HIDDEN,
+            why="a vectorized forward of its own, differentiated entry by entry: still one forward pass per input"),
     # ---------- create_mask_from_window
     Mistake("mask_on_minimum", "create_mask_from_window",
             ["test_create_mask_from_window", "test_create_mask_from_window_hidden", "test_pool_backward_max"],
@@ -174,21 +220,27 @@ def conv_backward(dZ, cache):
     H, Wd = A_prev.shape[1:3]
     return dA_pad[:, p:p + H, p:p + Wd, :], dW, db
 ''', why="float mask, filters outermost, examples vectorized, db by one sum"),
-    Alternative("finite_differences_of_the_forward_pass", '''
-from cnn_student.gradcheck import numerical_gradient
-
+    Alternative("four_loops_examples_inside", '''
 def conv_backward(dZ, cache):
-    A_prev, W, b, hp = cache
-    loss = lambda A, W_, b_: float(np.sum(conv_forward(A, W_, b_, hp)[0] * dZ))
-    h = 1.0  # conv is linear in each argument: centred differences are exact for any step
-    return (numerical_gradient(lambda A: loss(A, W, b), A_prev.copy(), h),
-            numerical_gradient(lambda W_: loss(A_prev, W_, b), W.copy(), h),
-            numerical_gradient(lambda b_: loss(A_prev, W, b_), b.copy(), h))
-
-def pool_backward(dA, cache, mode="max"):
-    A_prev, hp = cache
-    return numerical_gradient(lambda A: float(np.sum(pool_forward(A, hp, mode)[0] * dA)), A_prev.copy(),
-                              1.0 if mode == "average" else 1e-6)
-''', why="the provided checker and forward passes: proves on every graded case, hidden ones included, that "
-         "the reference gradients agree with a finite-difference estimate"),
+    A_prev, W, b, hparameters = cache
+    stride, pad = hparameters["stride"], hparameters["pad"]
+    f = W.shape[0]
+    m, n_H, n_W, n_C = dZ.shape
+    A_pad = zero_pad(A_prev, pad)
+    dA_pad = np.zeros(A_pad.shape)
+    dW = np.zeros(W.shape)
+    db = np.zeros(b.shape)
+    for h in range(n_H):
+        for w in range(n_W):
+            for c in range(n_C):
+                for i in range(m):
+                    rows = slice(h * stride, h * stride + f)
+                    cols = slice(w * stride, w * stride + f)
+                    dA_pad[i, rows, cols, :] += W[:, :, :, c] * dZ[i, h, w, c]
+                    dW[:, :, :, c] += A_pad[i, rows, cols, :] * dZ[i, h, w, c]
+                    db[0, 0, 0, c] += dZ[i, h, w, c]
+    if pad:
+        return dA_pad[:, pad:-pad, pad:-pad, :], dW, db
+    return dA_pad, dW, db
+''', why="a plain four-loop backward, examples innermost; [pad:-pad] guarded for pad 0"),
 ]

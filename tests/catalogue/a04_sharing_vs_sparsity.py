@@ -5,6 +5,8 @@ ASSIGNMENT = "04_sharing_vs_sparsity"
 CONV = "count = (f * f * n_C_prev + 1) * n_C"
 DENSE = "count = n_in * n_out + n_out"
 BLOCK = "M6[h, w, :, r, q, :] = W[i, j].T"
+# A wrong concept answer in the right format: a visible test would state the key
+CONCEPT = "a concept answer is graded only on submission: a visible check of it would give the key away"
 
 MISTAKES = [
     # conv_param_count
@@ -39,10 +41,10 @@ MISTAKES = [
     Mistake("dense_count_len_of_shape", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
             replace=[("n_in = int(np.prod(input_shape))", "n_in = len(input_shape)"),
                      ("n_out = int(np.prod(output_shape))", "n_out = len(output_shape)")], hint="len(shape)"),
-    Mistake("dense_count_assumes_3d", "dense_param_count", ["test_dense_param_count_hidden"],
+    Mistake("dense_count_assumes_3d", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
             replace=[("n_in = int(np.prod(input_shape))", "n_in = input_shape[0] * input_shape[1] * input_shape[2]"),
                      ("n_out = int(np.prod(output_shape))", "n_out = output_shape[0] * output_shape[1] * output_shape[2]")],
-            why="indexing three axes fails on the hidden 1-D shapes (IndexError)"),
+            why="indexing three axes fails on the 1-D shapes (IndexError)"),
     # conv_as_matrix
     Mistake("matrix_transposed", "conv_as_matrix", ["test_conv_as_matrix", "test_conv_as_matrix_hidden"],
             replace=[("return M", "return M.T")], hint="transposed"),
@@ -79,7 +81,8 @@ def conv_as_matrix(W, input_shape, hparameters):
             hint="wraps around", why="negative indices wrap around to the other side of the image"),
     # concept answers
     Mistake("q1_true", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
-            replace=[("return False", "return True")], hint="makes the parameters FEW"),
+            replace=[("return False", "return True")], hint="makes the parameters FEW",
+            why_hidden=CONCEPT),
     Mistake("q1_string", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
             replace=[("return False", 'return "False"')], hint="no quotes"),
     Mistake("q3_list", "idea_window", ["test_idea_window"],
@@ -87,9 +90,11 @@ def conv_as_matrix(W, input_shape, hparameters):
     Mistake("q6_no_answer", "locally_connected_count", ["test_locally_connected_count"],
             replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return None")], hint="1440"),
     Mistake("q6_conv_count", "locally_connected_count", ["test_locally_connected_count"],
-            replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return 40")], hint="shares nothing"),
+            replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return 40")], hint="shares nothing",
+            why_hidden=CONCEPT),
     Mistake("q7_l1_wrong", "what_makes_weights_sparse", ["test_what_makes_weights_sparse"],
-            replace=[('return "c"', 'return "b"')], hint="soft thresholding"),
+            replace=[('return "c"', 'return "b"')], hint="soft thresholding",
+            why_hidden=CONCEPT),
 ]
 
 ALTERNATIVES = [

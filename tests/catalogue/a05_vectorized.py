@@ -1,4 +1,4 @@
-"""Mistakes and correct alternatives for 05_vectorized (graded for correctness only)."""
+"""Mistakes and correct alternatives for 05_vectorized: correctness, and no Python loop over output positions."""
 import os
 
 from autograder.variants import solution_sources
@@ -89,9 +89,9 @@ def conv_backward_fast(dZ, cache):
             replace=[(ADD_BACK, ADD_BACK.replace(" += ", " = "))], hint="add up"),
     Mistake("conv_backward_dW_transposed", "conv_backward_fast", CONV_B,
             replace=[("dW[i, j] += a_ij.T @ dZ_k", "dW[j, i] += a_ij.T @ dZ_k")]),
-    Mistake("conv_backward_dW_of_last_chunk", "conv_backward_fast", ["test_conv_backward_fast_hidden"],
+    Mistake("conv_backward_dW_of_last_chunk", "conv_backward_fast", CONV_B,
             replace=[("dW[i, j] += a_ij.T @ dZ_k", "dW[i, j] = a_ij.T @ dZ_k")],
-            why="each chunk of 8 examples overwrites dW: the hidden batch of 10 keeps only the last 2"),
+            why="each chunk of 8 examples overwrites dW: the visible batch of 10 keeps only the last 2"),
     Mistake("conv_backward_db_wrong_axes", "conv_backward_fast", CONV_B,
             replace=[('np.einsum("mhwn->n", dZ).reshape(1, 1, 1, n_C)', "dZ.sum(axis=(1, 2, 3))")], hint="shape of b"),
     Mistake("conv_backward_db_mean", "conv_backward_fast", ["test_conv_backward_fast"],
@@ -224,16 +224,34 @@ if BACKWARD:
     ALTERNATIVES += BACKWARD_ALTERNATIVES
 
 
-def _loop_reference_source() -> str:
-    """The loop references of notebooks 1-3, submitted under the fast names: correct, so full marks."""
-    parts = [solution_sources("01_conv_forward")[g] for g in ("zero_pad", "conv_single_step", "conv_forward")]
-    parts.append(solution_sources("02_pool_forward")["pool_forward"])
-    aliases = ["conv_forward_fast = conv_forward", "pool_forward_fast = pool_forward"]
-    if BACKWARD:
-        parts += list(solution_sources("03_backprop").values())
-        aliases += ["conv_backward_fast = conv_backward", "pool_backward_fast = pool_backward"]
-    return "\n\n".join(parts + aliases) + "\n"
+
+def _pasted(fn: str, assignment: str, loop_name: str, helpers: tuple[str, ...] = ()) -> str:
+    """A loop reference of notebooks 1-3 pasted under the fast name (with the helpers it calls)."""
+    sources = solution_sources(assignment)
+    code = sources[loop_name].replace(f"def {loop_name}(", f"def {fn}(")
+    return "\n\n".join([sources[h] for h in helpers] + [code]) + "\n"
 
 
-ALTERNATIVES.append(Alternative("loop_reference_as_fast", _loop_reference_source(),
-                                why="grading is for correctness only: the loop versions get full marks"))
+LOOPS = "loops over output positions"
+PASTED = [("conv_forward_fast", "01_conv_forward", "conv_forward", ()),
+          ("pool_forward_fast", "02_pool_forward", "pool_forward", ())]
+if BACKWARD:
+    PASTED += [("conv_backward_fast", "03_backprop", "conv_backward", ()),
+               ("pool_backward_fast", "03_backprop", "pool_backward", ("create_mask_from_window", "distribute_value"))]
+MISTAKES += [Mistake(f"{fn}_pasted_loop_version", fn, [f"test_{fn}_vectorized"], source=_pasted(fn, a, loop, helpers),
+                     hint=LOOPS, why="correct, and loops over every output position: loses the vectorization points")
+             for fn, a, loop, helpers in PASTED]
+MISTAKES.append(Mistake("conv_forward_fast_loop_over_positions_tensordot", "conv_forward_fast",
+                        ["test_conv_forward_fast_vectorized"], source='''
+def conv_forward_fast(A_prev, W, b, hparameters):
+    s, p = hparameters["stride"], hparameters["pad"]
+    f, n_C = W.shape[0], W.shape[3]
+    A = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    n_H, n_W = (A.shape[1] - f) // s + 1, (A.shape[2] - f) // s + 1
+    Z = np.zeros((A_prev.shape[0], n_H, n_W, n_C))
+    for h in range(n_H):
+        for w in range(n_W):
+            patch = A[:, h * s:h * s + f, w * s:w * s + f, :]
+            Z[:, h, w, :] = np.tensordot(patch, W, axes=([1, 2, 3], [0, 1, 2])) + b[0, 0, 0]
+    return Z, (A_prev, W, b, hparameters)
+''', hint=LOOPS, why="examples and filters vectorized, still one step per output position"))

@@ -1,13 +1,19 @@
 """Evaluate a variant of the reference solutions against every test cell, in this process."""
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import io
+import signal
+import time
+from functools import lru_cache
+from typing import Any, Optional
 
 import nbformat
 
 from autograder.grading.verify import run_in_process
 from autograder.reference import notebook_path
 from autograder.cells import is_test_cell
+from autograder.testcells import visible_source
 from autograder.variants import edited, reference_namespace, solution_sources
 
 from . import Mistake
@@ -17,7 +23,17 @@ def _cells(assignment: str):
     return nbformat.read(notebook_path(assignment), as_version=4).cells
 
 
-namespace_with = reference_namespace
+SOURCES = "__catalogue_sources__"  # the code a namespace ran, for the checks that read a function's source
+
+
+def namespace_with(assignment: str, replaced: Optional[str] = None, new_source: Optional[str] = None,
+                   extra: Optional[str] = None) -> dict[str, Any]:
+    """The reference cells run in order, one replaced, then `extra`; remembers the code it ran."""
+    ns = reference_namespace(assignment, replaced, new_source, extra)
+    cells = [new_source if gid == replaced and new_source is not None else source
+             for gid, source in solution_sources(assignment).items()]
+    ns[SOURCES] = cells + ([extra] if extra else [])
+    return ns
 
 
 def mistaken_source(assignment: str, mistake: Mistake) -> str:
@@ -26,12 +42,84 @@ def mistaken_source(assignment: str, mistake: Mistake) -> str:
     return edited(solution_sources(assignment)[mistake.function], mistake.replace, f"mistake {mistake.id}")
 
 
-def failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
-    """grade_id -> feedback, for every test cell that the namespace's functions fail."""
+# At grading a test cell may run 60 s (autograder grade --timeout); the reference runs any test cell
+# in well under a second. In process, without that limit, a cell that takes more than BUDGET_RATIO
+# times the reference's time (and more than BUDGET_FLOOR seconds: tiny cells time noisily) counts
+# as failed, as it would at grading: that is how the catalogue proves that differentiating the forward
+# pass numerically loses conv_backward's points (tests/test_numerical_backprop.py shows that it needs
+# over 1000 times the loop backward's time on the large hidden case, far beyond any budget).
+BUDGET_RATIO = 20
+BUDGET_FLOOR = 1.0
+
+
+class OverBudget(BaseException):
+    """Raised by the timer inside the submission's code; a BaseException, so no `except Exception`
+    in the judged code or in the judge stops it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    def stop(signum, frame):
+        raise OverBudget()
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@lru_cache(maxsize=None)
+def reference_seconds(assignment: str, grade_id: str) -> float:
+    """The reference solutions' time on one test cell, in this process (the second of two runs)."""
+    cell = next(c for c in _cells(assignment) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    ns = namespace_with(assignment)
+    run_in_process(cell.source, ns, assignment, ns[SOURCES])  # warm: the judge's reference results are cached
+    start = time.perf_counter()
+    run_in_process(cell.source, ns, assignment, ns[SOURCES])
+    return time.perf_counter() - start
+
+
+def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0) -> dict[str, str]:
+    """grade_id -> feedback, for every test cell that the namespace's functions fail, a cell that
+    runs over its time budget included. calibration_scale < 1 plays a machine slower for the
+    submission than for the calibration of the vectorization checks."""
     failed = {}
     for cell in _cells(assignment):
         if is_test_cell(cell):
-            message = run_in_process(cell.source, ns, assignment)
+            gid = cell.metadata["nbgrader"]["grade_id"]
+            budget = max(BUDGET_FLOOR, BUDGET_RATIO * reference_seconds(assignment, gid))
+            try:
+                with _time_limit(budget):
+                    message = run_in_process(cell.source, ns, assignment, ns.get(SOURCES), calibration_scale)
+            except OverBudget:
+                message = (f"ran over its time budget ({budget:.1f} s here, {BUDGET_RATIO} times the reference "
+                           f"solution's time): at grading the cell's time limit stops it and it scores 0")
+            if message:
+                failed[gid] = message
+    return failed
+
+
+def _raises(source: str, ns: dict[str, Any]) -> Optional[str]:
+    """What a student sees when running the cell: its error, if any (format checks such as
+    notebook 4's answer_format are plain code, not `check` calls)."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, "<visible test cell>", "exec"), dict(ns))
+    except Exception as err:  # any error under a test cell is a failure the student sees
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def visible_failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
+    """grade_id -> feedback, for every test cell whose VISIBLE part the namespace's functions fail:
+    what a student meets before submitting. Hidden regions are removed as nbgrader's release does."""
+    failed = {}
+    for cell in _cells(assignment):
+        if is_test_cell(cell):
+            visible = visible_source(cell.source)
+            message = run_in_process(visible, ns, assignment, ns.get(SOURCES)) or _raises(visible, ns)
             if message:
                 failed[cell.metadata["nbgrader"]["grade_id"]] = message
     return failed
