@@ -32,7 +32,7 @@ MISTAKES = [
                      ("n_out = int(np.prod(output_shape))", "n_out = sum(output_shape)")],
             hint="added the axes", why="adding shapes instead of multiplying them"),
     Mistake("dense_count_adds_units", "dense_param_count", ["test_dense_param_count"],
-            replace=[(DENSE, "count = n_in + n_out")], hint="multiply them"),
+            replace=[(DENSE, "count = n_in + n_out")], hint="added the unit counts"),
     Mistake("dense_count_channels_only", "dense_param_count", ["test_dense_param_count"],
             replace=[("n_in = int(np.prod(input_shape))", "n_in = input_shape[-1]"),
                      ("n_out = int(np.prod(output_shape))", "n_out = output_shape[-1]")], hint="last axis"),
