@@ -260,12 +260,12 @@ LETTERS = ("a", "b", "c", "d")
 # (autograder/explanations.py): they reach students only in the feedback written at grading.
 CONCEPT_KINDS: dict[str, str] = {
     "sharing_sets_zeros": "bool",
-    "pooling_zeroes_weights": "bool",
-    "idea_window": "choice",
-    "idea_repeated_values": "choice",
-    "structural_zeros_trained": "bool",
-    "what_makes_weights_sparse": "choice",
+    "dense_overfits_more": "bool",
+    "shift_of_output": "int",
     "locally_connected_count": "int",
+    "momentum_moves_zero_grad": "bool",
+    "decay_zero_after_300": "bool",
+    "what_makes_weights_sparse": "choice",
 }
 
 
