@@ -20,7 +20,7 @@ def _zero_pad_shape(ctx: Context) -> Optional[str]:
     if not isinstance(rec, np.ndarray) or rec.shape == want:
         return None
     keep = (f"only height (axis 1) and width (axis 2) grow, by pad = {p} on each side, to {want}; the examples "
-            f"(axis 0, {m}) and channels (axis 3, {C}) keep their sizes")
+            f"(axis 0, size {m}) and channels (axis 3, size {C}) keep their sizes")
     if rec.shape == (m + 2 * p, H + 2 * p, W + 2 * p, C + 2 * p):
         return f"you padded every axis, including the examples and the channels, to {rec.shape}: {keep}"
     if rec.shape == (m, H + p, W + p, C):
