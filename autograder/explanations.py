@@ -1,48 +1,83 @@
-"""What the concept questions of notebook 4 mean: their explanations, which state the answer.
+"""Text that states answers, for the feedback written at grading: never shipped to students.
 
-Instructor side only: they are added to a concept question's feedback when the notebook is graded,
-never shipped to students (the keys themselves are the reference answers in solutions/)."""
+Two kinds, one mechanism (`explanation(fn)`, appended by grading/verify.py to the feedback of a
+failed check, and only there):
+- ANSWERS: each concept question of notebook 4, its answer and why (the keys themselves are the
+  reference answers in solutions/);
+- METHODS: how the reference computes a graded function, where the student-side hints stop short
+  of stating it (they name what is wrong and where, never the formula's code).
+tests/test_leaks.py fails if any of this text appears in the student distribution.
+"""
 from __future__ import annotations
 
-# concept question -> the explanation shown in the feedback, whatever the student answered
-EXPLANATIONS: dict[str, str] = {
+# concept question -> its answer and why, shown in the feedback whatever the student answered
+ANSWERS: dict[str, str] = {
     "sharing_sets_zeros": (
-        "False. Parameter sharing means one filter's f*f*n_C_prev + 1 numbers are reused at every position: "
-        'it makes the parameters FEW, not zero. The connections are sparse by construction (each output sees '
-        'an f x f window) before any training, and you measured that training left 0 weights exactly zero.'
+        "False. Sharing reuses one filter's f*f*n_C_prev + 1 numbers at every position: the parameters become "
+        "few, not zero. The connections are sparse by construction, since each output sees one f x f window, "
+        "before any training; and the weights you trained in Part 3 had no exact zero at all."
     ),
-    "pooling_zeroes_weights": (
-        'False. Max pooling has no weights, and a zero gradient does not set anything to zero: SGD does w <- '
-        'w - lr * 0 = w, so a weight whose gradient is zero keeps its value (you saw it). The zeros max-pool '
-        "backward passes down land on activations' gradients, not on weights."
+    "dense_overfits_more": (
+        "True. conv_param_count(3, 1, 8) = 80 parameters against dense_param_count((16, 16, 1), (16, 16, 8)) = "
+        "526336: with 1500 training images the dense layer has thousands of times more freedom to fit "
+        "accidents of those images. Fewer parameters, with the same detector reused everywhere, is what makes "
+        "conv layers generalise from little data."
     ),
-    "idea_window": (
-        'b (sparse connections). That each output depends only on an f x f x n_C_prev window is a statement '
-        'about which inputs are connected to which outputs: the structural zeros of the conv matrix. It holds'
-        " whatever the filter's values are, so it is neither sharing nor zero weights."
-    ),
-    "idea_repeated_values": (
-        'a (parameter sharing). The same filter is applied at every position, so the same weight appears in '
-        'one row per output position: many entries, few distinct values.'
-    ),
-    "structural_zeros_trained": (
-        'False. The zeros of the conv matrix are positions with no connection: they are not parameters, '
-        'training never touches them, and they are zero for every value of W. The weights themselves, the '
-        'distinct non-zero values, were all non-zero after training.'
-    ),
-    "what_makes_weights_sparse": (
-        'c (an L1 penalty applied by soft thresholding). Convolution, max pooling and ReLU set no weight to '
-        'zero; the L1 proximal step w <- sign(w) max(|w| - lr*lambda, 0) does, as the last histogram showed.'
+    "shift_of_output": (
+        "1. Output column w reads input columns 2w to 2w+2. After a shift by 2, those hold what columns 2w-2 "
+        "to 2w held, the window of output column w-1: Z moves by shift / stride = 2 / 2 = 1 column. The same "
+        "filter at every position makes a conv layer translation equivariant; the stride divides the shift "
+        "(a 1-pixel shift with stride 2 gives no shifted copy at all)."
     ),
     "locally_connected_count": (
-        '1440. A locally connected layer keeps the sparse connections (each of the 6*6*4 = 144 outputs sees a'
-        ' 3x3x1 window: 9 weights) but shares nothing: 144 * (9 + 1) = 1440. The dense layer has 64*144 + 144'
-        ' = 9360 (no sparse connections), the conv layer 4 * (9 + 1) = 40 (sharing too).'
+        "1440. A locally connected layer keeps the sparse connections (each of the 6*6*4 = 144 outputs sees a "
+        "3x3x1 window: 9 weights) but shares nothing: 144 * (9 + 1) = 1440. The dense layer has 64*144 + 144 "
+        "= 9360 (no sparse connections), the conv layer 4 * (9 + 1) = 40 (sharing too)."
     ),
+    "momentum_moves_zero_grad": (
+        "True. With momentum the step is v <- beta*v + dw, w <- w - lr*v: when dw = 0 the velocity v built "
+        "from earlier gradients still moves w. Adam likewise. The rule 'a zero gradient leaves a weight "
+        "unchanged' is plain SGD's, the optimizer Part 3 used."
+    ),
+    "decay_zero_after_300": (
+        "False. Each step multiplies the weight by 1 - lr*lambda = 0.999, so after 300 steps it is "
+        "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0, "
+        "and reaching exactly 0 would take some 700000 steps (floating-point underflow). "
+        "A weight with zero gradient still moves under weight decay, momentum or Adam."
+    ),
+    "what_makes_weights_sparse": (
+        "d (the L1 penalty of Part 3). Its proximal step, w <- sign(w) max(|w| - lr*lambda, 0), sets every "
+        "weight smaller than lr*lambda to exactly 0, as the last histogram showed. Max pooling and ReLU have "
+        "no weights to set, and weight decay only scales them down."
+    ),
+}
+
+# graded function -> how the reference computes it, for the feedback of a failed check
+METHODS: dict[str, str] = {
+    "conv_backward": (
+        "For every example i, output position (h, w) and filter c, with the window "
+        "[h*stride : h*stride + f, w*stride : w*stride + f] of the padded input: add W[:, :, :, c] * dZ[i, h, w, c] "
+        "to that window of the padded dA_prev, add (the window of the padded A_prev) * dZ[i, h, w, c] to "
+        "dW[:, :, :, c], and add dZ[i, h, w, c] to db[0, 0, 0, c]; finally crop pad rows and columns from each "
+        "side of the padded dA_prev."
+    ),
+    "pool_backward": (
+        "For every example i, output position (h, w) and channel c, with the window "
+        "[h*stride : h*stride + f, w*stride : w*stride + f] of channel c: max mode adds "
+        "create_mask_from_window(window of A_prev) * dA[i, h, w, c] to that window of dA_prev, average mode adds "
+        "distribute_value(dA[i, h, w, c], (f, f)); overlapping windows add up."
+    ),
+    "create_mask_from_window": "The mask is the boolean array x == max(x), one True at the window's maximum.",
+    "distribute_value": "Every entry of the (n_H, n_W) array is dz / (n_H * n_W).",
+    "conv_param_count": "(f * f * n_C_prev + 1) * n_C: each of the n_C filters has f*f*n_C_prev weights and one bias.",
+    "dense_param_count": "n_in * n_out + n_out, with n_in and n_out the products of the two shapes' axes.",
 }
 
 
 def explanation(fn: str) -> str | None:
-    """The text that states and explains the answer of question `fn`, for the graded feedback."""
-    why = EXPLANATIONS.get(fn)
-    return f"The answer is {why}" if why else None
+    """Answer-stating text for a failed check of `fn`, for the feedback written at grading; None if none."""
+    if fn in ANSWERS:
+        return f"The answer is {ANSWERS[fn]}"
+    if fn in METHODS:
+        return f"How the reference computes it (shown after grading only): {METHODS[fn]}"
+    return None

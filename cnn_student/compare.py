@@ -90,6 +90,9 @@ def diff_values(expected: Any, received: Any, exact: bool = False) -> Optional[s
         return None
     exp = np.asarray(expected)
     rec = _as_array(received)
+    if exp.ndim == 0 and rec is not None and rec.ndim == 0 and (exp.dtype == bool) != (rec.dtype == bool):
+        # True is not the number 1 here: an answer of the wrong kind is wrong even where they compare equal
+        return f"expected {describe_value(expected)}, received {describe_value(received)}"
     if rec is None:
         return f"expected {describe_value(expected)}, received {describe_value(received)}"
     if exp.ndim == 0:

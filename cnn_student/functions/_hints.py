@@ -1,4 +1,8 @@
-"""Hints shared by several topics: output sizes and where in a sliding-window output it goes wrong."""
+"""Hints shared by several topics: output sizes and where in a sliding-window output it goes wrong.
+
+Every hint names what is wrong, where and why, with the numbers of the failing case, and may point
+to a formula of the notebook's text; none holds code to paste (tests/test_leaks.py checks that no
+line of a reference solution appears in this package)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -9,7 +13,15 @@ from ..spec import Context
 
 
 def out_size(n: int, f: int, pad: int, stride: int) -> int:
-    return (n + 2 * pad - f) // stride + 1
+    """How many windows of size f fit, moving by stride, on n positions padded on both sides."""
+    return len(range(0, n + 2 * pad - f + 1, stride))
+
+
+def padded_hw(A: np.ndarray, pad: int) -> np.ndarray:
+    """A (m, H, W, C) with pad zeros around height and width: what the hints compare windows of."""
+    out = np.zeros((A.shape[0], A.shape[1] + 2 * pad, A.shape[2] + 2 * pad) + A.shape[3:])
+    out[:, pad:pad + A.shape[1], pad:pad + A.shape[2]] = A
+    return out
 
 
 def window_shape_hint(ctx: Context, H: int, W: int, f: int, pad: int, stride: int,
@@ -26,7 +38,8 @@ def window_shape_hint(ctx: Context, H: int, W: int, f: int, pad: int, stride: in
     if (rH, rW) == (n_W, n_H) and n_H != n_W:
         return f"height and width are swapped in {name}: the output is (m, n_H, n_W, n_C); {formula}"
     if abs(rH - n_H) == 1 or abs(rW - n_W) == 1:
-        return f"the output size is off by one: {formula} (use integer division // and keep the + 1)"
+        return (f"the output size is off by one: yours is {rH} x {rW}, and {formula} (round down, then add 1 "
+                "for the first window)")
     if stride > 1 and (rH, rW) == (out_size(H, f, pad, 1), out_size(W, f, pad, 1)):
         return f"the output size ignores the stride: {formula}"
     if pad and (rH, rW) == (out_size(H, f, 0, stride), out_size(W, f, 0, stride)):
@@ -39,16 +52,18 @@ def window_shape_hint(ctx: Context, H: int, W: int, f: int, pad: int, stride: in
 
 
 def window_position_hint(ctx: Context) -> Optional[str]:
-    """Right at the first window but wrong further on: the slice does not move with the stride."""
+    """Right at the first window but wrong further on: the windows do not move by the stride."""
     rec, exp = ctx.rec_part, ctx.exp_part
     if not isinstance(rec, np.ndarray) or rec.shape != exp.shape or exp.ndim != 4:
         return None
     first_ok = np.allclose(rec[:, 0, 0, :], exp[:, 0, 0, :])
     if first_ok and not np.allclose(rec, exp):
-        bad = np.argwhere(~np.isclose(rec, exp))[0]
-        return ("the first window is right but the window at output position "
-                f"(h={bad[1]}, w={bad[2]}) is not: the slice must start at h * stride and w * stride "
-                "and end f further on (vert_start = h * stride; vert_end = vert_start + f)")
+        _, h, w, _ = (int(i) for i in np.argwhere(~np.isclose(rec, exp))[0])
+        f, s, pad = ctx.case["f"], ctx.case["stride"], ctx.case.get("pad", 0)
+        on = "padded input" if pad else "input"
+        return (f"the first window is right but the one of output position (h={h}, w={w}) is not: the windows "
+                f"move by stride = {s} and span f = {f}, so that one covers rows {h * s} to {h * s + f - 1} "
+                f"and columns {w * s} to {w * s + f - 1} of the {on}")
     return None
 
 

@@ -11,7 +11,8 @@ Case dicts (the vectorized notebook 05 reuses these specs):
 Standard normal values have no ties, so any correct routing of a max window gets full marks.
 
 The hints look only at the geometry of the windows and at simple transforms of the expected
-result; they never compute a gradient themselves (students can read this package).
+result; they never compute a gradient themselves and never spell a line of the reference (students
+can read this package). The formulas are stated, at grading only, by autograder/explanations.py.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from ..spec import Context, FunctionSpec, fallback, register
-from ._hints import out_size
+from ._hints import out_size, padded_hw
 
 
 # ---------- window geometry shared by the conv and pool hints
@@ -44,7 +45,16 @@ def _same_shape(ctx: Context) -> bool:
         and ctx.rec_part.dtype.kind in "biuf"
 
 
-def _overlap_hint(ctx: Context, f: int, pad: int, stride: int, what: str) -> Optional[str]:
+def _first_wrong(ctx: Context) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(~np.isclose(ctx.rec_part, ctx.exp_part))[0])
+
+
+def _windows_over(r: int, n_out: int, f: int, pad: int, stride: int) -> list[int]:
+    """The output rows (or columns) whose window covers input row r."""
+    return [h for h in range(n_out) if h * stride <= r + pad < h * stride + f]
+
+
+def _overlap_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[str]:
     """Wrong only where several windows overlap: the gradients were assigned, not added up."""
     if not _same_shape(ctx) or f <= stride:
         return None
@@ -52,9 +62,11 @@ def _overlap_hint(ctx: Context, f: int, pad: int, stride: int, what: str) -> Opt
     wrong = ~np.all(np.isclose(rec, exp), axis=(0, 3))
     cover = _coverage(exp.shape[1], exp.shape[2], f, pad, stride)
     if wrong.any() and np.all(cover[wrong] >= 2):
+        r, q = (int(i) for i in np.argwhere(wrong)[0])
         return (f"the inputs that one window reaches are right, but those reached by several overlapping "
-                f"windows (f = {f} > stride = {stride}) are wrong: add each window's gradient with += "
-                f"({what} += ...), do not assign it with =")
+                f"windows (f = {f} > stride = {stride}) are wrong, first input (row {r}, column {q}), which "
+                f"{int(cover[r, q])} windows cover: each window's gradient must be added to what the earlier "
+                f"windows put there; yours replaces it")
     return None
 
 
@@ -66,9 +78,11 @@ def _stride_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[str]:
     reach = _coverage(exp.shape[1], exp.shape[2], f, pad, stride, starts_step=1) > 0
     far = ~reach & (_coverage(exp.shape[1], exp.shape[2], f, pad, stride) > 0)
     if far.any() and np.allclose(rec[:, far, :], 0) and not np.allclose(exp[:, far, :], 0):
-        return ("no gradient reached the bottom/right inputs that the later windows cover: the window of "
-                "output position (h, w) starts at vert_start = h * stride (horiz_start = w * stride) and ends "
-                "f further on, vert_end = vert_start + f")
+        n_H = out_size(exp.shape[1], f, pad, stride)
+        top = (n_H - 1) * stride - pad
+        return (f"no gradient reached the bottom/right inputs that only the later windows cover: the windows "
+                f"move by stride = {stride} and span f = {f} rows and columns, so the last of the {n_H} window "
+                f"rows covers input rows {max(top, 0)} to {top + f - 1}")
     return None
 
 
@@ -90,7 +104,23 @@ def _conv_args(case: dict, rng: np.random.Generator) -> tuple:
     return dZ, (A, W, b, {"stride": stride, "pad": pad})
 
 
-CROP = "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]"
+def _conv_dA_replaced(ctx: Context) -> Optional[str]:
+    """The first wrong input holds one product only, the last filter's in the last window over it:
+    what writing each contribution over the previous one leaves."""
+    dZ, (A, W, b, hp) = ctx.args
+    f, s, p = W.shape[0], hp["stride"], hp["pad"]
+    i, r, q, k = _first_wrong(ctx)
+    rows, cols = _windows_over(r, dZ.shape[1], f, p, s), _windows_over(q, dZ.shape[2], f, p, s)
+    if not rows or not cols:
+        return None
+    h, w = rows[-1], cols[-1]
+    last = W[r + p - h * s, q + p - w * s, k, -1] * dZ[i, h, w, -1]
+    if np.isclose(ctx.rec_part[i, r, q, k], last) and len(rows) * len(cols) * dZ.shape[3] > 1:
+        return (f"dA_prev[{i}, {r}, {q}, {k}] holds one contribution only, that of the last filter ({dZ.shape[3] - 1}) "
+                f"in the last window over it (output ({h}, {w})): the contributions of all "
+                f"{len(rows) * len(cols)} windows over it and all {dZ.shape[3]} filters must add up; yours replace "
+                "each other")
+    return None
 
 
 def _conv_dA_prev(ctx: Context) -> Optional[str]:
@@ -99,17 +129,19 @@ def _conv_dA_prev(ctx: Context) -> Optional[str]:
     c = ctx.case
     p, rec, exp = c["pad"], ctx.rec_part, ctx.exp_part
     if isinstance(rec, np.ndarray) and rec.shape == (c["m"], c["H"] + 2 * p, c["W"] + 2 * p, c["C"]) and p:
-        return f"dA_prev still has the padding: crop it off both sides, dA_prev[i] = {CROP}"
+        return (f"dA_prev still has the padding: shape {rec.shape} instead of A_prev's {exp.shape}; the gradient "
+                f"of the {p} padding rows and columns on each side is dropped")
     if isinstance(rec, np.ndarray) and rec.shape != exp.shape:
-        return (f"dA_prev must have the shape of A_prev, {exp.shape}; crop the padded gradient with {CROP}"
-                + (" (a slice [pad:-pad] is empty when pad is 0)" if p == 0 else ""))
+        return (f"dA_prev must have the shape of A_prev, {exp.shape}, not {rec.shape}: remove pad = {p} rows and "
+                "columns from each side of the padded gradient"
+                + (" (with pad = 0 a slice that ends at -pad is empty)" if p == 0 else ""))
     if not _same_shape(ctx):
         return None
     if p and np.allclose(rec[:, p:, p:], exp[:, :-p, :-p]) and not np.allclose(rec, exp):
-        return (f"dA_prev is shifted by pad: the padding must be cropped from both sides (top and left too): "
-                f"{CROP}")
-    return _overlap_hint(ctx, c["f"], p, c["stride"], "da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]") \
-        or _stride_hint(ctx, c["f"], p, c["stride"])
+        return (f"dA_prev is shifted by pad = {p}: the padding must be cropped from the top and the left too, "
+                "not only from the bottom and the right")
+    return _overlap_hint(ctx, c["f"], p, c["stride"]) or _stride_hint(ctx, c["f"], p, c["stride"]) \
+        or _conv_dA_replaced(ctx)
 
 
 def _last_slice_product(ctx: Context) -> np.ndarray:
@@ -117,8 +149,8 @@ def _last_slice_product(ctx: Context) -> np.ndarray:
     dZ, (A, W, b, hp) = ctx.args
     f, s, p = W.shape[0], hp["stride"], hp["pad"]
     h, w = dZ.shape[1] - 1, dZ.shape[2] - 1
-    A_pad = np.pad(A, ((0, 0), (p, p), (p, p), (0, 0)))
-    window = A_pad[-1, h * s:h * s + f, w * s:w * s + f, :]
+    top, left = h * s, w * s
+    window = padded_hw(A, p)[-1, top:top + f, left:left + f, :]
     return window[..., None] * dZ[-1, h, w, :]
 
 
@@ -130,17 +162,20 @@ def _conv_dW(ctx: Context) -> Optional[str]:
         return shape
     rec, exp = ctx.rec_part, ctx.exp_part
     dZ, (A, W, b, hp) = ctx.args
-    m = dZ.shape[0]
+    m, n_H, n_W, _ = dZ.shape
     if m > 1 and np.allclose(rec * m, exp):
-        return "dW was divided by m: the gradient of this layer is a plain sum over examples and positions"
-    if np.allclose(rec * dZ[0, ..., 0].size * m, exp):
-        return "dW was averaged over the positions: it is a sum, dW[:, :, :, c] += a_slice * dZ[i, h, w, c]"
+        return (f"dW was divided by m = {m}: the gradient of this layer is a plain sum over examples and "
+                "positions (dZ already carries any 1/m of the loss)")
+    if np.allclose(rec * n_H * n_W * m, exp):
+        return (f"dW was averaged over the {m}*{n_H}*{n_W} = {m * n_H * n_W} (example, position) pairs: it is "
+                "their sum")
     if np.allclose(rec, _last_slice_product(ctx)):
-        return ("dW holds only the last position's product: add every position's with "
-                "dW[:, :, :, c] += a_slice * dZ[i, h, w, c], do not assign it")
+        return (f"dW holds only the last position's contribution (example {m - 1}, output ({n_H - 1}, {n_W - 1})): "
+                f"the contributions of all {m * n_H * n_W} (example, position) pairs must add up; yours replace "
+                "each other")
     if np.allclose(rec, W * dZ.sum(axis=(0, 1, 2))):
-        return ("dW is a multiple of W: the weights' gradient gathers the INPUT slices, "
-                "dW[:, :, :, c] += a_slice * dZ[i, h, w, c] (and dA_prev gathers W)")
+        return ("dW is W times the sum of dZ: the weights' gradient is built from the input windows the filter "
+                "met, each times its dZ; W is what dA_prev is built from")
     return None
 
 
@@ -149,37 +184,54 @@ def _conv_db(ctx: Context) -> Optional[str]:
         return None
     shape = _shape_like(ctx, "b")
     if shape:
-        return shape + ": keep the four axes, e.g. db[:, :, :, c] += dZ[i, h, w, c]"
+        return shape + ": keep b's four axes, one value per filter on the last"
     if not _same_shape(ctx):
         return None
     rec, exp = ctx.rec_part, ctx.exp_part
     dZ = ctx.args[0]
     m, n_H, n_W, _ = dZ.shape
     if np.allclose(rec * m * n_H * n_W, exp) or np.allclose(rec, dZ.mean(axis=(0, 1, 2))):
-        return "db was averaged: it is the SUM of dZ over examples and positions, one value per filter"
+        return (f"db was averaged: it is the SUM of dZ over the {m} examples and {n_H}*{n_W} positions, "
+                "one value per filter")
     if m > 1 and np.allclose(rec * m, exp):
-        return "db was divided by m: it is the plain sum of dZ over examples and positions"
+        return f"db was divided by m = {m}: it is the plain sum of dZ over examples and positions"
     if m > 1 and np.allclose(rec.reshape(-1), dZ[-1].sum(axis=(0, 1))):
-        return "db holds only the last example: it sums dZ over ALL examples (add with +=, never reset it per example)"
+        return (f"db holds only the last example's sum (example {m - 1}): it sums dZ over ALL {m} examples; "
+                "was it reset for each example?")
     if np.allclose(rec.reshape(-1), dZ[-1, -1, -1]):
-        return "db holds only the last position: add every dZ[i, h, w, c] with +=, do not assign it"
+        return (f"db holds only the last position (example {m - 1}, output ({n_H - 1}, {n_W - 1})): every value "
+                "of dZ must add up; yours replace each other")
     if np.allclose(rec, dZ.sum()):
-        return "every filter got the same db, the sum of all of dZ: sum each filter's channel on its own"
+        return "every filter got the same db, the sum of all of dZ: each filter sums its own channel of dZ"
     return None
 
 
 @fallback
 def _conv_general(ctx: Context) -> Optional[str]:
-    formulas = {
-        "dA_prev": "every output value (i, h, w, c) ADDS its contribution, with += (never =: windows overlap "
-                   "and all n_C filters touch the same inputs): da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += "
-                   "W[:, :, :, c] * dZ[i, h, w, c], with vert_start = h * stride on the PADDED input; then "
-                   f"dA_prev[i] = {CROP}",
-        "dW": "for each (i, h, w, c): dW[:, :, :, c] += a_slice * dZ[i, h, w, c], where a_slice is the window "
-              "of the PADDED input a_prev_pad = A_prev_pad[i] (the same slice as in conv_forward)",
-        "db": "db[:, :, :, c] += dZ[i, h, w, c] for every example and position",
-    }
-    return formulas.get(ctx.part)
+    """Where the first wrong value is, and which windows and values it is made of: no formula."""
+    if not _same_shape(ctx):
+        return None
+    dZ, (A, W, b, hp) = ctx.args
+    f, s, p = W.shape[0], hp["stride"], hp["pad"]
+    m, n_H, n_W, _ = dZ.shape
+    idx = _first_wrong(ctx)
+    if ctx.part == "dA_prev":
+        i, r, q, k = idx
+        rows, cols = _windows_over(r, n_H, f, p, s), _windows_over(q, n_W, f, p, s)
+        return (f"dA_prev[{i}, {r}, {q}, {k}] is wrong. That input lies in the windows of output rows {rows} "
+                f"and columns {cols} (f = {f}, stride = {s}, pad = {p}); it must collect, from each of those "
+                f"{len(rows) * len(cols)} windows and each of the {dZ.shape[3]} filters, the weight of the filter "
+                "that met it times that output's dZ")
+    if ctx.part == "dW":
+        a, bb, k, c = idx
+        return (f"dW[{a}, {bb}, {k}, {c}] is wrong. Weight W[{a}, {bb}, {k}, {c}] met one input value in each of "
+                f"the {m}*{n_H}*{n_W} = {m * n_H * n_W} windows of filter {c} (the value {a} rows and {bb} columns "
+                f"into the window, channel {k}, on the padded input); its gradient collects every one of those "
+                "meetings, each weighted by that window's dZ")
+    if ctx.part == "db":
+        return (f"db[0, 0, 0, {idx[-1]}] is wrong: bias {idx[-1]} is added to all {m * n_H * n_W} outputs of "
+                f"filter {idx[-1]}, so its gradient collects the dZ of each of them")
+    return None
 
 
 register(FunctionSpec("conv_backward", _conv_args, parts=("dA_prev", "dW", "db"),
@@ -195,24 +247,35 @@ def _mask_args(case: dict, rng: np.random.Generator) -> tuple:
 def _mask_hint(ctx: Context) -> Optional[str]:
     x = ctx.args[0]
     rec = ctx.received
+    top = tuple(int(i) for i in np.unravel_index(np.argmax(x), x.shape))
     if not isinstance(rec, np.ndarray) or rec.shape != x.shape:
-        return (f"return an array shaped like x, {x.shape}, True where x equals its maximum (x == np.max(x)); "
-                "np.argmax gives a position, not a mask")
+        got = f"{type(rec).__name__} {rec!r}" if not isinstance(rec, np.ndarray) else f"shape {rec.shape}"
+        return (f"return an array shaped like x, {x.shape}, with one True/False per entry of the window; you "
+                f"returned {got}. np.argmax gives a position (here {int(np.argmax(x))}), not a mask")
     if rec.dtype.kind not in "biuf":
         return None
     picks = rec.astype(bool)
+    where = f"the window's maximum is x{list(top)} = {x[top]:.4g}"
+    low = tuple(int(i) for i in np.unravel_index(np.argmin(x), x.shape))
+    big = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(x)), x.shape))
     candidates = [
-        (x == np.min(x), "your mask marks the minimum: max pooling routes the gradient to the largest value, x == np.max(x)"),
-        (x > 0, "your mask marks the positive values, as ReLU's would; max pooling marks only the largest value, x == np.max(x)"),
-        (np.abs(x) == np.max(np.abs(x)), "your mask marks the largest absolute value; compare x itself with np.max(x)"),
-        (x == np.max(x, axis=0), "your mask has one True per column: take the maximum of the whole window, np.max(x) with no axis"),
-        (x == np.max(x, axis=1, keepdims=True), "your mask has one True per row: take the maximum of the whole window, np.max(x) with no axis"),
+        (x == np.min(x), f"your mask marks the minimum, x{list(low)} = {x[low]:.4g}: max pooling routes the "
+                         f"gradient to the largest value; {where}"),
+        (x > 0, f"your mask marks the {int(np.sum(x > 0))} positive values, as ReLU's would; max pooling marks "
+                f"only the largest one: {where}"),
+        (np.abs(x) == np.max(np.abs(x)), f"your mask marks the largest absolute value, x{list(big)} = {x[big]:.4g}; "
+                                         f"max pooling compares the values themselves: {where}"),
+        (x == np.max(x, axis=0), f"your mask has one True per column ({x.shape[1]} of them): max pooling takes "
+                                 f"the maximum of the whole window, one True in all; {where}"),
+        (x == np.max(x, axis=1, keepdims=True), f"your mask has one True per row ({x.shape[0]} of them): max "
+                                                f"pooling takes the maximum of the whole window, one True in "
+                                                f"all; {where}"),
     ]
     for mask, text in candidates:
         if np.array_equal(picks, mask):
             return text
     if picks.all():
-        return "every entry is True: only the maximum of the window gets the gradient, x == np.max(x)"
+        return f"every entry is True: only the window's maximum gets the gradient; {where}"
     return None
 
 
@@ -227,17 +290,20 @@ def _distribute_args(case: dict, rng: np.random.Generator) -> tuple:
 def _distribute_hint(ctx: Context) -> Optional[str]:
     dz, (n_H, n_W) = ctx.args
     rec = ctx.received
+    n = n_H * n_W
+    share = f"the window has n_H*n_W = {n_H}*{n_W} = {n} entries, which share dz = {dz:g} equally: together they add up to dz"
     if not isinstance(rec, np.ndarray) or rec.shape != (n_H, n_W):
-        return f"return an array of the given shape {(n_H, n_W)}, every entry dz / (n_H * n_W): np.full(shape, dz / (n_H * n_W))"
+        got = f"shape {rec.shape}" if isinstance(rec, np.ndarray) else f"{type(rec).__name__}"
+        return f"return an array of the given shape {(n_H, n_W)}, not {got}: {share}"
     value = float(rec.reshape(-1)[0])
     if not np.allclose(rec, value):
-        return "every entry must be the same, dz / (n_H * n_W): average pooling weighs its inputs equally"
-    for count, text in ((1, "dz was not divided"), (n_H + n_W, "you divided by n_H + n_W"),
-                        (n_H, "you divided by n_H only"), (n_W, "you divided by n_W only"),
-                        (n_H * n_H, "you divided by n_H * n_H, as if the window were square"),
-                        (1 / (n_H * n_W), "you multiplied by the number of entries")):
+        return f"every entry must be the same: average pooling weighs its inputs equally; {share}"
+    for count, text in ((1, "dz was not divided"), (n_H + n_W, f"you divided by n_H + n_W = {n_H + n_W}"),
+                        (n_H, f"you divided by n_H = {n_H} only"), (n_W, f"you divided by n_W = {n_W} only"),
+                        (n_H * n_H, f"you divided by n_H*n_H = {n_H * n_H}, as if the window were square"),
+                        (1 / n, f"you multiplied by the number of entries, {n}")):
         if np.isclose(value, dz / count):
-            return f"{text}: the window has n_H * n_W = {n_H * n_W} entries, each gets dz / {n_H * n_W}"
+            return f"{text}: {share}; yours add up to {value * n:g}"
     return None
 
 
@@ -255,33 +321,41 @@ def _pool_args(case: dict, rng: np.random.Generator) -> tuple:
 def _pool_hint(ctx: Context) -> Optional[str]:
     shape = _shape_like(ctx, "A_prev")
     if shape:
-        return shape + ": start from dA_prev = np.zeros(A_prev.shape)"
+        return shape + ": one gradient per input of the pooling layer"
     if not _same_shape(ctx):
         return None
     c, rec, exp = ctx.case, ctx.rec_part, ctx.exp_part
     f, s, mode = c["f"], c["stride"], c["mode"]
     reached = (np.abs(rec) > 1e-12)
     if mode == "average" and np.allclose(rec, exp * f * f):
-        return "the gradient was not divided: average pooling gives each of the f * f inputs dz / (f * f) (distribute_value)"
+        return (f"your values are f*f = {f * f} times too large: the gradient was not divided; average pooling "
+                f"shares each window's gradient equally among its {f * f} inputs (as distribute_value does)")
     cover = _coverage(exp.shape[1], exp.shape[2], f, 0, s) > 0
     if mode == "average" and f > 1 and np.count_nonzero(reached) < 0.5 * np.count_nonzero(np.broadcast_to(cover[None, :, :, None], exp.shape)):
-        return ("only a few inputs received gradient, as in max pooling: is mode ignored? Average pooling "
-                "spreads each window's gradient over all of its f * f inputs")
+        return (f"only {np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in max pooling: "
+                f"is mode ignored? Average pooling spreads each window's gradient over all of its f*f = {f * f} inputs")
     if mode == "max" and f > 1 and np.count_nonzero(reached) > np.count_nonzero(np.abs(exp) > 1e-12) * 2:
-        return ("almost every input received gradient, as in average pooling: is mode ignored? Max pooling "
-                "sends each window's gradient only to the input that was its maximum")
-    return _overlap_hint(ctx, f, 0, s, "dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]") \
-        or _stride_hint(ctx, f, 0, s)
+        return (f"{np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in average pooling: is "
+                "mode ignored? Max pooling sends each window's gradient only to the input that was its maximum")
+    return _overlap_hint(ctx, f, 0, s) or _stride_hint(ctx, f, 0, s)
 
 
 @fallback
 def _pool_general(ctx: Context) -> Optional[str]:
-    mode = ctx.case["mode"]
-    how = ("create_mask_from_window(a_prev_slice) * dA[i, h, w, c], with a_prev_slice the window of A_prev"
-           if mode == "max" else "distribute_value(dA[i, h, w, c], (f, f))")
-    return (f"for each output position (i, h, w, c) add {how} to dA_prev[i, vert_start:vert_end, "
-            "horiz_start:horiz_end, c]: the window starts at h * stride, ends f further on, and takes the "
-            "gradient dA[i, h, w, c] of ITS output position; the helper functions' tests must pass first")
+    """Where the first wrong value is and which windows cover it: no recipe."""
+    if not _same_shape(ctx):
+        return None
+    c = ctx.case
+    f, s, mode = c["f"], c["stride"], c["mode"]
+    i, r, q, ch = _first_wrong(ctx)
+    dA = ctx.args[0]
+    rows, cols = _windows_over(r, dA.shape[1], f, 0, s), _windows_over(q, dA.shape[2], f, 0, s)
+    share = ("all of it if this input is that window's maximum, nothing otherwise" if mode == "max"
+             else f"1/(f*f) = 1/{f * f} of it")
+    return (f"dA_prev[{i}, {r}, {q}, {ch}] is wrong. That input lies in the windows of output rows {rows} and "
+            f"columns {cols} (f = {f}, stride = {s}); from each of them it must receive its share of THAT window's "
+            f"gradient dA[{i}, h, w, {ch}] ({mode} pooling: {share}), added up. The helper functions' tests must "
+            "pass first")
 
 
 register(FunctionSpec("pool_backward", _pool_args, arg_names=("dA", "cache", "mode"),

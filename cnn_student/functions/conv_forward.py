@@ -16,17 +16,19 @@ def _zero_pad_args(case: dict, rng: np.random.Generator) -> tuple:
 
 def _zero_pad_shape(ctx: Context) -> Optional[str]:
     (m, H, W, C), p = ctx.case["shape"], ctx.case["pad"]
-    rec = ctx.received
-    if not isinstance(rec, np.ndarray) or rec.shape == (m, H + 2 * p, W + 2 * p, C):
+    rec, want = ctx.received, (m, H + 2 * p, W + 2 * p, C)
+    if not isinstance(rec, np.ndarray) or rec.shape == want:
         return None
-    fix = "np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', constant_values=0)"
+    keep = (f"only height (axis 1) and width (axis 2) grow, by pad = {p} on each side, to {want}; the examples "
+            f"(axis 0, size {m}) and channels (axis 3, size {C}) keep their sizes")
     if rec.shape == (m + 2 * p, H + 2 * p, W + 2 * p, C + 2 * p):
-        return f"you padded every axis, including the examples and the channels; pad only height and width: {fix}"
+        return f"you padded every axis, including the examples and the channels, to {rec.shape}: {keep}"
     if rec.shape == (m, H + p, W + p, C):
-        return f"you padded only one side of height and width; pad both sides: {fix}"
+        return (f"you padded only one side of height and width ({H} -> {H + p}): pad = {p} zeros go on both "
+                f"sides, top and bottom, left and right, so {H} -> {H + 2 * p}")
     if rec.shape == (m + 2 * p, H + 2 * p, W, C) or rec.shape == (m, H, W + 2 * p, C + 2 * p):
-        return f"the pad widths are on the wrong axes (NHWC: axis 1 is height, axis 2 is width): {fix}"
-    return f"the padded array must have shape (m, n_H + 2*pad, n_W + 2*pad, n_C) = {(m, H + 2 * p, W + 2 * p, C)}: {fix}"
+        return f"the padding is on the wrong axes (NHWC: axis 1 is height, axis 2 is width), giving {rec.shape}: {keep}"
+    return f"the padded array has shape {rec.shape}: {keep}"
 
 
 def _zero_pad_values(ctx: Context) -> Optional[str]:
@@ -36,9 +38,12 @@ def _zero_pad_values(ctx: Context) -> Optional[str]:
     border = np.ones(exp.shape, bool)
     border[:, p:-p, p:-p, :] = False
     if np.allclose(rec[~border], exp[~border]) and not np.allclose(rec[border], 0):
-        return "the border must be zeros: use mode='constant' with constant_values=0"
+        value = rec[border][~np.isclose(rec[border], 0)][0]
+        return (f"the border (the outer {p} rows and columns) must be zeros; yours holds other values, "
+                f"e.g. {value:.4g}")
     if not np.allclose(rec[~border], exp[~border]):
-        return "the original values must sit in the middle, unchanged: X goes to [:, pad:-pad, pad:-pad, :]"
+        return (f"the original values must sit unchanged in the middle, starting {p} rows down and {p} "
+                f"columns right of the top-left corner, with nothing moved or rescaled")
     return None
 
 
@@ -56,21 +61,25 @@ def _single_step_hint(ctx: Context) -> Optional[str]:
     a, W, b = ctx.args
     rec_arr = np.asarray(ctx.received) if not isinstance(ctx.received, (str, dict, tuple, list)) else None
     if rec_arr is None or rec_arr.dtype.kind not in "biuf":
-        return "return one number: np.sum(a_slice_prev * W) + b.item()"
+        return f"return one number (a float or a NumPy scalar), not {type(ctx.received).__name__}"
     if rec_arr.ndim > 0:
-        return ("you returned an array of shape %s, not a number: b has shape (1, 1, 1), so "
-                "`... + b` makes an array; add b.item() (or float(b[0, 0, 0])) instead" % (rec_arr.shape,))
+        return (f"you returned an array of shape {rec_arr.shape}, not a number: b has shape (1, 1, 1), and "
+                "adding it to a number broadcasts the number into an array of that shape; add b's one value "
+                "as a number instead (the notebook's note on NumPy scalars)")
     rec = float(rec_arr)
     s = float(np.sum(a * W))
     bias = float(b.reshape(()))
+    n = a.size
     if np.isclose(rec, s):
-        return "the bias b is missing: add it after the sum, Z = np.sum(a_slice_prev * W) + float(b)"
+        return f"the bias b is missing: your value is the sum of the {n} products alone, {s:.6g}; b = {bias:.6g}"
     if np.isclose(rec, float(np.mean(a * W)) + bias) or np.isclose(rec, float(np.mean(a * W))):
-        return "you averaged the products; convolution sums them: np.sum(a_slice_prev * W)"
+        return f"you averaged the {n} products (their sum divided by {n}); convolution adds them up"
     if np.isclose(rec, float(np.sum(a * W + bias))):
-        return "the bias was added to every product before summing; add it once, after the sum"
+        return (f"the bias was added {n} times, once to every product: it belongs to the filter, added once "
+                "to the sum")
     if np.isclose(rec, float(np.sum(a)) * float(np.sum(W)) + bias):
-        return "multiply element by element first (a_slice_prev * W), then sum"
+        return ("you multiplied the sum of the slice by the sum of W: each value of the slice is multiplied by "
+                "the weight at the same position, and those products are added")
     return None
 
 
@@ -98,13 +107,16 @@ def _conv_bias(ctx: Context) -> Optional[str]:
     b = ctx.args[2]
     diff = ctx.exp_part - ctx.rec_part
     if np.allclose(diff, b):
-        return "the bias is missing: each output value is conv_single_step(slice, W[..., c], b[..., c])"
+        return ("the bias is missing: every value of output channel c is short of exactly the bias of filter c "
+                f"(channel 0 by {float(b[0, 0, 0, 0]):.4g})")
     if np.allclose(diff, b - b[..., :1]):
-        return "every filter used the bias of filter 0: use b[:, :, :, c] for filter c"
+        return ("every filter used the bias of filter 0: output channel c must get the bias of filter c "
+                "(the last axis of b)")
     if np.allclose(diff, -b):
-        return "the bias was added twice"
+        return "the bias was added twice: every value of channel c is one bias of filter c too high"
     if np.allclose(diff.std(axis=(0, 1, 2)), 0) and not np.allclose(diff, 0):
-        return "each filter's output is off by a constant: check which bias you add, b[:, :, :, c]"
+        return ("each output channel is off by one constant: the bias added to channel c is not the bias of "
+                "filter c")
     return None
 
 
@@ -114,14 +126,17 @@ def _conv_pad(ctx: Context) -> Optional[str]:
     if ctx.part != "Z" or c["pad"] == 0 or not isinstance(ctx.rec_part, np.ndarray) \
             or ctx.rec_part.shape != ctx.exp_part.shape:
         return None
-    return ("the values are wrong though the shape is right: slice the padded input A_prev_pad "
-            "(from zero_pad(A_prev, pad)), not A_prev, and slice example i of it")
+    i, h, w, k = (int(x) for x in np.argwhere(~np.isclose(ctx.rec_part, ctx.exp_part))[0])
+    return (f"the shape is right but the values are not, first at Z[{i}, {h}, {w}, {k}]: that value is filter "
+            f"{k} applied to the window of example {i} at rows {h * c['stride']} to {h * c['stride'] + c['f'] - 1} "
+            f"of the padded input (pad = {c['pad']}), whose first {c['pad']} rows and columns are zeros")
 
 
 register(FunctionSpec("conv_forward", _conv_args, parts=("Z", "cache"),
                       arg_names=("A_prev", "W", "b", "hparameters"),
                       hints=[_conv_shape, _conv_bias, window_position_hint,
-                             lambda ctx: per_channel_hint(ctx, "filter c uses W[:, :, :, c] and b[:, :, :, c]")
+                             lambda ctx: per_channel_hint(ctx, "output channel c comes from filter c alone, its weights and its "
+                                                              "bias (the last axis of W and of b)")
                              if ctx.part == "Z" else None,
                              _conv_pad,
                              lambda ctx: cache_hint(ctx, "(A_prev, W, b, hparameters)")]))

@@ -26,13 +26,13 @@ def _pool_mode(ctx: Context) -> Optional[str]:
         return None
     f, mode, A_prev = ctx.case["f"], ctx.case["mode"], ctx.args[0]
     if mode == "average" and np.allclose(rec, exp * f * f):
-        return "you summed each window; average pooling divides the sum by f * f (np.mean)"
+        return f"your values are f*f = {f * f} times too large: you summed each window; average pooling takes its mean"
     if mode == "average" and np.all(np.isin(rec, A_prev)):
         return "every value you returned is one of the inputs, as max pooling gives: is mode='average' ignored?"
     if mode == "max" and not np.all(np.isin(rec, A_prev)):
         return "max pooling returns one of the inputs of each window; your values are not inputs: is mode ignored?"
     if mode == "max" and np.all(rec <= exp + 1e-12):
-        return "your values are inputs but not the largest of their window: use np.max over the window"
+        return "your values are inputs of their windows but not the largest of them: max pooling keeps the maximum"
     return None
 
 
@@ -45,9 +45,10 @@ def _pool_channels(ctx: Context) -> Optional[str]:
         for c in range(rec.shape[-1]):
             if not np.all(np.isin(rec[..., c], A_prev[..., c])) and np.all(np.isin(rec[..., c], A_prev)) \
                     and ctx.case["mode"] == "max":
-                return ("a value in channel %d comes from another channel: pooling acts on each channel "
-                        "separately, A_prev[i, vert_start:vert_end, horiz_start:horiz_end, c]" % c)
-    return per_channel_hint(ctx, "pool each channel c on its own: a_prev_slice[:, :, c]")
+                return (f"a value in output channel {c} comes from another channel: pooling acts on each "
+                        f"channel separately, the window of channel {c} holds channel {c}'s values only")
+    return per_channel_hint(ctx, "each channel is pooled on its own: output channel c is computed from input "
+                                 "channel c only")
 
 
 register(FunctionSpec("pool_forward", _pool_args, parts=("A", "cache"),

@@ -39,24 +39,28 @@ def _conv_count_hint(ctx: Context) -> Optional[str]:
     if rec is None:
         return None
     f, C, n = ctx.args
-    right = f"each of the {n} filters has f*f*n_C_prev = {f}*{f}*{C} weights and 1 bias: ({f}*{f}*{C} + 1)*{n} = {ctx.expected}"
+    layer = f"a layer of {n} filters of {f}x{f}x{C}"
     known = [
-        (f * f * C * n, "the biases are missing (one per filter)"),
-        (f * f * C * n + 1, "you counted one bias for the whole layer; each filter has its own"),
-        (f * f * C * n + C, "you counted one bias per input channel; there is one per filter (output channel)"),
-        ((f * f + 1) * C * n, "you counted one bias per filter and input channel; a filter has one bias for all its channels"),
-        (f * f * C + 1, "you counted a single filter; the layer has n_C of them"),
-        ((f * f + 1) * n, "the input channels are ignored: each filter spans all n_C_prev input channels, f x f x n_C_prev"),
-        (f * f * n, "the input channels and the biases are both missing"),
-        ((f * C + 1) * n, "a filter is f x f x n_C_prev: the window is f*f, not f"),
-        ((f + f + C + 1) * n, "you added the filter's dimensions instead of multiplying them"),
-        ((2 * f * C + 1) * n, "you added f + f instead of multiplying f * f"),
-        (f * f * C + n, "you counted the weights of one filter only (each of the n_C filters has its own)"),
+        (f * f * C * n, f"the biases are missing: {layer} has {n} biases, one per filter"),
+        (f * f * C * n + 1, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
+        (f * f * C * n + C, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
+        ((f * f + 1) * C * n, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
+                              "bias for all its channels"),
+        (f * f * C + 1, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
+        ((f * f + 1) * n, f"the input channels are ignored: each filter spans all n_C_prev = {C} input channels, "
+                          f"{f}x{f}x{C} weights"),
+        (f * f * n, f"the input channels and the biases are both missing from {layer}"),
+        ((f * C + 1) * n, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
+        ((f + f + C + 1) * n, f"you added the filter's dimensions {f}, {f} and {C} instead of multiplying them"),
+        ((2 * f * C + 1) * n, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
+        (f * f * C + n, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
+                        "its own"),
     ]
     for value, text in known:
         if rec == value != ctx.expected:
-            return f"{text}: {right}"
-    return f"count weights then biases: {right}"
+            return text
+    return (f"your count {rec} is not the weights plus the biases of {layer}: recount with Part 1's "
+            "description of what each filter learns")
 
 
 register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C_prev", "n_C"),
@@ -74,24 +78,27 @@ def _dense_count_hint(ctx: Context) -> Optional[str]:
         return None
     ins, outs = ctx.args
     n_in, n_out = prod(ins), prod(outs)
-    right = (f"the layer connects all n_in = prod{ins} = {n_in} inputs to all n_out = prod{outs} = {n_out} "
-             f"outputs and has one bias per output: n_in*n_out + n_out = {ctx.expected}")
+    units = f"{ins} flattens to n_in = {n_in} inputs and {outs} to n_out = {n_out} outputs"
     s_in, s_out = sum(ins), sum(outs)
     known = [
-        (n_in * n_out, "the biases are missing (one per output unit)"),
-        (n_in * n_out + n_in, "you counted one bias per input; there is one per output unit"),
-        (n_in * n_out + 1, "you counted one bias for the whole layer; each output unit has its own"),
-        ((n_in + 1) * (n_out + 1), "only the outputs have biases; the inputs get none"),
-        (n_in + n_out, "you added the unit counts; every input connects to every output, so multiply them"),
-        (s_in * s_out + s_out, "you added the axes of each shape; the number of units is their product (math.prod or np.prod)"),
-        (s_in * s_out, "you added the axes of each shape instead of multiplying them, and the biases are missing"),
-        (ins[-1] * outs[-1] + outs[-1], "only the last axis (the channels) is counted; flattening gives prod(shape) units"),
-        (len(ins) * len(outs) + len(outs), "len(shape) is the number of axes, not the number of units: use prod(shape)"),
+        (n_in * n_out, f"the biases are missing: each of the n_out = {n_out} outputs has one"),
+        (n_in * n_out + n_in, f"you counted one bias per input (n_in = {n_in}); there is one per output (n_out = {n_out})"),
+        (n_in * n_out + 1, f"you counted one bias for the whole layer; each of the n_out = {n_out} outputs has its own"),
+        ((n_in + 1) * (n_out + 1), "you gave the inputs biases too; only the outputs have biases"),
+        (n_in + n_out, f"you added the unit counts {n_in} and {n_out}: every input connects to every output "
+                       "through its own weight"),
+        (s_in * s_out + s_out, f"you added the axes of each shape ({s_in} and {s_out}); flattening gives the "
+                               f"product of the axes: {units}"),
+        (s_in * s_out, f"you added the axes of each shape instead of multiplying them, and the biases are "
+                       f"missing: {units}"),
+        (ins[-1] * outs[-1] + outs[-1], f"only the last axis (the channels) is counted: {units}"),
+        (len(ins) * len(outs) + len(outs), f"len(shape) is the number of axes ({len(ins)}), not the number of "
+                                           f"units: {units}"),
     ]
     for value, text in known:
         if rec == value != ctx.expected:
-            return f"{text}: {right}"
-    return f"flatten both shapes: {right}"
+            return text
+    return f"your count {rec} is not the weights plus the biases of this layer: {units}; see Part 1's description"
 
 
 register(FunctionSpec("dense_param_count", _dense_count_args, arg_names=("input_shape", "output_shape"),
@@ -192,22 +199,27 @@ def _matrix_values_hint(ctx: Context) -> Optional[str]:
     s, p = ctx.case["stride"], ctx.case["pad"]
     exp6 = _as6(exp, ctx)
     if _flips_filter(ctx):
-        return ("your matrix flips the filter (the textbook 'convolution'); conv_forward does not: "
-                "output (h, w) multiplies input (h*stride + i - pad, w*stride + j - pad) by W[i, j]")
+        return ("your matrix flips the filter upside down and left to right (the textbook 'convolution'); "
+                "conv_forward does not: filter entry (i, j) meets the input i rows and j columns into the window "
+                "(Part 2's formula for r and q)")
+    f = ctx.case["f"]
     if s > 1 and _touches_like(ctx, -p, 1):
-        return "the window does not move with the stride: input row h*stride + i - pad, column w*stride + j - pad"
+        return (f"the window does not move with the stride: output row 1's window must start stride = {s} rows "
+                f"below output row 0's, at input row {s - p}, not 1 row below (Part 2's formula for r)")
     if p and _touches_like(ctx, 0, s):
-        return ("the padding is ignored: output (h, w) sees input row h*stride + i - pad "
-                "(and the entries that fall on padding are left out, since padding is zero)")
+        return (f"the padding is ignored: output (0, 0)'s window starts pad = {p} rows above the input, at row "
+                f"{-p}, so it meets input rows 0 to {f - 1 - p} only (Part 2's formula for r; entries that fall on "
+                "the padding are left out)")
     if p and _touches_like(ctx, -p, s, wrap=True):
-        return ("window positions on the padding (r < 0 or q < 0) must be left out: a negative index "
-                "wraps around to the other side of the image; test 0 <= r < n_H_prev and 0 <= q < n_W_prev")
+        return (f"window positions on the padding must be left out: output (0, 0)'s window reaches input row "
+                f"{-p}, and a negative index wraps around to the other side of the image (row {ctx.case['H'] - p})")
     if ctx.case["C"] == ctx.case["n_C"] and np.allclose(rec, exp6.swapaxes(2, 5).reshape(exp.shape)):
-        return ("input and output channels are swapped in each block: M[row of (h, w, c), column of (r, q, k)] "
-                "= W[i, j, k, c], so the block for one (i, j) is W[i, j].T")
+        return ("input and output channels are swapped in each block: the entry in the row of output channel c "
+                "and the column of input channel k is W[i, j, k, c], so a block is indexed (c, k) while W[i, j] "
+                "is indexed (k, c)")
     if np.allclose(rec, exp6.transpose(2, 0, 1, 5, 3, 4).reshape(exp.shape)):
-        return ("your rows and columns are ordered channels-first; flatten in C order of the NHWC shapes: "
-                "row = (h*n_W + w)*n_C + c, column = (r*n_W_prev + q)*n_C_prev + k")
+        return ("your rows and columns are ordered channels-first; Z and x are flattened in NumPy's C order of "
+                "their NHWC shapes, so the channel varies fastest: rows (h, w, c) = (0, 0, 0), (0, 0, 1), ...")
     return None
 
 
@@ -222,11 +234,14 @@ def _matrix_product_hint(ctx: Context) -> Optional[str]:
     if not len(bad):
         return None
     n_C = ctx.case["n_C"]
-    n_W = (ctx.case["W"] + 2 * ctx.case["pad"] - ctx.case["f"]) // ctx.case["stride"] + 1
+    n_W = out_size(ctx.case["W"], ctx.case["f"], ctx.case["pad"], ctx.case["stride"])
     k = int(bad[0])
     h, w, c = k // n_C // n_W, k // n_C % n_W, k % n_C
-    return (f"M @ x differs from conv_forward's output first at output (h={h}, w={w}, c={c}) (row {k}): "
-            "that row must hold W[i, j, k, c] in the column of input (h*stride + i - pad, w*stride + j - pad, k)")
+    s, p, f = ctx.case["stride"], ctx.case["pad"], ctx.case["f"]
+    return (f"M @ x differs from conv_forward's output first at output (h={h}, w={w}, c={c}) (row {k}): that row "
+            f"holds filter {c}'s weights in the columns of the inputs its window covers, rows {h * s - p} to "
+            f"{h * s - p + f - 1} and columns {w * s - p} to {w * s - p + f - 1} (those inside the input), and "
+            "zeros elsewhere")
 
 
 register(FunctionSpec("conv_as_matrix", _matrix_args, arg_names=("W", "input_shape", "hparameters"),
@@ -245,12 +260,12 @@ LETTERS = ("a", "b", "c", "d")
 # (autograder/explanations.py): they reach students only in the feedback written at grading.
 CONCEPT_KINDS: dict[str, str] = {
     "sharing_sets_zeros": "bool",
-    "pooling_zeroes_weights": "bool",
-    "idea_window": "choice",
-    "idea_repeated_values": "choice",
-    "structural_zeros_trained": "bool",
-    "what_makes_weights_sparse": "choice",
+    "dense_overfits_more": "bool",
+    "shift_of_output": "int",
     "locally_connected_count": "int",
+    "momentum_moves_zero_grad": "bool",
+    "decay_zero_after_300": "bool",
+    "what_makes_weights_sparse": "choice",
 }
 
 

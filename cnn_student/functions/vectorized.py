@@ -17,10 +17,10 @@ from ..spec import SPECS, Context, FunctionSpec, Hint, register
 from . import backprop as _backprop
 from . import conv_forward as _conv_forward  # noqa: F401  (registers the loop specs reused here)
 from . import pool_forward as _pool_forward  # noqa: F401
-from ._hints import out_size
+from ._hints import out_size, padded_hw
 
-VIEW_LAYOUT = ("sliding_window_view(X, (f, f), axis=(1, 2)) puts the window's own axes last: "
-               "(m, n_H, n_W, n_C, f, f)")
+VIEW_LAYOUT = ("a window view taken over height and width (axes 1 and 2) has the window's own two axes "
+               "last: (m, n_H, n_W, n_C, f, f)")
 
 
 def _received_array(ctx: Context) -> Optional[np.ndarray]:
@@ -34,8 +34,9 @@ def window_stride_hint(ctx: Context, pad: int = 0) -> Optional[str]:
     if rec is None or rec.ndim != 4 or c["stride"] == 1 or rec.shape == np.shape(ctx.exp_part):
         return None
     if rec.shape[1:3] == (out_size(c["H"], c["f"], pad, 1), out_size(c["W"], c["f"], pad, 1)):
-        return ("the windows are taken at every position, as if stride were 1: the window view holds every "
-                "position, keep every stride-th one with windows[:, ::stride, ::stride]")
+        return (f"the output is {rec.shape[1]} x {rec.shape[2]}, the size for stride 1: the window view holds the "
+                f"windows at every position, and with stride = {c['stride']} only one in {c['stride']} of them, "
+                "along height and along width, is an output position")
     return None
 
 
@@ -45,16 +46,16 @@ def _conv_padding(ctx: Context) -> Optional[str]:
     if ctx.part != "Z" or rec is None or rec.ndim != 4 or c["pad"] == 0 or rec.shape == np.shape(ctx.exp_part):
         return None
     if rec.shape[1:3] == (out_size(c["H"], c["f"], 0, c["stride"]), out_size(c["W"], c["f"], 0, c["stride"])):
-        return ("the output size ignores the padding: take the window view of the padded input, "
-                "np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))")
+        return (f"the output size ignores the padding: Z is {rec.shape[1]} x {rec.shape[2]}, the size of an "
+                f"unpadded input; the windows are taken on the input padded by pad = {c['pad']} on height and width")
     return None
 
 
 def _patch_value(A_pad: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int, pos: tuple) -> float:
     i, h, w, n = pos
     f = W.shape[0]
-    patch = A_pad[i, h * stride:h * stride + f, w * stride:w * stride + f, :]
-    return float(np.sum(patch * W[..., n]) + b[0, 0, 0, n])
+    top, left = h * stride, w * stride
+    return float(np.tensordot(A_pad[i, top:top + f, left:left + f, :], W[..., n], axes=3) + b.reshape(-1)[n])
 
 
 def _conv_filter_axes(ctx: Context) -> Optional[str]:
@@ -64,7 +65,7 @@ def _conv_filter_axes(ctx: Context) -> Optional[str]:
         return None
     A_prev, W, b, hp = ctx.args
     p, s = hp["pad"], hp["stride"]
-    A_pad = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    A_pad = padded_hw(A_prev, p)
     last = tuple(d - 1 for d in rec.shape)
     positions = [(0, 0, 0, 0), last, tuple(d // 2 for d in rec.shape)]
     for perm in permutations(range(3)):
@@ -72,9 +73,9 @@ def _conv_filter_axes(ctx: Context) -> Optional[str]:
             continue
         Wp = W.transpose(*perm, 3)
         if all(np.isclose(rec[q], _patch_value(A_pad, Wp, b, s, q)) for q in positions):
-            return ("the window's axes are paired with the wrong axes of W, as if the filter were transposed: "
-                    f"{VIEW_LAYOUT}, and W is (f, f, n_C_prev, n_C), so write "
-                    "np.einsum('mhwcij,ijcn->mhwn', windows, W)")
+            return ("the window's axes are paired with the wrong axes of W, as if the filter were transposed "
+                    f"(its axes in the order {perm}): {VIEW_LAYOUT}, while W is (f, f, n_C_prev, n_C); the "
+                    "window's row axis meets W's axis 0, its column axis W's axis 1, its channel axis W's axis 2")
     return None
 
 
@@ -91,21 +92,21 @@ def _pool_reduce_axes(ctx: Context) -> Optional[str]:
         for axes in [(k,) for k in range(6)] + list(combinations(range(6), 2)):
             kept = tuple(d for k, d in enumerate(shape) if k not in axes)
             if axes != (4, 5) and rec.shape == kept:
-                return (f"you reduced over the wrong axes of the window view: {VIEW_LAYOUT}; "
-                        "take the max or mean over the last two, axis=(-2, -1)")
+                return (f"you reduced over the wrong axes of the window view, axes {axes} (your result has shape "
+                        f"{rec.shape}): {VIEW_LAYOUT}, so a window is its last two axes, 4 and 5")
     return None
 
 
 def overlap_add_hint(ctx: Context, pad: int) -> Optional[str]:
     """Wrong only where windows overlap: the windows' gradients were written, not added up."""
     c = ctx.case
-    if ctx.part not in ("dA_prev", "return value") or not _backprop._overlap_hint(ctx, c["f"], pad, c["stride"], ""):
+    if ctx.part not in ("dA_prev", "return value") or not _backprop._overlap_hint(ctx, c["f"], pad, c["stride"]):
         return None
     return (f"the inputs that one window reaches are right, but those reached by several overlapping windows "
-            f"(f = {c['f']} > stride = {c['stride']}) are wrong: their gradients must add up. An assignment "
-            "through fancy indices, dA[rows, cols] = ... (or even +=), keeps only one of the repeated indices; "
-            "use np.add.at(dA, index, values), or add one window offset (i, j) at a time to a strided slice: "
-            "dA[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] += ...")
+            f"(f = {c['f']} > stride = {c['stride']}) are wrong: their gradients must add up. Writing through "
+            "fancy indices that repeat (with = and even with +=) keeps only one of the writes to a repeated "
+            "index; NumPy's unbuffered np.add.at accumulates them, and so does adding the f*f window offsets "
+            "one at a time, each offset's windows not overlapping each other")
 
 
 def _unless(first: Hint, hint: Hint) -> Hint:

@@ -12,7 +12,7 @@ MISTAKES = [
             replace=[("horiz_start:horiz_end, c]", "horiz_start:horiz_end, :]")], hint="channel"),
     Mistake("pool_stride_missing_in_slice", "pool_forward", ["test_pool_forward_max"],
             replace=[("vert_start = h * stride", "vert_start = h"), ("horiz_start = w * stride", "horiz_start = w")],
-            hint="h * stride"),
+            hint="move by stride = 2"),
     Mistake("pool_step_by_f", "pool_forward", ["test_pool_forward_max"],
             replace=[("vert_start = h * stride", "vert_start = h * f"), ("horiz_start = w * stride", "horiz_start = w * f")],
             why="moving the window by f instead of the stride: right only when they are equal"),

@@ -51,7 +51,7 @@ def conv_backward(dZ, cache):
 MISTAKES = [
     # ---------- conv_backward
     Mistake("conv_dA_assigned", "conv_backward", CONV,
-            replace=[(DA_ADD, DA_ADD.replace(" += ", " = "))], hint="+=",
+            replace=[(DA_ADD, DA_ADD.replace(" += ", " = "))], hint="must add up; yours replace each other",
             why="overlapping windows (f > stride) overwrite each other's gradient"),
     Mistake("conv_dW_assigned", "conv_backward", CONV,
             replace=[("dW[:, :, :, c] += a_slice", "dW[:, :, :, c] = a_slice")], hint="last position"),
@@ -75,11 +75,11 @@ MISTAKES = [
             why="crops the padding from the bottom/right only"),
     Mistake("conv_stride_ignored", "conv_backward", CONV,
             replace=[("vert_start = h * stride", "vert_start = h"), ("horiz_start = w * stride", "horiz_start = w")],
-            hint="h * stride"),
+            hint="move by stride = 2"),
     Mistake("conv_dA_and_dW_swapped", "conv_backward", CONV,
             replace=[("W[:, :, :, c] * dZ[i, h, w, c]", "a_slice * dZ[i, h, w, c]"),
                      ("dW[:, :, :, c] += a_slice", "dW[:, :, :, c] += W[:, :, :, c]")],
-            hint="W[:, :, :, c] * dZ", why="dA_prev gathers the weights, dW the input slices"),
+            hint="the weight of the filter that met it", why="dA_prev gathers the weights, dW the input slices"),
     Mistake("conv_dW_unpadded_slice", "conv_backward", CONV,
             replace=[("a_slice = a_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :]",
                       "a_slice = A_prev[i, vert_start:vert_end, horiz_start:horiz_end, :]")],
@@ -120,10 +120,10 @@ MISTAKES = [
     Mistake("pool_assigned_not_added", "pool_backward", ["test_pool_backward_max", "test_pool_backward_average",
                                                          "test_pool_backward_hidden"],
             replace=[("c] += mask * dA", "c] = mask * dA"), ("c] += distribute_value", "c] = distribute_value")],
-            hint="+=", why="right only for non-overlapping windows"),
+            hint="must be added to what the earlier windows put there", why="right only for non-overlapping windows"),
     Mistake("pool_stride_ignored", "pool_backward", MAX + ["test_pool_backward_average"],
             replace=[("vert_start = h * stride", "vert_start = h"), ("horiz_start = w * stride", "horiz_start = w")],
-            hint="h * stride"),
+            hint="move by stride = 2"),
     Mistake("pool_mode_ignored", "pool_backward", AVERAGE,
             replace=[('if mode == "max":', "if True:")], hint="mode ignored"),
     Mistake("pool_average_not_divided", "pool_backward", AVERAGE,
@@ -134,7 +134,7 @@ MISTAKES = [
     Mistake("pool_window_size_is_stride", "pool_backward", MAX,
             replace=[("vert_end = vert_start + f", "vert_end = vert_start + stride"),
                      ("horiz_end = horiz_start + f", "horiz_end = horiz_start + stride")],
-            hint="ends f further on"),
+            hint="span f = 3 rows and columns"),
 ]
 
 ALTERNATIVES = [

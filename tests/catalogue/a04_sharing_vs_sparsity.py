@@ -34,7 +34,7 @@ MISTAKES = [
                      ("n_out = int(np.prod(output_shape))", "n_out = sum(output_shape)")],
             hint="added the axes", why="adding shapes instead of multiplying them"),
     Mistake("dense_count_adds_units", "dense_param_count", ["test_dense_param_count"],
-            replace=[(DENSE, "count = n_in + n_out")], hint="multiply them"),
+            replace=[(DENSE, "count = n_in + n_out")], hint="added the unit counts"),
     Mistake("dense_count_channels_only", "dense_param_count", ["test_dense_param_count"],
             replace=[("n_in = int(np.prod(input_shape))", "n_in = input_shape[-1]"),
                      ("n_out = int(np.prod(output_shape))", "n_out = output_shape[-1]")], hint="last axis"),
@@ -79,22 +79,43 @@ def conv_as_matrix(W, input_shape, hparameters):
     Mistake("matrix_no_bounds_check_wraps", "conv_as_matrix", ["test_conv_as_matrix"],
             replace=[("if 0 <= r < n_H_prev and 0 <= q < n_W_prev:", "if r < n_H_prev and q < n_W_prev:")],
             hint="wraps around", why="negative indices wrap around to the other side of the image"),
-    # concept answers
+    # concept answers: a wrong key, or the right key in a form that is not an answer of its kind
     Mistake("q1_true", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
-            replace=[("return False", "return True")], hint="makes the parameters FEW",
+            replace=[("return False", "return True")], hint="the parameters become few, not zero",
             why_hidden=CONCEPT),
     Mistake("q1_string", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
             replace=[("return False", 'return "False"')], hint="no quotes"),
-    Mistake("q3_list", "idea_window", ["test_idea_window"],
-            replace=[('return "b"', 'return ["b"]')], hint="one letter"),
-    Mistake("q6_no_answer", "locally_connected_count", ["test_locally_connected_count"],
+    Mistake("q2_false", "dense_overfits_more", ["test_dense_overfits_more"],
+            replace=[("return True", "return False")], hint="526336",
+            why="the dense layer has 526336 parameters for 1500 images, the conv layer 80",
+            why_hidden=CONCEPT),
+    Mistake("q3_shift_not_divided", "shift_of_output", ["test_shift_of_output"],
+            replace=[("return 1", "return 2")], hint="the stride divides the shift",
+            why="equivariance with stride 2: a shift of 2 pixels moves Z by one column",
+            why_hidden=CONCEPT),
+    Mistake("q3_true_for_one", "shift_of_output", ["test_shift_of_output"],
+            replace=[("return 1", "return True")], hint="expected int 1, received bool True",
+            why="True == 1 in Python, yet True is not a whole number"),
+    Mistake("q4_no_answer", "locally_connected_count", ["test_locally_connected_count"],
             replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return None")], hint="1440"),
-    Mistake("q6_conv_count", "locally_connected_count", ["test_locally_connected_count"],
+    Mistake("q4_conv_count", "locally_connected_count", ["test_locally_connected_count"],
             replace=[("return 6 * 6 * 4 * (3 * 3 * 1 + 1)", "return 40")], hint="shares nothing",
             why_hidden=CONCEPT),
-    Mistake("q7_l1_wrong", "what_makes_weights_sparse", ["test_what_makes_weights_sparse"],
-            replace=[('return "c"', 'return "b"')], hint="soft thresholding",
+    Mistake("q5_plain_sgd_rule", "momentum_moves_zero_grad", ["test_momentum_moves_zero_grad"],
+            replace=[("return True", "return False")], hint="velocity",
+            why="the plain-SGD rule of Part 3 applied to momentum",
             why_hidden=CONCEPT),
+    Mistake("q6_decay_reaches_zero", "decay_zero_after_300", ["test_decay_zero_after_300"],
+            replace=[("return False", "return True")], hint="0.37",
+            why_hidden=CONCEPT),
+    Mistake("q6_number_for_bool", "decay_zero_after_300", ["test_decay_zero_after_300"],
+            replace=[("return False", "return 0")], hint="True or False (no quotes)",
+            why="0 == False in Python, yet 0 is not True or False"),
+    Mistake("q7_weight_decay", "what_makes_weights_sparse", ["test_what_makes_weights_sparse"],
+            replace=[('return "d"', 'return "c"')], hint="only scales them down",
+            why_hidden=CONCEPT),
+    Mistake("q7_list", "what_makes_weights_sparse", ["test_what_makes_weights_sparse"],
+            replace=[('return "d"', 'return ["d"]')], hint="one letter"),
 ]
 
 ALTERNATIVES = [
@@ -138,10 +159,33 @@ def conv_as_matrix(W, input_shape, hparameters):
 def sharing_sets_zeros():
     return np.bool_(False)
 
-def idea_window():
-    return " B "
+def dense_overfits_more():
+    return bool(dense_param_count((16, 16, 1), (16, 16, 8)) > conv_param_count(3, 1, 8))
+
+def what_makes_weights_sparse():
+    return " D "
 
 def locally_connected_count():
     return 1440.0
-''', why="a NumPy bool, a capital letter with spaces, a float that is a whole number"),
+
+def shift_of_output():
+    return np.int64(2) // 2
+''', why="a NumPy bool, a computed bool, a capital letter with spaces, a float that is a whole number, "
+         "a NumPy integer"),
+    Alternative("answers_more_spellings", '''
+def momentum_moves_zero_grad():
+    return np.True_
+
+def decay_zero_after_300():
+    return 0.5 * 0.999 ** 300 == 0
+
+def locally_connected_count():
+    return np.float32(1440)
+
+def shift_of_output():
+    return 1.0
+
+def what_makes_weights_sparse():
+    return "d\\n"
+''', why="np.True_, a bool from a comparison, a NumPy float, 1.0 for 1, a trailing newline"),
 ]

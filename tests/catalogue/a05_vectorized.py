@@ -15,7 +15,7 @@ POOL_VIEW = "sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::stride, ::str
 
 MISTAKES = [
     Mistake("conv_view_ignores_stride", "conv_forward_fast", CONV,
-            replace=[(VIEW, "sliding_window_view(A_prev_pad, (f, f), axis=(1, 2))")], hint="::stride",
+            replace=[(VIEW, "sliding_window_view(A_prev_pad, (f, f), axis=(1, 2))")], hint="the size for stride 1",
             why="the window view holds every position; the stride is never applied"),
     Mistake("conv_filter_axes_swapped", "conv_forward_fast", CONV,
             replace=[(IM2COL_ORDER, ".transpose(0, 1, 2, 5, 4, 3)")], hint="wrong axes of W",
@@ -36,7 +36,7 @@ MISTAKES = [
     Mistake("conv_bias_of_filter_0", "conv_forward_fast", ["test_conv_forward_fast"],
             replace=[("    Z += b\n", "    Z += b[0, 0, 0, 0]\n")], hint="bias of filter 0"),
     Mistake("pool_view_ignores_stride", "pool_forward_fast", POOL,
-            replace=[(POOL_VIEW, "sliding_window_view(A_prev, (f, f), axis=(1, 2))")], hint="::stride"),
+            replace=[(POOL_VIEW, "sliding_window_view(A_prev, (f, f), axis=(1, 2))")], hint="the size for stride 1"),
     Mistake("pool_max_over_wrong_axes", "pool_forward_fast", ["test_pool_forward_fast"],
             replace=[("windows.max(axis=(-2, -1))", "windows.max(axis=(3, 4))")],
             why="reduces over channels and one window axis: with n_C == f the shape is even right"),

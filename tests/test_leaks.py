@@ -1,0 +1,173 @@
+"""Nothing students receive holds a graded answer: no line of a reference solution, no hidden test
+case or its expected value, no concept-question key, no answer-stating explanation.
+
+The student distribution is built afresh by the real release (nbgrader's generate_assignment, then
+autograder.distribution) into a temporary folder, and every text file of it is scanned: the
+released notebooks (every cell, markdown too) and the files released with them, cnn_student/ (code,
+hint strings, comments, expected/*.json), data/, the README, requirements and pyproject.
+
+How answers are collected, normalised (whitespace, comments, quotes, line breaks, names of locals)
+and which ones are excluded as trivial, and why, is in tests/leakscan.py's docstring. In short: a
+statement that only unpacks, passes on or allocates what the function was given; a statement of a
+released stub; the contract's output-size formulas; fewer than MIN_EXACT distinctive tokens; and a
+needle found in the folder of a notebook released after the one that asks for it (release order).
+test_scan_finds_planted_answers proves that the scan can fail.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.explanations import ANSWERS
+from autograder.paths import SOLUTIONS
+from autograder.reference import expected_result, namespace
+from autograder.release import release
+from cnn_student.functions.sharing import CONCEPT_KINDS
+from cnn_student.serialize import decode
+
+from tests import leakscan as L
+
+# Teaching text that states reference lines today (the markdown of notebooks 3 and 5, which the
+# teaching-text rewrite of issue 12 replaces; hints no longer do). Each entry must still be found,
+# so that the list only shrinks: delete an entry when its text is rewritten.
+KNOWN_IN_TEACHING_TEXT = {
+    ("notebooks/03_backprop/03_backprop.ipynb cell 3", "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 3",
+     "da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 3", "W[:, :, :, c] * dZ[i, h, w, c]"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 3", "dW[:, :, :, c] += a_slice * dZ[i, h, w, c]"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 3", "a_slice * dZ[i, h, w, c]"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 3", "db[:, :, :, c] += dZ[i, h, w, c]"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 11", "x == np.max(x)"),
+    ("notebooks/03_backprop/03_backprop.ipynb cell 37", "x == np.max(x)"),
+    ("notebooks/05_vectorized/05_vectorized.ipynb cell 7", "W.reshape(f * f * n_C_prev, n_C)"),
+}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    """The student distribution exactly as `python -m autograder release` writes it, from solutions/."""
+    root = tmp_path_factory.mktemp("release")
+    release(notebooks=root / "notebooks", expected_dir=root / "expected", dist=root / "dist")
+    shipped = root / "dist" / "cnn_student" / "expected"
+    shutil.rmtree(shipped)
+    shutil.copytree(root / "expected", shipped)  # the freshly released expected values, not the committed ones
+    return root / "dist"
+
+
+@pytest.fixture(scope="module")
+def concept_keys() -> dict:
+    ns = namespace("04_sharing_vs_sparsity")
+    return {name: ns[name]() for name in CONCEPT_KINDS}
+
+
+@pytest.fixture(scope="module")
+def needles(dist, concept_keys) -> list[L.Needle]:
+    found = L.solution_needles(SOLUTIONS, L.stubs_text(dist / "notebooks"))
+    found += [n for *_, n in L.hidden_case_needles(SOLUTIONS)]
+    found += L.concept_needles(concept_keys, ANSWERS)  # METHODS restate formulas the notebooks teach
+    return found
+
+
+@pytest.fixture(scope="module")
+def findings(dist, needles) -> list[L.Finding]:
+    return L.scan(L.documents(dist), needles)
+
+
+def test_answers_are_collected(needles, concept_keys):
+    """The scan has something to look for: every assignment's solutions, hidden cases, every key."""
+    lines = [n for n in needles if n.kind == "solution line"]
+    searched = [n for n in lines if not n.trivial]
+    assert {n.assignment for n in searched} == {p.name for p in SOLUTIONS.iterdir() if p.is_dir()}
+    assert len(searched) >= 80, f"only {len(searched)} solution lines searched"
+    assert len(searched) >= len(lines) // 4, "most solution lines were excluded as trivial"
+    assert any(n.kind == "hidden case" for n in needles)
+    assert set(concept_keys) == set(ANSWERS), "every concept question needs its explanation, and only those"
+
+
+def test_no_solution_line_in_what_students_receive(findings):
+    leaks = [f for f in findings if f.needle.kind == "solution line"
+             and (f.where, f.needle.text) not in KNOWN_IN_TEACHING_TEXT]
+    assert not leaks, "reference solution lines in the student distribution:\n" + "\n".join(map(str, leaks))
+    still = {(f.where, f.needle.text) for f in findings}
+    gone = KNOWN_IN_TEACHING_TEXT - still
+    assert not gone, f"no longer found, delete from KNOWN_IN_TEACHING_TEXT: {sorted(gone)}"
+
+
+def test_no_hidden_case_in_what_students_receive(findings):
+    leaks = [f for f in findings if f.needle.kind == "hidden case"]
+    assert not leaks, "hidden test cases in the student distribution:\n" + "\n".join(map(str, leaks))
+
+
+def test_no_hidden_expected_value_in_what_students_receive(dist):
+    """No shipped expected value equals a hidden case's expected value (same function)."""
+    shipped: dict[str, list] = {}
+    for path in (dist / "cnn_student" / "expected").glob("*.json"):
+        for key, value in json.loads(path.read_text()).items():
+            shipped.setdefault(json.loads(key)[0], []).append(decode(value))
+    leaks = []
+    for assignment, fn, case, _ in L.hidden_case_needles(SOLUTIONS)[::2]:  # one entry per case
+        hidden = expected_result(fn, case, assignment)
+        for value in shipped.get(fn, []):
+            if _same(hidden, value):
+                leaks.append(f"{assignment} {fn} {case}")
+    for name in CONCEPT_KINDS:  # a question's only case is hidden: no value of it may ship at all
+        if name in shipped:
+            leaks.append(f"04_sharing_vs_sparsity {name}")
+    assert not leaks, f"hidden expected values shipped: {leaks}"
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype.kind in "biuf" and b.dtype.kind in "biuf" and np.allclose(a, b)
+
+
+def test_no_concept_key_or_explanation_in_what_students_receive(findings):
+    leaks = [f for f in findings if f.needle.kind.startswith("concept")]
+    assert not leaks, "concept keys or explanations in the student distribution:\n" + "\n".join(map(str, leaks))
+
+
+def test_scan_finds_planted_answers(dist, needles, concept_keys, tmp_path):
+    """A copy of the distribution with a solution line (locals renamed), a concept key and an
+    explanation planted in it: the scan finds all three, where they were planted."""
+    copy = tmp_path / "dist"
+    shutil.copytree(dist, copy)
+    name, key = next(iter(concept_keys.items()))
+    hints = copy / "cnn_student" / "functions" / "_hints.py"
+    hints.write_text(hints.read_text() + f'''
+
+def _planted(acc, K, G, n, y, x, j, top, bottom, left, right):
+    acc[top:bottom, left:right, :] += K[:, :, :, j] * G[n, y, x, j]   # conv_backward's line, renamed
+    return acc
+
+ANSWER_KEY = {{"{name}": {key!r}}}
+''')
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\nNote: " + " ".join(ANSWERS[name].split()[2:14]) + "\n")
+    found = L.scan(L.documents(copy), needles)
+    planted = {(f.where, f.needle.kind, f.how) for f in found} - {(f.where, f.needle.kind, f.how)
+                                                                  for f in L.scan(L.documents(dist), needles)}
+    assert ("cnn_student/functions/_hints.py", "solution line", "with names replaced") in planted, planted
+    assert ("cnn_student/functions/_hints.py", "concept key", "the key bound to its question's name") in planted, planted
+    assert ("README.md", "concept explanation", f"{L.SHINGLE} words in a row") in planted, planted
+
+
+def test_figures(needles, findings, capsys):
+    """The scan's figures, printed for the record (pytest -s): what was searched, what was excluded."""
+    lines = [n for n in needles if n.kind == "solution line"]
+    by_reason: dict[str, int] = {}
+    for n in lines:
+        by_reason[n.trivial.split(":")[0] or "searched"] = by_reason.get(n.trivial.split(":")[0] or "searched", 0) + 1
+    with capsys.disabled():
+        print(f"\nleak scan: {len(lines)} solution statements and values, {by_reason}; "
+              f"renamed form searched for {sum(bool(n.loose) for n in lines if not n.trivial)}; "
+              f"{sum(n.kind == 'hidden case' for n in needles) // 2} hidden cases; "
+              f"{sum(n.kind == 'concept key' for n in needles)} concept keys; "
+              f"{sum(n.kind == 'concept explanation' for n in needles)} explanations; "
+              f"{len(findings)} findings, {len(KNOWN_IN_TEACHING_TEXT)} known in teaching text")
