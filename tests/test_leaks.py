@@ -31,6 +31,8 @@ from cnn_student.serialize import decode
 
 from tests import leakscan as L
 
+pytestmark = pytest.mark.slow  # a release or every catalogue entry twice: the full suite only
+
 # Teaching text that states reference lines today (the markdown of notebooks 3 and 5, which the
 # teaching-text rewrite of issue 12 replaces; hints no longer do). Each entry must still be found,
 # so that the list only shrinks: delete an entry when its text is rewritten.

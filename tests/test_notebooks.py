@@ -21,6 +21,7 @@ def test_every_assignment_is_released():
     assert released == ASSIGNMENTS
 
 
+@pytest.mark.slow
 def test_release_is_fresh_and_deterministic(tmp_path):
     """notebooks/ and data/expected/ equal a fresh release from solutions/ (no drift, no hand edits)."""
     for _ in range(2):  # twice: running release again changes nothing

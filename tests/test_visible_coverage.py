@@ -13,6 +13,8 @@ from autograder.testcells import HIDDEN_RE
 from tests.catalogue import modules
 from tests.catalogue.harness import mistaken_source, namespace_with, visible_failures
 
+pytestmark = pytest.mark.slow  # a release or every catalogue entry twice: the full suite only
+
 GOAL = 0.90
 MODULES = list(modules())
 

@@ -86,6 +86,27 @@ def _stride_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[str]:
     return None
 
 
+def _window_size_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[str]:
+    """Gradient reaches only the first `stride` rows and columns of each window: the window spans
+    stride, not f (visible when f > stride leaves inputs that only the wider windows cover)."""
+    if not _same_shape(ctx) or f <= stride:
+        return None
+    rec, exp = ctx.rec_part, ctx.exp_part
+    H, W = exp.shape[1], exp.shape[2]
+    n_H, n_W = out_size(H, f, pad, stride), out_size(W, f, pad, stride)
+    narrow = np.zeros((H + 2 * pad, W + 2 * pad), bool)
+    for h in range(n_H):
+        for w in range(n_W):
+            narrow[h * stride:h * stride + stride, w * stride:w * stride + stride] = True
+    outside = ~narrow[pad:pad + H, pad:pad + W] & (_coverage(H, W, f, pad, stride) > 0)
+    if outside.any() and np.allclose(rec[:, outside, :], 0) and not np.allclose(exp[:, outside, :], 0):
+        r, q = (int(i) for i in np.argwhere(outside & ~np.all(np.isclose(rec, exp), axis=(0, 3)))[0])
+        return (f"only the first {stride} rows and columns of each window received gradient: the windows move by "
+                f"stride = {stride} but span f = {f} rows and columns, so input (row {r}, column {q}), which a "
+                f"window covers, got nothing")
+    return None
+
+
 def _shape_like(ctx: Context, like: str) -> Optional[str]:
     rec, exp = ctx.rec_part, ctx.exp_part
     if isinstance(rec, np.ndarray) and rec.shape != np.shape(exp):
@@ -337,7 +358,7 @@ def _pool_hint(ctx: Context) -> Optional[str]:
     if mode == "max" and f > 1 and np.count_nonzero(reached) > np.count_nonzero(np.abs(exp) > 1e-12) * 2:
         return (f"{np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in average pooling: is "
                 "mode ignored? Max pooling sends each window's gradient only to the input that was its maximum")
-    return _overlap_hint(ctx, f, 0, s) or _stride_hint(ctx, f, 0, s)
+    return _window_size_hint(ctx, f, 0, s) or _overlap_hint(ctx, f, 0, s) or _stride_hint(ctx, f, 0, s)
 
 
 @fallback
