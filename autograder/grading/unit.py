@@ -10,7 +10,6 @@ A unit goes through four stages, each timed (UnitResult.timings):
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -257,12 +256,10 @@ def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None
     if not disk and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
         shutil.copytree(mplcache, course / "mplcache")
         mplcache = course / "mplcache"
-    settings = course / "kernel.json"
-    settings.write_text(json.dumps({
-        "sandbox": unit.sandbox, "assignment": unit.assignment, "scratch": str(intake.submitted),
-        "mplcache": str(mplcache) if mplcache.is_dir() else None,
-        "memory_bytes": unit.limits.memory_bytes, "file_bytes": unit.limits.file_bytes, "disk_bytes": disk,
-        "group": group.to_json() if group else None}))
+    settings = sandbox.KernelSettings(
+        sandbox=unit.sandbox, assignment=unit.assignment, scratch=str(intake.submitted), limits=unit.limits,
+        disk=bool(disk), mplcache=str(mplcache) if mplcache.is_dir() else None,
+        group=group.to_json() if group else None).write(course / "kernel.json")
     return settings
 
 
@@ -270,8 +267,7 @@ def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
     """The unit's control group with its memory and process caps (None: no caps)."""
     if not unit.caps:
         return None
-    caps = kernel_caps.Caps(unit.limits.memory_bytes, unit.limits.processes, unit.limits.disk_bytes)
-    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), caps)
+    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), unit.limits)
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
