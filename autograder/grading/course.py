@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,9 +120,16 @@ def record(submissions: Path, results: list[Optional[UnitResult]], units: list[U
     course = find_course(submissions)
     if course is None:
         return results
+    ensure_tools_on_path()
+    with warnings.catch_warnings():
+        # nbgrader's own submission code trips SQLAlchemy 2's autoflush warning; nothing is lost
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        return _record_all(course, results, units)
+
+
+def _record_all(course: Course, results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
     from nbgrader.api import Gradebook
 
-    ensure_tools_on_path()
     out = []
     with Gradebook(course.db_url, course.course_id) as gb:   # creates the gradebook if the course has none
         for assignment in sorted({u.assignment for u in units}):
