@@ -114,8 +114,14 @@ def _grade(args: argparse.Namespace) -> int:
                   "systemd user session that delegates them; or pass --no-caps, only on a machine with "
                   "nothing to protect.", file=sys.stderr)
             return 2
+    from .grading.course import find_course, submitted_assignments
+    from .release import assignments as all_assignments
+    course = find_course(args.submissions)
+    only = args.assignment
+    if course is not None and not only:  # a course grades what its students submitted
+        only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=args.assignment, caps=caps or None)
+                   show_hidden=args.show_hidden, assignments=only, caps=caps or None)
     results = run(args.submissions, args.out, opts)
     print(score_table(results))
     failed = [r for r in results if r.retry]
@@ -128,6 +134,9 @@ def _grade(args: argparse.Namespace) -> int:
             print("None could: this is a problem of the grading machine, not of the students. "
                   "Fix it and run the same command again: it grades those submissions again.", file=sys.stderr)
     print(f"\nwrote {args.out / 'grades.csv'}, {args.out / 'integrity.csv'} and {args.out / 'feedback'}/")
+    if course is not None:
+        print(f"and into the nbgrader course {course.root}: its gradebook ({course.db_url}), autograded/ "
+              "and feedback/ (nbgrader export, formgrader and release_feedback read them)")
     return 0
 
 

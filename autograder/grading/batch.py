@@ -16,7 +16,7 @@ from typing import Optional
 
 from ..paths import SOLUTIONS, child_env
 from ..release import assignments
-from . import kernel_caps, master as master_mod
+from . import course, kernel_caps, master as master_mod
 from .aggregate import write_outputs
 from .records import Limits, Unit, UnitResult
 from .unit import failure_result
@@ -174,5 +174,6 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
     for t in threads:
         t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
     results = [UnitResult.read(u.work / "result.json") for u in units]
+    results = course.record(submissions, results, units)  # into the nbgrader course, when graded in one
     write_outputs(out, results, units[0].master if units else None)
     return results

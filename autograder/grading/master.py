@@ -22,7 +22,7 @@ def solutions_hash(solutions: Path = SOLUTIONS) -> str:
 def prepare(out: Path, solutions: Path = SOLUTIONS, only: list[str] | None = None) -> tuple[Path, str]:
     """OUT/.grader/master, up to date with solutions/ for the assignments graded (default all);
     returns (folder, hash of solutions)."""
-    master = out / ".grader" / "master"
+    master = out.resolve() / ".grader" / "master"  # absolute: nbgrader runs in the course folder it is given
     names = [a for a in assignments(solutions) if not only or a in only]
     digest = solutions_hash(solutions) + ("" if not only else "-" + "+".join(names))
     stamp = master / "solutions.sha"

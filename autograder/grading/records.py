@@ -125,6 +125,8 @@ class UnitResult:
     graded: bool = False              # nbgrader ran and succeeded
     retry: bool = False               # the grader itself failed: grade again on the next run
     timings: dict[str, float] = field(default_factory=dict)       # stage -> seconds
+    duedate: str = ""                 # the nbgrader course's due date (graded in a course only)
+    late_penalty: float = 0.0         # what the course's late-submission rule took off (idem)
 
     def to_dict(self) -> dict:
         return asdict(self)
