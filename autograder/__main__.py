@@ -19,7 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--submissions", required=True, type=Path)
     grade.add_argument("--out", required=True, type=Path)
     grade.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
-    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="students graded at once on this machine (default: cores; not with --scheduler)")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on the Dask cluster of this scheduler instead of this machine (see README)")
     from .grading.records import Limits
     Limits.add_arguments(grade)
     grade.add_argument("--show-hidden", action="store_true", help="show hidden tests' code in the feedback")
@@ -76,7 +79,7 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     if args.no_sandbox:
         print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
-    else:
+    elif not args.scheduler:  # on a cluster, each worker checks its own sandbox when it joins
         ok, why = sandbox.available()
         if not ok:
             print(f"grade refuses to run students' code unisolated: {why}.\n"
@@ -84,7 +87,11 @@ def _grade(args: argparse.Namespace) -> int:
             return 2
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
                    show_hidden=args.show_hidden, assignments=args.assignment)
-    results = run(args.submissions, args.out, opts)
+    if args.scheduler:
+        from .grading import cluster
+        results = cluster.run(args.submissions, args.out, opts, args.scheduler)
+    else:
+        results = run(args.submissions, args.out, opts)
     print(score_table(results))
     failed = [r for r in results if r.retry]
     if failed:
