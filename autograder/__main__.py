@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | merge | sample-class | demo` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -32,10 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     report = sub.add_parser("report", help="the instructor's summary of a graded batch: OUT/report.html")
     report.add_argument("--out", required=True, type=Path)
 
-    merge = sub.add_parser("merge", help="merge batches graded on several machines into one OUT")
-    merge.add_argument("parts", nargs="+", type=Path)
-    merge.add_argument("--out", required=True, type=Path)
-
     sample = sub.add_parser("sample-class", help="write the sample class of submissions into DIR")
     sample.add_argument("dir", type=Path)
 
@@ -52,11 +48,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         from .grading.report import report as make_report
         print(make_report(args.out))
-        return 0
-    if args.command == "merge":
-        from .grading.merge import merge as do_merge
-        do_merge(args.parts, args.out)
-        print(f"merged {len(args.parts)} batches into {args.out}")
         return 0
     if args.command == "sample-class":
         from .sample_class import make
@@ -96,8 +87,9 @@ def _grade(args: argparse.Namespace) -> int:
     failed = [r for r in results if r.retry]
     if failed:
         tried = [r for r in results if r.graded or r in failed]
+        logs = "the workers' logs" if args.scheduler else args.out / ".grader" / "logs"
         print(f"\n{len(failed)} of {len(tried)} submitted notebooks could not be run by the grader "
-              f"(rule grading_error in integrity.csv; logs in {args.out / '.grader' / 'logs'}); "
+              f"(rule grading_error in integrity.csv; logs in {logs}); "
               "the next run of the same command tries them again.", file=sys.stderr)
         if len(failed) == len(tried):
             print("None could: this is a problem of the grading machine, not of the students. "
