@@ -80,7 +80,12 @@ def _grade(args: argparse.Namespace) -> int:
                    show_hidden=args.show_hidden, assignments=args.assignment)
     if args.scheduler:
         from .grading import cluster
-        results = cluster.run(args.submissions, args.out, opts, args.scheduler)
+        try:
+            results = cluster.run(args.submissions, args.out, opts, args.scheduler)
+        except KeyboardInterrupt:
+            print("\ninterrupted: the cluster's tasks are cancelled; run the same command again to grade "
+                  "what is missing", file=sys.stderr)
+            return 130
     else:
         results = run(args.submissions, args.out, opts)
     print(score_table(results))

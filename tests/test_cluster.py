@@ -70,7 +70,7 @@ def results(out: Path) -> dict:
 RANDOM_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
 
 
-PROMPT = re.compile(r"In \[[0-9 ]*\]")
+PROMPT = re.compile(r"In\s\[[0-9\s]*\]")  # nbconvert writes no-break spaces
 
 
 def pages(out: Path) -> dict:
