@@ -260,19 +260,6 @@ def test_report_writes_plots_and_a_table(batch):
     assert FIRST in proc.stdout and "hardest tests" in proc.stdout
 
 
-def test_merge_of_two_halves_equals_the_whole(batch):
-    halves = []
-    for i, students in enumerate((("ada", "ben"), ("dee",))):
-        subs = small_class(batch, f"half{i}", students)
-        halves.append(batch["tmp"] / f"out{i}")
-        grade("--submissions", str(subs), "--out", str(batch["seed"](halves[-1])))
-    merged = batch["tmp"] / "merged"
-    subprocess.run([sys.executable, "-m", "autograder", "merge", *map(str, halves), "--out", str(merged)],
-                   cwd=ROOT, check=True, capture_output=True)
-    assert forward_scores(merged, ("ada", "ben", "dee")) == forward_scores(batch["out"], ("ada", "ben", "dee"))
-    assert len(scores(merged)) == 3 * len(ALL)
-
-
 def test_a_broken_grading_machine_is_retried_on_the_next_run(batch):
     """Kernels that cannot start (here: a 1 kB memory cap) fail every notebook; the instructor is told,
     and the same command run again on a working set-up grades them."""

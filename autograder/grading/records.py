@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -149,3 +150,42 @@ class UnitResult:
         tmp.write_text(json.dumps(self.to_dict(), indent=1))
         tmp.replace(work / "result.json")
         return self
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """A unit as it travels to a cluster worker: everything it needs as data, so that workers share no
+    file system with the client. The worker grades it against its own copy of solutions/, which must
+    hash to `master_hash`."""
+    student: str
+    assignment: str
+    master_hash: str
+    assignments: Optional[tuple[str, ...]]   # `grade --assignment`: the assignments the master holds
+    limits: Limits
+    sandbox: bool
+    show_hidden: bool
+    submitted: bool                          # DIR/<student>/<assignment> exists
+    caps: bool = True                        # the worker must hold the kernel caps (its own mechanism)
+    files: dict[str, bytes] = field(default_factory=dict)    # relative path -> content
+    links: dict[str, str] = field(default_factory=dict)      # symlinks (never followed): path -> target
+    oversized: dict[str, int] = field(default_factory=dict)  # files too big to copy: path -> size
+
+
+@dataclass
+class Graded:
+    """What comes back from a cluster worker: the unit's result and the files a local run leaves in OUT."""
+    result: UnitResult
+    feedback: dict[str, bytes]     # <notebook>.html -> page (OUT/feedback/<student>/<assignment>/)
+    autograded: dict[str, bytes]   # nbgrader's autograded notebooks and timestamp.txt, by name
+
+    def write(self, unit: Unit) -> UnitResult:
+        """Into OUT where a local run puts the same files; the result last, as its marker of completion."""
+        if unit.work.exists():
+            shutil.rmtree(unit.work)
+        places = ((unit.out / "feedback" / unit.student / unit.assignment, self.feedback),
+                  (unit.work / "course" / "autograded" / unit.student / unit.assignment, self.autograded))
+        for folder, files in places:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+        return self.result.write(unit.work)
