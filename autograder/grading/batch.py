@@ -190,7 +190,13 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
         t.start()
     for t in threads:
         t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
+    return finish(submissions, out, units)
+
+
+def finish(submissions: Path, out: Path, units: list[Unit]) -> list[UnitResult]:
+    """After every unit has a result (graded here or on a cluster): into the nbgrader course, when
+    graded in one, and OUT's CSVs."""
     results = [UnitResult.read(u.work / "result.json") for u in units]
-    results = course.record(submissions, results, units)  # into the nbgrader course, when graded in one
+    results = course.record(submissions, results, units)
     write_outputs(out, results, units[0].master if units else None)
     return results

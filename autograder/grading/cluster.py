@@ -25,8 +25,8 @@ import shutil
 import sys
 import tempfile
 import threading
-from functools import lru_cache
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -37,7 +37,7 @@ from ..paths import SOLUTIONS
 from . import master as master_mod
 from . import kernel_caps, sandbox
 from .aggregate import write_outputs
-from .batch import Options, Progress, grade_in, plan
+from .batch import Options, Progress, finish, grade_in, plan
 from .records import Graded, Parcel, Unit, UnitResult
 from .unit import MAX_FILE_BYTES, failure_result
 
@@ -237,7 +237,8 @@ def run(submissions: Path, out: Path, opts: Options, scheduler: str) -> list[Uni
     try:
         client.subscribe_topic(TOPIC, lambda event: refused(event[1]))
         try:
-            client.register_plugin(CourseCheck(master_mod.solutions_hash(SOLUTIONS), opts.sandbox, opts.caps is not None), name=PLUGIN)
+            client.register_plugin(CourseCheck(master_mod.solutions_hash(SOLUTIONS), opts.sandbox,
+                                               opts.caps is not None), name=PLUGIN)
         except Refused as err:
             refused(str(err))
         threads = sum(client.nthreads().values())
@@ -247,9 +248,7 @@ def run(submissions: Path, out: Path, opts: Options, scheduler: str) -> list[Uni
         _grade_all(client, todo, opts, refused)
     finally:
         client.close()
-    results = [UnitResult.read(u.work / "result.json") for u in units]
-    write_outputs(out, results, units[0].master if units else None)
-    return results
+    return finish(submissions, out, units)
 
 
 def _grade_all(client: Client, todo: list[Unit], opts: Options, refused: Callable[[str], None]) -> None:
