@@ -36,7 +36,6 @@ from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
 from ..paths import SOLUTIONS
 from . import master as master_mod
 from . import kernel_caps, sandbox
-from .aggregate import write_outputs
 from .batch import Options, Progress, finish, grade_in, plan
 from .records import Graded, Parcel, Unit, UnitResult
 from .unit import MAX_FILE_BYTES, failure_result
