@@ -301,8 +301,9 @@ def zero_gradient_by_optimizer(*runs: TrainingRun) -> None:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the (step, weight) pairs whose gradient was exactly 0")
-    ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35 - 0.1 / len(runs)))
+    ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.set_title("In a step where a weight's gradient is exactly 0, what does the step do to it?")
+    plt.tight_layout()
     plt.show()
     print(f"{'optimizer':20s} {'zero-gradient':>13s} {'kept':>7s} {'toward 0':>9s} {'away':>7s} {'set to 0':>9s}"
           f" {'with an earlier':>16s} {'kept although':>14s} {'moved without':>14s}")

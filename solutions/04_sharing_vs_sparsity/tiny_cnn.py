@@ -255,9 +255,17 @@ def compare_with_layers(X: np.ndarray, y: np.ndarray, conv_forward, conv_backwar
                   f"{np.max(np.abs(got - grads_first[k])):14.1e} {np.max(np.abs(grads_all[k])):19.1e}")
         quads = _quads(inner["A1"])
         tied = (quads == quads.max(axis=-1, keepdims=True)).sum(axis=-1) > 1
-        at_zero = int(np.sum(quads.max(axis=-1)[tied] == 0))
-        print(f"  pooling windows with a tied maximum: {int(tied.sum())} of {tied.size}; {at_zero} tied at 0 "
-              f"(ReLU: their gradient dies in ReLU backward), {int(tied.sum()) - at_zero} tied above 0")
+        top = quads == quads.max(axis=-1, keepdims=True)
+        above = tied & (quads.max(axis=-1) > 0)
+        # on black background: every pixel under the filter window of each tied input is 0
+        f, p = net["W1"].shape[0], (net["W1"].shape[0] - 1) // 2
+        blank = (sliding_window_view(np.pad(X[idx], ((0, 0), (p, p), (p, p), (0, 0))), (f, f), axis=(1, 2)) == 0
+                 ).all(axis=(-3, -2, -1))
+        on_black = np.all(~top | _quads(blank[..., None]), axis=-1)
+        print(f"  pooling windows with a tied maximum: {int(tied.sum())} of {tied.size}; "
+              f"{int(tied.sum() - above.sum())} tied at 0 (ReLU: their gradient dies in ReLU backward), "
+              f"{int(above.sum())} tied above 0, in {int(np.sum(above & on_black))} of which every tied input has "
+              "only black pixels under its filter")
         for k in net:
             net[k] = net[k] - lr * grads_all[k]
             yours[k] = yours[k] - lr * grads_yours[k]
