@@ -111,7 +111,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "weight_decay")
 def _update(params: Params, grads: Params, state: dict, optimizer: str, step: int, hyper: dict) -> None:
     """One step of the optimizer, in place. The rules, with dw the gradient (biases get no decay):
     sgd:          w <- w - lr*dw
-    momentum:     v <- beta*v + dw;                     w <- w - lr*v        (PyTorch's convention)
+    momentum:     v <- beta*v + dw, then w <- w - lr*v   (the convention of PyTorch's SGD)
     adam:         m <- b1*m + (1-b1)*dw, s <- b2*s + (1-b2)*dw**2;  w <- w - lr*m_hat/(sqrt(s_hat) + eps)
     weight_decay: w <- w - lr*(dw + decay*w)   (an L2 penalty decay/2 * w**2 added to the loss)"""
     lr = hyper["lr"]
