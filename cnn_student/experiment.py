@@ -34,6 +34,18 @@ class StepRecord:
 
 
 @dataclass
+class ZeroGradEvents:
+    """Every (step, weight) of a run at which the weight's gradient was exactly 0, one entry each, and what
+    the optimizer's step did to that weight."""
+    step: np.ndarray                 # int: the training step
+    name: np.ndarray                 # str: "W1" or "W2"
+    index: np.ndarray                # int: flat index into that weight array
+    before: np.ndarray               # float: the weight's value before the step
+    after: np.ndarray                # float: ... and after it
+    earlier_nonzero: np.ndarray      # bool: the weight had a non-zero gradient at some earlier step
+
+
+@dataclass
 class TrainingRun:
     params_init: Params
     params: Params
@@ -41,6 +53,16 @@ class TrainingRun:
     test_accuracy: list[tuple[int, float]]
     records: list[StepRecord]
     l1: float
+    optimizer: str = "sgd"           # "sgd", "momentum", "adam" or "weight_decay"
+    hyper: dict[str, float] = field(default_factory=dict)  # the optimizer's settings, lr included
+    zero_grad: ZeroGradEvents | None = None
+
+    @property
+    def label(self) -> str:
+        if self.l1:
+            return f"L1 lambda={self.l1:g}"
+        return {"sgd": "plain SGD", "momentum": "SGD + momentum", "adam": "Adam",
+                "weight_decay": "SGD + weight decay"}[self.optimizer]
 
 
 def zero_fraction(params: Params, names: tuple[str, ...] = WEIGHTS) -> float:
