@@ -8,7 +8,7 @@ thresholding), the form of L1 that sets weights exactly to zero.
 
 It ships with notebook 4 (not in the autograder package, which students have from notebook 1 on)
 because its layers partly answer notebooks 3 and 5. Data loading and the records of a run live in
-autograder/experiment.py.
+cnn_student/experiment.py.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_student.experiment import (CLASS_NAMES, WEIGHTS, Params, StepRecord, TrainingRun,  # noqa: F401
-                                   load_shapes, zero_fraction)
+                                   load_shapes, steps_to_run, zero_fraction)
 
 
 def init_params(input_shape: tuple[int, int, int] = (16, 16, 1), n_filters: int = 8, f: int = 3,
@@ -95,6 +95,7 @@ def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, 
           batch: int = 64, lr: float = 0.1, l1: float = 0.0, seed: int = 0,
           record_steps: tuple[int, ...] = (0, 1, 2, 3, 4), n_filters: int = 8) -> TrainingRun:
     """Mini-batch SGD; with l1 > 0, each step ends with soft thresholding w <- sign(w) max(|w| - lr*l1, 0)."""
+    steps = steps_to_run(steps)
     params = init_params(X.shape[1:], n_filters=n_filters, seed=seed)
     params_init = {k: v.copy() for k, v in params.items()}
     rng = np.random.default_rng(seed + 1)
