@@ -10,6 +10,8 @@ import nbformat
 from nbclient import NotebookClient
 from traitlets.config import Config
 
+from .kernel_client import DOTTED_NAME as STEADY_CLIENT
+
 
 def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
             extra_env: dict[str, str] | None = None, **client_options) -> tuple[nbformat.NotebookNode, float]:
@@ -19,13 +21,14 @@ def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
     env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", **(extra_env or {}))
     with tempfile.TemporaryDirectory(prefix="cnnrun-") as runtime:
         # local IPC sockets (absolute paths) rather than unencrypted TCP ports
-        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(runtime, "kernel")}})
+        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(runtime, "kernel"),
+                                           "client_class": STEADY_CLIENT}})
         # nbclient makes its own manager, the asyncio one (AsyncKernelManager): handed a blocking
         # KernelManager, it polls the blocking client's sockets inside its event loop, with no
         # time limit while it waits for a cell's output, so one late or lost message stalls the
         # run for good (cell timeout, iopub_timeout and even SIGTERM wait on that loop; see
         # bench/stalls.py). Owning the manager, it also shuts the kernel down and closes the
-        # client's sockets and heartbeat thread.
+        # client's sockets and heartbeat thread. Its client polls in short slices (kernel_client.py).
         client = NotebookClient(nb, timeout=timeout, allow_errors=allow_errors, kernel_name="python3",
                                 config=config, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(Path(path).parent)}}, **client_options)
