@@ -5,6 +5,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -14,7 +15,7 @@ from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 
 
 def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
-            extra_env: dict[str, str] | None = None, **client_options) -> tuple[nbformat.NotebookNode, float]:
+            extra_env: dict[str, str] | None = None, **client_options: Any) -> tuple[nbformat.NotebookNode, float]:
     """The executed notebook and its wall time in seconds; the kernel runs in the notebook's folder.
     client_options go to nbclient's NotebookClient (e.g. its on_cell_* hooks)."""
     nb = nbformat.read(path, as_version=4)
