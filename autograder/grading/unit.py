@@ -24,6 +24,7 @@ import nbformat
 
 from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
+from ..kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute, kernel_caps, sandbox
 from .integrity import Finding, observed, scan_source, solution_fingerprint
 from .preprocessors import HideHiddenTests, VerifyChecks
@@ -241,6 +242,8 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
     c.KernelManager.connection_file = str(runtime / "kernel.json")
+    # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
+    c.KernelManager.client_class = STEADY_CLIENT
     c.LimitOutput.max_lines = 200
     c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     c.HideHiddenTests.show_hidden = unit.show_hidden

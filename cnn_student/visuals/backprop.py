@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 
 def _grid(ax, values: np.ndarray, title: str, cmap: str = "Blues", fmt: str = "{:g}",
@@ -225,7 +225,6 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
     """Pick a pooling mode, window, stride and output position; see which activations receive its gradient,
     and the conv layer's dW that this gradient produces."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     mode = widgets.ToggleButtons(options=["max", "average"], description="mode")
     f = widgets.IntSlider(value=2, min=2, max=3, description="f")
@@ -233,7 +232,7 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
     h = widgets.IntSlider(value=0, min=0, max=2, description="output h")
     w = widgets.IntSlider(value=0, min=0, max=2, description="output w")
     every = widgets.Checkbox(value=False, description="every output at once")
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         n_out = (6 - f.value) // stride.value + 1
@@ -246,7 +245,7 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
     for control in (mode, f, stride, h, w, every):
         control.observe(update, names="value")
     update()
-    display(widgets.VBox([mode, widgets.HBox([f, stride]), widgets.HBox([h, w, every]), plot]))
+    show_explorer(widgets.VBox([mode, widgets.HBox([f, stride]), widgets.HBox([h, w, every]), plot]))
 
 
 # ---------- ties

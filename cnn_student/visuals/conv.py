@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 
 def show_padding(zero_pad: Callable, pad: int = 2) -> None:
@@ -58,14 +58,13 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
 def output_size_explorer():
     """Sliders for input size, filter size, pad and stride; the formula filled in and the windows drawn."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     n = widgets.IntSlider(value=7, min=3, max=12, description="n_H_prev")
     f = widgets.IntSlider(value=3, min=1, max=7, description="f")
     pad = widgets.IntSlider(value=0, min=0, max=3, description="pad")
     stride = widgets.IntSlider(value=2, min=1, max=4, description="stride")
     formula = widgets.HTML()
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         N, F, P, S = n.value, f.value, pad.value, stride.value
@@ -86,7 +85,7 @@ def output_size_explorer():
     for w in (n, f, pad, stride):
         w.observe(update, names="value")
     update()
-    display(widgets.VBox([widgets.HBox([n, f]), widgets.HBox([pad, stride]), formula, plot]))
+    show_explorer(widgets.VBox([widgets.HBox([n, f]), widgets.HBox([pad, stride]), formula, plot]))
 
 
 def window_coverage(n: int, f: int, pad: int, stride: int = 1) -> np.ndarray:

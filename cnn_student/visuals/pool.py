@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import data_file
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 
 def load_photo() -> np.ndarray:
@@ -39,12 +39,11 @@ def show_pooling(pool_forward: Callable, photo: np.ndarray, f: int = 6, stride: 
 def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
     """Sliders for window size and stride; max and average pooling of the photo side by side."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     f = widgets.IntSlider(value=4, min=1, max=12, description="f")
     stride = widgets.IntSlider(value=4, min=1, max=12, description="stride")
     info = widgets.HTML()
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         n_H = (photo.shape[1] - f.value) // stride.value + 1
@@ -59,7 +58,7 @@ def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
     f.observe(update, names="value")
     stride.observe(update, names="value")
     update()
-    display(widgets.VBox([widgets.HBox([f, stride]), info, plot]))
+    show_explorer(widgets.VBox([widgets.HBox([f, stride]), info, plot]))
 
 
 def colour_sources(photo: np.ndarray, f: int, stride: int) -> np.ndarray:

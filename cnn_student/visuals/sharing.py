@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from ..experiment import CLASS_NAMES, WEIGHTS, TrainingRun, zero_fraction
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 # (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5's layer sizes on 32x32 colour images with
 # every filter spanning all input channels (not LeNet-5 itself, see LENET5_C3), and VGG-16's first layer
@@ -146,7 +146,6 @@ def show_conv_matrix(conv_as_matrix: Callable, input_shape: tuple = (4, 4, 1), f
 def conv_matrix_explorer(conv_as_matrix: Callable):
     """Sliders for the input size, filter size, channels, stride and pad; the matrix and its counts."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     n = widgets.IntSlider(value=5, min=3, max=8, description="n_H_prev")
     f = widgets.IntSlider(value=3, min=1, max=4, description="f")
@@ -154,7 +153,7 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     c_out = widgets.IntSlider(value=1, min=1, max=2, description="n_C")
     stride = widgets.IntSlider(value=1, min=1, max=3, description="stride")
     pad = widgets.IntSlider(value=0, min=0, max=2, description="pad")
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         with plot:
@@ -168,7 +167,7 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     for w in (n, f, c_prev, c_out, stride, pad):
         w.observe(update, names="value")
     update()
-    display(widgets.VBox([widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), plot]))
+    show_explorer(widgets.VBox([widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), plot]))
 
 
 # ---------- the training experiment

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_student.experiment import (CLASS_NAMES, WEIGHTS, Params, StepRecord, TrainingRun,  # noqa: F401
-                                   ZeroGradEvents, load_shapes, zero_fraction)
+                                   ZeroGradEvents, load_shapes, steps_to_run, zero_fraction)
 
 
 def init_params(input_shape: tuple[int, int, int] = (16, 16, 1), n_filters: int = 8, f: int = 3,
@@ -151,6 +151,7 @@ def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, 
     if unknown:
         raise ValueError(f"{optimizer} has no setting {sorted(unknown)}; it has {sorted(DEFAULTS[optimizer])}")
     hyper = {"lr": lr, **DEFAULTS[optimizer], **settings}
+    steps = steps_to_run(steps)
     params = init_params(X.shape[1:], n_filters=n_filters, seed=seed)
     params_init = {k: v.copy() for k, v in params.items()}
     state = {slot: {k: np.zeros_like(v) for k, v in params.items()} for slot in ("v", "m", "s")}
