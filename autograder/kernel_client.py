@@ -28,7 +28,12 @@ class SlicedPollChannel(AsyncZMQSocketChannel):
         while True:
             left = POLL_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
             if await self.socket.poll(int(min(left, POLL_SLICE) * 1000)):
-                return await self._recv()
+                try:
+                    return await self._recv()
+                except ValueError:
+                    # a frame that is no message of this kernel's (a bad signature, malformed): a
+                    # student's forked processes can write garbage into inherited sockets; drop it
+                    continue
             if deadline is not None and time.monotonic() >= deadline:
                 raise Empty
 
