@@ -17,6 +17,7 @@ from cnn_student.checks import RECORD_MIME
 
 from . import kernel_caps
 from .integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
+from .records import Limits
 from .sandbox import SPEC_ENV, KernelSettings
 
 
@@ -47,8 +48,9 @@ def _kernel_settings() -> Optional[KernelSettings]:
 class SandboxedExecute(Execute):
     """Runs each cell in the sandboxed kernel (kernel_name is set to the grading kernelspec)."""
 
-    max_output_bytes = Integer(1_000_000, help="stored output per notebook; the rest is dropped with a note").tag(config=True)
-    notebook_timeout = Integer(600, help="seconds for the whole notebook; later cells are not run").tag(config=True)
+    # defaults from the one record of the limits; the unit's run stage sets both from its own
+    max_output_bytes = Integer(Limits().max_output_bytes, help="stored output per notebook").tag(config=True)
+    notebook_timeout = Integer(Limits().notebook_timeout, help="seconds for the whole notebook").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0

@@ -37,7 +37,8 @@ class Limits:
     notebook_timeout: int = _limit(600, "seconds per notebook; later cells are not run", "--notebook-timeout")
     memory_bytes: int = _limit(2 * GiB, "memory cap per kernel, its files in /tmp included; a bigger "
                                "allocation gets MemoryError", "--memory", size=True)
-    max_output_bytes: int = _limit(1_000_000, "stored output per notebook; the rest is dropped with a note",
+    # the course's own figures take about 0.9 MB in notebook 1: room for them, none for a flood
+    max_output_bytes: int = _limit(4_000_000, "stored output per notebook; the rest is dropped with a note",
                                    "--max-output", size=True)
     file_bytes: int = _limit(100_000_000, "largest file a kernel may write", "--max-file", size=True)
     processes: int = _limit(256, "processes and threads per kernel (one uses about 10)", "--processes")
