@@ -259,7 +259,7 @@ def show_ties(create_mask_from_window: Callable, dz: float = 1.0) -> None:
     first = np.zeros_like(x)
     first[np.unravel_index(np.argmax(x), x.shape)] = 1.0
     tied = x >= x.max()
-    rules = (("your mask (x == max)", mask * dz),
+    rules = (("your mask", mask * dz),
              ("first maximum in row-major order (np.argmax; PyTorch's and TensorFlow's CPU kernels)", first * dz),
              ("equal split between the tied inputs", tied * dz / tied.sum()))
     print(f"window x (its maximum 3 appears twice), dz = {dz:g}:\n{x}")
