@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Optional
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..grading import grading, grading_note
+
+
+def show() -> None:
+    """plt.show(), after what the cell printed: the kernel sends a figure at once and printed text
+    a moment later, so without the flush the two could come out in either order."""
+    sys.stdout.flush()
+    plt.show()
 
 
 def try_student(fn: Callable[..., Any], *args: Any) -> Optional[Any]:

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import explorer_plot, show_explorer, try_student
+from ._common import explorer_plot, show, show_explorer, try_student
 
 
 def _grid(ax, values: np.ndarray, title: str, cmap: str = "Blues", fmt: str = "{:g}",
@@ -161,7 +161,7 @@ def show_conv_routing(conv_backward: Callable) -> None:
     fig.suptitle(f"conv_backward on a {n}x{n} input, f = {f}, pad = {pad}, stride = {stride}.\n"
                  "Red frame: the window on the padded input; the part of it on the padding is cropped away", fontsize=10)
     plt.tight_layout()
-    plt.show()
+    show()
 
 
 # ---------- pool_backward: the routing explorer, with the conv layer before the pooling
@@ -212,7 +212,7 @@ def draw_routing(pool_backward: Callable, conv_forward: Callable, conv_backward:
     fig.suptitle(f"conv 3x3 -> {mode} pooling (f = {f}, stride = {stride}); {what}. Backward: pool_backward "
                  "sends dA to Z's inputs, conv_backward turns that dZ into dW", fontsize=10)
     plt.tight_layout()
-    plt.show()
+    show()
     moved = g != 0
     print(f"{int(moved.sum())} of {moved.size} activations received gradient (total {g.sum():.4g}); the other "
           f"{int((~moved).sum())} received exactly 0. Activations are computed, never updated: no step applies to them.")

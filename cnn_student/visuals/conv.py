@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import explorer_plot, show_explorer, try_student
+from ._common import explorer_plot, show, show_explorer, try_student
 
 
 def show_padding(zero_pad: Callable, pad: int = 2) -> None:
@@ -24,7 +24,7 @@ def show_padding(zero_pad: Callable, pad: int = 2) -> None:
         ax.set_xticks(range(A.shape[2]))
         ax.set_yticks(range(A.shape[1]))
     fig.suptitle(f"channel 0 of example 0; pad = {pad} adds {pad} rows/columns of zeros on each side of H and W only")
-    plt.show()
+    show()
 
 
 def _draw(n: int, f: int, pad: int, stride: int) -> None:
@@ -52,7 +52,7 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
     ax.set_yticks([])
     ax.set_title(f"padded input {size}x{size} (grey = padding); {n_out} window positions per row\n"
                  "solid red: first window; dashed: the others; hatched: never reached")
-    plt.show()
+    show()
 
 
 def output_size_explorer():
@@ -114,7 +114,7 @@ def show_coverage(n: int = 6, f: int = 3, pads: tuple[int, ...] = (0, 1, 2)) -> 
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(f"{n}x{n} input, f = {f}, stride 1: in how many windows does each pixel lie?")
-    plt.show()
+    show()
     for pad in pads:
         counts = window_coverage(n, f, pad)
         print(f"pad = {pad}: corner pixel in {counts[0, 0]} windows, edge pixel (0, {n // 2}) in "
@@ -160,7 +160,7 @@ def show_filter_across_channels(conv_forward: Callable, h: int = 1, w: int = 2) 
     ax.set_yticks([])
     fig.suptitle("One filter of shape (3, 3, 3) spans all three input channels and produces one output channel")
     plt.tight_layout()
-    plt.show()
+    show()
     total = parts[0] + parts[1] + parts[2] + b
     print(f"A {A.shape}, W {W.shape}, b {b.shape} -> Z {Z.shape}")
     print(f"at (h, w) = ({h}, {w}): {parts[0][0, h, w, 0]:g} + {parts[1][0, h, w, 0]:g} + {parts[2][0, h, w, 0]:g}"

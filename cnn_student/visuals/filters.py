@@ -7,7 +7,7 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._common import shift_right, try_student
+from ._common import shift_right, show, try_student
 
 # Sobel's kernels as the layer applies them (cross-correlation, no flip): SOBEL_X is positive where
 # brightness grows to the right, SOBEL_Y where it grows downwards.
@@ -59,7 +59,7 @@ def show_edges(conv_forward: Callable, photo: np.ndarray) -> None:
         ax.set_title(title, fontsize=10)
         ax.axis("off")
     fig.suptitle(f"your conv_forward, W {W.shape} (two hand-set filters), pad 1, stride 1 -> Z {Z.shape}")
-    plt.show()
+    show()
 
 
 def show_conv_equivariance(conv_forward: Callable, photo: np.ndarray) -> None:
@@ -88,7 +88,7 @@ def show_conv_equivariance(conv_forward: Callable, photo: np.ndarray) -> None:
         ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_title(title, fontsize=10)
         ax.axis("off")
-    plt.show()
+    show()
     print(f"columns 2..{Z.shape[2] - 2}: largest |conv(shift(x)) - shift(conv(x))| = {moved:.1e}  (equivariance)")
     print(f"columns 2..{Z.shape[2] - 2}: largest |conv(shift(x)) - conv(x)|        = {in_place:.2f}  (the output is not invariant)")
     print(f"columns 0, 1 and {Z.shape[2] - 1} (seam and padding): largest difference = {border:.2f}")

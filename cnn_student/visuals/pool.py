@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import data_file
-from ._common import explorer_plot, show_explorer, try_student
+from ._common import explorer_plot, show, show_explorer, try_student
 
 
 def load_photo() -> np.ndarray:
@@ -33,7 +33,7 @@ def show_pooling(pool_forward: Callable, photo: np.ndarray, f: int = 6, stride: 
         ax.axis("off")
     fig.suptitle("Each channel (R, G, B) is pooled on its own: an output pixel's three values may come from "
                  "different input pixels", fontsize=10)
-    plt.show()
+    show()
 
 
 def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
@@ -105,6 +105,6 @@ def show_colour_sources(pool_forward: Callable, photo: np.ndarray, f: int = 6, s
         ax.set_xticks([])
         ax.set_yticks([])
     plt.tight_layout()
-    plt.show()
+    show()
     print(f"{mixed.sum()} of {mixed.size} output pixels ({mixed.mean():.0%}) take their R, G and B maxima "
           f"from different input pixels: their colour is the colour of no pixel of the window.")

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import try_student
+from ._common import show, try_student
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
     ax.axis("off")
     ax.set_title(f"one unit at the top sees {spans[0][1] - spans[0][0] + 1} input pixels per side "
                  f"(the formula: r = {r}); units drawn at the centre of what they see", fontsize=10)
-    plt.show()
+    show()
 
 
 def measure_with_impulses(pool_forward: Callable, stack: tuple[Layer, ...] = STACK) -> None:
@@ -105,7 +105,7 @@ def measure_with_impulses(pool_forward: Callable, stack: tuple[Layer, ...] = STA
                  fontsize=9)
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
-    plt.show()
+    show()
     print(f"measured: the pixels that reach output unit (0, 0) fill rows {rows.min()}..{rows.max()} and "
           f"columns {cols.min()}..{cols.max()}: {rows.max() - rows.min() + 1} x {cols.max() - cols.min() + 1} "
           f"({seen.sum()} pixels); formula: {r} x {r}")

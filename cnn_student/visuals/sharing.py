@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from ..experiment import CLASS_NAMES, WEIGHTS, TrainingRun, zero_fraction
-from ._common import explorer_plot, show_explorer, try_student
+from ._common import explorer_plot, show, show_explorer, try_student
 
 # (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5's layer sizes on 32x32 colour images with
 # every filter spanning all input channels (not LeNet-5 itself, see LENET5_C3), and VGG-16's first layer
@@ -47,7 +47,7 @@ def param_table(conv_param_count: Callable, dense_param_count: Callable) -> None
     ax.set_xlim(left=1)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("Same input, same output: how many numbers must be learned")
-    plt.show()
+    show()
     lenet_c1 = int(conv_param_count(5, 1, 6))
     lenet_c3 = sum(n * int(conv_param_count(5, k, 1)) for n, k in LENET5_C3)
     print(f"The LeNet-like rows are not LeNet-5 itself. LeNet-5 read 32x32 grayscale images: its C1 has "
@@ -137,7 +137,7 @@ def show_conv_matrix(conv_as_matrix: Callable, input_shape: tuple = (4, 4, 1), f
     ax1.set_ylabel(f"output position: {M.shape[0]} rows")
     ax1.set_title("M: white = structural zero (no connection); a colour = the filter weight it reuses")
     plt.tight_layout()
-    plt.show()
+    show()
     counts = matrix_counts(conv_as_matrix, input_shape, f, n_C, hp)
     if counts:
         print_counts(counts)
@@ -180,7 +180,7 @@ def show_shapes(X: np.ndarray, y: np.ndarray, per_class: int = 6) -> None:
             axes[k, j].set_yticks([])
         axes[k, 0].set_ylabel(name)
     fig.suptitle(f"{len(X)} training images, 16x16x1, {len(CLASS_NAMES)} classes (chance = {1 / len(CLASS_NAMES):.0%})")
-    plt.show()
+    show()
 
 
 def plot_training(*runs: TrainingRun) -> None:
@@ -201,7 +201,7 @@ def plot_training(*runs: TrainingRun) -> None:
     ax1.set_title("accuracy on 500 held-out images")
     for ax in (ax0, ax1):
         ax.legend()
-    plt.show()
+    show()
 
 
 def weight_histograms(run: TrainingRun) -> None:
@@ -214,7 +214,7 @@ def weight_histograms(run: TrainingRun) -> None:
         ax.hist(after, bins=bins, alpha=0.5, label=f"after: {np.sum(after == 0)} of {after.size} exactly 0")
         ax.set_title(what + (f" (L1 lambda={run.l1:g})" if run.l1 else ""))
         ax.legend(fontsize=8)
-    plt.show()
+    show()
 
 
 def zeros_per_step(run: TrainingRun) -> None:
@@ -234,16 +234,16 @@ def zeros_per_step(run: TrainingRun) -> None:
     ax.set_ylim(0, 1)
     ax.legend(ncol=len(recs), fontsize=8)
     ax.set_title(f"{run.label}: zeros in gradients are common; zeros in weights are not")
-    plt.show()
+    show()
     print(f"{'step':>4s} {'dA1 zeros':>10s} {'dZ1 zeros':>10s} {'dW1 zeros':>10s} {'dW2 zeros':>10s} {'W zeros':>8s}")
     for r, v in zip(recs, values):
         print(f"{r.step:4d} " + " ".join(f"{x:10.1%}" for x in v[:4]) + f" {v[4]:8.1%}")
 
 
-def zero_gradient_weights(run: TrainingRun, show: int = 3) -> None:
+def zero_gradient_weights(run: TrainingRun, count: int = 3) -> None:
     """Weights whose gradient was exactly 0 in a recorded step: their value before and after the step."""
     for name in WEIGHTS:
-        seen = [(r.step, w) for r in run.records for w in r.zero_grad_weights if w[0] == name][:show]
+        seen = [(r.step, w) for r in run.records for w in r.zero_grad_weights if w[0] == name][:count]
         for step, (_, index, before, after) in seen:
             print(f"step {step}: {name}{list(index)} had gradient exactly 0; before {before:+.6f}, after {after:+.6f}"
                   f" -> {'kept its value' if before == after else 'CHANGED'}")
@@ -267,7 +267,7 @@ def compare_l1(run: TrainingRun, run_l1: TrainingRun) -> None:
                      f"accuracy {r.test_accuracy[-1][1]:.0%}", fontsize=10)
         ax.set_xlabel("weight value")
     axes[0].set_ylabel("count (log scale)")
-    plt.show()
+    show()
 
 
 # ---------- a zero gradient under four optimizers
@@ -303,7 +303,7 @@ def zero_gradient_by_optimizer(*runs: TrainingRun) -> None:
     ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.set_title("In a step where a weight's gradient is exactly 0, what does the step do to it?")
     plt.tight_layout()
-    plt.show()
+    show()
     print(f"{'optimizer':20s} {'zero-gradient':>13s} {'kept':>7s} {'toward 0':>9s} {'away':>7s} {'set to 0':>9s}"
           f" {'with an earlier':>16s} {'kept although':>14s} {'moved without':>14s}")
     print(f"{'':20s} {'(step, weight)':>13s} {'':>7s} {'':>9s} {'':>7s} {'':>9s}"

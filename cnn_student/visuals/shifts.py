@@ -8,7 +8,7 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._common import shift_right, try_student
+from ._common import shift_right, show, try_student
 
 
 def measure_pool_shift(pool_forward: Callable, photo: np.ndarray, f: int = 2, stride: int = 2) -> None:
@@ -50,7 +50,7 @@ def measure_pool_shift(pool_forward: Callable, photo: np.ndarray, f: int = 2, st
         ax.axis("off")
     fig.suptitle(f"max pooling with stride {stride}, photo shifted by 1 pixel: the output neither stays nor moves")
     plt.tight_layout()
-    plt.show()
+    show()
 
 
 def measure_global_pool(photo: np.ndarray) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..grading import grading, grading_note
-from ._common import try_student
+from ._common import show, try_student
 
 
 def show_windows(n_H: int = 5, n_W: int = 6, f: int = 3, stride: int = 2) -> None:
@@ -39,7 +39,7 @@ def show_windows(n_H: int = 5, n_W: int = 6, f: int = 3, stride: int = 2) -> Non
     fig.suptitle(f"sliding_window_view(X, ({f}, {f}))[::{stride}, ::{stride}] has shape {windows.shape}:\n"
                  f"window [h, w] starts at row h·{stride}, column w·{stride}; no number is copied", fontsize=10)
     fig.tight_layout()
-    plt.show()
+    show()
 
 
 def loop_note(fn: Callable) -> None:
@@ -116,5 +116,5 @@ def benchmark(pairs: dict[str, tuple[Callable, Callable]], sizes: tuple[int, ...
         ax.set_ylabel("seconds (log scale)")
         ax.set_title(f"{kind} forward: loops vs vectorized")
         ax.legend()
-    plt.show()
+    show()
 
