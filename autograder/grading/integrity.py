@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
@@ -101,6 +102,33 @@ def solution_fingerprint(cells: Iterable[Any]) -> str:
             code = "\n".join(re.sub(r"#.*", "", l).rstrip() for l in cell.get("source", "").splitlines())
             parts.append(re.sub(r"\s+", " ", code).strip())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cell_fingerprints(cells: Iterable[Any]) -> str:
+    """What the class-wide comparison of grading/similarity.py needs of one notebook, as JSON: per
+    solution cell, a hash of its code without comments and blank space, a hash of its comments, its
+    number of code lines and the names it defines or uses (odd names shared by two students are a signal)."""
+    found = {}
+    for cell in cells:
+        if not is_solution_cell(cell):
+            continue
+        source = cell.get("source", "")
+        code = [re.sub(r"#.*", "", l).rstrip() for l in source.splitlines()]
+        comments = sorted({m.strip().lower() for m in re.findall(r"#(.*)", source) if m.strip()})
+        try:
+            names = sorted({n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+                           | {n.arg for n in ast.walk(ast.parse(source)) if isinstance(n, ast.arg)})
+        except SyntaxError:
+            names = []
+        found[str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))] = {
+            "code": _hash(re.sub(r"\s+", " ", "\n".join(code)).strip()),
+            "comments": _hash("\n".join(comments)) if comments else "",
+            "lines": sum(1 for l in code if l.strip()), "names": names[:80]}
+    return json.dumps({"notebook": solution_fingerprint(cells), "cells": found}, sort_keys=True)
 
 
 SANDBOX_ERRORS = {

@@ -26,10 +26,11 @@ import nbformat
 from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
 from . import execute, kernel_caps, sandbox
-from .integrity import Finding, observed, scan_source, solution_fingerprint
-from .preprocessors import HideHiddenTests, VerifyChecks
+from .integrity import Finding, cell_fingerprints, observed, scan_source
+from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
 from .records import CellScore, Unit, UnitResult
 
+FEEDBACK_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
 Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding
@@ -208,7 +209,7 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
                 find(name, rule, f"{gid or 'cell'}: {detail}")
     for gid in sorted(set(tests) - seen):
         find(name, "deleted_test_cell", f"{gid} was missing or had lost its metadata (restored and graded)")
-    find(name, "fingerprint", solution_fingerprint(nb.cells))
+    find(name, "fingerprint", cell_fingerprints(nb.cells))  # compared across the class by aggregate.py
 
 
 # ---------- run
@@ -243,9 +244,18 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.KernelManager.ip = str(runtime / "kernel")
     c.KernelManager.connection_file = str(runtime / "kernel.json")
     c.LimitOutput.max_lines = 200
-    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    # tests named by grade id and docstring; the template extends nbgrader's own feedback template
+    c.HTMLExporter.template_name = "feedback_named"
+    c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(_nbgrader_templates())]
     c.HideHiddenTests.show_hidden = unit.show_hidden
     return c
+
+
+def _nbgrader_templates() -> Path:
+    """nbgrader's own templates folder (its feedback template), which GenerateFeedback adds by default."""
+    import nbgrader
+    return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
 def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
@@ -352,10 +362,24 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
     for name in intake.expected:
         path = intake.course / "autograded" / unit.student / unit.assignment / name
         if path.exists():
-            for rule, detail in observed(nbformat.read(path, as_version=4)):
+            nb = nbformat.read(path, as_version=4)
+            for rule, detail in observed(nb):
                 find(name, rule, detail)
+            _add_verdicts(result, name, nb)
     result.findings = intake.findings
     return result
+
+
+def _add_verdicts(result: UnitResult, notebook: str, nb: Any) -> None:
+    """What VerifyChecks found in each test cell (causes, concept answers), from the autograded notebook."""
+    for cell in nb.cells:
+        test = result.tests.get(f"{notebook.removesuffix('.ipynb')}:{grade_id(cell)}")
+        found = verdict_metadata(cell)
+        if test is not None and found and test.score < test.max_score:
+            test.function = str(found.get("function", ""))
+            test.causes = [str(c) for c in found.get("causes", [])]
+        if test is not None and found.get("answers"):
+            test.answers = {str(k): str(v) for k, v in found["answers"].items()}
 
 
 # ---------- publish
