@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report = sub.add_parser("report", help="the instructor's summary of a graded batch: OUT/report.html")
     report.add_argument("--out", required=True, type=Path)
+    report.add_argument("--for-students", action="store_true",
+                        help="OUT/class_summary.html instead: the most common mistakes and what they mean, "
+                             "for the class (no student ids, no answers)")
 
     merge = sub.add_parser("merge", help="merge batches graded on several machines into one OUT")
     merge.add_argument("parts", nargs="+", type=Path)
@@ -66,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         return _grade(args)
     if args.command == "report":
-        from .grading.report import report as make_report
-        print(make_report(args.out))
+        from .grading.report import class_summary, report as make_report
+        print(class_summary(args.out) if args.for_students else make_report(args.out))
         return 0
     if args.command == "merge":
         from .grading.merge import merge as do_merge

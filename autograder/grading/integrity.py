@@ -4,6 +4,7 @@ look, not a verdict; grades are decided elsewhere and do not depend on it."""
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
 import json
 import re
@@ -108,6 +109,9 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+BUILTIN_NAMES = set(dir(builtins))
+
+
 def cell_fingerprints(cells: Iterable[Any]) -> str:
     """What the class-wide comparison of grading/similarity.py needs of one notebook, as JSON: per
     solution cell, a hash of its code without comments and blank space, a hash of its comments, its
@@ -120,10 +124,11 @@ def cell_fingerprints(cells: Iterable[Any]) -> str:
         code = [re.sub(r"#.*", "", l).rstrip() for l in source.splitlines()]
         comments = sorted({m.strip().lower() for m in re.findall(r"#(.*)", source) if m.strip()})
         try:
-            names = sorted({n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-                           | {n.arg for n in ast.walk(ast.parse(source)) if isinstance(n, ast.arg)})
+            tree = ast.parse(source)
         except SyntaxError:
-            names = []
+            tree = ast.parse("")
+        names = sorted(({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+                        | {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}) - BUILTIN_NAMES)
         found[str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))] = {
             "code": _hash(re.sub(r"\s+", " ", "\n".join(code)).strip()),
             "comments": _hash("\n".join(comments)) if comments else "",

@@ -92,7 +92,8 @@ def compare(results: list[UnitResult], stubs: dict[tuple[str, str], dict]) -> Si
             for a, b in combinations(sorted(who), 2):
                 both_wrong = gid in wrong.get((a, assignment), set()) & wrong.get((b, assignment), set())
                 score[(a, b)] += base * (2 if both_wrong else 1)
-                evidence[(a, b)].append(f"identical {gid}{' with the same wrong result' if both_wrong else ''} "
+                if base:  # what the whole class wrote alike is no evidence (the pair is still counted)
+                    evidence[(a, b)].append(f"identical {gid}{' with the same wrong result' if both_wrong else ''} "
                                         f"({lines} lines, written by {len(who)} of {n})")
         for (gid, _), who in comments.items():
             for a, b in combinations(sorted(who), 2):
