@@ -216,10 +216,21 @@ def test_hidden_code_check_fails_when_feedback_shows_hidden_tests(batch):
     assert len(shown_hidden_lines(feedback(out, "ben", FIRST), FIRST)) == len(hidden_code_lines(FIRST))
 
 
-def test_identical_work_is_flagged_but_untouched_stubs_are_not(batch):
+def test_common_identical_work_and_untouched_stubs_are_not_listed(batch):
+    """The reference code several students submit is expected, not listed (tests/test_report.py proves a
+    rare wrong answer shared by two is)."""
     found = rows(batch["out"], "integrity.csv")
-    assert any(f["rule"] == "identical_submission" and f["student_id"] == "ada" for f in found)
-    assert not any(f["rule"] == "identical_submission" and f["student_id"] == "dee" for f in found)
+    assert not any(f["rule"] == "identical_submission" and f["student_id"] in ("ada", "dee") for f in found)
+    assert json.loads((batch["out"] / "similarity.json").read_text())["counted"] > 0
+
+
+def test_causes_reach_causes_csv_and_feedback_names_each_test(batch):
+    causes = {(r["student_id"], r["test"], r["cause_id"]) for r in rows(batch["out"], "causes.csv")}
+    assert ("ben", f"{FIRST}:test_conv_forward", "conv_forward.missing_bias") in causes
+    assert ("cy", f"{FIRST}:test_zero_pad", "zero_pad.all_axes") in causes
+    assert not any(student == "ada" for student, *_ in causes)
+    text = rendered_text(feedback(batch["out"], "ben", FIRST))
+    assert "Test test_conv_forward:" in text and "Test cell" not in text
 
 
 def test_parallel_equals_serial_and_an_interrupted_run_resumes(batch):

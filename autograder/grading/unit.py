@@ -245,8 +245,7 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.KernelManager.connection_file = str(runtime / "kernel.json")
     c.LimitOutput.max_lines = 200
     c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
-    # tests named by grade id and docstring; the template extends nbgrader's own feedback template
-    c.HTMLExporter.template_name = "feedback_named"
+    # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
     c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(_nbgrader_templates())]
     c.HideHiddenTests.show_hidden = unit.show_hidden
     return c
@@ -308,10 +307,23 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
         ok, log = out["success"], out["log"] + str(out.get("error") or "")
         if ok:
             with _stage(timings, "feedback"):
-                api.generate_feedback(unit.assignment, unit.student, force=True)
+                _generate_feedback(api, unit)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
+
+
+def _generate_feedback(api: Any, unit: Unit) -> None:
+    """What api.generate_feedback does, with our feedback template: the API forces nbgrader's own
+    ("Test cell" for every test), ours names each test by its grade id and docstring."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.utils import capture_log, temp_attrs
+    from traitlets.config import Config
+    with temp_attrs(api.coursedir, assignment_id=unit.assignment, student_id=unit.student):
+        app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+        app.update_config(Config({"HTMLExporter": {"template_name": "feedback_named", "template_file": "named.html.j2"}}))
+        app.force = True
+        capture_log(app)
 
 
 @contextmanager
