@@ -172,6 +172,14 @@ CONCEPT_ANSWERS = {
 # how many of the class submit each assignment (the last, optional one, fewer)
 SUBMITS = {"01_conv_forward": 0.97, "02_pool_forward": 0.95, "03_backprop": 0.9, "04_sharing_vs_sparsity": 0.88,
            "05_vectorized": 0.35}
+# local names students choose differently (kept, or one of the others): a class's code varies, so that
+# identical long functions are rare, as they are in a real class, and the copied ones stand out
+NAMES = {"vert_start": ("v0", "top", "row0"), "vert_end": ("v1", "bottom", "row1"),
+         "horiz_start": ("h0", "left", "col0"), "horiz_end": ("h1", "right", "col1"),
+         "A_prev_pad": ("A_pad", "padded", "Ap"), "a_prev_pad": ("a_pad", "example", "ap"),
+         "n_H": ("H_out", "nh", "out_h"), "n_W": ("W_out", "nw", "out_w"), "window": ("win", "patch", "region"),
+         "a_slice_prev": ("a_slice", "sl", "piece"), "X_pad": ("X_padded", "out", "padded_X"),
+         "da_prev_pad": ("da_pad", "grad_pad", "dap")}
 COMMON_COMMENTS = ["# loop over the examples", "# output size", "# slice the window", "# TODO check this"]
 # planted for the integrity ranking: one rare wrong answer copied with its odd comment and names
 COPIED = '''
@@ -215,6 +223,18 @@ def _split_defs(source: str) -> dict[str, str]:
     defs = {n.name: chunk(n) for n in tree.body if isinstance(n, ast.FunctionDef)}
     return {name: "\n".join(shared + [d for other, d in defs.items() if other != name] + [code]).strip() + "\n"
             for name, code in defs.items()}
+
+
+def _renamed(source: str, rng) -> str:
+    """source with some local names replaced, each by one of NAMES' options not already in it."""
+    import re
+    for name, options in NAMES.items():
+        if rng.random() < 0.5 or not re.search(rf"\b{name}\b", source):
+            continue
+        new = options[int(rng.integers(len(options)))]
+        if not re.search(rf"\b{new}\b", source):
+            source = re.sub(rf"\b{name}\b", new, source)
+    return source
 
 
 def _weighted(rng, items: list, weights: list[float]):
@@ -268,6 +288,7 @@ def make_class(root: Path, size: int = 60, seed: int = 0, only: Optional[list[st
                     options = [alt[fn] for alt in alternatives if fn in alt]
                     if options:
                         src[fn] = options[int(rng.integers(len(options)))]
+                src[fn] = _renamed(src[fn], rng)
                 if rng.random() < 0.15:  # a comment many students write: no signal
                     src[fn] = COMMON_COMMENTS[int(rng.integers(len(COMMON_COMMENTS)))] + "\n" + src[fn]
             if a == FIRST and index in (7, 31 % size):

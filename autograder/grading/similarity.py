@@ -4,7 +4,7 @@ The same correct three-line zero_pad written by forty students is expected; the 
 answer, the same comments or odd names, or whole notebooks identical cell for cell, are a reason to
 look. Each pair of students gets a score in bits: for every solution cell they share, log2 of the class
 size over the number of students who wrote that exact code (doubled when the code is wrong, scaled down
-for cells of a few lines), plus the same for shared comments and for names that few students use.
+for bodies of a few lines, nothing for a one-line body such as a concept answer), plus the same for shared comments and for names that few students use.
 Pairs at or above LISTED bits are listed for review (integrity.csv, the report) with the evidence; the
 others are counted. A finding is a reason to look, never a verdict.
 """
@@ -21,7 +21,7 @@ from .records import UnitResult
 
 LISTED = 8.0        # bits: a coincidence rarer than about 1 in 256 within this class
 RARE_NAME = 0.1     # a name used by at most this share of the class (and at least 2 students) is odd
-SHORT = 4           # cells of fewer code lines than this weigh in proportion
+SHORT = 4           # a function body of fewer lines than this weighs in proportion; one line (an answer) not at all
 
 
 @dataclass
@@ -88,7 +88,7 @@ def compare(results: list[UnitResult], stubs: dict[tuple[str, str], dict]) -> Si
         evidence: dict[tuple[str, str], list[str]] = defaultdict(list)
         for (gid, _), who in code.items():
             lines = prints[who[0]]["cells"][gid]["lines"]
-            base = math.log2(n / len(who)) * min(1.0, lines / SHORT)
+            base = math.log2(n / len(who)) * min(1.0, max(0, lines - 2) / SHORT)  # lines: the def's included
             for a, b in combinations(sorted(who), 2):
                 both_wrong = gid in wrong.get((a, assignment), set()) & wrong.get((b, assignment), set())
                 score[(a, b)] += base * (2 if both_wrong else 1)
