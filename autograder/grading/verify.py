@@ -26,6 +26,10 @@ _expected_cache: dict[tuple[str, str], Any] = {}
 # what a test cell's verdict can name beyond a wrong result
 NOT_WRITTEN = cause("generic.not_written", "the function is not written (it still raises NotImplementedError)")
 RAISED = cause("generic.raised", "the function raises an error on the test's inputs")
+RAISED_SHAPES = cause("raised.shapes_mismatch", "raises because two arrays' shapes do not match: most often a window "
+                                                "slice runs past the input (output size, slice bounds, missing padding)")
+RAISED_INDEX = cause("raised.index_out_of_range", "raises because an index runs past an array's end (loop bounds, "
+                                                  "output size, swapped axes)")
 NOT_CHECKED = cause("generic.not_checked", "the test cell stopped before this check (an earlier error, or a "
                                            "missing function)")
 
@@ -43,7 +47,10 @@ def _not_run(fn: str, case: dict, kind: str, value: Any, what: str = "checked") 
     if kind is None:
         return Diagnosis(f"{fn} was never {what} on {call}: the test cell stopped before (see the error above) "
                          f"or the function is missing.", fn, [NOT_CHECKED.id])
-    named = NOT_WRITTEN if str(value).startswith("NotImplementedError") else RAISED
+    text = str(value)
+    named = (NOT_WRITTEN if text.startswith("NotImplementedError") else
+             RAISED_SHAPES if text.startswith("ValueError") and "broadcast" in text else
+             RAISED_INDEX if text.startswith("IndexError") else RAISED)
     return Diagnosis(f"{call} raised {value}", fn, [named.id])
 
 

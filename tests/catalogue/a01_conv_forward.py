@@ -19,7 +19,7 @@ def zero_pad(X, pad):
     X_pad = np.zeros((m, n_H + 2 * pad, n_W + 2 * pad, n_C))
     X_pad[:, pad:-pad, pad:-pad, :] = X   # empty slice when pad == 0
     return X_pad
-''', why="X_pad[:, pad:-pad] is empty for pad 0: the visible pad-0 case catches it", cause="generic.raised"),
+''', why="X_pad[:, pad:-pad] is empty for pad 0: the visible pad-0 case catches it", cause="raised.shapes_mismatch"),
     Mistake("single_step_no_bias", "conv_single_step", ["test_conv_single_step"],
             replace=[(" + b.item()", "")], hint="bias", cause="conv_single_step.missing_bias"),
     Mistake("single_step_mean", "conv_single_step", ["test_conv_single_step"],
@@ -41,10 +41,10 @@ def zero_pad(X, pad):
                       "n_H = int(np.ceil((n_H_prev + 2 * pad - f) / stride)) + 1"),
                      ("n_W = (n_W_prev + 2 * pad - f) // stride + 1",
                       "n_W = int(np.ceil((n_W_prev + 2 * pad - f) / stride)) + 1")],
-            why="rounding up instead of the floor: the visible height 6 with pad 1, f 3, stride 2 does not tile", cause="generic.raised"),
+            why="rounding up instead of the floor: the visible height 6 with pad 1, f 3, stride 2 does not tile", cause="raised.shapes_mismatch"),
     Mistake("conv_output_ignores_stride", "conv_forward", ["test_conv_forward"],
             replace=[("n_H = (n_H_prev + 2 * pad - f) // stride + 1", "n_H = n_H_prev + 2 * pad - f + 1"),
-                     ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = n_W_prev + 2 * pad - f + 1")], cause="generic.raised"),
+                     ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = n_W_prev + 2 * pad - f + 1")], cause="raised.shapes_mismatch"),
     Mistake("conv_bias_missing", "conv_forward", ["test_conv_forward"],
             replace=[("W[:, :, :, c], b[:, :, :, c])", "W[:, :, :, c], np.zeros((1, 1, 1)))")], hint="bias is missing", cause="conv_forward.missing_bias"),
     Mistake("conv_bias_of_filter_0", "conv_forward", ["test_conv_forward"],
@@ -53,13 +53,13 @@ def zero_pad(X, pad):
             replace=[("W[:, :, :, c], b", "W[:, :, :, 0], b")], hint="from filter c alone", cause="channels.mixed"),
     Mistake("conv_height_width_swapped", "conv_forward", ["test_conv_forward", "test_conv_forward_hidden"],
             replace=[("n_H = (n_H_prev + 2 * pad - f) // stride + 1", "n_H = (n_W_prev + 2 * pad - f) // stride + 1"),
-                     ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = (n_H_prev + 2 * pad - f) // stride + 1")], cause="generic.raised"),
+                     ("n_W = (n_W_prev + 2 * pad - f) // stride + 1", "n_W = (n_H_prev + 2 * pad - f) // stride + 1")], cause="raised.shapes_mismatch"),
     Mistake("conv_no_padding", "conv_forward", ["test_conv_forward"],
-            replace=[("A_prev_pad = zero_pad(A_prev, pad)", "A_prev_pad = A_prev")], cause="generic.raised"),
+            replace=[("A_prev_pad = zero_pad(A_prev, pad)", "A_prev_pad = A_prev")], cause="raised.shapes_mismatch"),
     Mistake("conv_first_example_only", "conv_forward", ["test_conv_forward"],
             replace=[("a_prev_pad = A_prev_pad[i]", "a_prev_pad = A_prev_pad[0]")], cause="conv_forward.padded_window_values"),
     Mistake("conv_window_one_short", "conv_forward", ["test_conv_forward"],
-            replace=[("vert_end = vert_start + f", "vert_end = vert_start + f - 1")], cause="generic.raised"),
+            replace=[("vert_end = vert_start + f", "vert_end = vert_start + f - 1")], cause="raised.shapes_mismatch"),
     Mistake("conv_cache_padded", "conv_forward", ["test_conv_forward"],
             replace=[("cache = (A_prev, W, b, hparameters)", "cache = (A_prev_pad, W, b, hparameters)")], hint="cache", cause="cache.contents"),
 ]

@@ -23,7 +23,7 @@ MISTAKES = [
             replace=[("np.max(window)", "np.min(window)")], hint="largest", cause="pool_forward.not_the_maximum"),
     Mistake("pool_height_width_swapped", "pool_forward", ["test_pool_forward_max", "test_pool_forward_hidden"],
             replace=[("A = np.zeros((m, n_H, n_W, n_C))", "A = np.zeros((m, n_W, n_H, n_C))")],
-            why="the visible output is 2x3: a swapped shape fails at once", cause="generic.raised"),
+            why="the visible output is 2x3: a swapped shape fails at once", cause="raised.index_out_of_range"),
     Mistake("pool_reshape_only_if_stride_is_f", "pool_forward", ["test_pool_forward_max"], source='''
 def pool_forward(A_prev, hparameters, mode="max"):
     f = hparameters["f"]

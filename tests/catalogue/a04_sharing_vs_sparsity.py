@@ -44,7 +44,7 @@ MISTAKES = [
     Mistake("dense_count_assumes_3d", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
             replace=[("n_in = int(np.prod(input_shape))", "n_in = input_shape[0] * input_shape[1] * input_shape[2]"),
                      ("n_out = int(np.prod(output_shape))", "n_out = output_shape[0] * output_shape[1] * output_shape[2]")],
-            why="indexing three axes fails on the 1-D shapes (IndexError)", cause="generic.raised"),
+            why="indexing three axes fails on the 1-D shapes (IndexError)", cause="raised.index_out_of_range"),
     # conv_as_matrix
     Mistake("matrix_transposed", "conv_as_matrix", ["test_conv_as_matrix", "test_conv_as_matrix_hidden"],
             replace=[("return M", "return M.T")], hint="transposed", cause="conv_as_matrix.transposed"),

@@ -28,7 +28,7 @@ MISTAKES = [
             why="whole chunks of 8 examples only: the hidden batch of 10 leaves 2 examples unwritten", cause="generic.unexplained"),
     Mistake("conv_pad_all_axes", "conv_forward_fast", CONV,
             replace=[("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "np.pad(A_prev, pad)")],
-            why="np.pad(A, pad) pads examples and channels too: the contraction fails on the channel axis", cause="generic.raised"),
+            why="np.pad(A, pad) pads examples and channels too: the contraction fails on the channel axis", cause="raised.shapes_mismatch"),
     Mistake("conv_no_padding", "conv_forward_fast", CONV,
             replace=[("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "A_prev")], hint="padding", cause="vectorized.view_of_unpadded_input"),
     Mistake("conv_bias_missing", "conv_forward_fast", CONV,
