@@ -52,6 +52,8 @@ def demo() -> int:
         print(f"   the grading sandbox is not available here ({why}); grading with --no-sandbox")
     print("4. Grade it: python -m autograder grade --submissions demo-out/submissions --out demo-out/grades "
           "--timeout 10  (per-cell limit shortened so the endless loop costs 10 s)")
+    # a fresh batch: grading resumes from the results in OUT, and the generated class may have changed
+    shutil.rmtree(DEMO / "grades", ignore_errors=True)
     opts = Options(jobs=os.cpu_count() or 1, sandbox=ok, limits=Limits(timeout=10))
     results = run(DEMO / "submissions", DEMO / "grades", opts)
     print(score_table(results))

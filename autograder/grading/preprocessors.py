@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
