@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | merge | sample-class | demo` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--submissions", required=True, type=Path)
     grade.add_argument("--out", required=True, type=Path)
     grade.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
-    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="students graded at once on this machine (default: cores; not with --scheduler)")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="grade on the Dask cluster of this scheduler instead of this machine (see README)")
     from .grading.records import Limits
     Limits.add_arguments(grade)
     grade.add_argument("--show-hidden", action="store_true", help="show hidden tests' code in the feedback")
@@ -50,10 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--for-students", action="store_true",
                         help="OUT/class_summary.html instead: the most common mistakes and what they mean, "
                              "for the class (no student ids, no answers)")
-
-    merge = sub.add_parser("merge", help="merge batches graded on several machines into one OUT")
-    merge.add_argument("parts", nargs="+", type=Path)
-    merge.add_argument("--out", required=True, type=Path)
 
     sample = sub.add_parser("sample-class", help="write the sample class of submissions into DIR")
     sample.add_argument("dir", type=Path)
@@ -71,11 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         from .grading.report import class_summary, report as make_report
         print(class_summary(args.out) if args.for_students else make_report(args.out))
-        return 0
-    if args.command == "merge":
-        from .grading.merge import merge as do_merge
-        do_merge(args.parts, args.out)
-        print(f"merged {len(args.parts)} batches into {args.out}")
         return 0
     if args.command == "sample-class":
         from .sample_class import make
@@ -98,7 +92,7 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     if args.no_sandbox:
         print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
-    else:
+    elif not args.scheduler:  # on a cluster, each worker checks its own sandbox when it joins
         ok, why = sandbox.available()
         if not ok:
             print(f"grade refuses to run students' code unisolated: {why}.\n"
@@ -107,6 +101,8 @@ def _grade(args: argparse.Namespace) -> int:
     caps = None
     if args.no_caps:
         print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
+    elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
+        caps = "auto"
     else:
         from .grading import kernel_caps
         caps, why = kernel_caps.detect()
@@ -117,20 +113,39 @@ def _grade(args: argparse.Namespace) -> int:
                   "systemd user session that delegates them; or pass --no-caps, only on a machine with "
                   "nothing to protect.", file=sys.stderr)
             return 2
+    from .grading.course import find_course, submitted_assignments
+    from .release import assignments as all_assignments
+    course = find_course(args.submissions)
+    only = args.assignment
+    if course is not None and not only:  # a course grades what its students submitted
+        only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=args.assignment, caps=caps or None)
-    results = run(args.submissions, args.out, opts)
+                   show_hidden=args.show_hidden, assignments=only, caps=caps or None)
+    if args.scheduler:
+        from .grading import cluster
+        try:
+            results = cluster.run(args.submissions, args.out, opts, args.scheduler)
+        except KeyboardInterrupt:
+            print("\ninterrupted: the cluster's tasks are cancelled; run the same command again to grade "
+                  "what is missing", file=sys.stderr)
+            return 130
+    else:
+        results = run(args.submissions, args.out, opts)
     print(score_table(results))
     failed = [r for r in results if r.retry]
     if failed:
         tried = [r for r in results if r.graded or r in failed]
+        logs = "the workers' logs" if args.scheduler else args.out / ".grader" / "logs"
         print(f"\n{len(failed)} of {len(tried)} submitted notebooks could not be run by the grader "
-              f"(rule grading_error in integrity.csv; logs in {args.out / '.grader' / 'logs'}); "
+              f"(rule grading_error in integrity.csv; logs in {logs}); "
               "the next run of the same command tries them again.", file=sys.stderr)
         if len(failed) == len(tried):
             print("None could: this is a problem of the grading machine, not of the students. "
                   "Fix it and run the same command again: it grades those submissions again.", file=sys.stderr)
     print(f"\nwrote {args.out / 'grades.csv'}, {args.out / 'integrity.csv'} and {args.out / 'feedback'}/")
+    if course is not None:
+        print(f"and into the nbgrader course {course.root}: its gradebook ({course.db_url}), autograded/ "
+              "and feedback/ (nbgrader export, formgrader and release_feedback read them)")
     return 0
 
 

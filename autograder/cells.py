@@ -38,3 +38,8 @@ def is_locked(cell: Any) -> bool:
 def is_reference_cell(cell: Any) -> bool:
     """Solution cells and cells tagged `setup` (imports, provided helpers) define the reference."""
     return is_solution_cell(cell) or (is_code(cell) and "setup" in cell.get("metadata", {}).get("tags", []))
+
+
+def points(cell: Any) -> float:
+    """What a graded cell is worth (0 for any other cell)."""
+    return float(nbgrader_meta(cell).get("points") or 0)

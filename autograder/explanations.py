@@ -36,14 +36,16 @@ ANSWERS: dict[str, str] = {
     ),
     "momentum_moves_zero_grad": (
         "True. With momentum the step is v <- beta*v + dw, w <- w - lr*v: when dw = 0 the velocity v built "
-        "from earlier gradients still moves w. Adam likewise. The rule 'a zero gradient leaves a weight "
-        "unchanged' is plain SGD's, the optimizer Part 3 used."
+        "from earlier gradients still moves w (unless every earlier gradient of w was 0 too, so that v = 0). "
+        "Adam likewise. The rule 'a zero gradient leaves a weight unchanged' is plain SGD's, the optimizer "
+        "Part 3 used."
     ),
     "decay_zero_after_300": (
         "False. Each step multiplies the weight by 1 - lr*lambda = 0.999, so after 300 steps it is "
         "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0, "
         "and reaching exactly 0 would take some 700000 steps (floating-point underflow). "
-        "A weight with zero gradient still moves under weight decay, momentum or Adam."
+        "A weight with zero gradient still moves under weight decay, and under momentum or Adam once it has "
+        "had a non-zero gradient."
     ),
     "what_makes_weights_sparse": (
         "d (the L1 penalty of Part 3). Its proximal step, w <- sign(w) max(|w| - lr*lambda, 0), sets every "

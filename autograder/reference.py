@@ -10,7 +10,7 @@ from typing import Any
 
 import nbformat
 
-from .cells import is_reference_cell
+from .cells import grade_id, is_reference_cell, points
 from .paths import SOLUTIONS
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args, get_spec
@@ -60,3 +60,12 @@ def expected_result(fn: str, case: dict, assignment: str, solutions: Path = SOLU
 def expected_table(checks: list[tuple[str, dict]], assignment: str,
                    solutions: Path = SOLUTIONS) -> dict[str, Any]:
     return {case_key(fn, case): expected_result(fn, case, assignment, solutions) for fn, case in checks}
+
+
+def cell_points(assignment: str, *grade_ids: str) -> float:
+    """The points of the named graded cells of an assignment, as solutions/ gives them."""
+    cells = nbformat.read(notebook_path(assignment), as_version=4).cells
+    found = {grade_id(c): points(c) for c in cells if grade_id(c) in grade_ids}
+    if set(found) != set(grade_ids):
+        raise KeyError(f"no graded cells {sorted(set(grade_ids) - set(found))} in {assignment}")
+    return sum(found.values())

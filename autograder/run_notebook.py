@@ -5,28 +5,36 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from traitlets.config import Config
+
+from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 
 
 def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
-            extra_env: dict[str, str] | None = None) -> tuple[nbformat.NotebookNode, float]:
-    """The executed notebook and its wall time in seconds; the kernel runs in the notebook's folder."""
+            extra_env: dict[str, str] | None = None, **client_options: Any) -> tuple[nbformat.NotebookNode, float]:
+    """The executed notebook and its wall time in seconds; the kernel runs in the notebook's folder.
+    client_options go to nbclient's NotebookClient (e.g. its on_cell_* hooks)."""
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", **(extra_env or {}))
     with tempfile.TemporaryDirectory(prefix="cnnrun-") as runtime:
         # local IPC sockets (absolute paths) rather than unencrypted TCP ports
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(runtime, "kernel"))
-        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=allow_errors,
-                                resources={"metadata": {"path": str(Path(path).parent)}})
+        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(runtime, "kernel"),
+                                           "client_class": STEADY_CLIENT}})
+        # nbclient makes its own manager, the asyncio one (AsyncKernelManager): handed a blocking
+        # KernelManager, it polls the blocking client's sockets inside its event loop, with no
+        # time limit while it waits for a cell's output, so one late or lost message stalls the
+        # run for good (cell timeout, iopub_timeout and even SIGTERM wait on that loop; see
+        # bench/stalls.py). Owning the manager, it also shuts the kernel down and closes the
+        # client's sockets and heartbeat thread. Its client polls in short slices (kernel_client.py).
+        client = NotebookClient(nb, timeout=timeout, allow_errors=allow_errors, kernel_name="python3",
+                                config=config, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(Path(path).parent)}}, **client_options)
         start = time.perf_counter()
-        try:
-            client.execute(env=env)
-        finally:
-            if km.has_kernel:  # nbclient leaves a kernel manager it was given running
-                km.shutdown_kernel(now=True)
+        client.execute(env=env)
         return nb, time.perf_counter() - start
 
 

@@ -8,11 +8,11 @@ so nothing done inside the student's kernel can change a grade.
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Callable
 
 from .compare import describe_args, explain
 from .expected import lookup
+from .grading import grading as _grading
 from .serialize import encode
 from .spec import build_args, get_spec
 
@@ -29,10 +29,6 @@ def _plain(err: BaseException) -> BaseException:
     lines = str(err).splitlines() or [""]
     err._render_traceback_ = lambda: [f"\x1b[0;31m{type(err).__name__}\x1b[0m: {lines[0]}", *lines[1:]]  # type: ignore[attr-defined]
     return err
-
-
-def _grading() -> bool:
-    return os.environ.get("AUTOGRADER_GRADING") == "1"
 
 
 def _record(fn: str, case: dict, payload: dict) -> None:

@@ -46,6 +46,8 @@ from typing import Any, Iterable, Optional
 import nbformat
 import numpy as np
 
+from autograder.cells import is_solution_cell
+
 MIN_EXACT = 5     # distinctive tokens of an exact needle: `vert_start = h * stride` has 5
 MIN_RENAMED = 12  # tokens other than `_` of a renamed needle (its structure): `_ = _(_, _)` has 4
 SHINGLE = 8       # consecutive words of an explanation that count as a copy of it
@@ -198,7 +200,6 @@ def solution_needles(solutions: Path, stubs: str) -> list[Needle]:
     needles: dict[tuple[str, str], Needle] = {}
     cores: dict[tuple[str, str], str] = {}
     for assignment, cell in cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
         for fn, region in _regions_by_function(cell.source):
                 assignment = home.get(fn, assignment)
                 for node in _statements(region):
@@ -245,7 +246,7 @@ def stubs_text(notebooks: Path) -> str:
     parts = []
     for nb_path in sorted(notebooks.glob("*/*.ipynb")):
         for cell in nbformat.read(nb_path, as_version=4).cells:
-            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            if is_solution_cell(cell):
                 parts.append(stub_of(cell.source))
     return "\n".join(parts)
 

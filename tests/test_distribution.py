@@ -47,7 +47,9 @@ def _run(installed, *args, cwd=None, timeout=600):
 
 def test_distribution_holds_only_what_students_receive(installed):
     dist, _, _ = installed
-    top = sorted(p.name for p in dist.iterdir() if p.name != ".venv" and not p.name.startswith("build"))
+    # (besides what the install itself leaves: the venv, pip's build/ and egg-info)
+    top = sorted(p.name for p in dist.iterdir()
+                 if p.name not in (".venv", "build") and not p.name.endswith(".egg-info"))
     assert top == ["README.md", "cnn_student", "data", "notebooks", "pyproject.toml", "requirements.txt"]
     assert not list(dist.rglob("autograder*")) and not list(dist.rglob("solutions"))
     assert "jupyter lab" in (dist / "README.md").read_text()

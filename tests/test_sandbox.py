@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from autograder.grading import sandbox
+from autograder.grading.records import Limits
 
 pytestmark = pytest.mark.slow
 
@@ -28,8 +29,8 @@ def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_pa
     monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
     monkeypatch.setattr(sys, "prefix", str(venv))
     (scratch / "given.py").write_text("x = 1\n")
-    spec = {"sandbox": True, "assignment": "a", "scratch": str(scratch), "memory_bytes": 2 ** 31,
-            "file_bytes": 10 ** 8, "disk_bytes": disk}
+    spec = sandbox.KernelSettings(sandbox=True, assignment="a", scratch=str(scratch), disk=bool(disk),
+                                  limits=Limits(memory_bytes=2 ** 31, file_bytes=10 ** 8, disk_bytes=disk or 1))
     cmd = sandbox.command(spec, str(runtime / "kernel.json"))
     cut = cmd.index("--")
     start = cut + 5 if disk else cut + 1  # keep the copy-in step (sh -c COPY_IN sh), drop the kernel

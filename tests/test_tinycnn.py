@@ -2,6 +2,7 @@
 import sys
 
 import numpy as np
+import pytest
 
 from autograder.paths import SOLUTIONS
 
@@ -52,3 +53,53 @@ def test_l1_soft_thresholding_makes_exact_zeros():
     X, y, Xt, yt = load_shapes()
     run = train(X, y, Xt, yt, steps=120, lr=0.3, l1=0.003, seed=0)
     assert zero_fraction(run.params) > 0.2
+
+
+def test_a_zero_gradient_under_four_optimizers_does_what_the_notebook_says():
+    """Notebook 4's runs: plain SGD keeps every zero-gradient weight; momentum and Adam move exactly those
+    that had a non-zero gradient before; weight decay multiplies each by 1 - lr*decay; none becomes 0."""
+    from cnn_student.visuals.sharing import _zero_grad_tally
+    X, y, Xt, yt = load_shapes()
+    runs = {"sgd": train(X, y, Xt, yt, steps=60, lr=0.3, seed=0),
+            "momentum": train(X, y, Xt, yt, steps=60, lr=0.03, optimizer="momentum", beta=0.9, seed=0),
+            "adam": train(X, y, Xt, yt, steps=60, lr=0.01, optimizer="adam", seed=0),
+            "weight_decay": train(X, y, Xt, yt, steps=60, lr=0.3, optimizer="weight_decay", decay=1 / 300, seed=0)}
+    tally = {k: _zero_grad_tally(r) for k, r in runs.items()}
+    assert all(t["events"] > 0 and t["zeroed"] == 0 for t in tally.values())
+    assert tally["sgd"]["kept"] == tally["sgd"]["events"] and tally["sgd"]["kept_after_history"] > 0
+    for k in ("momentum", "adam"):
+        t = tally[k]
+        assert t["kept_after_history"] == 0 and t["moved_without_history"] == 0
+        assert t["toward"] > 0 and t["away"] > 0 and 0 < t["kept"] < t["events"]
+    t, e = tally["weight_decay"], runs["weight_decay"].zero_grad
+    assert t["toward"] == t["events"] and t["moved_without_history"] > 0 and t["with_history"] > 0
+    np.testing.assert_allclose(e.after / e.before, 1 - 0.3 / 300, rtol=1e-12)
+    with pytest.raises(ValueError):
+        train(X, y, Xt, yt, steps=1, optimizer="weight_decay", **{"lambda": 0.1})
+
+
+def test_loop_layers_equal_the_network_when_ties_are_routed_alike():
+    """The provided loop layers of notebook 4 (the student's may replace them) give the network's loss and
+    gradients when ties go to every tied input; the network's own rule changes db1 at step 1 (the notebook
+    shows it)."""
+    from autograder.reference import namespace
+    from tiny_cnn import forward_backward_with_layers
+    layers = {k: namespace("04_sharing_vs_sparsity")[k]
+              for k in ("conv_forward", "conv_backward", "pool_forward", "pool_backward")}
+    X, y, _, _ = load_shapes()
+    params = init_params(X.shape[1:], seed=0)
+    rng = np.random.default_rng(1)
+    differs = []
+    for _ in range(2):
+        idx = rng.choice(len(X), size=8, replace=False)
+        probs, cache = forward(params, X[idx])
+        grads_all, _ = backward(params, cache, y[idx], ties="all")
+        grads_first, _ = backward(params, cache, y[idx], ties="first")
+        loss, grads, _ = forward_backward_with_layers(params, X[idx], y[idx], layers)
+        assert abs(loss + np.mean(np.log(probs[np.arange(8), y[idx]] + 1e-12))) < 1e-12
+        for k in params:
+            np.testing.assert_allclose(grads[k], grads_all[k], atol=1e-12)
+        differs.append(not np.allclose(grads_first["b1"], grads_all["b1"]))
+        np.testing.assert_allclose(grads_first["W1"], grads_all["W1"], atol=1e-12)
+        params = {k: params[k] - 0.3 * grads_all[k] for k in params}
+    assert differs == [False, True]

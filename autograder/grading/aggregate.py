@@ -50,10 +50,10 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
         writer = csv.DictWriter(fh, fieldnames=GRADE_FIELDS)
         writer.writeheader()
         for r in results:
-            writer.writerow({"assignment": r.assignment, "duedate": "", "timestamp": r.timestamp,
+            writer.writerow({"assignment": r.assignment, "duedate": r.duedate, "timestamp": r.timestamp,
                              "student_id": r.student_id, "last_name": "", "first_name": "", "email": "",
-                             "raw_score": r.score, "late_submission_penalty": 0.0, "score": r.score,
-                             "max_score": r.max_score})
+                             "raw_score": r.score, "late_submission_penalty": r.late_penalty,
+                             "score": max(0.0, r.score - r.late_penalty), "max_score": r.max_score})
     with open(out / "causes.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=CAUSE_FIELDS)
         writer.writeheader()

@@ -12,11 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from ..paths import SOLUTIONS, child_env
 from ..release import assignments
-from . import kernel_caps, master as master_mod
+from . import course, kernel_caps, master as master_mod
 from .aggregate import write_outputs
 from .records import Limits, Unit, UnitResult
 from .unit import failure_result
@@ -79,14 +79,23 @@ class Worker:
                 continue  # not an answer (the worker keeps its stdout for answers only)
         self.replies.put(None)  # the worker ended
 
-    def grade(self, unit: Unit, deadline: float) -> tuple[bool, str]:
-        """(whether the worker is still usable, why not); a grader error on the unit is logged."""
+    def grade(self, unit: Unit, deadline: float,
+              cancelled: Optional[Callable[[], bool]] = None) -> tuple[bool, str]:
+        """(whether the worker is still usable, why not); a grader error on the unit is logged.
+        `cancelled` is asked every few seconds while the unit runs (a cluster run that was stopped)."""
         self.proc.stdin.write(unit.to_json() + "\n")
         self.proc.stdin.flush()
-        try:
-            reply = self.replies.get(timeout=deadline)
-        except queue.Empty:
-            return False, f"grading was stopped after {int(deadline)} s (the notebook's time limit was exceeded)"
+        end = time.monotonic() + deadline
+        while True:
+            left = end - time.monotonic()
+            try:
+                reply = self.replies.get(timeout=max(0.0, min(left, 2.0) if cancelled else left))
+                break
+            except queue.Empty:
+                if time.monotonic() >= end:
+                    return False, f"grading was stopped after {int(deadline)} s (the notebook's time limit was exceeded)"
+                if cancelled():
+                    return False, "grading was cancelled"
         if reply is None:
             return False, "the grading process of this submission crashed"
         if not reply.get("ok"):
@@ -101,6 +110,19 @@ class Worker:
             pass
         self.proc.wait()
         self.log.close()
+
+
+def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
+             cancelled: Optional[Callable[[], bool]] = None) -> Optional[Worker]:
+    """Grade one unit in a worker process (started when `worker` is None), stopped at its deadline;
+    returns the worker if it can take another unit. Local batches and cluster workers both grade here."""
+    worker = worker or Worker(log)
+    ok, why = worker.grade(unit, deadline, cancelled)
+    if ok:
+        return worker
+    worker.stop()
+    failure_result(unit, why)
+    return None
 
 
 class Progress:
@@ -156,12 +178,7 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
                 unit = pending.get_nowait()
             except queue.Empty:
                 break
-            worker = worker or Worker(logs / f"worker-{n}.log")
-            ok, why = worker.grade(unit, deadline)
-            if not ok:
-                worker.stop()
-                worker = None
-                failure_result(unit, why)
+            worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log")
             progress.step(f"{unit.student}/{unit.assignment}")
         if worker:
             worker.proc.stdin.close()
@@ -173,6 +190,13 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
         t.start()
     for t in threads:
         t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
+    return finish(submissions, out, units)
+
+
+def finish(submissions: Path, out: Path, units: list[Unit]) -> list[UnitResult]:
+    """After every unit has a result (graded here or on a cluster): into the nbgrader course, when
+    graded in one, and OUT's CSVs."""
     results = [UnitResult.read(u.work / "result.json") for u in units]
+    results = course.record(submissions, results, units)
     write_outputs(out, results, units[0].master if units else None)
     return results

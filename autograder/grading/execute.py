@@ -3,11 +3,10 @@ too much, or reaches a cap on memory, processes or disk, costs the cells concern
 written where the student will read it."""
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -18,7 +17,8 @@ from cnn_student.checks import RECORD_MIME
 
 from . import kernel_caps
 from .integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
-from .sandbox import SPEC_ENV
+from .records import Limits
+from .sandbox import SPEC_ENV, KernelSettings
 
 
 # seconds spent per stage by the last notebooks run in this process (the unit adds them to its timings):
@@ -39,24 +39,26 @@ def _mib(n: int) -> str:
     return f"{n / 1024 ** 3:g} GiB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.0f} MiB"
 
 
-def _kernel_spec() -> dict:
+def _kernel_settings() -> Optional[KernelSettings]:
+    """The settings of the kernels this process starts (the unit's run stage names the file)."""
     path = os.environ.get(SPEC_ENV)
-    return json.loads(Path(path).read_text()) if path and Path(path).is_file() else {}
+    return KernelSettings.read(Path(path)) if path and Path(path).is_file() else None
 
 
 class SandboxedExecute(Execute):
     """Runs each cell in the sandboxed kernel (kernel_name is set to the grading kernelspec)."""
 
-    max_output_bytes = Integer(1_000_000, help="stored output per notebook; the rest is dropped with a note").tag(config=True)
-    notebook_timeout = Integer(600, help="seconds for the whole notebook; later cells are not run").tag(config=True)
+    # defaults from the one record of the limits; the unit's run stage sets both from its own
+    max_output_bytes = Integer(Limits().max_output_bytes, help="stored output per notebook").tag(config=True)
+    notebook_timeout = Integer(Limits().notebook_timeout, help="seconds for the whole notebook").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0
         self._truncated: set[int] = set()
         self._stopped: str | None = None
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._spec = _kernel_spec()
-        self._group = kernel_caps.Group.from_json(self._spec["group"]) if self._spec.get("group") else None
+        self._spec = _kernel_settings()
+        self._group = kernel_caps.Group.from_json(self._spec.group) if self._spec and self._spec.group else None
         self._ooms = kernel_caps.oom_kills(self._group) if self._group else 0
         self._refused = kernel_caps.refused_forks(self._group) if self._group else 0
         self._started = time.perf_counter()
@@ -72,7 +74,7 @@ class SandboxedExecute(Execute):
     def _cap_notes(self, cell: NotebookNode) -> None:
         """Name the cap a cell reached, where the student reads the cell's outcome."""
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-        disk = int(self._spec.get("disk_bytes") or 0)
+        disk = self._spec.limits.disk_bytes if self._spec and self._spec.disk else 0
         if disk and any("[Errno 28]" in str(o.get("evalue", "")) for o in errors):
             cell.outputs.append(_note(f"disk: this notebook may write {_mib(disk)} in all, its working folder "
                                       "and /tmp together; the write that went past it failed"))

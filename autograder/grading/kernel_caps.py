@@ -25,15 +25,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .records import Limits
+
 PREFIX = "cnn-grader-"
 MECHANISMS = ("cgroup2", "cgroup1", "systemd")
-
-
-@dataclass(frozen=True)
-class Caps:
-    memory_bytes: int = 2 * 1024 ** 3
-    processes: int = 256          # processes and threads together; a kernel uses about 10
-    disk_bytes: int = 200 * 1024 ** 2  # everything the kernel writes: working folder and /tmp together
 
 
 @dataclass
@@ -41,14 +36,14 @@ class Group:
     """One unit's control group(s): what the launcher joins and the grader removes."""
     mechanism: str
     dirs: list[str] = field(default_factory=list)  # cgroup1: memory and pids; cgroup2: one; systemd: none
-    caps: Caps = field(default_factory=Caps)
+    caps: Limits = field(default_factory=Limits)  # memory_bytes and processes are applied here
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @staticmethod
     def from_json(data: dict) -> "Group":
-        return Group(data["mechanism"], list(data["dirs"]), Caps(**data["caps"]))
+        return Group(data["mechanism"], list(data["dirs"]), Limits(**data["caps"]))
 
 
 # --- where the grader's own groups are -------------------------------------------------------------
@@ -105,7 +100,7 @@ def _try_cgroup(mechanism: str) -> str:
         if not {"memory", "pids"} <= set(delegated):
             return (f"the grader's cgroup v2 group {where[0]} does not delegate memory and pids to its "
                     f"children (cgroup.subtree_control: {' '.join(delegated) or 'empty'})")
-    probe = Group(mechanism, caps=Caps(memory_bytes=64 * 1024 ** 2, processes=16))
+    probe = Group(mechanism, caps=Limits(memory_bytes=64 * 1024 ** 2, processes=16))
     try:
         probe = create(probe.mechanism, f"probe-{os.getpid()}", probe.caps)
     except OSError as err:
@@ -162,14 +157,14 @@ def name_for(work: str) -> str:
     return PREFIX + hashlib.sha256(str(work).encode()).hexdigest()[:16]
 
 
-def named(mechanism: str, name: str, caps: Caps = Caps()) -> Group:
+def named(mechanism: str, name: str, caps: Limits = Limits()) -> Group:
     """The group of that name (whether or not it exists)."""
     if mechanism == "systemd":  # systemd-run makes a scope for each kernel and removes it when the kernel ends
         return Group(mechanism, caps=caps)
     return Group(mechanism, [str(parent / name) for parent in parents(mechanism)], caps)
 
 
-def create(mechanism: str, name: str, caps: Caps) -> Group:
+def create(mechanism: str, name: str, caps: Limits) -> Group:
     """Make the group with its caps (a leftover of a killed run is removed first)."""
     group = named(mechanism, name, caps)
     if mechanism == "systemd":

@@ -19,12 +19,18 @@ def solutions_hash(solutions: Path = SOLUTIONS) -> str:
     return h.hexdigest()[:16]
 
 
+def master_hash(solutions: Path = SOLUTIONS, only: list[str] | None = None) -> str:
+    """Which solutions, and which of their assignments, a master folder is built from."""
+    names = [a for a in assignments(solutions) if not only or a in only]
+    return solutions_hash(solutions) + ("" if not only else "-" + "+".join(names))
+
+
 def prepare(out: Path, solutions: Path = SOLUTIONS, only: list[str] | None = None) -> tuple[Path, str]:
     """OUT/.grader/master, up to date with solutions/ for the assignments graded (default all);
     returns (folder, hash of solutions)."""
-    master = out / ".grader" / "master"
+    master = out.resolve() / ".grader" / "master"  # absolute: nbgrader runs in the course folder it is given
     names = [a for a in assignments(solutions) if not only or a in only]
-    digest = solutions_hash(solutions) + ("" if not only else "-" + "+".join(names))
+    digest = master_hash(solutions, only)
     stamp = master / "solutions.sha"
     if stamp.exists() and stamp.read_text() == digest:
         return master, digest

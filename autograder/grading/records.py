@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -36,7 +37,8 @@ class Limits:
     notebook_timeout: int = _limit(600, "seconds per notebook; later cells are not run", "--notebook-timeout")
     memory_bytes: int = _limit(2 * GiB, "memory cap per kernel, its files in /tmp included; a bigger "
                                "allocation gets MemoryError", "--memory", size=True)
-    max_output_bytes: int = _limit(1_000_000, "stored output per notebook; the rest is dropped with a note",
+    # the course's own figures take about 0.9 MB in notebook 1: room for them, none for a flood
+    max_output_bytes: int = _limit(4_000_000, "stored output per notebook; the rest is dropped with a note",
                                    "--max-output", size=True)
     file_bytes: int = _limit(100_000_000, "largest file a kernel may write", "--max-file", size=True)
     processes: int = _limit(256, "processes and threads per kernel (one uses about 10)", "--processes")
@@ -128,6 +130,8 @@ class UnitResult:
     graded: bool = False              # nbgrader ran and succeeded
     retry: bool = False               # the grader itself failed: grade again on the next run
     timings: dict[str, float] = field(default_factory=dict)       # stage -> seconds
+    duedate: str = ""                 # the nbgrader course's due date (graded in a course only)
+    late_penalty: float = 0.0         # what the course's late-submission rule took off (idem)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -150,3 +154,42 @@ class UnitResult:
         tmp.write_text(json.dumps(self.to_dict(), indent=1))
         tmp.replace(work / "result.json")
         return self
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """A unit as it travels to a cluster worker: everything it needs as data, so that workers share no
+    file system with the client. The worker grades it against its own copy of solutions/, which must
+    hash to `master_hash`."""
+    student: str
+    assignment: str
+    master_hash: str
+    assignments: Optional[tuple[str, ...]]   # `grade --assignment`: the assignments the master holds
+    limits: Limits
+    sandbox: bool
+    show_hidden: bool
+    submitted: bool                          # DIR/<student>/<assignment> exists
+    caps: bool = True                        # the worker must hold the kernel caps (its own mechanism)
+    files: dict[str, bytes] = field(default_factory=dict)    # relative path -> content
+    links: dict[str, str] = field(default_factory=dict)      # symlinks (never followed): path -> target
+    oversized: dict[str, int] = field(default_factory=dict)  # files too big to copy: path -> size
+
+
+@dataclass
+class Graded:
+    """What comes back from a cluster worker: the unit's result and the files a local run leaves in OUT."""
+    result: UnitResult
+    feedback: dict[str, bytes]     # <notebook>.html -> page (OUT/feedback/<student>/<assignment>/)
+    autograded: dict[str, bytes]   # nbgrader's autograded notebooks and timestamp.txt, by name
+
+    def write(self, unit: Unit) -> UnitResult:
+        """Into OUT where a local run puts the same files; the result last, as its marker of completion."""
+        if unit.work.exists():
+            shutil.rmtree(unit.work)
+        places = ((unit.out / "feedback" / unit.student / unit.assignment, self.feedback),
+                  (unit.work / "course" / "autograded" / unit.student / unit.assignment, self.autograded))
+        for folder, files in places:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                (folder / name).write_bytes(data)
+        return self.result.write(unit.work)

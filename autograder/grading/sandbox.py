@@ -19,10 +19,13 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Optional
 
 from ..paths import DATA, STUDENT_PACKAGE, child_env
 from . import kernel_caps
+from .records import Limits
 
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
 SPEC_ENV = "AUTOGRADER_KERNEL_SPEC"
@@ -36,6 +39,29 @@ MPLCACHE = f"{COURSE}/.mplcache"
 # left out, and the kernel starts all the same)
 COPY_IN = ('cp -R ' + SUBMISSION + '/. . ; if [ -d ' + MPLCACHE + ' ]; then cp -R ' + MPLCACHE +
            ' /tmp/matplotlib; fi; exec "$@"')
+
+
+@dataclass(frozen=True)
+class KernelSettings:
+    """What the grader tells the kernel launcher about one notebook's kernel (a JSON file named by
+    $AUTOGRADER_KERNEL_SPEC): where the submission is, the limits, and the unit's control group."""
+    sandbox: bool
+    assignment: str
+    scratch: str                      # the unit's copy of the submission
+    limits: Limits = Limits()
+    disk: bool = True                 # working folder and /tmp in one tmpfs of limits.disk_bytes
+    mplcache: Optional[str] = None    # matplotlib's font cache to copy in
+    group: Optional[dict] = None      # kernel_caps.Group.to_json(): the memory and process caps
+
+    def write(self, path: Path) -> Path:
+        data = asdict(self)
+        path.write_text(json.dumps(data))
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> "KernelSettings":
+        data = json.loads(path.read_text())
+        return cls(**dict(data, limits=Limits(**data["limits"])))
 
 
 def available() -> tuple[bool, str]:
@@ -52,14 +78,14 @@ def available() -> tuple[bool, str]:
     return True, ""
 
 
-def kernel_env(spec: dict) -> dict[str, str]:
+def kernel_env(spec: KernelSettings) -> dict[str, str]:
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": "/tmp",
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPATH": COURSE if spec["sandbox"] else str(STUDENT_PACKAGE.parent),
+        "PYTHONPATH": COURSE if spec.sandbox else str(STUDENT_PACKAGE.parent),
         "AUTOGRADER_GRADING": "1",
         # one thread each, so that parallel jobs share the cores fairly and results do not vary
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -92,20 +118,20 @@ def _system_binds(disk: int = 0) -> list[str]:
     return args
 
 
-def command(spec: dict, connection_file: str) -> list[str]:
+def command(spec: KernelSettings, connection_file: str) -> list[str]:
     """The full command that starts the kernel for one notebook."""
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
               "--HistoryManager.hist_file=:memory:"]
-    limit = ["prlimit", f"--data={int(spec['memory_bytes'])}", f"--fsize={int(spec['file_bytes'])}", "--core=0"]
-    if not spec["sandbox"]:
+    limit = ["prlimit", f"--data={spec.limits.memory_bytes}", f"--fsize={spec.limits.file_bytes}", "--core=0"]
+    if not spec.sandbox:
         return limit + python
-    scratch, runtime = spec["scratch"], str(Path(connection_file).parent)
-    cwd = f"{COURSE}/notebooks/{spec['assignment']}"
+    scratch, runtime = spec.scratch, str(Path(connection_file).parent)
+    cwd = f"{COURSE}/notebooks/{spec.assignment}"
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     for key, value in kernel_env(spec).items():
         args += ["--setenv", key, value]
     # /tmp first: binds made before it would be hidden under it (a checkout or venv under /tmp)
-    disk = int(spec.get("disk_bytes") or 0)
+    disk = spec.limits.disk_bytes if spec.disk else 0
     args += ["--proc", "/proc", "--dev", "/dev"]
     if disk:  # one tmpfs of the disk cap's size for all the kernel may write; /tmp is a folder in it
         args += ["--size", str(disk), "--tmpfs", WORK, "--dir", WORK_TMP, "--symlink", WORK_TMP, "/tmp"]
@@ -116,11 +142,11 @@ def command(spec: dict, connection_file: str) -> list[str]:
              "--ro-bind", str(DATA), f"{COURSE}/data"]
     if disk:
         args += ["--ro-bind", scratch, SUBMISSION, "--dir", cwd,
-                 *(["--ro-bind", spec["mplcache"], MPLCACHE] if spec.get("mplcache") else [])]
+                 *(["--ro-bind", spec.mplcache, MPLCACHE] if spec.mplcache else [])]
         limit = ["sh", "-c", COPY_IN, "sh"] + limit
     else:
         args += ["--bind", scratch, cwd,
-                 *(["--bind", spec["mplcache"], "/tmp/matplotlib"] if spec.get("mplcache") else [])]
+                 *(["--bind", spec.mplcache, "/tmp/matplotlib"] if spec.mplcache else [])]
     args += ["--bind", runtime, _dest(runtime, disk),
              "--chdir", cwd,
              "--remount-ro", "/"]  # the sandbox's own root too: writable are only the working folder and /tmp
@@ -144,14 +170,14 @@ def write_kernelspec(jupyter_dir: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
-    spec = json.loads(Path(os.environ[SPEC_ENV]).read_text())
+    spec = KernelSettings.read(Path(os.environ[SPEC_ENV]))
     cmd = command(spec, argv[0])
-    if spec.get("group"):  # the memory and process caps: join the unit's group, or start in a scope
-        group = kernel_caps.Group.from_json(spec["group"])
+    if spec.group:  # the memory and process caps: join the unit's group, or start in a scope
+        group = kernel_caps.Group.from_json(spec.group)
         kernel_caps.join(group)
         cmd = kernel_caps.command_prefix(group) + cmd
-    if not spec["sandbox"]:
-        os.chdir(spec["scratch"])
+    if not spec.sandbox:
+        os.chdir(spec.scratch)
         os.environ.clear()
         os.environ.update(kernel_env(spec))
     os.execvp(cmd[0], cmd)

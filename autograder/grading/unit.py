@@ -10,7 +10,6 @@ A unit goes through four stages, each timed (UnitResult.timings):
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -25,6 +24,7 @@ import nbformat
 
 from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
+from ..kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute, kernel_caps, sandbox
 from .integrity import Finding, cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
@@ -243,6 +243,8 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
     c.KernelManager.connection_file = str(runtime / "kernel.json")
+    # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
+    c.KernelManager.client_class = STEADY_CLIENT
     c.LimitOutput.max_lines = 200
     c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
@@ -266,12 +268,10 @@ def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None
     if not disk and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
         shutil.copytree(mplcache, course / "mplcache")
         mplcache = course / "mplcache"
-    settings = course / "kernel.json"
-    settings.write_text(json.dumps({
-        "sandbox": unit.sandbox, "assignment": unit.assignment, "scratch": str(intake.submitted),
-        "mplcache": str(mplcache) if mplcache.is_dir() else None,
-        "memory_bytes": unit.limits.memory_bytes, "file_bytes": unit.limits.file_bytes, "disk_bytes": disk,
-        "group": group.to_json() if group else None}))
+    settings = sandbox.KernelSettings(
+        sandbox=unit.sandbox, assignment=unit.assignment, scratch=str(intake.submitted), limits=unit.limits,
+        disk=bool(disk), mplcache=str(mplcache) if mplcache.is_dir() else None,
+        group=group.to_json() if group else None).write(course / "kernel.json")
     return settings
 
 
@@ -279,8 +279,7 @@ def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
     """The unit's control group with its memory and process caps (None: no caps)."""
     if not unit.caps:
         return None
-    caps = kernel_caps.Caps(unit.limits.memory_bytes, unit.limits.processes, unit.limits.disk_bytes)
-    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), caps)
+    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), unit.limits)
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:

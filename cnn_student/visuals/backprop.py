@@ -1,4 +1,6 @@
-"""03_backprop: where the gradient goes. A conv routing figure, the pooling routing explorer, ties."""
+"""03_backprop: where the gradient goes. The one-dimensional worked example, dA_prev as a transposed matrix
+and as a full correlation, a conv routing figure, the pooling routing explorer (with the conv layer's dW
+that the same gradient produces), ties."""
 from __future__ import annotations
 
 from typing import Callable, Optional
@@ -7,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 
 def _grid(ax, values: np.ndarray, title: str, cmap: str = "Blues", fmt: str = "{:g}",
@@ -25,6 +27,106 @@ def _grid(ax, values: np.ndarray, title: str, cmap: str = "Blues", fmt: str = "{
 
 def _window(ax, r: int, c: int, f: int, color: str = "#d62728", ls: str = "-", lw: float = 2.0) -> None:
     ax.add_patch(Rectangle((c - 0.5, r - 0.5), f, f, fill=False, edgecolor=color, ls=ls, lw=lw))
+
+
+# ---------- the one-dimensional worked example
+X_1D = np.array([1.0, 2.0, -1.0, 3.0, 0.5])
+W_1D = np.array([2.0, -1.0, 0.5])
+DZ_1D = np.array([1.0, -2.0, 0.5])
+
+
+def _vec(v: np.ndarray) -> str:
+    return "(" + ", ".join(f"{x:g}" for x in v) + ")"
+
+
+def show_1d_backprop(x: np.ndarray = X_1D, w: np.ndarray = W_1D, dz: np.ndarray = DZ_1D, b: float = 0.0) -> None:
+    """z_j = w_0 x_j + w_1 x_(j+1) + w_2 x_(j+2) + b (stride 1, no padding); the gradients of L = sum_j z_j dz_j
+    by the chain rule written out, by the transposed matrix, by a full correlation with the flipped filter,
+    and by finite differences."""
+    n, f = len(x), len(w)
+    n_out = n - f + 1
+    z = np.array([w @ x[j:j + f] + b for j in range(n_out)])
+    print(f"x = {_vec(x)}, w = {_vec(w)}, b = {b:g}:  z = {_vec(z)};  dz = {_vec(dz)} (given by the next layer)\n")
+    print("dx_k = sum over the outputs j that read x_k of dz_j * w_(k-j):")
+    dx = np.zeros(n)
+    for k in range(n):
+        terms = [(j, k - j) for j in range(n_out) if 0 <= k - j < f]
+        dx[k] = sum(dz[j] * w[t] for j, t in terms)
+        print(f"  dx_{k} = " + " + ".join(f"dz_{j}*w_{t}" for j, t in terms).ljust(34)
+              + " = " + " + ".join(f"({dz[j]:g})({w[t]:g})" for j, t in terms).ljust(34) + f" = {dx[k]:g}")
+    M = np.zeros((n_out, n))
+    for j in range(n_out):
+        M[j, j:j + f] = w
+    print(f"\nM (z = M x + b), one row per output:\n{M}\nM.T @ dz = {_vec(M.T @ dz)}")
+    dz_padded = np.pad(dz, f - 1)
+    flipped = w[::-1]
+    full = np.array([dz_padded[k:k + f] @ flipped for k in range(n)])
+    print(f"dz padded with f-1 = {f - 1} zeros each side: {_vec(dz_padded)}, slid under the flipped filter "
+          f"{_vec(flipped)}:\n  {_vec(full)}")
+    dw = np.array([dz @ x[t:t + n_out] for t in range(f)])
+    print(f"dw_t = sum_j dz_j * x_(j+t) = {_vec(dw)}  (x slid under dz);  db = sum_j dz_j = {dz.sum():g}")
+    loss = lambda xx, ww, bb: float(sum(dz[j] * (ww @ xx[j:j + f] + bb) for j in range(n_out)))
+    h = 1e-6
+    fd_x = [(loss(x + h * e, w, b) - loss(x - h * e, w, b)) / (2 * h) for e in np.eye(n)]
+    fd_w = [(loss(x, w + h * e, b) - loss(x, w - h * e, b)) / (2 * h) for e in np.eye(f)]
+    fd_b = (loss(x, w, b + h) - loss(x, w, b - h)) / (2 * h)
+    print(f"finite differences of L = sum_j z_j dz_j: dx {_vec(np.round(fd_x, 6))}, dw {_vec(np.round(fd_w, 6))}, "
+          f"db {fd_b:.6g}")
+
+
+def _conv_matrix_by_probing(conv_forward: Callable, W: np.ndarray, input_shape: tuple, hp: dict) -> np.ndarray:
+    """The matrix of the (bias-free) conv layer, column by column: column k is the output, flattened, for the
+    input that is 1 at position k and 0 elsewhere (the layer is linear)."""
+    b = np.zeros((1, 1, 1, W.shape[3]))
+    columns = []
+    for k in range(int(np.prod(input_shape))):
+        e = np.zeros(int(np.prod(input_shape)))
+        e[k] = 1.0
+        columns.append(np.asarray(conv_forward(e.reshape(1, *input_shape), W, b, hp)[0]).reshape(-1))
+    return np.stack(columns, axis=1)
+
+
+def _full_correlation(conv_forward: Callable, dZ: np.ndarray, W: np.ndarray, input_shape: tuple, hp: dict) -> np.ndarray:
+    """dZ with stride-1 zeros between its entries, padded with f-1 zeros, correlated with the filters flipped
+    in both spatial axes (input and output channels swapped); then cropped to the unpadded input."""
+    f, stride, pad = W.shape[0], hp["stride"], hp["pad"]
+    m, n_H, n_W, n_C = dZ.shape
+    dilated = np.zeros((m, (n_H - 1) * stride + 1, (n_W - 1) * stride + 1, n_C))
+    dilated[:, ::stride, ::stride, :] = dZ
+    flipped = W[::-1, ::-1].transpose(0, 1, 3, 2)
+    full, _ = conv_forward(dilated, flipped, np.zeros((1, 1, 1, W.shape[2])), {"stride": 1, "pad": f - 1})
+    n_H_prev, n_W_prev = input_shape[0], input_shape[1]
+    padded = np.zeros((m, n_H_prev + 2 * pad, n_W_prev + 2 * pad, W.shape[2]))  # rows no window reaches stay 0
+    padded[:, :full.shape[1], :full.shape[2], :] = full
+    return padded[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]
+
+
+def check_transpose_and_flip(conv_backward: Callable, conv_forward: Callable) -> None:
+    """Your dA_prev against M.T @ dZ (M the layer's matrix) and against the full correlation of dZ with the
+    flipped filter, on two small layers: stride 1, and stride 2 (where dZ is first spread out)."""
+    rng = np.random.default_rng(11)
+    for input_shape, f, n_C, hp in (((5, 6, 2), 3, 3, {"stride": 1, "pad": 1}),
+                                    ((6, 5, 2), 3, 2, {"stride": 2, "pad": 1})):
+        A_prev = rng.standard_normal((1, *input_shape))
+        W = rng.standard_normal((f, f, input_shape[2], n_C))
+        b = rng.standard_normal((1, 1, 1, n_C))
+        Z, cache = conv_forward(A_prev, W, b, hp)
+        dZ = rng.standard_normal(Z.shape)
+        out = try_student(conv_backward, dZ, cache)
+        if out is None:
+            return
+        dA_prev = np.asarray(out[0])
+        M = _conv_matrix_by_probing(conv_forward, W, input_shape, hp)
+        by_matrix = (M.T @ dZ.reshape(-1)).reshape(A_prev.shape)
+        by_flip = _full_correlation(conv_forward, dZ, W, input_shape, hp)
+        print(f"A_prev {A_prev.shape}, W {W.shape}, stride {hp['stride']}, pad {hp['pad']}: M is {M.shape[0]} x {M.shape[1]}")
+        if dA_prev.shape != A_prev.shape:
+            print(f"  your dA_prev has shape {dA_prev.shape}, A_prev {A_prev.shape}: fix conv_backward first")
+            continue
+        for what, other in (("M.T @ dZ", by_matrix),
+                            ("the full correlation of dZ with the flipped filter", by_flip)):
+            gap = float(np.max(np.abs(dA_prev - other)))
+            print(f"  your dA_prev {'equals' if gap < 1e-9 else 'DIFFERS from'} {what} (largest difference {gap:.1e})")
 
 
 # ---------- conv_backward
@@ -62,55 +164,67 @@ def show_conv_routing(conv_backward: Callable) -> None:
     plt.show()
 
 
-# ---------- pool_backward: the routing explorer
-def _routing_input(n: int = 6) -> np.ndarray:
-    """1..n*n in a random order: easy to read, and no two inputs tie."""
-    return np.random.default_rng(3).permutation(np.arange(1.0, n * n + 1)).reshape(1, n, n, 1)
+# ---------- pool_backward: the routing explorer, with the conv layer before the pooling
+ROUTING_W = np.array([[0.3, -0.2, 0.5], [0.8, 0.4, -0.3], [-0.1, 0.6, 0.2]])
 
 
-def draw_routing(pool_backward: Callable, mode: str, f: int, stride: int, h: int, w: int,
-                 every_output: bool = False, lr: float = 1.0) -> None:
-    A = _routing_input()
-    n = A.shape[1]
+def _routing_input() -> np.ndarray:
+    """An 8x8 input of whole numbers 1..9 for a 3x3 conv layer (no padding, stride 1) whose 6x6 output
+    has 36 values at least 0.05 apart: no window of the pooling layer has a tie."""
+    return np.random.default_rng(154).integers(1, 10, (1, 8, 8, 1)).astype(np.float64)
+
+
+def draw_routing(pool_backward: Callable, conv_forward: Callable, conv_backward: Callable, mode: str, f: int,
+                 stride: int, h: int, w: int, every_output: bool = False) -> None:
+    X = _routing_input()
+    W = ROUTING_W.reshape(3, 3, 1, 1)
+    Z, conv_cache = conv_forward(X, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+    n = Z.shape[1]
     n_out = (n - f) // stride + 1
     dA = np.ones((1, n_out, n_out, 1)) if every_output else np.zeros((1, n_out, n_out, 1))
     dA[0, h, w, 0] = 1.0
-    grad = try_student(pool_backward, dA, (A, {"f": f, "stride": stride}), mode)
+    grad = try_student(pool_backward, dA, (Z, {"f": f, "stride": stride}), mode)
     if grad is None:
         return
-    grad = np.asarray(grad, dtype=np.float64).reshape(A.shape)[0, :, :, 0]
-    x = A[0, :, :, 0]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
-    _grid(axes[0], x, "input A_prev (values 1..36, no ties)", cmap="Greys", vmax=60)
-    _grid(axes[1], grad, "dA_prev: the gradient each input receives", cmap="Oranges", fmt="{:.3g}", blank_zero=True)
-    moved = grad != 0
-    after = x - lr * grad
-    axes[2].imshow(np.where(moved, 1.0, 0.0), cmap="Oranges", vmin=0, vmax=2)
-    for (r, c), v in np.ndenumerate(after):
-        axes[2].text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=8,
-                     color="black" if moved[r, c] else "#999999")
-    axes[2].set_xticks(range(n))
-    axes[2].set_yticks(range(n))
-    axes[2].set_title(f"after one step A_prev - {lr:g} * dA_prev:\ngrey = unchanged (gradient 0 adds nothing)", fontsize=9)
+    grad = np.asarray(grad, dtype=np.float64).reshape(Z.shape)
+    conv_out = try_student(conv_backward, grad, conv_cache)
+    dW = None if conv_out is None else np.asarray(conv_out[1], dtype=np.float64).reshape(3, 3)
+    g = grad[0, :, :, 0]
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.4), gridspec_kw={"width_ratios": [8, 6, 6, 3.6]})
+    _grid(axes[0], X[0, :, :, 0], "X: the conv layer's input\n(red: the windows under outputs that got gradient)",
+          cmap="Greys", vmax=20)
+    for r, c in zip(*np.nonzero(g)):
+        _window(axes[0], r, c, 3, lw=1.0)
+    _grid(axes[1], Z[0, :, :, 0], "Z = conv(X, W): the pooling layer's input", cmap="Greys", vmax=40, fmt="{:.3g}")
+    _grid(axes[2], g, "dZ = pool_backward's dA_prev:\nthe gradient each activation receives", cmap="Oranges",
+          fmt="{:.3g}", blank_zero=True)
     windows = [(r, c) for r in range(n_out) for c in range(n_out)] if every_output else [(h, w)]
-    for ax in axes:
+    for ax in axes[1:3]:
         for r, c in windows:
-            _window(ax, r * stride, c * stride, f, lw=1.0 if every_output else 2.0,
-                    ls="--" if every_output else "-")
+            _window(ax, r * stride, c * stride, f, lw=1.0 if every_output else 2.0, ls="--" if every_output else "-")
+    if dW is None:
+        axes[3].text(0.5, 0.5, "dW needs your\nconv_backward\n(Part 1)", ha="center", va="center")
+        axes[3].set_axis_off()
+    else:
+        _grid(axes[3], dW, f"dW, the conv layer's\nfilter gradient: {int(np.count_nonzero(dW))} of 9 non-zero",
+              cmap="Blues", fmt="{:.3g}", blank_zero=True)
     what = "every output has dA = 1" if every_output else f"only output ({h}, {w}) has dA = 1"
-    overlap = "windows overlap (stride < f): inputs in several windows collect gradient from each" \
-        if stride < f else "windows do not overlap"
-    fig.suptitle(f"{mode} pooling, f = {f}, stride = {stride}; {what}; {overlap}", fontsize=10)
+    fig.suptitle(f"conv 3x3 -> {mode} pooling (f = {f}, stride = {stride}); {what}. Backward: pool_backward "
+                 "sends dA to Z's inputs, conv_backward turns that dZ into dW", fontsize=10)
     plt.tight_layout()
     plt.show()
-    print(f"{int(moved.sum())} of {moved.size} inputs received gradient (total {grad.sum():.4g}); "
-          f"the other {int((~moved).sum())} received 0: a gradient step leaves them as they are.")
+    moved = g != 0
+    print(f"{int(moved.sum())} of {moved.size} activations received gradient (total {g.sum():.4g}); the other "
+          f"{int((~moved).sum())} received exactly 0. Activations are computed, never updated: no step applies to them.")
+    if dW is not None:
+        print(f"The filter's gradient dW sums, over every output that received gradient, dZ times the 3x3 window of X "
+              f"under it: {int(np.count_nonzero(dW))} of its 9 weights have a non-zero gradient.")
 
 
-def routing_explorer(pool_backward: Callable) -> None:
-    """Pick a pooling mode, window, stride and output position; see which inputs receive its gradient."""
+def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backward: Callable) -> None:
+    """Pick a pooling mode, window, stride and output position; see which activations receive its gradient,
+    and the conv layer's dW that this gradient produces."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     mode = widgets.ToggleButtons(options=["max", "average"], description="mode")
     f = widgets.IntSlider(value=2, min=2, max=3, description="f")
@@ -118,32 +232,39 @@ def routing_explorer(pool_backward: Callable) -> None:
     h = widgets.IntSlider(value=0, min=0, max=2, description="output h")
     w = widgets.IntSlider(value=0, min=0, max=2, description="output w")
     every = widgets.Checkbox(value=False, description="every output at once")
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         n_out = (6 - f.value) // stride.value + 1
         h.max = w.max = n_out - 1
         with plot:
             plot.clear_output(wait=True)
-            draw_routing(pool_backward, mode.value, f.value, stride.value, h.value, w.value, every.value)
+            draw_routing(pool_backward, conv_forward, conv_backward, mode.value, f.value, stride.value,
+                         h.value, w.value, every.value)
 
     for control in (mode, f, stride, h, w, every):
         control.observe(update, names="value")
     update()
-    display(widgets.VBox([mode, widgets.HBox([f, stride]), widgets.HBox([h, w, every]), plot]))
+    show_explorer(widgets.VBox([mode, widgets.HBox([f, stride]), widgets.HBox([h, w, every]), plot]))
 
 
 # ---------- ties
 def show_ties(create_mask_from_window: Callable, dz: float = 1.0) -> None:
-    """A window whose maximum appears twice: the == mask and one-hot routing side by side."""
+    """A window whose maximum appears twice: your mask, the first maximum (PyTorch, TensorFlow) and an equal split."""
     x = np.array([[1.0, 3.0], [3.0, 2.0]])
     mask = try_student(create_mask_from_window, x)
     if mask is None:
         return
     mask = np.asarray(mask)
-    one_hot = np.zeros_like(x)
-    one_hot[np.unravel_index(np.argmax(x), x.shape)] = 1.0
-    print("window x:\n", x)
-    print(f"\nyour mask (x == max) times dz = {dz:g}:\n", mask * dz, f"\n  gradient sent in total: {float(np.sum(mask * dz)):g}")
-    print("\none-hot routing (np.argmax picks the first maximum) times dz:\n", one_hot * dz,
-          f"\n  gradient sent in total: {float(np.sum(one_hot * dz)):g}")
+    first = np.zeros_like(x)
+    first[np.unravel_index(np.argmax(x), x.shape)] = 1.0
+    tied = x >= x.max()
+    rules = (("your mask", mask * dz),
+             ("first maximum in row-major order (np.argmax; PyTorch's and TensorFlow's CPU kernels)", first * dz),
+             ("equal split between the tied inputs", tied * dz / tied.sum()))
+    print(f"window x (its maximum 3 appears twice), dz = {dz:g}:\n{x}")
+    for name, routed in rules:
+        shares = routed[tied] / dz
+        kind = ("a convex combination: a valid (generalised) gradient" if np.all(shares >= 0) and np.isclose(shares.sum(), 1)
+                else f"shares add up to {shares.sum():g}, not 1: not a gradient of max at this point")
+        print(f"\n{name}:\n{routed}\n  sent in total {float(np.sum(routed)):g}; {kind}")

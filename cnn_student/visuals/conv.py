@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 
 def show_padding(zero_pad: Callable, pad: int = 2) -> None:
@@ -58,14 +58,13 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
 def output_size_explorer():
     """Sliders for input size, filter size, pad and stride; the formula filled in and the windows drawn."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     n = widgets.IntSlider(value=7, min=3, max=12, description="n_H_prev")
     f = widgets.IntSlider(value=3, min=1, max=7, description="f")
     pad = widgets.IntSlider(value=0, min=0, max=3, description="pad")
     stride = widgets.IntSlider(value=2, min=1, max=4, description="stride")
     formula = widgets.HTML()
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         N, F, P, S = n.value, f.value, pad.value, stride.value
@@ -86,4 +85,84 @@ def output_size_explorer():
     for w in (n, f, pad, stride):
         w.observe(update, names="value")
     update()
-    display(widgets.VBox([widgets.HBox([n, f]), widgets.HBox([pad, stride]), formula, plot]))
+    show_explorer(widgets.VBox([widgets.HBox([n, f]), widgets.HBox([pad, stride]), formula, plot]))
+
+
+def window_coverage(n: int, f: int, pad: int, stride: int = 1) -> np.ndarray:
+    """(n, n): how many of the layer's windows contain each input pixel (padding cells not shown).
+
+    Along one axis, the window starting at k*stride covers padded positions k*stride .. k*stride+f-1;
+    a pixel's 2-D count is the product of its row's and its column's 1-D counts."""
+    n_out = (n + 2 * pad - f) // stride + 1
+    starts = np.arange(n_out) * stride
+    positions = np.arange(n) + pad                       # input pixels, in padded coordinates
+    along = ((positions[:, None] >= starts[None, :]) & (positions[:, None] < starts[None, :] + f)).sum(axis=1)
+    return np.outer(along, along)
+
+
+def show_coverage(n: int = 6, f: int = 3, pads: tuple[int, ...] = (0, 1, 2)) -> None:
+    """How often each pixel of an n x n input is under the filter, for several paddings (stride 1)."""
+    fig, axes = plt.subplots(1, len(pads), figsize=(3.6 * len(pads), 3.8))
+    for ax, pad in zip(np.atleast_1d(axes), pads):
+        counts = window_coverage(n, f, pad)
+        ax.imshow(counts, cmap="Oranges", vmin=0, vmax=f * f)
+        for (r, c), v in np.ndenumerate(counts):
+            ax.text(c, r, str(v), ha="center", va="center", fontsize=10)
+        n_out = n + 2 * pad - f + 1
+        ax.set_title(f"pad = {pad}: output {n_out}x{n_out}\ncorner {counts[0, 0]}, centre {counts[n // 2, n // 2]}",
+                     fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{n}x{n} input, f = {f}, stride 1: in how many windows does each pixel lie?")
+    plt.show()
+    for pad in pads:
+        counts = window_coverage(n, f, pad)
+        print(f"pad = {pad}: corner pixel in {counts[0, 0]} windows, edge pixel (0, {n // 2}) in "
+              f"{counts[0, n // 2]}, centre pixel in {counts[n // 2, n // 2]}")
+
+
+def show_filter_across_channels(conv_forward: Callable, h: int = 1, w: int = 2) -> None:
+    """One filter (3, 3, n_C_prev = 3, n_C = 1) on a 6x6x3 input: it spans every channel and makes ONE
+    output channel, the sum of what each of its slices finds in its own channel, plus the bias."""
+    rng = np.random.default_rng(7)
+    A = rng.integers(-2, 3, size=(1, 6, 6, 3)).astype(float)
+    W = rng.integers(-1, 2, size=(3, 3, 3, 1)).astype(float)
+    b = np.array([0.5]).reshape(1, 1, 1, 1)
+    hp = {"stride": 1, "pad": 0}
+    full = try_student(conv_forward, A, W, b, hp)
+    if full is None:
+        return
+    Z = np.asarray(full[0])
+    parts = [np.asarray(conv_forward(A[..., [k]], W[:, :, [k], :], np.zeros((1, 1, 1, 1)), hp)[0]) for k in range(3)]
+    fig, axes = plt.subplots(3, 4, figsize=(11, 8.2))
+    for k in range(3):
+        for ax, img, title in ((axes[k, 0], A[0, :, :, k], f"input channel {k}"),
+                               (axes[k, 1], W[:, :, k, 0], f"filter slice W[:, :, {k}, 0]"),
+                               (axes[k, 2], parts[k][0, :, :, 0], f"what slice {k} finds in channel {k}")):
+            ax.imshow(img, cmap="coolwarm", vmin=-np.abs(img).max() - 1e-9, vmax=np.abs(img).max() + 1e-9)
+            for (r, c), v in np.ndenumerate(img):
+                ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+            ax.set_title(title, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[k, 0].add_patch(Rectangle((w - 0.5, h - 0.5), 3, 3, fill=False, edgecolor="black", lw=2.5))
+        axes[k, 2].add_patch(Rectangle((w - 0.5, h - 0.5), 1, 1, fill=False, edgecolor="black", lw=2.5))
+    for ax in axes[:, 3]:
+        ax.axis("off")
+    ax = axes[1, 3]
+    ax.axis("on")
+    ax.imshow(Z[0, :, :, 0], cmap="coolwarm")
+    for (r, c), v in np.ndenumerate(Z[0, :, :, 0]):
+        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+    ax.add_patch(Rectangle((w - 0.5, h - 0.5), 1, 1, fill=False, edgecolor="black", lw=2.5))
+    ax.set_title("Z[0, :, :, 0]: the ONE output channel\n= sum of the three maps + b (b = 0.5)", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.suptitle("One filter of shape (3, 3, 3) spans all three input channels and produces one output channel")
+    plt.tight_layout()
+    plt.show()
+    total = parts[0] + parts[1] + parts[2] + b
+    print(f"A {A.shape}, W {W.shape}, b {b.shape} -> Z {Z.shape}")
+    print(f"at (h, w) = ({h}, {w}): {parts[0][0, h, w, 0]:g} + {parts[1][0, h, w, 0]:g} + {parts[2][0, h, w, 0]:g}"
+          f" + {b.item():g} = {total[0, h, w, 0]:g}; your Z there: {Z[0, h, w, 0]:g}")
+    print(f"largest |Z - (sum of the three maps + b)| over all positions: {np.max(np.abs(Z - total)):.1e}")

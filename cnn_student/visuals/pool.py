@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..data import data_file
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
 
 def load_photo() -> np.ndarray:
@@ -31,19 +31,19 @@ def show_pooling(pool_forward: Callable, photo: np.ndarray, f: int = 6, stride: 
         ax.imshow(np.clip(img[0], 0, 1), interpolation="nearest")
         ax.set_title(title, fontsize=10)
         ax.axis("off")
-    fig.suptitle("Each channel (R, G, B) is pooled on its own: the colours survive")
+    fig.suptitle("Each channel (R, G, B) is pooled on its own: an output pixel's three values may come from "
+                 "different input pixels", fontsize=10)
     plt.show()
 
 
 def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
     """Sliders for window size and stride; max and average pooling of the photo side by side."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     f = widgets.IntSlider(value=4, min=1, max=12, description="f")
     stride = widgets.IntSlider(value=4, min=1, max=12, description="stride")
     info = widgets.HTML()
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         n_H = (photo.shape[1] - f.value) // stride.value + 1
@@ -58,4 +58,53 @@ def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
     f.observe(update, names="value")
     stride.observe(update, names="value")
     update()
-    display(widgets.VBox([widgets.HBox([f, stride]), info, plot]))
+    show_explorer(widgets.VBox([widgets.HBox([f, stride]), info, plot]))
+
+
+def colour_sources(photo: np.ndarray, f: int, stride: int) -> np.ndarray:
+    """(n_H, n_W) bool: True where no single pixel of the window holds the maximum of all three channels
+    (ties counted: a pixel that ties for a channel's maximum holds it), so the max-pooled colour is
+    the colour of no pixel of its window."""
+    x = photo[0]
+    n_H = (x.shape[0] - f) // stride + 1
+    n_W = (x.shape[1] - f) // stride + 1
+    mixed = np.zeros((n_H, n_W), bool)
+    for r in range(n_H):
+        for c in range(n_W):
+            patch = x[r * stride:r * stride + f, c * stride:c * stride + f]       # (f, f, 3)
+            holds_all = (patch == patch.max(axis=(0, 1))).all(axis=2)            # (f, f)
+            mixed[r, c] = not holds_all.any()
+    return mixed
+
+
+def show_colour_sources(pool_forward: Callable, photo: np.ndarray, f: int = 6, stride: int = 6) -> None:
+    """Count and mark the max-pooled pixels whose R, G and B maxima come from different input pixels,
+    and zoom on one such window."""
+    out = try_student(pool_forward, photo, {"f": f, "stride": stride}, "max")
+    if out is None:
+        return
+    pooled = np.asarray(out[0])[0]
+    mixed = colour_sources(photo, f, stride)
+    r, c = np.argwhere(mixed)[len(np.argwhere(mixed)) // 2] if mixed.any() else (0, 0)
+    patch = photo[0, r * stride:r * stride + f, c * stride:c * stride + f]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1.2, 1, 1]})
+    axes[0].imshow(np.clip(pooled, 0, 1), interpolation="nearest")
+    ys, xs = np.nonzero(mixed)
+    axes[0].scatter(xs, ys, s=6, c="cyan", marker="s")
+    axes[0].set_title(f"max pool f={f}, stride={stride}; cyan: colour of no input pixel", fontsize=9)
+    axes[1].imshow(patch, interpolation="nearest")
+    for k, (colour, marker) in enumerate((("red", "o"), ("lime", "s"), ("blue", "^"))):
+        where = np.argwhere(patch[:, :, k] == patch[:, :, k].max())
+        axes[1].scatter(where[:, 1], where[:, 0], s=140, facecolors="none", edgecolors=colour, marker=marker, lw=2,
+                        label=f"max of {'RGB'[k]}")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[1].set_title(f"the input window of output pixel ({r}, {c}):\nwhere each channel's maximum is", fontsize=9)
+    axes[2].imshow(pooled[r:r + 1, c:c + 1], interpolation="nearest")
+    axes[2].set_title(f"its pooled pixel: RGB = {np.round(pooled[r, c], 3)}", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    plt.tight_layout()
+    plt.show()
+    print(f"{mixed.sum()} of {mixed.size} output pixels ({mixed.mean():.0%}) take their R, G and B maxima "
+          f"from different input pixels: their colour is the colour of no pixel of the window.")

@@ -9,14 +9,18 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from ..experiment import CLASS_NAMES, WEIGHTS, TrainingRun, zero_fraction
-from ._common import try_student
+from ._common import explorer_plot, show_explorer, try_student
 
-# (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5 on 32x32 colour images, VGG-16's first layer
+# (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5's layer sizes on 32x32 colour images with
+# every filter spanning all input channels (not LeNet-5 itself, see LENET5_C3), and VGG-16's first layer
 LAYERS = [
-    ("LeNet conv1 (5x5, 6 filters)", 5, 3, 6, (32, 32, 3), (28, 28, 6)),
-    ("LeNet conv2 (5x5, 16 filters)", 5, 6, 16, (14, 14, 6), (10, 10, 16)),
+    ("LeNet-like conv1 (5x5, 6 filters)", 5, 3, 6, (32, 32, 3), (28, 28, 6)),
+    ("LeNet-like conv2 (5x5, 16 filters)", 5, 6, 16, (14, 14, 6), (10, 10, 16)),
     ("VGG-16 conv1_1 (3x3, 64 filters)", 3, 3, 64, (224, 224, 3), (224, 224, 64)),
 ]
+# LeNet-5 (LeCun et al., 1998, Table I): its C3 maps each see only some of S2's 6 maps:
+# 6 maps see 3 of them, 9 maps see 4, 1 map sees all 6 (number of maps, input maps each sees)
+LENET5_C3 = ((6, 3), (9, 4), (1, 6))
 
 
 def param_table(conv_param_count: Callable, dense_param_count: Callable) -> None:
@@ -44,6 +48,13 @@ def param_table(conv_param_count: Callable, dense_param_count: Callable) -> None
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("Same input, same output: how many numbers must be learned")
     plt.show()
+    lenet_c1 = int(conv_param_count(5, 1, 6))
+    lenet_c3 = sum(n * int(conv_param_count(5, k, 1)) for n, k in LENET5_C3)
+    print(f"The LeNet-like rows are not LeNet-5 itself. LeNet-5 read 32x32 grayscale images: its C1 has "
+          f"conv_param_count(5, 1, 6) = {lenet_c1:,} parameters.\nIts C3 connects each of its 16 maps to only "
+          f"some of the 6 maps below (a connection table: 6 maps see 3, 9 see 4, 1 sees all 6):\n"
+          f"6*conv_param_count(5, 3, 1) + 9*conv_param_count(5, 4, 1) + conv_param_count(5, 6, 1) = {lenet_c3:,} "
+          f"parameters, not the {rows[1][3]:,} of the fully connected conv2 above.")
 
 
 def _index_filter(f: int, n_C_prev: int, n_C: int) -> np.ndarray:
@@ -135,7 +146,6 @@ def show_conv_matrix(conv_as_matrix: Callable, input_shape: tuple = (4, 4, 1), f
 def conv_matrix_explorer(conv_as_matrix: Callable):
     """Sliders for the input size, filter size, channels, stride and pad; the matrix and its counts."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     n = widgets.IntSlider(value=5, min=3, max=8, description="n_H_prev")
     f = widgets.IntSlider(value=3, min=1, max=4, description="f")
@@ -143,7 +153,7 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     c_out = widgets.IntSlider(value=1, min=1, max=2, description="n_C")
     stride = widgets.IntSlider(value=1, min=1, max=3, description="stride")
     pad = widgets.IntSlider(value=0, min=0, max=2, description="pad")
-    plot = widgets.Output()
+    plot = explorer_plot()
 
     def update(_=None):
         with plot:
@@ -157,7 +167,7 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     for w in (n, f, c_prev, c_out, stride, pad):
         w.observe(update, names="value")
     update()
-    display(widgets.VBox([widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), plot]))
+    show_explorer(widgets.VBox([widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), plot]))
 
 
 # ---------- the training experiment
@@ -177,7 +187,7 @@ def plot_training(*runs: TrainingRun) -> None:
     """Mini-batch loss (smoothed) and test accuracy of one or more runs."""
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.4))
     for run in runs:
-        label = f"L1 lambda={run.l1:g}" if run.l1 else "no penalty"
+        label = run.label
         loss = np.convolve(run.losses, np.ones(10) / 10, mode="valid")
         ax0.plot(np.arange(len(loss)) + 10, loss, label=label)
         steps, acc = zip(*run.test_accuracy)
@@ -223,7 +233,7 @@ def zeros_per_step(run: TrainingRun) -> None:
     ax.set_ylabel("fraction exactly 0")
     ax.set_ylim(0, 1)
     ax.legend(ncol=len(recs), fontsize=8)
-    ax.set_title("Zeros in gradients are common; zeros in weights are not")
+    ax.set_title(f"{run.label}: zeros in gradients are common; zeros in weights are not")
     plt.show()
     print(f"{'step':>4s} {'dA1 zeros':>10s} {'dZ1 zeros':>10s} {'dW1 zeros':>10s} {'dW2 zeros':>10s} {'W zeros':>8s}")
     for r, v in zip(recs, values):
@@ -252,9 +262,70 @@ def compare_l1(run: TrainingRun, run_l1: TrainingRun) -> None:
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.8)
         ax.legend(fontsize=8, loc="upper right")
-        title = f"L1 lambda={r.l1:g}" if r.l1 else "no penalty"
+        title = r.label
         ax.set_title(f"{title}: {zero_fraction(r.params):.0%} of weights exactly 0, "
                      f"accuracy {r.test_accuracy[-1][1]:.0%}", fontsize=10)
         ax.set_xlabel("weight value")
     axes[0].set_ylabel("count (log scale)")
     plt.show()
+
+
+# ---------- a zero gradient under four optimizers
+def _zero_grad_tally(run: TrainingRun) -> dict:
+    """What the steps did to the weights whose gradient was exactly 0, counted over the run."""
+    e = run.zero_grad
+    changed = e.after != e.before
+    zero_now = changed & (e.after == 0)
+    toward = changed & ~zero_now & (np.abs(e.after) < np.abs(e.before))
+    return {"events": len(e.step), "kept": int(np.sum(~changed)), "toward": int(np.sum(toward)),
+            "away": int(np.sum(changed & ~zero_now & ~toward)), "zeroed": int(np.sum(zero_now)),
+            "kept_after_history": int(np.sum(~changed & e.earlier_nonzero)),
+            "moved_without_history": int(np.sum(changed & ~e.earlier_nonzero)),
+            "with_history": int(np.sum(e.earlier_nonzero)), "changed": changed}
+
+
+def zero_gradient_by_optimizer(*runs: TrainingRun) -> None:
+    """For each run: at the steps where a weight's gradient was exactly 0, did the step keep it, move it
+    toward 0, move it away from 0, or set it to exactly 0? With the facts that decide it, and one example."""
+    tallies = [_zero_grad_tally(r) for r in runs]
+    parts = [("kept", "kept its value exactly", "#bbbbbb"), ("toward", "moved toward 0", "#1f77b4"),
+             ("away", "moved away from 0", "#ff7f0e"), ("zeroed", "set to exactly 0", "black")]
+    fig, ax = plt.subplots(figsize=(11, 0.7 * len(runs) + 1.2))
+    left = np.zeros(len(runs))
+    for key, label, colour in parts:
+        share = np.array([t[key] / max(t["events"], 1) for t in tallies])
+        ax.barh(range(len(runs)), share, left=left, color=colour, label=label)
+        left += share
+    ax.set_yticks(range(len(runs)), [r.label for r in runs])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the (step, weight) pairs whose gradient was exactly 0")
+    ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax.set_title("In a step where a weight's gradient is exactly 0, what does the step do to it?")
+    plt.tight_layout()
+    plt.show()
+    print(f"{'optimizer':20s} {'zero-gradient':>13s} {'kept':>7s} {'toward 0':>9s} {'away':>7s} {'set to 0':>9s}"
+          f" {'with an earlier':>16s} {'kept although':>14s} {'moved without':>14s}")
+    print(f"{'':20s} {'(step, weight)':>13s} {'':>7s} {'':>9s} {'':>7s} {'':>9s}"
+          f" {'non-zero grad.':>16s} {'one':>14s} {'one':>14s}")
+    for r, t in zip(runs, tallies):
+        print(f"{r.label:20s} {t['events']:13,d} {t['kept']:7,d} {t['toward']:9,d} {t['away']:7,d} {t['zeroed']:9,d}"
+              f" {t['with_history']:16,d} {t['kept_after_history']:14,d} {t['moved_without_history']:14,d}")
+    for r, t in zip(runs, tallies):
+        e = r.zero_grad
+        settings = ", ".join(f"{k} {v:g}" for k, v in r.hyper.items())
+        moved = np.flatnonzero(t["changed"])
+        if r.optimizer == "weight_decay" and len(moved):
+            ratio = e.after[moved] / e.before[moved]
+            print(f"\n{r.label} ({settings}): every weight with gradient 0 was multiplied by "
+                  f"{ratio.min():.12f} to {ratio.max():.12f}; 1 - lr*decay = {1 - r.hyper['lr'] * r.hyper['decay']:.12f}")
+        pool = moved if len(moved) else np.arange(len(e.step))
+        if not len(pool):
+            continue
+        pick = pool[np.argmax(e.earlier_nonzero[pool])]  # one that had a gradient before, where there is one
+        if r.optimizer != "weight_decay":
+            print(f"\n{r.label} ({settings}):")
+        index = np.unravel_index(e.index[pick], r.params[str(e.name[pick])].shape)
+        print(f"  e.g. step {e.step[pick]}: {e.name[pick]}{list(map(int, index))}, gradient exactly 0, "
+              f"before {e.before[pick]:+.8f}, after {e.after[pick]:+.8f}"
+              f" ({'had a non-zero gradient earlier' if e.earlier_nonzero[pick] else 'no non-zero gradient before'})")

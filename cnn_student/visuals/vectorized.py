@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..grading import grading, grading_note
 from ._common import try_student
 
 
@@ -93,6 +94,9 @@ def benchmark(pairs: dict[str, tuple[Callable, Callable]], sizes: tuple[int, ...
         for fn in (loop, fast):
             if try_student(fn, *first[kind]) is None:
                 return
+    if grading():  # a benchmark of the grading machine, shared by many kernels, says nothing of the code
+        grading_note("the benchmark is not timed here (your functions ran once on its smallest input)")
+        return
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4), squeeze=False)
     for ax, (kind, (loop, fast)) in zip(axes[0], pairs.items()):
         times: dict[str, list[float]] = {"loops": [], "vectorized": []}

@@ -65,6 +65,7 @@ def open_notebook(page: Page, url: str) -> None:
     """Open a notebook and wait until its kernel is ready."""
     page.goto(url)
     page.wait_for_selector(IDLE, timeout=120_000)
+    accept_kernel_dialog(page)
 
 
 def code_cells(page: Page) -> list[Cell]:
@@ -72,7 +73,17 @@ def code_cells(page: Page) -> list[Cell]:
     return [Cell(i, c["prompt"], [Output(**o) for o in c["outputs"]]) for i, c in enumerate(raw)]
 
 
+def accept_kernel_dialog(page: Page) -> None:
+    """JupyterLab sometimes asks which kernel to start (a busy machine answers its kernel list late):
+    take the one it proposes, the notebook's own, as a student would."""
+    dialog = page.locator(".jp-Dialog:has-text('Select Kernel')")
+    if dialog.count():
+        dialog.locator("button.jp-mod-accept").click()
+        page.wait_for_selector(IDLE, timeout=120_000)
+
+
 def _menu(page: Page, menu: str, item: str) -> None:
+    accept_kernel_dialog(page)
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(menu)}$")).click()
     label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
     page.locator(".lm-Menu-content .lm-Menu-item:visible", has=label).click()
@@ -97,6 +108,7 @@ def run_all(page: Page) -> None:
 def run_from(page: Page, index: int) -> None:
     """Select code cell `index` and Run > Run Selected Cell and All Below (what a student does next)."""
     cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell").nth(index)
+    accept_kernel_dialog(page)
     cell.locator(".jp-InputArea-prompt").click()
     _menu(page, "Run", "Run Selected Cell and All Below")
     wait_until_idle(page)

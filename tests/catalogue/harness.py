@@ -13,7 +13,7 @@ import nbformat
 from autograder.grading.verify import NOT_CHECKED, run_in_process
 from cnn_student.compare import Diagnosis
 from autograder.reference import notebook_path
-from autograder.cells import is_test_cell
+from autograder.cells import grade_id as cell_grade_id, is_test_cell
 from autograder.testcells import visible_source
 from autograder.variants import edited, reference_namespace, solution_sources
 
@@ -74,7 +74,7 @@ def _time_limit(seconds: float):
 @lru_cache(maxsize=None)
 def reference_seconds(assignment: str, grade_id: str) -> float:
     """The reference solutions' time on one test cell, in this process (the second of two runs)."""
-    cell = next(c for c in _cells(assignment) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell = next(c for c in _cells(assignment) if cell_grade_id(c) == grade_id)
     ns = namespace_with(assignment)
     run_in_process(cell.source, ns, assignment, ns[SOURCES])  # warm: the judge's reference results are cached
     start = time.perf_counter()
@@ -89,7 +89,7 @@ def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0
     failed = {}
     for cell in _cells(assignment):
         if is_test_cell(cell):
-            gid = cell.metadata["nbgrader"]["grade_id"]
+            gid = cell_grade_id(cell)
             budget = max(BUDGET_FLOOR, BUDGET_RATIO * reference_seconds(assignment, gid))
             try:
                 with _time_limit(budget):
@@ -123,9 +123,9 @@ def visible_failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
             visible = visible_source(cell.source)
             message = run_in_process(visible, ns, assignment, ns.get(SOURCES)) or _raises(visible, ns)
             if message:
-                failed[cell.metadata["nbgrader"]["grade_id"]] = message
+                failed[cell_grade_id(cell)] = message
     return failed
 
 
 def grade_cell_ids(assignment: str) -> list[str]:
-    return [c.metadata["nbgrader"]["grade_id"] for c in _cells(assignment) if is_test_cell(c)]
+    return [cell_grade_id(c) for c in _cells(assignment) if is_test_cell(c)]

@@ -1,0 +1,264 @@
+"""Results into the instructor's nbgrader course: when `grade` is run on a course's own submitted/
+folder, each graded unit lands where nbgrader's own commands put theirs.
+
+- the course's gradebook: the student, the submission (with its timestamp.txt) and every cell's
+  grade, written by nbgrader's own preprocessors (SaveAutoGrades, then AssignLatePenalties with the
+  course's late-submission configuration), so formgrader lists them and `nbgrader export` writes them;
+- autograded/<student>/<assignment>/: the autograded notebooks, which formgrader shows for review;
+- feedback/<student>/<assignment>/: the feedback pages (hidden tests' code hidden, as in OUT/feedback)
+  with the submission's timestamp and secret, which `nbgrader release_feedback` needs.
+
+Grading itself (isolation, limits, integrity) is untouched: units are graded in folders of their own
+exactly as outside a course, and only their results are copied here afterwards. Each write goes
+through nbgrader's Gradebook sessions and commits, as `nbgrader autograde` does while formgrader is
+open. A unit the course already holds unchanged is not written again: manual grades given in
+formgrader stay as they are, and a second run changes nothing.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+from ..paths import ensure_tools_on_path
+from .records import Unit, UnitResult
+
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader carries from submitted/ onwards
+
+
+@dataclass(frozen=True)
+class Course:
+    """An nbgrader course folder, as its nbgrader_config.py describes it."""
+    root: Path
+    config: Any          # traitlets Config, as nbgrader's own commands load it
+
+    @property
+    def coursedir(self) -> Any:
+        from nbgrader.coursedir import CourseDirectory
+        return CourseDirectory(config=self.config)
+
+    @property
+    def db_url(self) -> str:
+        return self.coursedir.db_url
+
+    @property
+    def course_id(self) -> str:
+        return self.coursedir.course_id
+
+    def folder(self, step: str, student: str, assignment: str) -> Path:
+        """submitted/, autograded/ or feedback/ of one student's assignment, as nbgrader names it."""
+        cd = self.coursedir
+        return Path(cd.format_path(getattr(cd, f"{step}_directory"), student, assignment))
+
+
+@contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _load(folder: Path) -> Course:
+    """The configuration `nbgrader` would use when run in `folder` (the Jupyter config path, then the
+    folder's nbgrader_config.py, then the course root's)."""
+    from nbgrader.apps.baseapp import NbGrader
+    with _cwd(folder):
+        app = NbGrader()
+        app.initialize([])
+        config = app.config
+        root = Path(app.coursedir.root).resolve()
+    app.clear_instance()
+    return Course(root=root, config=config)
+
+
+def find_course(submissions: Path, cwd: Optional[Path] = None) -> Optional[Course]:
+    """The course whose own submitted folder `submissions` is: the course of the current folder
+    (when it holds an nbgrader_config.py), else that of the submissions' parent folder; None if
+    `submissions` is just a folder of submissions."""
+    submissions = submissions.resolve()
+    for folder in dict.fromkeys([(cwd or Path.cwd()).resolve(), submissions.parent]):
+        if not (folder / "nbgrader_config.py").is_file():
+            continue
+        course = _load(folder)
+        if (course.root / course.coursedir.submitted_directory).resolve() == submissions:
+            return course
+    return None
+
+
+def submitted_assignments(course: Course, submissions: Path) -> list[str]:
+    """The assignments any student has in the course's submitted folder."""
+    return sorted({p.name for p in submissions.glob("*/*") if p.is_dir() and not p.name.startswith(".")})
+
+
+# ---------- what a graded unit leaves (the one place that reads it: a remote backend can satisfy it)
+def autograded_notebook(unit: Unit, notebook: str) -> Optional[NotebookNode]:
+    """The unit's autograded notebook as nbgrader autograde left it in the unit's course folder;
+    None when there is none (not submitted, unreadable, or the grading could not run)."""
+    path = unit.work / "course" / "autograded" / unit.student / unit.assignment / notebook
+    return nbformat.read(path, as_version=4) if path.is_file() else None
+
+
+def _notebooks(unit: Unit) -> list[str]:
+    return sorted(p.name for p in (unit.master / "release" / unit.assignment).glob("*.ipynb"))
+
+
+# ---------- into the course
+def record(submissions: Path, results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
+    """When `submissions` is a course's submitted folder, write every unit's results into that course
+    and return the results with the course's due date, timestamp and late penalty; otherwise return
+    them unchanged."""
+    course = find_course(submissions)
+    if course is None:
+        return results
+    ensure_tools_on_path()
+    with warnings.catch_warnings():
+        # nbgrader's own submission code trips SQLAlchemy 2's autoflush warning; nothing is lost
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        return _record_all(course, results, units)
+
+
+def _record_all(course: Course, results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
+    from nbgrader.api import Gradebook
+
+    out = []
+    with Gradebook(course.db_url, course.course_id) as gb:   # creates the gradebook if the course has none
+        for assignment in sorted({u.assignment for u in units}):
+            master = next(u.master for u in units if u.assignment == assignment)
+            _ensure_assignment(gb, master, assignment)
+    for unit, result in zip(units, results):
+        if result is not None and course.folder("submitted", unit.student, unit.assignment).is_dir():
+            result = _record_unit(course, unit, result)
+        out.append(result)
+    return out
+
+
+def _ensure_assignment(gb: Any, master: Path, assignment: str) -> None:
+    """The assignment's notebooks and cells, as generate_assignment recorded them in the grader's own
+    gradebook, copied into the course's (its due date, if the instructor set one, is kept)."""
+    from nbgrader.api import Gradebook
+
+    gb.update_or_create_assignment(assignment)
+    with Gradebook(f"sqlite:///{master / 'gradebook.db'}") as ref:
+        for nb in ref.find_assignment(assignment).notebooks:
+            gb.update_or_create_notebook(nb.name, assignment, kernelspec=nb.kernelspec)
+            for c in nb.grade_cells:
+                gb.update_or_create_grade_cell(c.name, nb.name, assignment, max_score=c.max_score,
+                                               cell_type=c.cell_type)
+            for c in nb.solution_cells:
+                gb.update_or_create_solution_cell(c.name, nb.name, assignment)
+            for c in nb.task_cells:
+                gb.update_or_create_task_cell(c.name, nb.name, assignment, max_score=c.max_score,
+                                              cell_type=c.cell_type)
+            for c in nb.source_cells:
+                gb.update_or_create_source_cell(c.name, nb.name, assignment, cell_type=c.cell_type,
+                                                locked=c.locked, source=c.source, checksum=c.checksum)
+
+
+def _record_unit(course: Course, unit: Unit, result: UnitResult) -> UnitResult:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    submitted = course.folder("submitted", unit.student, unit.assignment)
+    autograded = course.folder("autograded", unit.student, unit.assignment)
+    names = _notebooks(unit)
+    notebooks = {name: autograded_notebook(unit, name) for name in names}
+    with Gradebook(course.db_url, course.course_id) as gb:
+        try:
+            gb.find_submission(unit.assignment, unit.student)
+            known = True
+        except MissingEntry:
+            known = False
+    if not (known and _same_files(autograded, submitted, notebooks)):
+        _save_grades(course, unit, submitted, autograded, notebooks)
+    _assign_late_penalties(course, unit, notebooks)
+    _copy_feedback(course, unit, submitted, names)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        sub = gb.find_submission(unit.assignment, unit.student)
+        result.timestamp = str(sub.timestamp or "")
+        result.duedate = str(gb.find_assignment(unit.assignment).duedate or "")
+        result.late_penalty = float(sub.late_submission_penalty or 0.0)
+    return result
+
+
+def _same_files(autograded: Path, submitted: Path, notebooks: dict[str, Optional[NotebookNode]]) -> bool:
+    """Whether the course already holds exactly these autograded notebooks from this submission."""
+    for name, nb in notebooks.items():
+        path = autograded / name
+        if (nb is None) != (not path.exists()) or (nb is not None and nbformat.reads(path.read_text(), 4) != nb):
+            return False
+    return all(_read(submitted / f) == _read(autograded / f) for f in SUBMISSION_FILES)
+
+
+def _read(path: Path) -> Optional[bytes]:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _resources(course: Course, unit: Unit, name: str) -> dict:
+    return {"nbgrader": {"notebook": name[:-len(".ipynb")], "assignment": unit.assignment,
+                         "student": unit.student, "db_url": course.db_url}}
+
+
+def _save_grades(course: Course, unit: Unit, submitted: Path, autograded: Path,
+                 notebooks: dict[str, Optional[NotebookNode]]) -> None:
+    """What `nbgrader autograde` writes for a submission, by nbgrader's own code: the student and the
+    submission with its timestamp (Autograde.init_assignment), each cell's grade from the autograded
+    notebook (SaveAutoGrades), zero for a notebook that could not be graded."""
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    timestamp = course.coursedir.get_existing_timestamp(str(submitted))
+    with Gradebook(course.db_url, course.course_id) as gb:
+        gb.update_or_create_student(unit.student)
+        if timestamp:
+            gb.update_or_create_submission(unit.assignment, unit.student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(unit.assignment, unit.student)
+    if autograded.exists():
+        shutil.rmtree(autograded)
+    autograded.mkdir(parents=True)
+    for f in SUBMISSION_FILES:
+        if (submitted / f).is_file():
+            shutil.copyfile(submitted / f, autograded / f)
+    save = SaveAutoGrades(config=course.config)
+    for name, nb in notebooks.items():
+        if nb is None:
+            with Gradebook(course.db_url, course.course_id) as gb:   # as nbgrader does for a missing notebook
+                for grade in gb.find_submission_notebook(name[:-len(".ipynb")], unit.assignment, unit.student).grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+                gb.db.commit()
+            continue
+        save.preprocess(nb, _resources(course, unit, name))
+        nbformat.write(nb, autograded / name)
+
+
+def _assign_late_penalties(course: Course, unit: Unit, notebooks: dict[str, Optional[NotebookNode]]) -> None:
+    """nbgrader's AssignLatePenalties with the course's configuration (its LateSubmissionPlugin, its
+    due dates and extensions), on every run: a due date changed since the last one counts."""
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    late = AssignLatePenalties(config=course.config)
+    for name, nb in notebooks.items():
+        late.preprocess(nb or nbformat.v4.new_notebook(), _resources(course, unit, name))
+
+
+def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str]) -> None:
+    """The unit's feedback pages (OUT/feedback) where `nbgrader release_feedback` takes them."""
+    dest = course.folder("feedback", unit.student, unit.assignment)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in SUBMISSION_FILES:
+        if (submitted / f).is_file():
+            shutil.copyfile(submitted / f, dest / f)
+    for name in names:
+        page = unit.out / "feedback" / unit.student / unit.assignment / name.replace(".ipynb", ".html")
+        if page.is_file() and _read(dest / page.name) != page.read_bytes():
+            shutil.copyfile(page, dest / page.name)

@@ -1,0 +1,44 @@
+"""The kernel client the grader and run_notebook give nbclient: jupyter_client's asyncio client,
+whose waits for a message cannot miss one that has arrived.
+
+zmq.asyncio learns of incoming messages through the socket's edge-triggered file descriptor; when
+that wake-up is lost, a message sits in the socket unnoticed until the poll's time limit, whose
+expiry does a real zmq_poll and finds it at once. nbclient waits for a cell's reply with one poll as
+long as the cell's time limit, so a lost wake-up stalled runs for exactly that long, kernel and
+client both idle (issue 14; evidence in bench/README.md). Polling in slices of at most POLL_SLICE
+seconds bounds such a stall to one slice, and costs one zmq_poll per slice while a cell runs.
+"""
+from __future__ import annotations
+
+import time
+from queue import Empty
+from typing import Any
+
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from traitlets import Type
+
+POLL_SLICE = 0.5  # seconds
+DOTTED_NAME = f"{__name__}.SteadyKernelClient"  # for KernelManager.client_class
+
+
+class SlicedPollChannel(AsyncZMQSocketChannel):
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
+            if await self.socket.poll(int(min(left, POLL_SLICE) * 1000)):
+                try:
+                    return await self._recv()
+                except ValueError:
+                    # a frame that is no message of this kernel's (a bad signature, malformed): a
+                    # student's forked processes can write garbage into inherited sockets; drop it
+                    continue
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+
+class SteadyKernelClient(AsyncKernelClient):
+    shell_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
+    iopub_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
+    control_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]

@@ -1,0 +1,63 @@
+"""02_pool_forward: what a small shift of the photo does to pooling, measured with the student's
+pool_forward: strided max pooling is not shift-invariant (its output does not simply shift either),
+a shift by the stride moves the output by one position, a global pool is invariant."""
+from __future__ import annotations
+
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ._common import shift_right, try_student
+
+
+def measure_pool_shift(pool_forward: Callable, photo: np.ndarray, f: int = 2, stride: int = 2) -> None:
+    """Shift the photo by 1 pixel and by `stride` pixels; compare the pooled outputs with the unshifted
+    one, at the same position and one output position further, away from the seam."""
+    hp = {"f": f, "stride": stride}
+    first = try_student(pool_forward, photo, hp, "max")
+    if first is None:
+        return
+    print(f"photo {photo.shape}, pooling f = {f}, stride = {stride}; the first and last output columns "
+          "(they see the seam) are left out\n")
+    inner_px = slice(stride + f, photo.shape[2] - stride - f)
+    x_moved = shift_right(photo)
+    header = ("unchanged in place", "= old output moved 1 position", "neither", "mean |change| in place")
+    print(f"{'':26s}{header[0]:>20s}{header[1]:>32s}{header[2]:>9s}{header[3]:>25s}")
+    print(f"{'pixels of the photo':26s}{np.mean(x_moved[:, :, inner_px] == photo[:, :, inner_px]):20.0%}"
+          f"{np.mean(x_moved[:, :, inner_px] == shift_right(photo)[:, :, inner_px]):32.0%}{0:9.0%}"
+          f"{np.mean(np.abs(x_moved - photo)[:, :, inner_px]):25.4f}")
+    unshifted = {"max": np.asarray(first[0]), "average": np.asarray(pool_forward(photo, hp, "average")[0])}
+    P_max, P_max_1 = None, None
+    for k in (1, stride):
+        for mode in ("max", "average"):
+            P = unshifted[mode]
+            P_moved = np.asarray(pool_forward(shift_right(photo, k), hp, mode)[0])
+            inner = slice(1, P.shape[2] - 1)
+            stays = P_moved[:, :, inner] == P[:, :, inner]
+            moves = P_moved[:, :, inner] == shift_right(P)[:, :, inner]
+            same, along, neither = np.mean(stays), np.mean(moves), np.mean(~stays & ~moves)
+            change = np.mean(np.abs(P_moved - P)[:, :, inner])
+            print(f"{mode + ' pool, shift ' + str(k) + ' px':26s}{same:20.0%}{along:32.0%}{neither:9.0%}{change:25.4f}")
+            if mode == "max" and k == 1:
+                P_max, P_max_1 = P, P_moved
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+    for ax, old, how in ((axes[0], P_max, "in place"), (axes[1], shift_right(P_max), "moved 1 position")):
+        diff = np.abs(P_max_1 - old)[0, :, 1:-1].max(axis=2)
+        ax.imshow(diff, cmap="magma", vmin=0, vmax=0.3)
+        ax.set_title(f"|max pool(photo shifted 1 px) − old output {how}|\n"
+                     f"(largest over R, G, B): {np.mean(diff > 0):.0%} of output pixels differ", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"max pooling with stride {stride}, photo shifted by 1 pixel: the output neither stays nor moves")
+    plt.tight_layout()
+    plt.show()
+
+
+def measure_global_pool(photo: np.ndarray) -> None:
+    """A global pool (one window as large as the image) before and after shifts of 1, 2 and 5 pixels."""
+    for k in (1, 2, 5):
+        moved = shift_right(photo, k)
+        d_max = np.max(np.abs(moved.max(axis=(1, 2)) - photo.max(axis=(1, 2))))
+        d_mean = np.max(np.abs(moved.mean(axis=(1, 2)) - photo.mean(axis=(1, 2))))
+        print(f"shift {k} px: largest change of the global max over R, G, B: {d_max:.1e}; "
+              f"of the global average: {d_mean:.1e}")
