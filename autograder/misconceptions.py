@@ -43,7 +43,7 @@ WRONG: dict[str, list[tuple[tuple[str, ...], Cause]]] = {
         (("c",), cause("concept.what_makes_weights_sparse.decay_zeroes",
                        "holds that weight decay (L2) leaves weights exactly zero"))],
 }
-OTHER = {name: cause(f"concept.{name}.other", "another wrong answer") for name in CONCEPT_KINDS}
+OTHER = {name: cause(f"concept.{name}.other", "another wrong answer", specific=False) for name in CONCEPT_KINDS}
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ RETURNED_NONE = cause("generic.returned_none", "the function returns None (no re
 ALL_ZEROS = cause("generic.all_zeros", "the output array is created but never filled")
 INTEGER_ARRAY = cause("generic.integer_array", "the output array holds integers, so values are truncated")
 WRONG_RETURN = cause("generic.wrong_return", "the function does not return the tuple of parts it must")
-UNEXPLAINED = cause("generic.unexplained", "wrong values that no specific check recognises")
+UNEXPLAINED = cause("generic.unexplained", "wrong values that no specific check recognises", specific=False)
 
 
 @dataclass

@@ -43,6 +43,7 @@ class Cause:
     as a decorator on a hint that names only this cause (texts already tagged keep their own cause)."""
     id: str
     description: str
+    specific: bool = True  # False: a last resort that names where it is wrong, not why (the report ranks it last)
 
     def __call__(self, what: Union[str, Hint]) -> Any:
         if isinstance(what, str):
@@ -60,11 +61,12 @@ class Cause:
 CAUSES: dict[str, Cause] = {}
 
 
-def cause(id: str, description: str) -> Cause:
-    """Register a cause; ids are `<function or topic>.<what>`, descriptions one line, no answer in them."""
+def cause(id: str, description: str, specific: bool = True) -> Cause:
+    """Register a cause; ids are `<function or topic>.<what>`, descriptions one line, no answer in them.
+    `specific=False` for the last resorts (fallback hints, "no known slip gives this")."""
     if id in CAUSES and CAUSES[id].description != description:
         raise ValueError(f"cause {id!r} registered twice with different descriptions")
-    CAUSES[id] = Cause(id, description)
+    CAUSES[id] = Cause(id, description, specific)
     return CAUSES[id]
 
 

@@ -52,6 +52,7 @@ class CauseCount:
     cause_id: str
     description: str
     students: list[str]
+    specific: bool = True  # names why, not only where (cnn_student.spec.Cause)
 
 
 def _png(fig) -> str:
@@ -90,8 +91,8 @@ def cause_counts(results: list[dict]) -> list[CauseCount]:
         for test in r["tests"].values():
             for cid in test.get("causes", []):
                 who[(test.get("function", ""), cid)].add(r["student_id"])
-    counts = [CauseCount(fn, cid, known[cid].description if cid in known else cid, sorted(s))
-              for (fn, cid), s in who.items()]
+    counts = [CauseCount(fn, cid, known[cid].description if cid in known else cid, sorted(s),
+                         known[cid].specific if cid in known else False) for (fn, cid), s in who.items()]
     return sorted(counts, key=lambda c: (-len(c.students), c.function, c.cause_id))
 
 
@@ -165,8 +166,9 @@ def _cause_chart(rows: list[CauseCount], title: str):
 
 def _misconceptions(results: list[dict], counts: list[CauseCount], n_students: int) -> list[str]:
     parts = ["<h2 id='misconceptions'>What the class got wrong, and who needs which help</h2>"]
-    wrong = [c for c in counts if c.cause_id not in NOT_ATTEMPTED]
-    if not wrong:
+    wrong = [c for c in counts if c.cause_id not in NOT_ATTEMPTED and c.specific]
+    vague = [c for c in counts if c.cause_id not in NOT_ATTEMPTED and not c.specific]
+    if not wrong + vague:
         return parts + ["<p>No graded check diagnosed a mistake.</p>"]
     parts.append(f"<p class='muted'>Each row: a cause the checks diagnosed in a graded function, the number of "
                  f"students (of {n_students}) whose tests showed it, and who they are. Full list in causes.csv.</p>")
@@ -176,6 +178,10 @@ def _misconceptions(results: list[dict], counts: list[CauseCount], n_students: i
                      f"<span class='muted'>({html.escape(c.cause_id)})</span></td><td>{len(c.students)}</td>"
                      f"<td>{_students_cell(c.students)}</td></tr>")
     parts.append("</table>")
+    if vague:  # where, not why: often a helper's mistake seen again (pool_backward uses the mask)
+        parts.append("<p class='muted'>Wrong results no specific check explains (the feedback names where): "
+                     + ", ".join(f"<code>{html.escape(c.function)}</code> {len(c.students)} "
+                                 f"({html.escape(c.cause_id)})" for c in vague[:8]) + ".</p>")
     return parts
 
 
@@ -273,7 +279,10 @@ def _faults(findings: list[dict]) -> list[str]:
         return parts + ["<p>None.</p>"]
     count = Counter(f["rule"] for f in rows)
     parts.append("<p>" + ", ".join(f"{rule}: {n}" for rule, n in count.most_common()) + "</p>")
-    parts.append(_table(rows))
+    parts.append(_table(r for r in rows if r["rule"] != "missing_notebook"))
+    missing = [r for r in rows if r["rule"] == "missing_notebook"]
+    if missing:  # expected by the hundred (an optional notebook): listed folded
+        parts.append(f"<details><summary>{len(missing)} notebooks not submitted</summary>{_table(missing)}</details>")
     return parts
 
 
@@ -342,12 +351,13 @@ def class_summary(out: Path, top: int = 3) -> str:
     mean, as shares of the class; no student ids, no answers."""
     results, _ = load(out)
     n = len({r["student_id"] for r in results}) or 1
-    counts = [c for c in cause_counts(results) if c.cause_id not in NOT_ATTEMPTED
-              and not c.cause_id.startswith("concept.") and not c.cause_id.startswith("generic.")]
+    counts = [c for c in cause_counts(results) if c.specific and c.cause_id not in NOT_ATTEMPTED
+              and not c.cause_id.startswith("concept.")]  # what a concept answer shows states the answer
     by_function: dict[str, list[CauseCount]] = defaultdict(list)
     for c in counts:
         by_function[c.function].append(c)
     where = _assignment_of(results)
+    submitted = Counter(r["assignment"] for r in results if r.get("graded"))
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the class got wrong</title>",
              f"<style>{STYLE}</style></head><body><h1>What the class got wrong, and what it means</h1>",
              f"<p>The most common mistakes the grader found in the {n} submissions, by function. Each names what "
@@ -356,7 +366,8 @@ def class_summary(out: Path, top: int = 3) -> str:
         parts.append(f"<h3><code>{html.escape(fn)}</code> <span class='muted'>({html.escape(where.get(fn, ''))})"
                      "</span></h3><ul>")
         for c in by_function[fn][:top]:
-            parts.append(f"<li>{len(c.students) / n:.0%} of the class: {html.escape(c.description)}</li>")
+            share = len(c.students) / max(1, submitted[where.get(fn, "")])
+            parts.append(f"<li>{share:.0%} of those who submitted it: {html.escape(c.description)}</li>")
         parts.append("</ul>")
     titles = test_titles()
     missed = _concept_misses(results)

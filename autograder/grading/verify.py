@@ -25,7 +25,7 @@ _expected_cache: dict[tuple[str, str], Any] = {}
 
 # what a test cell's verdict can name beyond a wrong result
 NOT_WRITTEN = cause("generic.not_written", "the function is not written (it still raises NotImplementedError)")
-RAISED = cause("generic.raised", "the function raises an error on the test's inputs")
+RAISED = cause("generic.raised", "the function raises an error on the test's inputs", specific=False)
 RAISED_SHAPES = cause("raised.shapes_mismatch", "raises because two arrays' shapes do not match: most often a window "
                                                 "slice runs past the input (output size, slice bounds, missing padding)")
 RAISED_INDEX = cause("raised.index_out_of_range", "raises because an index runs past an array's end (loop bounds, "

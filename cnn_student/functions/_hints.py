@@ -17,7 +17,7 @@ NO_STRIDE = cause("output_size.ignores_stride", "the output size ignores the str
 NO_PADDING = cause("output_size.ignores_padding", "the output size ignores the padding")
 EXAMPLES_AXIS = cause("output_size.examples_axis", "the examples axis (axis 0) changed size")
 CHANNELS_AXIS = cause("output_size.channels_axis", "the channels axis (the last) has the wrong size")
-OTHER_SHAPE = cause("output_size.other", "the output has a wrong shape that no simple slip explains")
+OTHER_SHAPE = cause("output_size.other", "the output has a wrong shape that no simple slip explains", specific=False)
 WINDOW_POSITION = cause("windows.position", "the first window is right, later ones are not: the windows do not move "
                                             "by the stride or do not span f")
 CHANNEL_MIXUP = cause("channels.mixed", "output channels are not computed from their own filter or input channel")

@@ -31,7 +31,7 @@ STRIDE = cause("gradient.stride_ignored", "the windows do not move by the stride
 SPAN = cause("gradient.window_spans_stride", "the windows span stride rows and columns instead of f")
 SHAPE = cause("gradient.shape", "a gradient does not have the shape of what it is the gradient of")
 WHERE = cause("gradient.wrong_values", "right shape, wrong values that no specific check recognises "
-                                       "(the feedback names the first wrong entry and its windows)")
+                                       "(the feedback names the first wrong entry and its windows)", specific=False)
 
 
 # ---------- window geometry shared by the conv and pool hints

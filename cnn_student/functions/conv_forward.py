@@ -13,7 +13,7 @@ from ._hints import cache_hint, per_channel_hint, window_position_hint, window_s
 PAD_ALL_AXES = cause("zero_pad.all_axes", "every axis is padded, the examples and channels too")
 PAD_ONE_SIDE = cause("zero_pad.one_side", "only one side of height and width is padded")
 PAD_WRONG_AXES = cause("zero_pad.wrong_axes", "the padding is on the wrong axes (NHWC: height is axis 1, width axis 2)")
-PAD_SHAPE = cause("zero_pad.shape", "the padded array has a wrong shape")
+PAD_SHAPE = cause("zero_pad.shape", "the padded array has a wrong shape", specific=False)
 PAD_BORDER = cause("zero_pad.border_not_zero", "the border holds values other than zeros")
 PAD_MOVED = cause("zero_pad.values_moved", "the original values are moved or changed inside the padded array")
 def _zero_pad_args(case: dict, rng: np.random.Generator) -> tuple:
@@ -106,7 +106,8 @@ CONV_BIAS_0 = cause("conv_forward.bias_of_filter_0", "every filter uses the bias
 CONV_BIAS_TWICE = cause("conv_forward.bias_twice", "the bias is added twice")
 CONV_BIAS_WRONG = cause("conv_forward.wrong_bias", "each output channel gets another filter's bias")
 CONV_PADDED_VALUES = cause("conv_forward.padded_window_values", "right shape, wrong values: the windows on the "
-                                                                 "padded input are not the ones the output needs")
+                                                                 "padded input are not the ones the output needs",
+                           specific=False)
 def _conv_args(case: dict, rng: np.random.Generator) -> tuple:
     A = rng.standard_normal((case["m"], case["H"], case["W"], case["C"]))
     W = rng.standard_normal((case["f"], case["f"], case["C"], case["n_C"]))

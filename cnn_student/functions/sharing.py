@@ -45,7 +45,7 @@ CONV_WINDOW_F_NOT_F_SQUARED = cause("conv_param_count.window_f_not_f_squared", "
 CONV_ADDED_DIMENSIONS = cause("conv_param_count.added_dimensions", "the filter's dimensions are added instead of multiplied")
 CONV_F_PLUS_F = cause("conv_param_count.f_plus_f", "f + f instead of f x f")
 CONV_WEIGHTS_OF_ONE_FILTER = cause("conv_param_count.weights_of_one_filter", "the weights of one filter only, with a bias per filter")
-CONV_OTHER = cause("conv_param_count.other", "a wrong count that no known slip gives")
+CONV_OTHER = cause("conv_param_count.other", "a wrong count that no known slip gives", specific=False)
 
 
 def _conv_count_args(case: dict, rng: np.random.Generator) -> tuple:
@@ -95,7 +95,7 @@ DENSE_ADDED_AXES = cause("dense_param_count.added_axes", "the axes of each shape
 DENSE_ADDED_AXES_NO_BIASES = cause("dense_param_count.added_axes_no_biases", "axes added instead of multiplied, and no biases")
 DENSE_CHANNELS_ONLY = cause("dense_param_count.channels_only", "only the channels axis is counted")
 DENSE_LEN_OF_SHAPE = cause("dense_param_count.len_of_shape", "len(shape), the number of axes, used as the number of units")
-DENSE_OTHER = cause("dense_param_count.other", "a wrong count that no known slip gives")
+DENSE_OTHER = cause("dense_param_count.other", "a wrong count that no known slip gives", specific=False)
 
 
 def _dense_count_args(case: dict, rng: np.random.Generator) -> tuple:
@@ -202,14 +202,15 @@ M_TRANSPOSED = cause("conv_as_matrix.transposed", "the matrix is transposed (one
 M_NOT_2D = cause("conv_as_matrix.not_2d", "the matrix is not 2-D")
 M_PADDED_COLUMNS = cause("conv_as_matrix.padded_columns", "its columns are the padded input's, not the input's")
 M_NO_CHANNELS = cause("conv_as_matrix.ignores_channels", "the channels are ignored")
-M_SHAPE = cause("conv_as_matrix.shape", "the matrix has a wrong shape")
+M_SHAPE = cause("conv_as_matrix.shape", "the matrix has a wrong shape", specific=False)
 M_FLIPPED = cause("conv_as_matrix.flipped_filter", "the filter is flipped (the textbook convolution, not conv_forward's)")
 M_NO_STRIDE = cause("conv_as_matrix.ignores_stride", "the windows do not move by the stride")
 M_NO_PADDING = cause("conv_as_matrix.ignores_padding", "the padding is ignored")
 M_WRAPS = cause("conv_as_matrix.negative_index_wraps", "window positions on the padding wrap around (negative indices)")
 M_CHANNELS_SWAPPED = cause("conv_as_matrix.channels_swapped", "input and output channels are swapped in each block")
 M_CHANNELS_FIRST = cause("conv_as_matrix.channels_first", "rows and columns are ordered channels-first, not NHWC")
-M_PRODUCT = cause("conv_as_matrix.wrong_entries", "M @ x differs from conv_forward's output (the feedback names the first row)")
+M_PRODUCT = cause("conv_as_matrix.wrong_entries", "M @ x differs from conv_forward's output (the feedback names the "
+                                                  "first row)", specific=False)
 
 
 def _matrix_shape_hint(ctx: Context) -> Optional[str]:
