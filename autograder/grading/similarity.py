@@ -4,8 +4,9 @@ The same correct three-line zero_pad written by forty students is expected; the 
 answer, the same comments or odd names, or whole notebooks identical cell for cell, are a reason to
 look. Each pair of students gets a score in bits: for every solution cell they share, log2 of the class
 size over the number of students who wrote that exact code (doubled when the code is wrong, scaled down
-for bodies of a few lines, nothing for a one-line body such as a concept answer), plus the same for shared comments and for names that few students use.
-Pairs at or above LISTED bits are listed for review (integrity.csv, the report) with the evidence; the
+for a few lines beyond the released stub's, nothing for a one-line answer to a concept question), plus
+the same for shared comments and for names that few students use, and twice the rarity of a whole
+notebook identical cell for cell. Pairs at or above LISTED bits are listed for review (integrity.csv, the report) with the evidence; the
 others are counted. A finding is a reason to look, never a verdict.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .records import UnitResult
 
 LISTED = 8.0        # bits: a coincidence rarer than about 1 in 256 within this class
 RARE_NAME = 0.1     # a name used by at most this share of the class (and at least 2 students) is odd
-SHORT = 4           # a function body of fewer lines than this weighs in proportion; one line (an answer) not at all
+SHORT = 4           # fewer lines than this beyond the released stub's weigh in proportion (an answer: nothing)
+FEW_FOR_NAMES = 10  # in a smaller class no name is rare
 
 
 @dataclass
@@ -88,7 +90,8 @@ def compare(results: list[UnitResult], stubs: dict[tuple[str, str], dict]) -> Si
         evidence: dict[tuple[str, str], list[str]] = defaultdict(list)
         for (gid, _), who in code.items():
             lines = prints[who[0]]["cells"][gid]["lines"]
-            base = math.log2(n / len(who)) * min(1.0, max(0, lines - 2) / SHORT)  # lines: the def's included
+            own = lines - stub["cells"].get(gid, {}).get("lines", 2)  # the def line and docstring are given
+            base = math.log2(n / len(who)) * min(1.0, max(0, own) / SHORT)
             for a, b in combinations(sorted(who), 2):
                 both_wrong = gid in wrong.get((a, assignment), set()) & wrong.get((b, assignment), set())
                 score[(a, b)] += base * (2 if both_wrong else 1)
@@ -99,7 +102,8 @@ def compare(results: list[UnitResult], stubs: dict[tuple[str, str], dict]) -> Si
             for a, b in combinations(sorted(who), 2):
                 score[(a, b)] += math.log2(n / len(who))
                 evidence[(a, b)].append(f"the same comments in {gid} ({len(who)} of {n})")
-        rare = {name: who for name, who in names.items() if 2 <= len(who) <= max(2, RARE_NAME * n)}
+        rare = {name: who for name, who in names.items()
+                if n >= FEW_FOR_NAMES and 2 <= len(who) <= max(2, RARE_NAME * n)}
         shared: dict[tuple[str, str], list[str]] = defaultdict(list)
         for name, who in rare.items():
             for a, b in combinations(sorted(who), 2):
@@ -107,9 +111,9 @@ def compare(results: list[UnitResult], stubs: dict[tuple[str, str], dict]) -> Si
                 shared[(a, b)].append(name)
         for pair, found in shared.items():
             evidence[pair].append("rare names: " + ", ".join(sorted(found)[:6]))
-        for who in whole.values():
+        for who in whole.values():  # many coincidences at once: twice the rarity of that notebook
             for a, b in combinations(sorted(who), 2):
-                score[(a, b)] += 2
+                score[(a, b)] += 2 * math.log2(n / len(who))
                 evidence[(a, b)].insert(0, f"whole notebook identical cell for cell ({len(who)} of {n})")
         pairs_seen += len(score)
         for (a, b), bits in score.items():
