@@ -233,7 +233,7 @@ def test_causes_reach_causes_csv_and_feedback_names_each_test(batch):
     assert ("cy", f"{FIRST}:test_zero_pad", "zero_pad.all_axes") in causes
     assert not any(student == "ada" for student, *_ in causes)
     text = rendered_text(feedback(batch["out"], "ben", FIRST))
-    assert "Test test_conv_forward:" in text and "Test cell" not in text
+    assert "Test test_conv_forward : conv_forward" in text and "Test cell" not in text  # id, then what it checks
 
 
 def test_parallel_equals_serial_and_an_interrupted_run_resumes(batch):
