@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report = sub.add_parser("report", help="the instructor's summary of a graded batch: OUT/report.html")
     report.add_argument("--out", required=True, type=Path)
+    report.add_argument("--for-students", action="store_true",
+                        help="OUT/class_summary.html instead: the most common mistakes and what they mean, "
+                             "for the class (no student ids, no answers)")
 
     sample = sub.add_parser("sample-class", help="write the sample class of submissions into DIR")
     sample.add_argument("dir", type=Path)
@@ -65,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         return _grade(args)
     if args.command == "report":
-        from .grading.report import report as make_report
-        print(make_report(args.out))
+        from .grading.report import class_summary, report as make_report
+        print(class_summary(args.out) if args.for_students else make_report(args.out))
         return 0
     if args.command == "sample-class":
         from .sample_class import make

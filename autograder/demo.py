@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 from .paths import DEMO, SOLUTIONS
+
+CLASS_SIZE = 60
+# what the generated class submits in the demo: fewer than a real class (make_class's SUBMITS), fewer of
+# each later notebook (notebook 4's training takes most of a unit's time) and none of the optional
+# notebook 5, so that `make demo` stays near 5 minutes on 2 cores (README: measured with the machine loaded)
+DEMO_SUBMITS = {"01_conv_forward": 0.9, "02_pool_forward": 0.35, "03_backprop": 0.45,
+                "04_sharing_vs_sparsity": 0.3, "05_vectorized": 0.0}
+# the named students whose point is made in the forward notebooks: their later notebooks are not graded
+FORWARD_ONLY = ("fay", "gus", "hal", "ivy", "jo")
 
 
 def demo() -> int:
@@ -12,10 +22,11 @@ def demo() -> int:
     from .grading.aggregate import score_table
     from .grading.batch import Options, run
     from .grading.records import Limits
-    from .grading.report import report
+    from .grading.report import class_summary, report
     from .release import release
     from .run_notebook import errors, execute
-    from .sample_class import DESCRIPTIONS, make
+    from .release import assignments
+    from .sample_class import DESCRIPTIONS, make, make_class
 
     print("1. Release: notebooks/, the visible cases' expected values and the student distribution from solutions/")
     release()
@@ -28,18 +39,27 @@ def demo() -> int:
             return 1
     print("3. Write the sample class (nbgrader's submitted layout) to demo-out/submissions")
     make(DEMO / "submissions")
+    for student in FORWARD_ONLY:
+        for a in assignments()[2:]:
+            shutil.rmtree(DEMO / "submissions" / student / a, ignore_errors=True)
     for student, what in DESCRIPTIONS.items():
         print(f"   {student:4s} {what}")
+    generated = make_class(DEMO / "submissions", CLASS_SIZE, submits=DEMO_SUBMITS)
+    print(f"   {generated[0]}..{generated[-1]}: {len(generated)} students generated from the mistake catalogue "
+          "(autograder/sample_class.py make_class)")
     ok, why = sandbox.available()
     if not ok:
         print(f"   the grading sandbox is not available here ({why}); grading with --no-sandbox")
     print("4. Grade it: python -m autograder grade --submissions demo-out/submissions --out demo-out/grades "
           "--timeout 10  (per-cell limit shortened so the endless loop costs 10 s)")
+    # a fresh batch: grading resumes from the results in OUT, and the generated class may have changed
+    shutil.rmtree(DEMO / "grades", ignore_errors=True)
     opts = Options(jobs=os.cpu_count() or 1, sandbox=ok, limits=Limits(timeout=10))
     results = run(DEMO / "submissions", DEMO / "grades", opts)
     print(score_table(results))
-    print("5. Report: python -m autograder report --out demo-out/grades")
+    print("5. Report: python -m autograder report --out demo-out/grades (and --for-students)")
     print(report(DEMO / "grades"))
+    print(class_summary(DEMO / "grades"))
     print(f"\nFeedback for each student: {DEMO / 'grades' / 'feedback'}/<student>/<assignment>/<notebook>.html")
     return 0
 

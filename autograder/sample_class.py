@@ -153,3 +153,147 @@ DESCRIPTIONS = {
     "gus": "reads for solutions, patches numpy and the checks, inspects frames",
     "hal": "exits its kernel", "ivy": "endless loop; a 16 GiB allocation", "jo": "prints 6 MB of output",
 }
+
+
+# ---------- a generated class, from the mistake catalogue (tests/catalogue/)
+# How often a student gets each function wrong, and leaves it unwritten; the catalogue's first mistakes
+# of a function are its most common ones (weights fall as 1/rank), as in a real class.
+P_WRONG, P_UNWRITTEN, P_ALTERNATIVE = 0.28, 0.06, 0.3
+# concept question -> answers and how often a class gives them (the seed's misconceptions are common)
+CONCEPT_ANSWERS = {
+    "sharing_sets_zeros": [(False, 0.62), (True, 0.38)],
+    "dense_overfits_more": [(True, 0.8), (False, 0.2)],
+    "shift_of_output": [(1, 0.55), (2, 0.35), (0, 0.1)],
+    "locally_connected_count": [(1440, 0.6), (40, 0.25), (9360, 0.15)],
+    "momentum_moves_zero_grad": [(True, 0.6), (False, 0.4)],
+    "decay_zero_after_300": [(False, 0.7), (True, 0.3)],
+    "what_makes_weights_sparse": [("d", 0.55), ("a", 0.15), ("b", 0.12), ("c", 0.18)],
+}
+# how many of the class submit each assignment (the last, optional one, fewer)
+SUBMITS = {"01_conv_forward": 0.97, "02_pool_forward": 0.95, "03_backprop": 0.9, "04_sharing_vs_sparsity": 0.88,
+           "05_vectorized": 0.35}
+# local names students choose differently (kept, or one of the others): a class's code varies, so that
+# identical long functions are rare, as they are in a real class, and the copied ones stand out
+NAMES = {"vert_start": ("v0", "top", "row0"), "vert_end": ("v1", "bottom", "row1"),
+         "horiz_start": ("h0", "left", "col0"), "horiz_end": ("h1", "right", "col1"),
+         "A_prev_pad": ("A_pad", "padded", "Ap"), "a_prev_pad": ("a_pad", "example", "ap"),
+         "n_H": ("H_out", "nh", "out_h"), "n_W": ("W_out", "nw", "out_w"), "window": ("win", "patch", "region"),
+         "a_slice_prev": ("a_slice", "sl", "piece"), "X_pad": ("X_padded", "out", "padded_X"),
+         "da_prev_pad": ("da_pad", "grad_pad", "dap")}
+COMMON_COMMENTS = ["# loop over the examples", "# output size", "# slice the window", "# TODO check this"]
+# planted for the integrity ranking: one rare wrong answer copied with its odd comment and names
+COPIED = '''
+def conv_forward(A_prev, W, b, hparameters):
+    # my own trick lol - dont share
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    (f, f, n_C_prev, n_C) = W.shape
+    strd_zz, pd_zz = hparameters["stride"], hparameters["pad"]
+    n_H = (n_H_prev + 2 * pd_zz - f) // strd_zz + 1
+    n_W = (n_W_prev + 2 * pd_zz - f) // strd_zz + 1
+    Z = np.zeros((m, n_H, n_W, n_C))
+    A_pad_zz = zero_pad(A_prev, pd_zz)
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                for c in range(n_C):
+                    vs, hs = h * strd_zz, w * strd_zz
+                    Z[i, h, w, c] = np.sum(A_pad_zz[i, vs:vs + f, hs:hs + f, :] * W[..., c]) + b[0, 0, 0, 0]
+    return Z, (A_prev, W, b, hparameters)
+'''
+
+
+def _catalogue():
+    """tests/catalogue's modules, by assignment (the catalogue lives with the tests of this checkout)."""
+    import sys
+    from .paths import ROOT
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.catalogue import modules
+    return {m.ASSIGNMENT: m for m in modules()}
+
+
+def _split_defs(source: str) -> dict[str, str]:
+    """function name -> a cell's source: that def, with the source's imports and helpers before it."""
+    import ast
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    def chunk(node: ast.stmt) -> str:
+        return "\n".join(lines[node.lineno - 1 - len(getattr(node, "decorator_list", [])):node.end_lineno])
+    shared = [chunk(n) for n in tree.body if not isinstance(n, ast.FunctionDef)]
+    defs = {n.name: chunk(n) for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return {name: "\n".join(shared + [d for other, d in defs.items() if other != name] + [code]).strip() + "\n"
+            for name, code in defs.items()}
+
+
+def _renamed(source: str, rng) -> str:
+    """source with some local names replaced, each by one of NAMES' options not already in it."""
+    import re
+    for name, options in NAMES.items():
+        if rng.random() < 0.5 or not re.search(rf"\b{name}\b", source):
+            continue
+        new = options[int(rng.integers(len(options)))]
+        if not re.search(rf"\b{new}\b", source):
+            source = re.sub(rf"\b{name}\b", new, source)
+    return source
+
+
+def _weighted(rng, items: list, weights: list[float]):
+    total = sum(weights)
+    return items[int(rng.choice(len(items), p=[w / total for w in weights]))]
+
+
+def make_class(root: Path, size: int = 60, seed: int = 0, only: Optional[list[str]] = None,
+               notebooks: Path = NOTEBOOKS, prefix: str = "s", submits: Optional[dict[str, float]] = None) -> list[str]:
+    """Write `size` generated students (s001, s002, ...) under root, adding to what is there: each
+    function right (the reference, or a correct alternative of the catalogue), wrong (a catalogued
+    mistake, the common ones more often) or unwritten; concept answers drawn from CONCEPT_ANSWERS;
+    some assignments not submitted. Two students share a rare wrong conv_forward with the same odd
+    comment and names, and three submit one notebook 3 identical cell for cell (the integrity ranking
+    must list both). `submits`: assignment -> share of the class that submits it (default SUBMITS).
+    Deterministic for a seed. Returns the student ids."""
+    import numpy as np
+    from .variants import edited
+    rng = np.random.default_rng(seed)
+    catalogue = _catalogue()
+    names = [a for a in assignments() if (not only or a in only) and (notebooks / a).is_dir()]
+    students = [f"{prefix}{k:03d}" for k in range(1, size + 1)]
+    copied_notebook: dict[str, nbformat.NotebookNode] = {}
+    for index, student in enumerate(students):
+        chosen = [a for a in names if rng.random() < (submits or SUBMITS).get(a, 0.9)] or names[:1]
+        for a in chosen:  # every student submits something
+            name, nb = _released(a, notebooks)
+            ref = solution_sources(a)
+            src = dict(ref)
+            module = catalogue.get(a)
+            # not the ones that run into the time limit (numerical differentiation): a demo waits for each
+            mistakes = [k for k in (module.MISTAKES if module else []) if k.function in ref
+                        and k.cause != "generic.not_checked"]
+            # not those that print a warning: nbgrader scores a test cell with stderr output 0 (its
+            # utils.determine_grade), although the catalogue proves them right in process
+            alternatives = [_split_defs(alt.source) for alt in (module.ALTERNATIVES if module else [])
+                            if "warnings.warn" not in alt.source]
+            for fn in ref:
+                roll = rng.random()
+                if fn in CONCEPT_ANSWERS:
+                    answers, weights = zip(*CONCEPT_ANSWERS[fn])
+                    src[fn] = f"def {fn}():\n    return {_weighted(rng, list(answers), list(weights))!r}\n"
+                elif roll < P_UNWRITTEN:
+                    src[fn] = next(c.source for c in nb.cells if grade_id(c) == fn)  # left as released
+                elif roll < P_UNWRITTEN + P_WRONG and any(k.function == fn for k in mistakes):
+                    own = [k for k in mistakes if k.function == fn]
+                    k = _weighted(rng, own, [1 / (r + 1) for r in range(len(own))])
+                    src[fn] = k.source if k.source is not None else edited(ref[fn], k.replace, k.id)
+                elif rng.random() < P_ALTERNATIVE:
+                    options = [alt[fn] for alt in alternatives if fn in alt]
+                    if options:
+                        src[fn] = options[int(rng.integers(len(options)))]
+                src[fn] = _renamed(src[fn], rng)
+                if rng.random() < 0.15:  # a comment many students write: no signal
+                    src[fn] = COMMON_COMMENTS[int(rng.integers(len(COMMON_COMMENTS)))] + "\n" + src[fn]
+            if a == FIRST and index in (7, 31 % size):
+                src["conv_forward"] = COPIED
+            filled = filled_student_notebook(nb, src)
+            if a == "03_backprop" and index in (12 % size, 40 % size, 52 % size):
+                filled = copied_notebook.setdefault(a, filled)  # three submit one notebook
+            _write(root, student, a, name, filled)
+    return students

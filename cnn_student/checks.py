@@ -49,6 +49,8 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
             try:
                 result = student(*args)
             except NotImplementedError:
+                if _grading():  # recorded, so that the grader can tell "not written" from "not reached"
+                    _record(fn, case, {"error": "NotImplementedError: not written"})
                 raise _plain(NotImplementedError(
                     f"{fn} is not written yet: in its cell, replace `raise NotImplementedError()` "
                     f"with your code, run that cell, then run this test again.")) from None

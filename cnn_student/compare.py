@@ -6,12 +6,13 @@ feedback) and in the grader process, which is the only place where grades are de
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
 
 from .serialize import Unrepresentable
-from .spec import Context, FunctionSpec, build_args, get_spec
+from .spec import Context, FunctionSpec, build_args, cause, cause_of, get_spec
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -123,19 +124,36 @@ def diff_values(expected: Any, received: Any, exact: bool = False) -> Optional[s
     return text
 
 
+# Causes any function can show; the grader adds those of a whole test cell (grading/verify.py).
+RETURNED_NONE = cause("generic.returned_none", "the function returns None (no return statement)")
+ALL_ZEROS = cause("generic.all_zeros", "the output array is created but never filled")
+INTEGER_ARRAY = cause("generic.integer_array", "the output array holds integers, so values are truncated")
+WRONG_RETURN = cause("generic.wrong_return", "the function does not return the tuple of parts it must")
+UNEXPLAINED = cause("generic.unexplained", "wrong values that no specific check recognises", specific=False)
+
+
+@dataclass
+class Diagnosis:
+    """What is wrong with one result: the feedback text, and the ids of the causes it names (most
+    likely first) for the instructor's statistics."""
+    message: str
+    function: str
+    causes: list[str] = field(default_factory=list)
+
+
 def _generic_hints(ctx: Context) -> list[str]:
     hints = []
     if ctx.received is None:
-        hints.append("your function returned None: is the `return` statement missing?")
+        hints.append(RETURNED_NONE("your function returned None: is the `return` statement missing?"))
     rec = _as_array(ctx.rec_part)
     exp = _as_array(ctx.exp_part)
     if rec is not None and exp is not None and rec.shape == exp.shape and rec.size > 1:
         if rec.dtype.kind in "biuf" and np.all(rec == 0) and np.any(exp != 0):
-            hints.append("every value you returned is 0: was the output array created but never "
-                         "filled, or returned before the loops ran?")
+            hints.append(ALL_ZEROS("every value you returned is 0: was the output array created but never "
+                                   "filled, or returned before the loops ran?"))
         elif rec.dtype.kind in "iu" and exp.dtype.kind == "f":
-            hints.append("your array holds integers: create it with np.zeros(shape) (float64), "
-                         "not np.zeros_like of an integer array")
+            hints.append(INTEGER_ARRAY("your array holds integers: create it with np.zeros(shape) (float64), "
+                                       "not np.zeros_like of an integer array"))
     return hints
 
 
@@ -151,12 +169,18 @@ def _split(spec: FunctionSpec, expected: Any, received: Any) -> tuple[str, Any, 
 
 def explain(fn: str, case: dict, expected: Any, received: Any) -> Optional[str]:
     """None when the result is right; otherwise the feedback a student reads."""
+    found = diagnose(fn, case, expected, received)
+    return found.message if found else None
+
+
+def diagnose(fn: str, case: dict, expected: Any, received: Any) -> Optional[Diagnosis]:
+    """None when the result is right; otherwise the feedback and the causes it names."""
     spec = get_spec(fn)
     if spec.parts:
         names = ", ".join(spec.parts)
         if not isinstance(received, (tuple, list)) or len(received) != len(spec.parts):
             why = (f"{fn} must return the tuple ({names}); it returned {describe_value(received)}")
-            return _message(spec, case, why, [f"end the function with `return {names}`"])
+            return _message(spec, case, why, [WRONG_RETURN(f"end the function with `return {names}`")])
     why = diff_values(expected, received, spec.exact)
     if why is None:
         return None
@@ -179,7 +203,7 @@ def explain(fn: str, case: dict, expected: Any, received: Any) -> Optional[str]:
     return _message(spec, case, why, hints)
 
 
-def _message(spec: FunctionSpec, case: dict, why: str, hints: list[str]) -> str:
+def _message(spec: FunctionSpec, case: dict, why: str, hints: list[str]) -> Diagnosis:
     args = build_args(spec.name, case)
     lines = [f"{spec.name}({describe_args(spec, args)}) gave a wrong result.", f"What differs: {why}."]
     if hints:
@@ -187,5 +211,7 @@ def _message(spec: FunctionSpec, case: dict, why: str, hints: list[str]) -> str:
         for extra in hints[1:2]:
             lines.append("Also check: " + extra)
     # wrapped, so that the message reads in a notebook and in the feedback page without scrolling
-    return "\n".join(textwrap.fill(line, width=100, subsequent_indent="    ", break_long_words=False,
+    text = "\n".join(textwrap.fill(line, width=100, subsequent_indent="    ", break_long_words=False,
                                    break_on_hyphens=False) for line in lines)
+    causes = [cause_of(h, UNEXPLAINED.id) for h in hints[:2]] or [UNEXPLAINED.id]
+    return Diagnosis(text, spec.name, list(dict.fromkeys(causes)))

@@ -2,11 +2,16 @@
 case description, how to name the parts it returns, and which mistakes to suspect when it is wrong.
 
 Topic modules in cnn_student/functions/ register one FunctionSpec per graded function.
+
+Every cause a hint can name has a stable id and a one-line description (`cause`): the grader records
+the ids it diagnosed, and the instructor's report counts them (autograder/grading/report.py). Ids are
+listed in tests/cause_ids.txt: renaming one breaks the comparison of classes across terms.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -25,6 +30,56 @@ class Context:
 
 
 Hint = Callable[[Context], Optional[str]]
+
+
+class Diagnosed(str):
+    """A hint's text, tagged with the id of the cause it names (a str: hints read as plain text)."""
+    cause: str = ""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One thing a check can diagnose. Call it on a hint's text to tag that text with it, or use it
+    as a decorator on a hint that names only this cause (texts already tagged keep their own cause)."""
+    id: str
+    description: str
+    specific: bool = True  # False: a last resort that names where it is wrong, not why (the report ranks it last)
+
+    def __call__(self, what: Union[str, Hint]) -> Any:
+        if isinstance(what, str):
+            text = Diagnosed(what)
+            text.cause = self.id
+            return text
+
+        @functools.wraps(what)
+        def hint(*args: Any, **kwargs: Any) -> Optional[str]:
+            text = what(*args, **kwargs)
+            return text if not text or getattr(text, "cause", "") else self(text)
+        return hint
+
+
+CAUSES: dict[str, Cause] = {}
+
+
+def cause(id: str, description: str, specific: bool = True) -> Cause:
+    """Register a cause; ids are `<function or topic>.<what>`, descriptions one line, no answer in them.
+    `specific=False` for the last resorts (fallback hints, "no known slip gives this")."""
+    if id in CAUSES and CAUSES[id].description != description:
+        raise ValueError(f"cause {id!r} registered twice with different descriptions")
+    CAUSES[id] = Cause(id, description, specific)
+    return CAUSES[id]
+
+
+def cause_of(text: Optional[str], default: str) -> str:
+    """The cause id a hint's text carries, else `default`."""
+    return getattr(text, "cause", "") or default
+
+
+def all_causes() -> dict[str, Cause]:
+    """Every cause the checks can name (importing every topic registers theirs)."""
+    from . import functions  # noqa: F401
+    from . import compare, speed  # noqa: F401  (generic and vectorization causes)
+    return dict(CAUSES)
 
 
 def fallback(hint: Hint) -> Hint:

@@ -23,11 +23,16 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from .spec import cause
+
 # A function slower than LIMIT calibrations is not vectorized. Measured on the timed cases (one run,
 # tests/test_vectorized_speed.py): the pasted loop versions take 9 to 20 calibrations, every vectorized
 # solution of the catalogue at most 0.25, so the limit leaves a factor of 2 on either side even on a
 # machine 3 times more favourable to either kind of code.
 LIMIT = 1.5
+POSITION_LOOP = cause("vectorized.position_loop", "a Python loop over output positions in a function meant to have none")
+TOO_SLOW = cause("vectorized.too_slow", "slower than a function without a loop over positions can be")
+NOT_TIMED = cause("vectorized.not_timed", "the function could not be timed")
 CALIBRATION_STEPS = 1000
 MIN_RUNS, BUDGET = 5, 0.05  # best of at least 5 runs, more while under 0.05 s in all
 
@@ -155,10 +160,10 @@ def loops_in(fn_name: str, sources: list[str]) -> Optional[list[tuple[int, str]]
 
 
 def verdict(fn: str, measures: Any, loops: Optional[list[tuple[int, str]]]) -> Optional[str]:
-    """None when fn has no Python loop over output positions; otherwise what was seen."""
+    """None when fn has no Python loop over output positions; otherwise what was seen (tagged with its cause)."""
     if not isinstance(measures, dict) or not all(isinstance(measures.get(k), (int, float)) and measures[k] > 0
                                                  for k in ("seconds", "calibration")):
-        return f"{fn} could not be timed (received {measures!r})."
+        return NOT_TIMED(f"{fn} could not be timed (received {measures!r}).")
     ratio = measures["seconds"] / measures["calibration"]
     lines = []
     if loops:
@@ -173,7 +178,8 @@ def verdict(fn: str, measures: Any, loops: Optional[list[tuple[int, str]]]) -> O
         return None
     lines.append("Loops over the f*f offsets of the window, or over chunks of examples, are fine: each of "
                  "their steps covers every position at once.")
-    return "\n".join(textwrap.fill(line, width=100, subsequent_indent="    ") for line in lines)
+    text = "\n".join(textwrap.fill(line, width=100, subsequent_indent="    ") for line in lines)
+    return (POSITION_LOOP if loops else TOO_SLOW)(text)
 
 
 def check_vectorized(fn: str, student: Callable[..., Any], case: dict) -> None:

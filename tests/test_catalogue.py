@@ -3,6 +3,7 @@ naming the likely cause; every correct alternative gets full marks; the referenc
 import pytest
 
 from autograder.release import assignments
+from cnn_student.spec import all_causes
 
 from tests.catalogue import modules
 from tests.catalogue.harness import failures, mistaken_source, namespace_with, grade_cell_ids
@@ -26,16 +27,20 @@ def test_mistake_loses_points(assignment, mistake):
     missed = [t for t in mistake.fails if t not in failed]
     assert not missed, f"{mistake.id} ({mistake.why}) passed {missed}; it failed only {sorted(failed)}"
     if mistake.hint:
-        message = " ".join(failed[mistake.fails[0]].split())  # messages are wrapped for reading
+        message = " ".join(failed[mistake.fails[0]].message.split())  # messages are wrapped for reading
         assert mistake.hint.lower() in message.lower(), \
             f"feedback for {mistake.id} should name the cause ({mistake.hint!r}):\n{message}"
+    # the cause the instructor's report counts it under (causes.csv), registered and named first
+    assert mistake.cause in all_causes(), f"{mistake.id}: unknown cause id {mistake.cause!r}"
+    assert failed[mistake.fails[0]].causes[:1] == [mistake.cause], \
+        f"{mistake.id} is diagnosed as {failed[mistake.fails[0]].causes}, catalogued as {mistake.cause!r}"
 
 
 @pytest.mark.parametrize("assignment,alt", ALTERNATIVES, ids=[f"{a}:{k.id}" for a, k in ALTERNATIVES])
 def test_correct_alternative_gets_full_marks(assignment, alt):
     failed = failures(assignment, namespace_with(assignment, extra=alt.source))
     assert failed == {}, f"correct alternative {alt.id} ({alt.why}) lost: " + \
-        "\n".join(f"{k}: {v}" for k, v in failed.items())
+        "\n".join(f"{k}: {v.message}" for k, v in failed.items())
 
 
 # The least each topic's catalogue must hold (mistakes, correct alternatives), as its issue asks.

@@ -1,4 +1,4 @@
-"""grades.csv and integrity.csv from the units' results; the score table printed at the end."""
+"""grades.csv, causes.csv and integrity.csv from the units' results; the score table printed at the end."""
 from __future__ import annotations
 
 import csv
@@ -9,22 +9,42 @@ from typing import Optional
 
 import nbformat
 
-from .integrity import FIELDS, solution_fingerprint
+from .integrity import FIELDS, cell_fingerprints
 from .records import UnitResult
+from .similarity import compare
 
 GRADE_FIELDS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                 "raw_score", "late_submission_penalty", "score", "max_score")  # nbgrader's CSV export
 
 
-def _stub_fingerprints(master: Optional[Path]) -> set[str]:
-    """Fingerprints of the untouched notebooks: identical stubs are not identical work."""
+CAUSE_FIELDS = ("student_id", "assignment", "function", "test", "cause_id", "cause")
+
+
+def _stub_fingerprints(master: Optional[Path]) -> dict[tuple[str, str], dict]:
+    """(assignment, notebook) -> fingerprints of the untouched notebook: identical stubs are not identical work."""
     if master is None:
-        return set()
-    return {solution_fingerprint(nbformat.read(p, as_version=4).cells) for p in (master / "release").glob("*/*.ipynb")}
+        return {}
+    return {(p.parent.name, p.name): json.loads(cell_fingerprints(nbformat.read(p, as_version=4).cells))
+            for p in (master / "release").glob("*/*.ipynb")}
+
+
+def cause_rows(results: list[UnitResult]) -> list[dict]:
+    """One row per (student, test, cause) the grader diagnosed: OUT/causes.csv."""
+    from ..misconceptions import every_cause
+    known = every_cause()
+    rows = []
+    for r in results:
+        for test, s in sorted(r.tests.items()):
+            for cid in s.causes:
+                rows.append({"student_id": r.student_id, "assignment": r.assignment, "function": s.function,
+                             "test": test, "cause_id": cid,
+                             "cause": known[cid].description if cid in known else ""})
+    return rows
 
 
 def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) -> None:
-    """OUT/grades.csv, OUT/integrity.csv and OUT/results.json (every unit's result, for the report)."""
+    """OUT/grades.csv, OUT/causes.csv, OUT/integrity.csv and OUT/results.json (every unit's result, for the
+    report). Identical work is listed in integrity.csv only where it is unusual in this class (similarity.py)."""
     results = sorted(results, key=lambda r: (r.student_id, r.assignment))
     with open(out / "grades.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=GRADE_FIELDS)
@@ -34,28 +54,24 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
                              "student_id": r.student_id, "last_name": "", "first_name": "", "email": "",
                              "raw_score": r.score, "late_submission_penalty": r.late_penalty,
                              "score": max(0.0, r.score - r.late_penalty), "max_score": r.max_score})
-    stubs = _stub_fingerprints(master)
-    same: dict[tuple, list[str]] = defaultdict(list)
-    rows = []
-    for r in results:
-        for f in r.findings:
-            if f.rule == "fingerprint":
-                if f.detail not in stubs:
-                    same[(r.assignment, f.notebook, f.detail)].append(r.student_id)
-            else:
-                rows.append(f.row())
-    for (assignment, notebook, _), who in same.items():
-        if len(who) > 1:
-            for student in who:
-                others = ", ".join(s for s in who if s != student)
-                rows.append({"student_id": student, "assignment": assignment, "notebook": notebook,
-                             "rule": "identical_submission", "detail": f"same solution code as {others}"})
+    with open(out / "causes.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CAUSE_FIELDS)
+        writer.writeheader()
+        writer.writerows(cause_rows(results))
+    rows = [f.row() for r in results for f in r.findings if f.rule != "fingerprint"]
+    similar = compare(results, _stub_fingerprints(master))
+    for match in similar.listed:
+        for student in match.students:
+            rows.append({"student_id": student, "assignment": match.assignment, "notebook": match.notebook,
+                         "rule": "identical_submission", "detail": match.detail(student)})
     rows.sort(key=lambda f: (f["student_id"], f["assignment"], f["notebook"], f["rule"], f["detail"]))
     with open(out / "integrity.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
     (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
+    (out / "similarity.json").write_text(json.dumps({"listed": [vars(m) for m in similar.listed],
+                                                     "counted": similar.counted, "pairs": similar.pairs}, indent=1))
 
 
 def score_table(results: list[UnitResult]) -> str:

@@ -4,7 +4,9 @@ look, not a verdict; grades are decided elsewhere and do not depend on it."""
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
@@ -101,6 +103,37 @@ def solution_fingerprint(cells: Iterable[Any]) -> str:
             code = "\n".join(re.sub(r"#.*", "", l).rstrip() for l in cell.get("source", "").splitlines())
             parts.append(re.sub(r"\s+", " ", code).strip())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+BUILTIN_NAMES = set(dir(builtins))
+
+
+def cell_fingerprints(cells: Iterable[Any]) -> str:
+    """What the class-wide comparison of grading/similarity.py needs of one notebook, as JSON: per
+    solution cell, a hash of its code without comments and blank space, a hash of its comments, its
+    number of code lines and the names it defines or uses (odd names shared by two students are a signal)."""
+    found = {}
+    for cell in cells:
+        if not is_solution_cell(cell):
+            continue
+        source = cell.get("source", "")
+        code = [re.sub(r"#.*", "", l).rstrip() for l in source.splitlines()]
+        comments = sorted({m.strip().lower() for m in re.findall(r"#(.*)", source) if m.strip()})
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            tree = ast.parse("")
+        names = sorted(({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+                        | {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}) - BUILTIN_NAMES)
+        found[str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))] = {
+            "code": _hash(re.sub(r"\s+", " ", "\n".join(code)).strip()),
+            "comments": _hash("\n".join(comments)) if comments else "",
+            "lines": sum(1 for l in code if l.strip()), "names": names[:80]}
+    return json.dumps({"notebook": solution_fingerprint(cells), "cells": found}, sort_keys=True)
 
 
 SANDBOX_ERRORS = {

@@ -1,16 +1,32 @@
-"""The grader's own nbgrader preprocessors: re-decide test cells, hide hidden tests in feedback."""
+"""The grader's own nbgrader preprocessors: re-decide test cells, hide hidden tests in feedback,
+and head each test's feedback with its grade id and what it checks."""
 from __future__ import annotations
 
+import ast
+from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
 from cnn_student.checks import RECORD_MIME
-from ..cells import is_test_cell
-from ..testcells import HIDDEN_RE, hidden_checks
+from cnn_student.functions.sharing import CONCEPT_KINDS
+from cnn_student.serialize import case_key
+from ..cells import grade_id, is_test_cell, nbgrader_meta
+from ..misconceptions import answer_text
+from ..testcells import HIDDEN_RE, hidden_checks, parse_checks
 from .execute import error_output
 from .verify import judge, records
+
+# cell metadata key of what VerifyChecks found in a test cell; the collect stage (unit.py) reads it from
+# the autograded notebook. nbgrader's ClearMetadataPreprocessor, disabled by default, would remove it.
+VERDICT_KEY = "cnn_autograder"
+
+
+def verdict_metadata(cell: NotebookNode) -> dict[str, Any]:
+    """{"function", "causes", "answers"} recorded on an autograded test cell (empty when it passed)."""
+    found = cell.get("metadata", {}).get(VERDICT_KEY, {})
+    return found if isinstance(found, dict) else {}
 
 
 class VerifyChecks(NbGraderPreprocessor):
@@ -30,13 +46,32 @@ class VerifyChecks(NbGraderPreprocessor):
             if not is_test_cell(cell):
                 continue
             try:
-                message = judge(cell.source, results, assignment, sources)
+                found = judge(cell.source, results, assignment, sources)
+                message = found.message if found else None
             except SyntaxError as err:  # cannot happen with instructor sources; say so if it does
-                message = f"the grader could not read this test cell ({err})"
+                found, message = None, f"the grader could not read this test cell ({err})"
+            answers = {fn: answer_text(results[case_key(fn, case)][1]) for fn, case in parse_checks(cell.source)
+                       if fn in CONCEPT_KINDS and results.get(case_key(fn, case), ("",))[0] == "result"}
+            cell.metadata[VERDICT_KEY] = {"function": found.function if found else "",
+                                          "causes": found.causes if found else [], "answers": answers}
             # the error output is what fails the cell for nbgrader, and what the student reads
             if message and not any(o.output_type == "error" for o in cell.outputs):
                 cell.outputs.append(error_output("CheckFailed", message))
         return nb, resources
+
+
+class NameTests(NbGraderPreprocessor):
+    """Feedback names each test by its grade id and the one-line docstring of its cell (what it checks)
+    where nbgrader's template says "Test cell": metadata.test_title, shown by the feedback_named template."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        if is_test_cell(cell):
+            try:
+                doc = ast.get_docstring(ast.parse(cell.source)) or ""
+            except SyntaxError:  # an instructor's cell always parses; a title is not worth failing for
+                doc = ""
+            cell.metadata["test_title"] = doc.strip().splitlines()[0] if doc.strip() else ""
+        return cell, resources
 
 
 class HideHiddenTests(NbGraderPreprocessor):

@@ -107,9 +107,12 @@ class Unit:
 
 @dataclass
 class CellScore:
-    """One test cell's points."""
+    """One test cell's points, and what its verdict diagnosed (grading/verify.py judge)."""
     score: float
     max_score: float
+    function: str = ""                # the function whose check failed first ("" when none failed)
+    causes: list[str] = field(default_factory=list)      # cause ids (cnn_student.spec.cause), most likely first
+    answers: dict[str, str] = field(default_factory=dict)  # concept question -> the answer recorded
 
 
 @dataclass

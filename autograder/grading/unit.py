@@ -26,10 +26,11 @@ from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
 from ..kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute, kernel_caps, sandbox
-from .integrity import Finding, observed, scan_source, solution_fingerprint
-from .preprocessors import HideHiddenTests, VerifyChecks
+from .integrity import Finding, cell_fingerprints, observed, scan_source
+from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
 from .records import CellScore, Unit, UnitResult
 
+FEEDBACK_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
 Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding
@@ -208,7 +209,7 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
                 find(name, rule, f"{gid or 'cell'}: {detail}")
     for gid in sorted(set(tests) - seen):
         find(name, "deleted_test_cell", f"{gid} was missing or had lost its metadata (restored and graded)")
-    find(name, "fingerprint", solution_fingerprint(nb.cells))
+    find(name, "fingerprint", cell_fingerprints(nb.cells))  # compared across the class by aggregate.py
 
 
 # ---------- run
@@ -247,9 +248,17 @@ def _config(unit: Unit, course: Path, runtime: Path):
     # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
     c.KernelManager.client_class = STEADY_CLIENT
     c.LimitOutput.max_lines = 200
-    c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
+    c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(_nbgrader_templates())]
     c.HideHiddenTests.show_hidden = unit.show_hidden
     return c
+
+
+def _nbgrader_templates() -> Path:
+    """nbgrader's own templates folder (its feedback template), which GenerateFeedback adds by default."""
+    import nbgrader
+    return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
 def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
@@ -299,10 +308,23 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
         ok, log = out["success"], out["log"] + str(out.get("error") or "")
         if ok:
             with _stage(timings, "feedback"):
-                api.generate_feedback(unit.assignment, unit.student, force=True)
+                _generate_feedback(api, unit)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
+
+
+def _generate_feedback(api: Any, unit: Unit) -> None:
+    """What api.generate_feedback does, with our feedback template: the API forces nbgrader's own
+    ("Test cell" for every test), ours names each test by its grade id and docstring."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.utils import capture_log, temp_attrs
+    from traitlets.config import Config
+    with temp_attrs(api.coursedir, assignment_id=unit.assignment, student_id=unit.student):
+        app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+        app.update_config(Config({"HTMLExporter": {"template_name": "feedback_named", "template_file": "named.html.j2"}}))
+        app.force = True
+        capture_log(app)
 
 
 @contextmanager
@@ -353,10 +375,24 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
     for name in intake.expected:
         path = intake.course / "autograded" / unit.student / unit.assignment / name
         if path.exists():
-            for rule, detail in observed(nbformat.read(path, as_version=4)):
+            nb = nbformat.read(path, as_version=4)
+            for rule, detail in observed(nb):
                 find(name, rule, detail)
+            _add_verdicts(result, name, nb)
     result.findings = intake.findings
     return result
+
+
+def _add_verdicts(result: UnitResult, notebook: str, nb: Any) -> None:
+    """What VerifyChecks found in each test cell (causes, concept answers), from the autograded notebook."""
+    for cell in nb.cells:
+        test = result.tests.get(f"{notebook.removesuffix('.ipynb')}:{grade_id(cell)}")
+        found = verdict_metadata(cell)
+        if test is not None and found and test.score < test.max_score:
+            test.function = str(found.get("function", ""))
+            test.causes = [str(c) for c in found.get("causes", [])]
+        if test is not None and found.get("answers"):
+            test.answers = {str(k): str(v) for k, v in found["answers"].items()}
 
 
 # ---------- publish

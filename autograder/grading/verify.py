@@ -8,18 +8,30 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from cnn_student.compare import describe_args, explain
-from ..explanations import explanation
-from ..reference import expected_result
+from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
+from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args, get_spec
+from cnn_student.spec import build_args, cause, cause_of, get_spec
 from cnn_student.speed import VECTORIZED, loops_in, measure, verdict
+from ..explanations import explanation
+from ..misconceptions import concept_cause
+from ..reference import expected_result
 from ..testcells import parse_checks
 
 # What a test cell's checks produced: case key -> ("result", value) or ("error", text)
 Results = dict[str, tuple[str, Any]]
 
 _expected_cache: dict[tuple[str, str], Any] = {}
+
+# what a test cell's verdict can name beyond a wrong result
+NOT_WRITTEN = cause("generic.not_written", "the function is not written (it still raises NotImplementedError)")
+RAISED = cause("generic.raised", "the function raises an error on the test's inputs", specific=False)
+RAISED_SHAPES = cause("raised.shapes_mismatch", "raises because two arrays' shapes do not match: most often a window "
+                                                "slice runs past the input (output size, slice bounds, missing padding)")
+RAISED_INDEX = cause("raised.index_out_of_range", "raises because an index runs past an array's end (loop bounds, "
+                                                  "output size, swapped axes)")
+NOT_CHECKED = cause("generic.not_checked", "the test cell stopped before this check (an earlier error, or a "
+                                           "missing function)")
 
 
 def _expected(fn: str, case: dict, assignment: str) -> Any:
@@ -29,49 +41,65 @@ def _expected(fn: str, case: dict, assignment: str) -> Any:
     return _expected_cache[key]
 
 
-def _judge_vectorized(source: str, results: Results, assignment: str, sources: Optional[list[str]]) -> Optional[str]:
+def _not_run(fn: str, case: dict, kind: str, value: Any, what: str = "checked") -> Diagnosis:
+    """The verdict on a check whose function never returned: not reached, not written, or raised."""
+    call = f"{fn}({describe_args(get_spec(fn), build_args(fn, case))})"
+    if kind is None:
+        return Diagnosis(f"{fn} was never {what} on {call}: the test cell stopped before (see the error above) "
+                         f"or the function is missing.", fn, [NOT_CHECKED.id])
+    text = str(value)
+    named = (NOT_WRITTEN if text.startswith("NotImplementedError") else
+             RAISED_SHAPES if text.startswith("ValueError") and "broadcast" in text else
+             RAISED_INDEX if text.startswith("IndexError") else RAISED)
+    return Diagnosis(f"{call} raised {value}", fn, [named.id])
+
+
+def _judge_vectorized(source: str, results: Results, assignment: str,
+                      sources: Optional[list[str]]) -> Optional[Diagnosis]:
     """check_vectorized calls: the result must be right, the recorded time below the limit (a ratio to
     the calibration timed in the same kernel) and the submitted source free of position loops."""
     for fn, case in parse_checks(source, ("check_vectorized",)):
         key = case_key(fn + VECTORIZED, case)
-        spec = get_spec(fn)
         if key not in results:
-            return (f"{fn} was never timed on {describe_args(spec, build_args(fn, case))}: the test cell stopped "
-                    f"before (see the error above) or the function is missing.")
+            return _not_run(fn, case, None, None, "timed")
         kind, value = results[key]
         if kind == "error" or not isinstance(value, dict) or "value" not in value:
-            return f"{fn}({describe_args(spec, build_args(fn, case))}) raised {value}"
-        message = explain(fn, case, _expected(fn, case, assignment), value["value"])
-        if message:
-            return "The timed case must be right too. " + message
+            return _not_run(fn, case, "error", value)
+        found = diagnose(fn, case, _expected(fn, case, assignment), value["value"])
+        if found:
+            found.message = "The timed case must be right too. " + found.message
+            return found
         loops = loops_in(fn, sources) if sources is not None else None
         message = verdict(fn, value, loops)
         if message:
-            return message
+            return Diagnosis(message, fn, [cause_of(message, UNEXPLAINED.id)])
     return None
 
 
-def judge(source: str, results: Results, assignment: str, sources: Optional[list[str]] = None) -> Optional[str]:
-    """None when every check that the trusted cell source makes got the reference result.
+def judge(source: str, results: Results, assignment: str, sources: Optional[list[str]] = None) -> Optional[Diagnosis]:
+    """None when every check that the trusted cell source makes got the reference result; otherwise
+    the feedback of the first failed check and the causes it names.
     `sources`: the submitted notebook's code cells, which the vectorization checks read."""
     for fn, case in parse_checks(source):
         key = case_key(fn, case)
-        spec = get_spec(fn)
         if key not in results:
-            return (f"{fn}({describe_args(spec, build_args(fn, case))}) was never checked: the test cell "
-                    f"stopped before this case (see the error above) or the function is missing.")
+            return _not_run(fn, case, None, None)
         kind, value = results[key]
         if kind == "error":
-            return f"{fn}({describe_args(spec, build_args(fn, case))}) raised {value}"
-        message = explain(fn, case, _expected(fn, case, assignment), value)
-        if message:
+            return _not_run(fn, case, kind, value)
+        found = diagnose(fn, case, _expected(fn, case, assignment), value)
+        if found:
+            if fn in CONCEPT_KINDS and found.causes == [UNEXPLAINED.id]:  # a wrong answer of the right kind
+                found.causes = [concept_cause(fn, value)]
             why = explanation(fn)  # states the answer: only ever in feedback written at grading
-            return f"{message}\n{why}" if why else message
+            if why:
+                found.message = f"{found.message}\n{why}"
+            return found
     return _judge_vectorized(source, results, assignment, sources)
 
 
 def run_in_process(source: str, namespace: dict[str, Any], assignment: str, sources: Optional[list[str]] = None,
-                   calibration_scale: float = 1.0) -> Optional[str]:
+                   calibration_scale: float = 1.0) -> Optional[Diagnosis]:
     """Judge a test cell against functions defined in this process (the mistake catalogue's tests).
     `sources` are the code the namespace ran; calibration_scale < 1 plays a slower machine."""
     results: Results = {}

@@ -9,7 +9,19 @@ from typing import Optional
 
 import numpy as np
 
-from ..spec import Context
+from ..spec import Context, cause
+
+SWAPPED = cause("output_size.height_width_swapped", "height and width of the output are swapped")
+OFF_BY_ONE = cause("output_size.off_by_one", "the output size is off by one (the +1 for the first window, or rounding)")
+NO_STRIDE = cause("output_size.ignores_stride", "the output size ignores the stride")
+NO_PADDING = cause("output_size.ignores_padding", "the output size ignores the padding")
+EXAMPLES_AXIS = cause("output_size.examples_axis", "the examples axis (axis 0) changed size")
+CHANNELS_AXIS = cause("output_size.channels_axis", "the channels axis (the last) has the wrong size")
+OTHER_SHAPE = cause("output_size.other", "the output has a wrong shape that no simple slip explains", specific=False)
+WINDOW_POSITION = cause("windows.position", "the first window is right, later ones are not: the windows do not move "
+                                            "by the stride or do not span f")
+CHANNEL_MIXUP = cause("channels.mixed", "output channels are not computed from their own filter or input channel")
+CACHE = cause("cache.contents", "the cache does not hold the inputs as they were passed in")
 
 
 def out_size(n: int, f: int, pad: int, stride: int) -> int:
@@ -36,21 +48,22 @@ def window_shape_hint(ctx: Context, H: int, W: int, f: int, pad: int, stride: in
                if pad else f"n_H = floor((n_H_prev - f) / stride) + 1 = floor(({H} - {f}) / {stride}) + 1 = {n_H}")
     rH, rW = rec.shape[1], rec.shape[2]
     if (rH, rW) == (n_W, n_H) and n_H != n_W:
-        return f"height and width are swapped in {name}: the output is (m, n_H, n_W, n_C); {formula}"
+        return SWAPPED(f"height and width are swapped in {name}: the output is (m, n_H, n_W, n_C); {formula}")
     if abs(rH - n_H) == 1 or abs(rW - n_W) == 1:
-        return (f"the output size is off by one: yours is {rH} x {rW}, and {formula} (round down, then add 1 "
+        return OFF_BY_ONE(f"the output size is off by one: yours is {rH} x {rW}, and {formula} (round down, then add 1 "
                 "for the first window)")
     if stride > 1 and (rH, rW) == (out_size(H, f, pad, 1), out_size(W, f, pad, 1)):
-        return f"the output size ignores the stride: {formula}"
+        return NO_STRIDE(f"the output size ignores the stride: {formula}")
     if pad and (rH, rW) == (out_size(H, f, 0, stride), out_size(W, f, 0, stride)):
-        return f"the output size ignores the padding: {formula}"
+        return NO_PADDING(f"the output size ignores the padding: {formula}")
     if rec.shape[0] != exp.shape[0]:
-        return f"the first axis must stay the number of examples m = {exp.shape[0]}"
+        return EXAMPLES_AXIS(f"the first axis must stay the number of examples m = {exp.shape[0]}")
     if rec.shape[-1] != exp.shape[-1]:
-        return f"the last axis must have {exp.shape[-1]} channels"
-    return f"the output must have shape {exp.shape}: {formula}"
+        return CHANNELS_AXIS(f"the last axis must have {exp.shape[-1]} channels")
+    return OTHER_SHAPE(f"the output must have shape {exp.shape}: {formula}")
 
 
+@WINDOW_POSITION
 def window_position_hint(ctx: Context) -> Optional[str]:
     """Right at the first window but wrong further on: the windows do not move by the stride."""
     rec, exp = ctx.rec_part, ctx.exp_part
@@ -67,6 +80,7 @@ def window_position_hint(ctx: Context) -> Optional[str]:
     return None
 
 
+@CHANNEL_MIXUP
 def per_channel_hint(ctx: Context, what: str) -> Optional[str]:
     """Channel 0 right, the others wrong: the loop over channels does not index them."""
     rec, exp = ctx.rec_part, ctx.exp_part
@@ -81,6 +95,7 @@ def per_channel_hint(ctx: Context, what: str) -> Optional[str]:
     return None
 
 
+@CACHE
 def cache_hint(ctx: Context, layout: str) -> Optional[str]:
     if ctx.part == "cache":
         return f"the cache must be exactly {layout}, holding the inputs as they were passed in (not padded copies)"

@@ -20,8 +20,18 @@ from typing import Optional
 
 import numpy as np
 
-from ..spec import Context, FunctionSpec, fallback, register
+from ..spec import Context, FunctionSpec, cause, fallback, register
 from ._hints import out_size, padded_hw
+
+
+# ---------- causes shared by the conv and pool gradients
+OVERLAP = cause("gradient.overlaps_replaced", "where windows overlap, each window's gradient replaces the earlier "
+                                             "ones instead of adding to them")
+STRIDE = cause("gradient.stride_ignored", "the windows do not move by the stride, so later inputs get no gradient")
+SPAN = cause("gradient.window_spans_stride", "the windows span stride rows and columns instead of f")
+SHAPE = cause("gradient.shape", "a gradient does not have the shape of what it is the gradient of")
+WHERE = cause("gradient.wrong_values", "right shape, wrong values that no specific check recognises "
+                                       "(the feedback names the first wrong entry and its windows)", specific=False)
 
 
 # ---------- window geometry shared by the conv and pool hints
@@ -63,7 +73,7 @@ def _overlap_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[str]:
     cover = _coverage(exp.shape[1], exp.shape[2], f, pad, stride)
     if wrong.any() and np.all(cover[wrong] >= 2):
         r, q = (int(i) for i in np.argwhere(wrong)[0])
-        return (f"the inputs that one window reaches are right, but those reached by several overlapping "
+        return OVERLAP(f"the inputs that one window reaches are right, but those reached by several overlapping "
                 f"windows (f = {f} > stride = {stride}) are wrong, first input (row {r}, column {q}), which "
                 f"{int(cover[r, q])} windows cover: each window's gradient must be added to what the earlier "
                 f"windows put there; yours replaces it")
@@ -80,7 +90,7 @@ def _stride_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[str]:
     if far.any() and np.allclose(rec[:, far, :], 0) and not np.allclose(exp[:, far, :], 0):
         n_H = out_size(exp.shape[1], f, pad, stride)
         top = (n_H - 1) * stride - pad
-        return (f"no gradient reached the bottom/right inputs that only the later windows cover: the windows "
+        return STRIDE(f"no gradient reached the bottom/right inputs that only the later windows cover: the windows "
                 f"move by stride = {stride} and span f = {f} rows and columns, so the last of the {n_H} window "
                 f"rows covers input rows {max(top, 0)} to {top + f - 1}")
     return None
@@ -101,7 +111,7 @@ def _window_size_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[s
     outside = ~narrow[pad:pad + H, pad:pad + W] & (_coverage(H, W, f, pad, stride) > 0)
     if outside.any() and np.allclose(rec[:, outside, :], 0) and not np.allclose(exp[:, outside, :], 0):
         r, q = (int(i) for i in np.argwhere(outside & ~np.all(np.isclose(rec, exp), axis=(0, 3)))[0])
-        return (f"only the first {stride} rows and columns of each window received gradient: the windows move by "
+        return SPAN(f"only the first {stride} rows and columns of each window received gradient: the windows move by "
                 f"stride = {stride} but span f = {f} rows and columns, so input (row {r}, column {q}), which a "
                 f"window covers, got nothing")
     return None
@@ -110,7 +120,7 @@ def _window_size_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[s
 def _shape_like(ctx: Context, like: str) -> Optional[str]:
     rec, exp = ctx.rec_part, ctx.exp_part
     if isinstance(rec, np.ndarray) and rec.shape != np.shape(exp):
-        return f"{ctx.part} must have the shape of {like}, {np.shape(exp)}; yours has shape {rec.shape}"
+        return SHAPE(f"{ctx.part} must have the shape of {like}, {np.shape(exp)}; yours has shape {rec.shape}")
     return None
 
 
@@ -125,6 +135,22 @@ def _conv_args(case: dict, rng: np.random.Generator) -> tuple:
     return dZ, (A, W, b, {"stride": stride, "pad": pad})
 
 
+DA_REPLACED = cause("conv_backward.dA_contributions_replaced", "dA_prev keeps one contribution per input: the "
+                                                              "windows' and filters' contributions replace each other")
+DA_PADDED = cause("conv_backward.dA_keeps_padding", "dA_prev keeps the padding rows and columns")
+DA_CROP = cause("conv_backward.dA_crop", "the padding is cropped wrongly from dA_prev (wrong size, or one side only)")
+DW_OVER_M = cause("conv_backward.dW_divided_by_m", "dW is divided by the number of examples")
+DW_MEAN = cause("conv_backward.dW_averaged", "dW is averaged over examples and positions instead of summed")
+DW_LAST = cause("conv_backward.dW_last_position_only", "dW keeps only the last position's contribution")
+DW_FROM_W = cause("conv_backward.dW_from_W", "dW is built from W instead of the input windows")
+DB_SHAPE = cause("conv_backward.db_shape", "db does not keep b's shape (1, 1, 1, n_C)")
+DB_MEAN = cause("conv_backward.db_averaged", "db is averaged instead of summed")
+DB_OVER_M = cause("conv_backward.db_divided_by_m", "db is divided by the number of examples")
+DB_LAST_EXAMPLE = cause("conv_backward.db_last_example_only", "db keeps only the last example's sum")
+DB_LAST = cause("conv_backward.db_last_position_only", "db keeps only the last position's value")
+DB_ALL = cause("conv_backward.db_one_sum_for_all", "every filter gets the sum of all of dZ")
+
+
 def _conv_dA_replaced(ctx: Context) -> Optional[str]:
     """The first wrong input holds one product only, the last filter's in the last window over it:
     what writing each contribution over the previous one leaves."""
@@ -137,7 +163,7 @@ def _conv_dA_replaced(ctx: Context) -> Optional[str]:
     h, w = rows[-1], cols[-1]
     last = W[r + p - h * s, q + p - w * s, k, -1] * dZ[i, h, w, -1]
     if np.isclose(ctx.rec_part[i, r, q, k], last) and len(rows) * len(cols) * dZ.shape[3] > 1:
-        return (f"dA_prev[{i}, {r}, {q}, {k}] holds one contribution only, that of the last filter ({dZ.shape[3] - 1}) "
+        return DA_REPLACED(f"dA_prev[{i}, {r}, {q}, {k}] holds one contribution only, that of the last filter ({dZ.shape[3] - 1}) "
                 f"in the last window over it (output ({h}, {w})): the contributions of all "
                 f"{len(rows) * len(cols)} windows over it and all {dZ.shape[3]} filters must add up; yours replace "
                 "each other")
@@ -150,16 +176,16 @@ def _conv_dA_prev(ctx: Context) -> Optional[str]:
     c = ctx.case
     p, rec, exp = c["pad"], ctx.rec_part, ctx.exp_part
     if isinstance(rec, np.ndarray) and rec.shape == (c["m"], c["H"] + 2 * p, c["W"] + 2 * p, c["C"]) and p:
-        return (f"dA_prev still has the padding: shape {rec.shape} instead of A_prev's {exp.shape}; the gradient "
+        return DA_PADDED(f"dA_prev still has the padding: shape {rec.shape} instead of A_prev's {exp.shape}; the gradient "
                 f"of the {p} padding rows and columns on each side is dropped")
     if isinstance(rec, np.ndarray) and rec.shape != exp.shape:
-        return (f"dA_prev must have the shape of A_prev, {exp.shape}, not {rec.shape}: remove pad = {p} rows and "
+        return DA_CROP(f"dA_prev must have the shape of A_prev, {exp.shape}, not {rec.shape}: remove pad = {p} rows and "
                 "columns from each side of the padded gradient"
                 + (" (with pad = 0 a slice that ends at -pad is empty)" if p == 0 else ""))
     if not _same_shape(ctx):
         return None
     if p and np.allclose(rec[:, p:, p:], exp[:, :-p, :-p]) and not np.allclose(rec, exp):
-        return (f"dA_prev is shifted by pad = {p}: the padding must be cropped from the top and the left too, "
+        return DA_CROP(f"dA_prev is shifted by pad = {p}: the padding must be cropped from the top and the left too, "
                 "not only from the bottom and the right")
     return _overlap_hint(ctx, c["f"], p, c["stride"]) or _stride_hint(ctx, c["f"], p, c["stride"]) \
         or _conv_dA_replaced(ctx)
@@ -185,17 +211,17 @@ def _conv_dW(ctx: Context) -> Optional[str]:
     dZ, (A, W, b, hp) = ctx.args
     m, n_H, n_W, _ = dZ.shape
     if m > 1 and np.allclose(rec * m, exp):
-        return (f"dW was divided by m = {m}: the gradient of this layer is a plain sum over examples and "
+        return DW_OVER_M(f"dW was divided by m = {m}: the gradient of this layer is a plain sum over examples and "
                 "positions (dZ already carries any 1/m of the loss)")
     if np.allclose(rec * n_H * n_W * m, exp):
-        return (f"dW was averaged over the {m}*{n_H}*{n_W} = {m * n_H * n_W} (example, position) pairs: it is "
+        return DW_MEAN(f"dW was averaged over the {m}*{n_H}*{n_W} = {m * n_H * n_W} (example, position) pairs: it is "
                 "their sum")
     if np.allclose(rec, _last_slice_product(ctx)):
-        return (f"dW holds only the last position's contribution (example {m - 1}, output ({n_H - 1}, {n_W - 1})): "
+        return DW_LAST(f"dW holds only the last position's contribution (example {m - 1}, output ({n_H - 1}, {n_W - 1})): "
                 f"the contributions of all {m * n_H * n_W} (example, position) pairs must add up; yours replace "
                 "each other")
     if np.allclose(rec, W * dZ.sum(axis=(0, 1, 2))):
-        return ("dW is W times the sum of dZ: the weights' gradient is built from the input windows the filter "
+        return DW_FROM_W("dW is W times the sum of dZ: the weights' gradient is built from the input windows the filter "
                 "met, each times its dZ; W is what dA_prev is built from")
     return None
 
@@ -205,29 +231,30 @@ def _conv_db(ctx: Context) -> Optional[str]:
         return None
     shape = _shape_like(ctx, "b")
     if shape:
-        return shape + ": keep b's four axes, one value per filter on the last"
+        return DB_SHAPE(shape + ": keep b's four axes, one value per filter on the last")
     if not _same_shape(ctx):
         return None
     rec, exp = ctx.rec_part, ctx.exp_part
     dZ = ctx.args[0]
     m, n_H, n_W, _ = dZ.shape
     if np.allclose(rec * m * n_H * n_W, exp) or np.allclose(rec, dZ.mean(axis=(0, 1, 2))):
-        return (f"db was averaged: it is the SUM of dZ over the {m} examples and {n_H}*{n_W} positions, "
+        return DB_MEAN(f"db was averaged: it is the SUM of dZ over the {m} examples and {n_H}*{n_W} positions, "
                 "one value per filter")
     if m > 1 and np.allclose(rec * m, exp):
-        return f"db was divided by m = {m}: it is the plain sum of dZ over examples and positions"
+        return DB_OVER_M(f"db was divided by m = {m}: it is the plain sum of dZ over examples and positions")
     if m > 1 and np.allclose(rec.reshape(-1), dZ[-1].sum(axis=(0, 1))):
-        return (f"db holds only the last example's sum (example {m - 1}): it sums dZ over ALL {m} examples; "
+        return DB_LAST_EXAMPLE(f"db holds only the last example's sum (example {m - 1}): it sums dZ over ALL {m} examples; "
                 "was it reset for each example?")
     if np.allclose(rec.reshape(-1), dZ[-1, -1, -1]):
-        return (f"db holds only the last position (example {m - 1}, output ({n_H - 1}, {n_W - 1})): every value "
+        return DB_LAST(f"db holds only the last position (example {m - 1}, output ({n_H - 1}, {n_W - 1})): every value "
                 "of dZ must add up; yours replace each other")
     if np.allclose(rec, dZ.sum()):
-        return "every filter got the same db, the sum of all of dZ: each filter sums its own channel of dZ"
+        return DB_ALL("every filter got the same db, the sum of all of dZ: each filter sums its own channel of dZ")
     return None
 
 
 @fallback
+@WHERE
 def _conv_general(ctx: Context) -> Optional[str]:
     """Where the first wrong value is, and which windows and values it is made of: no formula."""
     if not _same_shape(ctx):
@@ -265,13 +292,23 @@ def _mask_args(case: dict, rng: np.random.Generator) -> tuple:
     return (rng.standard_normal(shape) + case.get("offset", 0.0),)
 
 
+MASK_NOT_ARRAY = cause("create_mask_from_window.not_a_mask", "returns something other than a boolean array shaped "
+                                                               "like the window (np.argmax gives a position)")
+MASK_MIN = cause("create_mask_from_window.minimum", "the mask marks the minimum")
+MASK_POSITIVE = cause("create_mask_from_window.positive_values", "the mask marks every positive value, as ReLU's would")
+MASK_ABS = cause("create_mask_from_window.absolute_value", "the mask marks the largest absolute value")
+MASK_PER_AXIS = cause("create_mask_from_window.per_row_or_column", "the mask marks a maximum per row or per column, "
+                                                                   "not one for the whole window")
+MASK_ALL = cause("create_mask_from_window.all_true", "every entry of the mask is True")
+
+
 def _mask_hint(ctx: Context) -> Optional[str]:
     x = ctx.args[0]
     rec = ctx.received
     top = tuple(int(i) for i in np.unravel_index(np.argmax(x), x.shape))
     if not isinstance(rec, np.ndarray) or rec.shape != x.shape:
         got = f"{type(rec).__name__} {rec!r}" if not isinstance(rec, np.ndarray) else f"shape {rec.shape}"
-        return (f"return an array shaped like x, {x.shape}, with one True/False per entry of the window; you "
+        return MASK_NOT_ARRAY(f"return an array shaped like x, {x.shape}, with one True/False per entry of the window; you "
                 f"returned {got}. np.argmax gives a position (here {int(np.argmax(x))}), not a mask")
     if rec.dtype.kind not in "biuf":
         return None
@@ -280,23 +317,23 @@ def _mask_hint(ctx: Context) -> Optional[str]:
     low = tuple(int(i) for i in np.unravel_index(np.argmin(x), x.shape))
     big = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(x)), x.shape))
     candidates = [
-        (x == np.min(x), f"your mask marks the minimum, x{list(low)} = {x[low]:.4g}: max pooling routes the "
+        (x == np.min(x), MASK_MIN, f"your mask marks the minimum, x{list(low)} = {x[low]:.4g}: max pooling routes the "
                          f"gradient to the largest value; {where}"),
-        (x > 0, f"your mask marks the {int(np.sum(x > 0))} positive values, as ReLU's would; max pooling marks "
+        (x > 0, MASK_POSITIVE, f"your mask marks the {int(np.sum(x > 0))} positive values, as ReLU's would; max pooling marks "
                 f"only the largest one: {where}"),
-        (np.abs(x) == np.max(np.abs(x)), f"your mask marks the largest absolute value, x{list(big)} = {x[big]:.4g}; "
+        (np.abs(x) == np.max(np.abs(x)), MASK_ABS, f"your mask marks the largest absolute value, x{list(big)} = {x[big]:.4g}; "
                                          f"max pooling compares the values themselves: {where}"),
-        (x == np.max(x, axis=0), f"your mask has one True per column ({x.shape[1]} of them): max pooling takes "
+        (x == np.max(x, axis=0), MASK_PER_AXIS, f"your mask has one True per column ({x.shape[1]} of them): max pooling takes "
                                  f"the maximum of the whole window, one True in all; {where}"),
-        (x == np.max(x, axis=1, keepdims=True), f"your mask has one True per row ({x.shape[0]} of them): max "
+        (x == np.max(x, axis=1, keepdims=True), MASK_PER_AXIS, f"your mask has one True per row ({x.shape[0]} of them): max "
                                                 f"pooling takes the maximum of the whole window, one True in "
                                                 f"all; {where}"),
     ]
-    for mask, text in candidates:
+    for mask, named, text in candidates:
         if np.array_equal(picks, mask):
-            return text
+            return named(text)
     if picks.all():
-        return f"every entry is True: only the window's maximum gets the gradient; {where}"
+        return MASK_ALL(f"every entry is True: only the window's maximum gets the gradient; {where}")
     return None
 
 
@@ -308,6 +345,12 @@ def _distribute_args(case: dict, rng: np.random.Generator) -> tuple:
     return case["dz"], tuple(case["shape"])
 
 
+SHARE_SHAPE = cause("distribute_value.shape", "returns something other than an array of the given shape")
+SHARE_UNEQUAL = cause("distribute_value.unequal", "the entries are not all equal")
+SHARE_DIVISOR = cause("distribute_value.wrong_divisor", "dz is not shared equally among the n_H*n_W entries "
+                                                        "(not divided, or divided by another count)")
+
+
 def _distribute_hint(ctx: Context) -> Optional[str]:
     dz, (n_H, n_W) = ctx.args
     rec = ctx.received
@@ -315,16 +358,16 @@ def _distribute_hint(ctx: Context) -> Optional[str]:
     share = f"the window has n_H*n_W = {n_H}*{n_W} = {n} entries, which share dz = {dz:g} equally: together they add up to dz"
     if not isinstance(rec, np.ndarray) or rec.shape != (n_H, n_W):
         got = f"shape {rec.shape}" if isinstance(rec, np.ndarray) else f"{type(rec).__name__}"
-        return f"return an array of the given shape {(n_H, n_W)}, not {got}: {share}"
+        return SHARE_SHAPE(f"return an array of the given shape {(n_H, n_W)}, not {got}: {share}")
     value = float(rec.reshape(-1)[0])
     if not np.allclose(rec, value):
-        return f"every entry must be the same: average pooling weighs its inputs equally; {share}"
+        return SHARE_UNEQUAL(f"every entry must be the same: average pooling weighs its inputs equally; {share}")
     for count, text in ((1, "dz was not divided"), (n_H + n_W, f"you divided by n_H + n_W = {n_H + n_W}"),
                         (n_H, f"you divided by n_H = {n_H} only"), (n_W, f"you divided by n_W = {n_W} only"),
                         (n_H * n_H, f"you divided by n_H*n_H = {n_H * n_H}, as if the window were square"),
                         (1 / n, f"you multiplied by the number of entries, {n}")):
         if np.isclose(value, dz / count):
-            return f"{text}: {share}; yours add up to {value * n:g}"
+            return SHARE_DIVISOR(f"{text}: {share}; yours add up to {value * n:g}")
     return None
 
 
@@ -339,29 +382,36 @@ def _pool_args(case: dict, rng: np.random.Generator) -> tuple:
     return dA, (A, {"f": f, "stride": s}), case["mode"]
 
 
+POOL_NOT_DIVIDED = cause("pool_backward.average_not_divided", "average mode does not divide each window's "
+                                                               "gradient among its f*f inputs")
+POOL_MODE = cause("pool_backward.mode_ignored", "the mode argument is ignored (max routing where average is "
+                                                "asked, or the reverse)")
+
+
 def _pool_hint(ctx: Context) -> Optional[str]:
     shape = _shape_like(ctx, "A_prev")
     if shape:
-        return shape + ": one gradient per input of the pooling layer"
+        return SHAPE(shape + ": one gradient per input of the pooling layer")
     if not _same_shape(ctx):
         return None
     c, rec, exp = ctx.case, ctx.rec_part, ctx.exp_part
     f, s, mode = c["f"], c["stride"], c["mode"]
     reached = (np.abs(rec) > 1e-12)
     if mode == "average" and np.allclose(rec, exp * f * f):
-        return (f"your values are f*f = {f * f} times too large: the gradient was not divided; average pooling "
+        return POOL_NOT_DIVIDED(f"your values are f*f = {f * f} times too large: the gradient was not divided; average pooling "
                 f"shares each window's gradient equally among its {f * f} inputs (as distribute_value does)")
     cover = _coverage(exp.shape[1], exp.shape[2], f, 0, s) > 0
     if mode == "average" and f > 1 and np.count_nonzero(reached) < 0.5 * np.count_nonzero(np.broadcast_to(cover[None, :, :, None], exp.shape)):
-        return (f"only {np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in max pooling: "
+        return POOL_MODE(f"only {np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in max pooling: "
                 f"is mode ignored? Average pooling spreads each window's gradient over all of its f*f = {f * f} inputs")
     if mode == "max" and f > 1 and np.count_nonzero(reached) > np.count_nonzero(np.abs(exp) > 1e-12) * 2:
-        return (f"{np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in average pooling: is "
+        return POOL_MODE(f"{np.count_nonzero(reached)} of the {exp.size} inputs received gradient, as in average pooling: is "
                 "mode ignored? Max pooling sends each window's gradient only to the input that was its maximum")
     return _window_size_hint(ctx, f, 0, s) or _overlap_hint(ctx, f, 0, s) or _stride_hint(ctx, f, 0, s)
 
 
 @fallback
+@WHERE
 def _pool_general(ctx: Context) -> Optional[str]:
     """Where the first wrong value is and which windows cover it: no recipe."""
     if not _same_shape(ctx):

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..spec import Context, FunctionSpec, fallback, register
+from ..spec import Context, FunctionSpec, cause, fallback, register
 from ._hints import out_size
 
 
@@ -23,13 +23,31 @@ def _number(value: Any) -> Optional[int]:
     return int(round(float(arr)))
 
 
+NOT_A_NUMBER = cause("param_count.not_a_number", "returns something other than one whole number")
+
+
 def _not_a_number_hint(ctx: Context) -> Optional[str]:
     if _number(ctx.received) is None:
-        return f"return one whole number (an int), not {type(ctx.received).__name__}"
+        return NOT_A_NUMBER(f"return one whole number (an int), not {type(ctx.received).__name__}")
     return None
 
 
 # ---------- conv_param_count(f, n_C_prev, n_C); case {"f", "n_C_prev", "n_C"}
+# each count a known slip gives, with its cause (the hints compare the student's count with these)
+CONV_NO_BIASES = cause("conv_param_count.no_biases", "the biases are not counted")
+CONV_ONE_BIAS = cause("conv_param_count.one_bias", "one bias for the whole layer instead of one per filter")
+CONV_BIAS_PER_INPUT_CHANNEL = cause("conv_param_count.bias_per_input_channel", "one bias per input channel instead of one per filter")
+CONV_BIAS_PER_FILTER_AND_CHANNEL = cause("conv_param_count.bias_per_filter_and_channel", "one bias per filter and input channel")
+CONV_ONE_FILTER = cause("conv_param_count.one_filter", "counts a single filter")
+CONV_IGNORES_INPUT_CHANNELS = cause("conv_param_count.ignores_input_channels", "the filters' input channels are not counted")
+CONV_NO_CHANNELS_NO_BIASES = cause("conv_param_count.no_channels_no_biases", "neither the input channels nor the biases are counted")
+CONV_WINDOW_F_NOT_F_SQUARED = cause("conv_param_count.window_f_not_f_squared", "a window counted as f positions instead of f x f")
+CONV_ADDED_DIMENSIONS = cause("conv_param_count.added_dimensions", "the filter's dimensions are added instead of multiplied")
+CONV_F_PLUS_F = cause("conv_param_count.f_plus_f", "f + f instead of f x f")
+CONV_WEIGHTS_OF_ONE_FILTER = cause("conv_param_count.weights_of_one_filter", "the weights of one filter only, with a bias per filter")
+CONV_OTHER = cause("conv_param_count.other", "a wrong count that no known slip gives", specific=False)
+
+
 def _conv_count_args(case: dict, rng: np.random.Generator) -> tuple:
     return case["f"], case["n_C_prev"], case["n_C"]
 
@@ -41,25 +59,25 @@ def _conv_count_hint(ctx: Context) -> Optional[str]:
     f, C, n = ctx.args
     layer = f"a layer of {n} filters of {f}x{f}x{C}"
     known = [
-        (f * f * C * n, f"the biases are missing: {layer} has {n} biases, one per filter"),
-        (f * f * C * n + 1, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
-        (f * f * C * n + C, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
-        ((f * f + 1) * C * n, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
+        (f * f * C * n, CONV_NO_BIASES, f"the biases are missing: {layer} has {n} biases, one per filter"),
+        (f * f * C * n + 1, CONV_ONE_BIAS, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
+        (f * f * C * n + C, CONV_BIAS_PER_INPUT_CHANNEL, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
+        ((f * f + 1) * C * n, CONV_BIAS_PER_FILTER_AND_CHANNEL, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
                               "bias for all its channels"),
-        (f * f * C + 1, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
-        ((f * f + 1) * n, f"the input channels are ignored: each filter spans all n_C_prev = {C} input channels, "
+        (f * f * C + 1, CONV_ONE_FILTER, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
+        ((f * f + 1) * n, CONV_IGNORES_INPUT_CHANNELS, f"the input channels are ignored: each filter spans all n_C_prev = {C} input channels, "
                           f"{f}x{f}x{C} weights"),
-        (f * f * n, f"the input channels and the biases are both missing from {layer}"),
-        ((f * C + 1) * n, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
-        ((f + f + C + 1) * n, f"you added the filter's dimensions {f}, {f} and {C} instead of multiplying them"),
-        ((2 * f * C + 1) * n, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
-        (f * f * C + n, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
+        (f * f * n, CONV_NO_CHANNELS_NO_BIASES, f"the input channels and the biases are both missing from {layer}"),
+        ((f * C + 1) * n, CONV_WINDOW_F_NOT_F_SQUARED, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
+        ((f + f + C + 1) * n, CONV_ADDED_DIMENSIONS, f"you added the filter's dimensions {f}, {f} and {C} instead of multiplying them"),
+        ((2 * f * C + 1) * n, CONV_F_PLUS_F, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
+        (f * f * C + n, CONV_WEIGHTS_OF_ONE_FILTER, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
                         "its own"),
     ]
-    for value, text in known:
+    for value, named, text in known:
         if rec == value != ctx.expected:
-            return text
-    return (f"your count {rec} is not the weights plus the biases of {layer}: recount with Part 1's "
+            return named(text)
+    return CONV_OTHER(f"your count {rec} is not the weights plus the biases of {layer}: recount with Part 1's "
             "description of what each filter learns")
 
 
@@ -68,6 +86,18 @@ register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C
 
 
 # ---------- dense_param_count(input_shape, output_shape); case {"input_shape": [...], "output_shape": [...]}
+DENSE_NO_BIASES = cause("dense_param_count.no_biases", "the biases are not counted")
+DENSE_BIAS_PER_INPUT = cause("dense_param_count.bias_per_input", "one bias per input instead of one per output")
+DENSE_ONE_BIAS = cause("dense_param_count.one_bias", "one bias for the whole layer")
+DENSE_INPUT_BIASES = cause("dense_param_count.input_biases", "biases counted for the inputs too")
+DENSE_ADDED_UNITS = cause("dense_param_count.added_units", "the unit counts are added instead of multiplied")
+DENSE_ADDED_AXES = cause("dense_param_count.added_axes", "the axes of each shape are added instead of multiplied (flattening multiplies them)")
+DENSE_ADDED_AXES_NO_BIASES = cause("dense_param_count.added_axes_no_biases", "axes added instead of multiplied, and no biases")
+DENSE_CHANNELS_ONLY = cause("dense_param_count.channels_only", "only the channels axis is counted")
+DENSE_LEN_OF_SHAPE = cause("dense_param_count.len_of_shape", "len(shape), the number of axes, used as the number of units")
+DENSE_OTHER = cause("dense_param_count.other", "a wrong count that no known slip gives", specific=False)
+
+
 def _dense_count_args(case: dict, rng: np.random.Generator) -> tuple:
     return tuple(case["input_shape"]), tuple(case["output_shape"])
 
@@ -81,24 +111,24 @@ def _dense_count_hint(ctx: Context) -> Optional[str]:
     units = f"{ins} flattens to n_in = {n_in} inputs and {outs} to n_out = {n_out} outputs"
     s_in, s_out = sum(ins), sum(outs)
     known = [
-        (n_in * n_out, f"the biases are missing: each of the n_out = {n_out} outputs has one"),
-        (n_in * n_out + n_in, f"you counted one bias per input (n_in = {n_in}); there is one per output (n_out = {n_out})"),
-        (n_in * n_out + 1, f"you counted one bias for the whole layer; each of the n_out = {n_out} outputs has its own"),
-        ((n_in + 1) * (n_out + 1), "you gave the inputs biases too; only the outputs have biases"),
-        (n_in + n_out, f"you added the unit counts {n_in} and {n_out}: every input connects to every output "
+        (n_in * n_out, DENSE_NO_BIASES, f"the biases are missing: each of the n_out = {n_out} outputs has one"),
+        (n_in * n_out + n_in, DENSE_BIAS_PER_INPUT, f"you counted one bias per input (n_in = {n_in}); there is one per output (n_out = {n_out})"),
+        (n_in * n_out + 1, DENSE_ONE_BIAS, f"you counted one bias for the whole layer; each of the n_out = {n_out} outputs has its own"),
+        ((n_in + 1) * (n_out + 1), DENSE_INPUT_BIASES, "you gave the inputs biases too; only the outputs have biases"),
+        (n_in + n_out, DENSE_ADDED_UNITS, f"you added the unit counts {n_in} and {n_out}: every input connects to every output "
                        "through its own weight"),
-        (s_in * s_out + s_out, f"you added the axes of each shape ({s_in} and {s_out}); flattening gives the "
+        (s_in * s_out + s_out, DENSE_ADDED_AXES, f"you added the axes of each shape ({s_in} and {s_out}); flattening gives the "
                                f"product of the axes: {units}"),
-        (s_in * s_out, f"you added the axes of each shape instead of multiplying them, and the biases are "
+        (s_in * s_out, DENSE_ADDED_AXES_NO_BIASES, f"you added the axes of each shape instead of multiplying them, and the biases are "
                        f"missing: {units}"),
-        (ins[-1] * outs[-1] + outs[-1], f"only the last axis (the channels) is counted: {units}"),
-        (len(ins) * len(outs) + len(outs), f"len(shape) is the number of axes ({len(ins)}), not the number of "
+        (ins[-1] * outs[-1] + outs[-1], DENSE_CHANNELS_ONLY, f"only the last axis (the channels) is counted: {units}"),
+        (len(ins) * len(outs) + len(outs), DENSE_LEN_OF_SHAPE, f"len(shape) is the number of axes ({len(ins)}), not the number of "
                                            f"units: {units}"),
     ]
-    for value, text in known:
+    for value, named, text in known:
         if rec == value != ctx.expected:
-            return text
-    return f"your count {rec} is not the weights plus the biases of this layer: {units}; see Part 1's description"
+            return named(text)
+    return DENSE_OTHER(f"your count {rec} is not the weights plus the biases of this layer: {units}; see Part 1's description")
 
 
 register(FunctionSpec("dense_param_count", _dense_count_args, arg_names=("input_shape", "output_shape"),
@@ -168,6 +198,21 @@ def _flips_filter(ctx: Context) -> bool:
     return seen
 
 
+M_TRANSPOSED = cause("conv_as_matrix.transposed", "the matrix is transposed (one row per output value is needed)")
+M_NOT_2D = cause("conv_as_matrix.not_2d", "the matrix is not 2-D")
+M_PADDED_COLUMNS = cause("conv_as_matrix.padded_columns", "its columns are the padded input's, not the input's")
+M_NO_CHANNELS = cause("conv_as_matrix.ignores_channels", "the channels are ignored")
+M_SHAPE = cause("conv_as_matrix.shape", "the matrix has a wrong shape", specific=False)
+M_FLIPPED = cause("conv_as_matrix.flipped_filter", "the filter is flipped (the textbook convolution, not conv_forward's)")
+M_NO_STRIDE = cause("conv_as_matrix.ignores_stride", "the windows do not move by the stride")
+M_NO_PADDING = cause("conv_as_matrix.ignores_padding", "the padding is ignored")
+M_WRAPS = cause("conv_as_matrix.negative_index_wraps", "window positions on the padding wrap around (negative indices)")
+M_CHANNELS_SWAPPED = cause("conv_as_matrix.channels_swapped", "input and output channels are swapped in each block")
+M_CHANNELS_FIRST = cause("conv_as_matrix.channels_first", "rows and columns are ordered channels-first, not NHWC")
+M_PRODUCT = cause("conv_as_matrix.wrong_entries", "M @ x differs from conv_forward's output (the feedback names the "
+                                                  "first row)", specific=False)
+
+
 def _matrix_shape_hint(ctx: Context) -> Optional[str]:
     rec = ctx.received
     if not isinstance(rec, np.ndarray):
@@ -180,16 +225,16 @@ def _matrix_shape_hint(ctx: Context) -> Optional[str]:
     where = (f"M has one row per output value (n_H*n_W*n_C = {n_out}) and one column per input value "
              f"(n_H_prev*n_W_prev*n_C_prev = {H}*{Wd}*{C} = {n_in})")
     if rec.shape == (n_in, n_out):
-        return f"your matrix is transposed: {where}, so that M @ x gives the output"
+        return M_TRANSPOSED(f"your matrix is transposed: {where}, so that M @ x gives the output")
     if rec.ndim != 2:
-        return f"return a 2-D matrix: {where}; reshape at the end"
+        return M_NOT_2D(f"return a 2-D matrix: {where}; reshape at the end")
     if rec.shape[1] == (H + 2 * pad) * (Wd + 2 * pad) * C and pad:
-        return (f"your columns are the padded input's; M acts on the unpadded input x: {where}. "
+        return M_PADDED_COLUMNS(f"your columns are the padded input's; M acts on the unpadded input x: {where}. "
                 "A window entry that falls on padding multiplies a zero, so leave it out")
     if C > 1 or ctx.case["n_C"] > 1:
         if rec.shape == (n_out // ctx.case["n_C"], n_in // C):
-            return f"the channels are ignored: {where}"
-    return where
+            return M_NO_CHANNELS(f"the channels are ignored: {where}")
+    return M_SHAPE(where)
 
 
 def _matrix_values_hint(ctx: Context) -> Optional[str]:
@@ -199,31 +244,32 @@ def _matrix_values_hint(ctx: Context) -> Optional[str]:
     s, p = ctx.case["stride"], ctx.case["pad"]
     exp6 = _as6(exp, ctx)
     if _flips_filter(ctx):
-        return ("your matrix flips the filter upside down and left to right (the textbook 'convolution'); "
+        return M_FLIPPED("your matrix flips the filter upside down and left to right (the textbook 'convolution'); "
                 "conv_forward does not: filter entry (i, j) meets the input i rows and j columns into the window "
                 "(Part 2's formula for r and q)")
     f = ctx.case["f"]
     if s > 1 and _touches_like(ctx, -p, 1):
-        return (f"the window does not move with the stride: output row 1's window must start stride = {s} rows "
+        return M_NO_STRIDE(f"the window does not move with the stride: output row 1's window must start stride = {s} rows "
                 f"below output row 0's, at input row {s - p}, not 1 row below (Part 2's formula for r)")
     if p and _touches_like(ctx, 0, s):
-        return (f"the padding is ignored: output (0, 0)'s window starts pad = {p} rows above the input, at row "
+        return M_NO_PADDING(f"the padding is ignored: output (0, 0)'s window starts pad = {p} rows above the input, at row "
                 f"{-p}, so it meets input rows 0 to {f - 1 - p} only (Part 2's formula for r; entries that fall on "
                 "the padding are left out)")
     if p and _touches_like(ctx, -p, s, wrap=True):
-        return (f"window positions on the padding must be left out: output (0, 0)'s window reaches input row "
+        return M_WRAPS(f"window positions on the padding must be left out: output (0, 0)'s window reaches input row "
                 f"{-p}, and a negative index wraps around to the other side of the image (row {ctx.case['H'] - p})")
     if ctx.case["C"] == ctx.case["n_C"] and np.allclose(rec, exp6.swapaxes(2, 5).reshape(exp.shape)):
-        return ("input and output channels are swapped in each block: the entry in the row of output channel c "
+        return M_CHANNELS_SWAPPED("input and output channels are swapped in each block: the entry in the row of output channel c "
                 "and the column of input channel k is W[i, j, k, c], so a block is indexed (c, k) while W[i, j] "
                 "is indexed (k, c)")
     if np.allclose(rec, exp6.transpose(2, 0, 1, 5, 3, 4).reshape(exp.shape)):
-        return ("your rows and columns are ordered channels-first; Z and x are flattened in NumPy's C order of "
+        return M_CHANNELS_FIRST("your rows and columns are ordered channels-first; Z and x are flattened in NumPy's C order of "
                 "their NHWC shapes, so the channel varies fastest: rows (h, w, c) = (0, 0, 0), (0, 0, 1), ...")
     return None
 
 
 @fallback
+@M_PRODUCT
 def _matrix_product_hint(ctx: Context) -> Optional[str]:
     """Say where M @ x first differs from conv_forward's output, on an input of ones."""
     rec, exp = ctx.received, ctx.expected
@@ -269,9 +315,14 @@ CONCEPT_KINDS: dict[str, str] = {
 }
 
 
+# the FORMAT of an answer only: what a wrong answer means is the grader's (autograder/misconceptions.py)
+ANSWER_FORMAT = cause("concept.answer_format", "a concept answer of the wrong kind (a string for True/False, ...)")
+
+
 def _concept_format_hint(name: str):
     kind = CONCEPT_KINDS[name]
 
+    @ANSWER_FORMAT
     def hint(ctx: Context) -> Optional[str]:
         rec = ctx.received
         if kind == "bool" and not isinstance(rec, (bool, np.bool_)):
@@ -292,11 +343,17 @@ def answer_format(name: str, answer: Any) -> None:
     """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
     `answer` is the student's function that returns the answer."""
     __tracebackhide__ = True  # noqa: F841
+    from ..checks import _grading, _record
+    from ..serialize import encode
     try:
         value = answer() if callable(answer) else answer
     except NotImplementedError:
+        if _grading():  # as check() records it: the grader counts unanswered questions
+            _record(name, {}, {"error": "NotImplementedError: not written"})
         raise NotImplementedError(f"{name} is not written yet: in its cell, replace `raise NotImplementedError()` "
                                   f"with `return <your answer>`, run that cell, then this one.") from None
+    if _grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
+        _record(name, {}, {"result": encode(value)})
     kind = CONCEPT_KINDS[name]
     ok = {"bool": isinstance(value, (bool, np.bool_)),
           "choice": isinstance(value, str) and value.strip().lower() in LETTERS,

@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..spec import SPECS, Context, FunctionSpec, Hint, register
+from ..spec import SPECS, Context, FunctionSpec, Hint, cause, register
 from . import backprop as _backprop
 from . import conv_forward as _conv_forward  # noqa: F401  (registers the loop specs reused here)
 from . import pool_forward as _pool_forward  # noqa: F401
@@ -21,6 +21,15 @@ from ._hints import out_size, padded_hw
 
 VIEW_LAYOUT = ("a window view taken over height and width (axes 1 and 2) has the window's own two axes "
                "last: (m, n_H, n_W, n_C, f, f)")
+
+
+VIEW_STRIDE = cause("vectorized.view_ignores_stride", "the window view is not subsampled with the stride")
+VIEW_PADDING = cause("vectorized.view_of_unpadded_input", "the window view is taken of the unpadded input")
+EINSUM_AXES = cause("vectorized.filter_axes_mismatched", "the window's axes are paired with the wrong axes of W "
+                                                         "(einsum subscripts in the wrong order)")
+REDUCE_AXES = cause("vectorized.reduced_wrong_axes", "the window view is reduced over the wrong axes")
+FANCY_OVERLAP = cause("vectorized.overlaps_written", "overlapping windows' gradients are written through repeated "
+                                                     "indices instead of added")
 
 
 def _received_array(ctx: Context) -> Optional[np.ndarray]:
@@ -34,7 +43,7 @@ def window_stride_hint(ctx: Context, pad: int = 0) -> Optional[str]:
     if rec is None or rec.ndim != 4 or c["stride"] == 1 or rec.shape == np.shape(ctx.exp_part):
         return None
     if rec.shape[1:3] == (out_size(c["H"], c["f"], pad, 1), out_size(c["W"], c["f"], pad, 1)):
-        return (f"the output is {rec.shape[1]} x {rec.shape[2]}, the size for stride 1: the window view holds the "
+        return VIEW_STRIDE(f"the output is {rec.shape[1]} x {rec.shape[2]}, the size for stride 1: the window view holds the "
                 f"windows at every position, and with stride = {c['stride']} only one in {c['stride']} of them, "
                 "along height and along width, is an output position")
     return None
@@ -46,7 +55,7 @@ def _conv_padding(ctx: Context) -> Optional[str]:
     if ctx.part != "Z" or rec is None or rec.ndim != 4 or c["pad"] == 0 or rec.shape == np.shape(ctx.exp_part):
         return None
     if rec.shape[1:3] == (out_size(c["H"], c["f"], 0, c["stride"]), out_size(c["W"], c["f"], 0, c["stride"])):
-        return (f"the output size ignores the padding: Z is {rec.shape[1]} x {rec.shape[2]}, the size of an "
+        return VIEW_PADDING(f"the output size ignores the padding: Z is {rec.shape[1]} x {rec.shape[2]}, the size of an "
                 f"unpadded input; the windows are taken on the input padded by pad = {c['pad']} on height and width")
     return None
 
@@ -73,7 +82,7 @@ def _conv_filter_axes(ctx: Context) -> Optional[str]:
             continue
         Wp = W.transpose(*perm, 3)
         if all(np.isclose(rec[q], _patch_value(A_pad, Wp, b, s, q)) for q in positions):
-            return ("the window's axes are paired with the wrong axes of W, as if the filter were transposed "
+            return EINSUM_AXES("the window's axes are paired with the wrong axes of W, as if the filter were transposed "
                     f"(its axes in the order {perm}): {VIEW_LAYOUT}, while W is (f, f, n_C_prev, n_C); the "
                     "window's row axis meets W's axis 0, its column axis W's axis 1, its channel axis W's axis 2")
     return None
@@ -92,7 +101,7 @@ def _pool_reduce_axes(ctx: Context) -> Optional[str]:
         for axes in [(k,) for k in range(6)] + list(combinations(range(6), 2)):
             kept = tuple(d for k, d in enumerate(shape) if k not in axes)
             if axes != (4, 5) and rec.shape == kept:
-                return (f"you reduced over the wrong axes of the window view, axes {axes} (your result has shape "
+                return REDUCE_AXES(f"you reduced over the wrong axes of the window view, axes {axes} (your result has shape "
                         f"{rec.shape}): {VIEW_LAYOUT}, so a window is its last two axes, 4 and 5")
     return None
 
@@ -102,7 +111,7 @@ def overlap_add_hint(ctx: Context, pad: int) -> Optional[str]:
     c = ctx.case
     if ctx.part not in ("dA_prev", "return value") or not _backprop._overlap_hint(ctx, c["f"], pad, c["stride"]):
         return None
-    return (f"the inputs that one window reaches are right, but those reached by several overlapping windows "
+    return FANCY_OVERLAP(f"the inputs that one window reaches are right, but those reached by several overlapping windows "
             f"(f = {c['f']} > stride = {c['stride']}) are wrong: their gradients must add up. Writing through "
             "fancy indices that repeat (with = and even with +=) keeps only one of the writes to a repeated "
             "index; NumPy's unbuffered np.add.at accumulates them, and so does adding the f*f window offsets "

@@ -25,6 +25,9 @@ class Mistake:
     # (tests/test_visible_coverage.py checks both ways: every uncaught mistake has a reason, and a
     # mistake that a visible test catches has none).
     why_hidden: Optional[str] = None
+    # The id of the cause (cnn_student.spec.cause) that the verdict of fails[0] names first: what the
+    # instructor's report counts this mistake under (causes.csv).
+    cause: Optional[str] = None
 
 
 @dataclass

@@ -16,38 +16,38 @@ POOL_VIEW = "sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::stride, ::str
 MISTAKES = [
     Mistake("conv_view_ignores_stride", "conv_forward_fast", CONV,
             replace=[(VIEW, "sliding_window_view(A_prev_pad, (f, f), axis=(1, 2))")], hint="the size for stride 1",
-            why="the window view holds every position; the stride is never applied"),
+            why="the window view holds every position; the stride is never applied", cause="vectorized.view_ignores_stride"),
     Mistake("conv_filter_axes_swapped", "conv_forward_fast", CONV,
             replace=[(IM2COL_ORDER, ".transpose(0, 1, 2, 5, 4, 3)")], hint="wrong axes of W",
-            why="im2col columns in (j, i, c) order against W's (i, j, c) rows: a transposed filter"),
+            why="im2col columns in (j, i, c) order against W's (i, j, c) rows: a transposed filter", cause="vectorized.filter_axes_mismatched"),
     Mistake("conv_view_layout_assumed_ijc", "conv_forward_fast", ["test_conv_forward_fast_hidden", "test_conv_forward_fast"],
             replace=[("windows[k:k + chunk]" + IM2COL_ORDER + ".reshape", "windows[k:k + chunk].reshape")],
-            why="flattens the view in its own (n_C_prev, f, f) order against W's (f, f, n_C_prev) rows"),
+            why="flattens the view in its own (n_C_prev, f, f) order against W's (f, f, n_C_prev) rows", cause="vectorized.filter_axes_mismatched"),
     Mistake("conv_last_chunk_dropped", "conv_forward_fast", ["test_conv_forward_fast_hidden"],
             replace=[("for k in range(0, m, chunk):", "for k in range(0, m // chunk * chunk, chunk):")],
-            why="whole chunks of 8 examples only: the hidden batch of 10 leaves 2 examples unwritten"),
+            why="whole chunks of 8 examples only: the hidden batch of 10 leaves 2 examples unwritten", cause="generic.unexplained"),
     Mistake("conv_pad_all_axes", "conv_forward_fast", CONV,
             replace=[("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "np.pad(A_prev, pad)")],
-            why="np.pad(A, pad) pads examples and channels too: the contraction fails on the channel axis"),
+            why="np.pad(A, pad) pads examples and channels too: the contraction fails on the channel axis", cause="raised.shapes_mismatch"),
     Mistake("conv_no_padding", "conv_forward_fast", CONV,
-            replace=[("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "A_prev")], hint="padding"),
+            replace=[("np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))", "A_prev")], hint="padding", cause="vectorized.view_of_unpadded_input"),
     Mistake("conv_bias_missing", "conv_forward_fast", CONV,
-            replace=[("    Z += b\n", "")], hint="bias is missing"),
+            replace=[("    Z += b\n", "")], hint="bias is missing", cause="conv_forward.missing_bias"),
     Mistake("conv_bias_of_filter_0", "conv_forward_fast", ["test_conv_forward_fast"],
-            replace=[("    Z += b\n", "    Z += b[0, 0, 0, 0]\n")], hint="bias of filter 0"),
+            replace=[("    Z += b\n", "    Z += b[0, 0, 0, 0]\n")], hint="bias of filter 0", cause="conv_forward.bias_of_filter_0"),
     Mistake("pool_view_ignores_stride", "pool_forward_fast", POOL,
-            replace=[(POOL_VIEW, "sliding_window_view(A_prev, (f, f), axis=(1, 2))")], hint="the size for stride 1"),
+            replace=[(POOL_VIEW, "sliding_window_view(A_prev, (f, f), axis=(1, 2))")], hint="the size for stride 1", cause="vectorized.view_ignores_stride"),
     Mistake("pool_max_over_wrong_axes", "pool_forward_fast", ["test_pool_forward_fast"],
             replace=[("windows.max(axis=(-2, -1))", "windows.max(axis=(3, 4))")],
-            why="reduces over channels and one window axis: with n_C == f the shape is even right"),
+            why="reduces over channels and one window axis: with n_C == f the shape is even right", cause="pool_forward.other_channel"),
     Mistake("pool_mean_over_wrong_axes", "pool_forward_fast", ["test_pool_forward_fast"],
             replace=[("windows.mean(axis=(-2, -1))", "windows.mean(axis=(1, 2))")], hint="wrong axes of the window view",
-            why="axes 1 and 2 are height and width of the input, not of the window view"),
+            why="axes 1 and 2 are height and width of the input, not of the window view", cause="vectorized.reduced_wrong_axes"),
     Mistake("pool_max_over_one_axis", "pool_forward_fast", ["test_pool_forward_fast"],
             replace=[("windows.max(axis=(-2, -1))", "windows.max(axis=-1)")], hint="wrong axes of the window view",
-            why="reduces the window's columns only"),
+            why="reduces the window's columns only", cause="vectorized.reduced_wrong_axes"),
     Mistake("pool_average_as_sum", "pool_forward_fast", ["test_pool_forward_fast"],
-            replace=[("windows.mean(axis=(-2, -1))", "windows.sum(axis=(-2, -1))")], hint="summed"),
+            replace=[("windows.mean(axis=(-2, -1))", "windows.sum(axis=(-2, -1))")], hint="summed", cause="pool_forward.average_as_sum"),
     Mistake("pool_reshape_trick", "pool_forward_fast", ["test_pool_forward_fast_hidden"], source='''
 def pool_forward_fast(A_prev, hparameters, mode="max"):
     f = hparameters["f"]
@@ -56,7 +56,7 @@ def pool_forward_fast(A_prev, hparameters, mode="max"):
     A = blocks.max(axis=(2, 4)) if mode == "max" else blocks.mean(axis=(2, 4))
     return A, (A_prev, hparameters)
 ''', why="a reshape into f x f blocks: right only when stride == f and f divides the input; the visible "
-         "case (f 3, stride 2) fails too, and the hidden overlapping and stride != f cases catch it"),
+         "case (f 3, stride 2) fails too, and the hidden overlapping and stride != f cases catch it", cause="output_size.other"),
 ]
 
 CONV_B = ["test_conv_backward_fast", "test_conv_backward_fast_hidden"]
@@ -80,30 +80,30 @@ def conv_backward_fast(dZ, cache):
     dA_prev_pad = np.zeros(A_prev_pad.shape)
     dA_prev_pad[:, rows, cols, :] += d_windows   # repeated indices: only one write survives
     return dA_prev_pad[:, pad:pad + A_prev.shape[1], pad:pad + A_prev.shape[2], :], dW, db
-''', hint="np.add.at", why="fancy-index += on repeated indices does not accumulate: overlaps lose gradient"),
+''', hint="np.add.at", why="fancy-index += on repeated indices does not accumulate: overlaps lose gradient", cause="vectorized.overlaps_written"),
     Mistake("pool_backward_assign_per_offset", "pool_backward_fast", POOL_B,
             replace=[("dA_prev[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] += d_windows[..., i, j]",
                       "dA_prev[:, i:i + stride * n_H:stride, j:j + stride * n_W:stride, :] = d_windows[..., i, j]")],
-            hint="add up", why="each offset overwrites what the previous offsets wrote where windows overlap"),
+            hint="add up", why="each offset overwrites what the previous offsets wrote where windows overlap", cause="vectorized.overlaps_written"),
     Mistake("conv_backward_assign_per_offset", "conv_backward_fast", CONV_B,
-            replace=[(ADD_BACK, ADD_BACK.replace(" += ", " = "))], hint="add up"),
+            replace=[(ADD_BACK, ADD_BACK.replace(" += ", " = "))], hint="add up", cause="vectorized.overlaps_written"),
     Mistake("conv_backward_dW_transposed", "conv_backward_fast", CONV_B,
-            replace=[("dW[i, j] += a_ij.T @ dZ_k", "dW[j, i] += a_ij.T @ dZ_k")]),
+            replace=[("dW[i, j] += a_ij.T @ dZ_k", "dW[j, i] += a_ij.T @ dZ_k")], cause="gradient.wrong_values"),
     Mistake("conv_backward_dW_of_last_chunk", "conv_backward_fast", CONV_B,
             replace=[("dW[i, j] += a_ij.T @ dZ_k", "dW[i, j] = a_ij.T @ dZ_k")],
-            why="each chunk of 8 examples overwrites dW: the visible batch of 10 keeps only the last 2"),
+            why="each chunk of 8 examples overwrites dW: the visible batch of 10 keeps only the last 2", cause="gradient.wrong_values"),
     Mistake("conv_backward_db_wrong_axes", "conv_backward_fast", CONV_B,
-            replace=[('np.einsum("mhwn->n", dZ).reshape(1, 1, 1, n_C)', "dZ.sum(axis=(1, 2, 3))")], hint="shape of b"),
+            replace=[('np.einsum("mhwn->n", dZ).reshape(1, 1, 1, n_C)', "dZ.sum(axis=(1, 2, 3))")], hint="shape of b", cause="conv_backward.db_shape"),
     Mistake("conv_backward_db_mean", "conv_backward_fast", ["test_conv_backward_fast"],
-            replace=[('np.einsum("mhwn->n", dZ)', "dZ.mean(axis=(0, 1, 2))")], hint="averaged"),
+            replace=[('np.einsum("mhwn->n", dZ)', "dZ.mean(axis=(0, 1, 2))")], hint="averaged", cause="conv_backward.db_averaged"),
     Mistake("conv_backward_padding_kept", "conv_backward_fast", CONV_B,
             replace=[("dA_prev = dA_prev_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]", "dA_prev = dA_prev_pad")],
-            hint="still has the padding"),
+            hint="still has the padding", cause="conv_backward.dA_keeps_padding"),
     Mistake("pool_backward_average_not_divided", "pool_backward_fast", POOL_B,
-            replace=[("dA[..., None, None] / (f * f)", "dA[..., None, None]")], hint="not divided"),
+            replace=[("dA[..., None, None] / (f * f)", "dA[..., None, None]")], hint="not divided", cause="pool_backward.average_not_divided"),
     Mistake("pool_backward_stride_ignored", "pool_backward_fast", ["test_pool_backward_fast"],
             replace=[("[:, ::stride, ::stride]  # (m, n_H, n_W, n_C, f, f)", "[:, :n_H, :n_W]"),
-                     ("i:i + stride * n_H:stride, j:j + stride * n_W:stride", "i:i + n_H, j:j + n_W")]),
+                     ("i:i + stride * n_H:stride, j:j + stride * n_W:stride", "i:i + n_H, j:j + n_W")], cause="gradient.window_spans_stride"),
 ]
 if BACKWARD:
     MISTAKES += BACKWARD_MISTAKES
@@ -239,7 +239,7 @@ if BACKWARD:
     PASTED += [("conv_backward_fast", "03_backprop", "conv_backward", ()),
                ("pool_backward_fast", "03_backprop", "pool_backward", ("create_mask_from_window", "distribute_value"))]
 MISTAKES += [Mistake(f"{fn}_pasted_loop_version", fn, [f"test_{fn}_vectorized"], source=_pasted(fn, a, loop, helpers),
-                     hint=LOOPS, why="correct, and loops over every output position: loses the vectorization points")
+                     hint=LOOPS, why="correct, and loops over every output position: loses the vectorization points", cause="vectorized.position_loop")
              for fn, a, loop, helpers in PASTED]
 MISTAKES.append(Mistake("conv_forward_fast_loop_over_positions_tensordot", "conv_forward_fast",
                         ["test_conv_forward_fast_vectorized"], source='''
@@ -254,4 +254,4 @@ def conv_forward_fast(A_prev, W, b, hparameters):
             patch = A[:, h * s:h * s + f, w * s:w * s + f, :]
             Z[:, h, w, :] = np.tensordot(patch, W, axes=([1, 2, 3], [0, 1, 2])) + b[0, 0, 0]
     return Z, (A_prev, W, b, hparameters)
-''', hint=LOOPS, why="examples and filters vectorized, still one step per output position"))
+''', hint=LOOPS, why="examples and filters vectorized, still one step per output position", cause="vectorized.position_loop"))

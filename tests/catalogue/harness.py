@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 import nbformat
 
-from autograder.grading.verify import run_in_process
+from autograder.grading.verify import NOT_CHECKED, run_in_process
+from cnn_student.compare import Diagnosis
 from autograder.reference import notebook_path
 from autograder.cells import grade_id as cell_grade_id, is_test_cell
 from autograder.testcells import visible_source
@@ -81,8 +82,8 @@ def reference_seconds(assignment: str, grade_id: str) -> float:
     return time.perf_counter() - start
 
 
-def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0) -> dict[str, str]:
-    """grade_id -> feedback, for every test cell that the namespace's functions fail, a cell that
+def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0) -> dict[str, Diagnosis]:
+    """grade_id -> verdict (feedback and causes), for every test cell that the namespace's functions fail, a cell that
     runs over its time budget included. calibration_scale < 1 plays a machine slower for the
     submission than for the calibration of the vectorization checks."""
     failed = {}
@@ -93,9 +94,10 @@ def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0
             try:
                 with _time_limit(budget):
                     message = run_in_process(cell.source, ns, assignment, ns.get(SOURCES), calibration_scale)
-            except OverBudget:
-                message = (f"ran over its time budget ({budget:.1f} s here, {BUDGET_RATIO} times the reference "
-                           f"solution's time): at grading the cell's time limit stops it and it scores 0")
+            except OverBudget:  # at grading, the time-out stops the cell before its checks are recorded
+                message = Diagnosis(f"ran over its time budget ({budget:.1f} s here, {BUDGET_RATIO} times the "
+                                    f"reference solution's time): at grading the cell's time limit stops it and "
+                                    f"it scores 0", "", [NOT_CHECKED.id])
             if message:
                 failed[gid] = message
     return failed
