@@ -175,6 +175,16 @@ def test_verify_checks_decides_from_the_records_against_the_reference(right):
         assert "zero_pad(X (1, 3, 4, 2), pad=1)" in errors[0].evalue and "shape" in errors[0].evalue
 
 
+def test_a_warning_printed_by_a_right_function_costs_no_points():
+    """nbgrader gives 0 to a test cell with stderr output: VerifyChecks leaves the verdict to the checks."""
+    from nbgrader.utils import determine_grade
+    cell = _test_cell(SOURCE, [(CASE, expected_result("zero_pad", CASE, FIRST))])
+    cell.outputs.append(new_output("stream", name="stderr", text="RuntimeWarning: divide by zero\n"))
+    nb, _ = VerifyChecks().preprocess(new_notebook(cells=[cell]), {"nbgrader": {"assignment": FIRST}})
+    assert determine_grade(nb.cells[0])[0] == 1
+    assert "RuntimeWarning" in nb.cells[0].outputs[-1].text  # still shown
+
+
 def test_verify_checks_fails_a_case_that_was_never_recorded():
     nb = new_notebook(cells=[_test_cell(SOURCE, [])])
     nb, _ = VerifyChecks().preprocess(nb, {"nbgrader": {"assignment": FIRST}})

@@ -54,6 +54,11 @@ class VerifyChecks(NbGraderPreprocessor):
                        if fn in CONCEPT_KINDS and results.get(case_key(fn, case), ("",))[0] == "result"}
             cell.metadata[VERDICT_KEY] = {"function": found.function if found else "",
                                           "causes": found.causes if found else [], "answers": answers}
+            # nbgrader zeroes a test cell that wrote to stderr: a warning a right function prints (a
+            # RuntimeWarning of NumPy, say) must not cost its points; the verdict alone decides
+            for out in cell.outputs:
+                if out.output_type == "stream" and out.name == "stderr":
+                    out.name = "stdout"
             # the error output is what fails the cell for nbgrader, and what the student reads
             if message and not any(o.output_type == "error" for o in cell.outputs):
                 cell.outputs.append(error_output("CheckFailed", message))
