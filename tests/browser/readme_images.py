@@ -1,6 +1,7 @@
-"""The README's pictures of the widget explorers, from the browser test's screenshots.
+"""The README's pictures (the widget explorers, formgrader), from the browser tests' screenshots.
 
     .venv/bin/python -m pytest -q tests/test_browser.py -k finished   # writes artifacts/screenshots/
+    .venv/bin/python -m pytest -q tests/test_formgrader.py            # and formgrader's page
     .venv/bin/python -m tests.browser.readme_images                    # writes docs/img/
 
 Each picture is cropped to what is drawn and reduced to a 256-colour palette, to stay small (<150 KB).
@@ -18,6 +19,7 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 PICTURES = {
     "output_size_explorer.png": "01_conv_forward-finished-widget-1.png",
     "pooling_explorer.png": "02_pool_forward-finished-widget-1.png",
+    "formgrader.png": "formgrader-manage-students.png",  # tests/test_formgrader.py
 }
 MAX_BYTES = 150_000
 
