@@ -11,7 +11,7 @@ from typing import Any, Optional
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from cnn_student.checks import RECORD_MIME
 
@@ -51,6 +51,9 @@ class SandboxedExecute(Execute):
     # defaults from the one record of the limits; the unit's run stage sets both from its own
     max_output_bytes = Integer(Limits().max_output_bytes, help="stored output per notebook").tag(config=True)
     notebook_timeout = Integer(Limits().notebook_timeout, help="seconds for the whole notebook").tag(config=True)
+    # one stream output per name and cell: how a cell's prints are split depends on timing, not on its
+    # code, and feedback pages must not differ between two runs (nbclient's trait is not configurable)
+    coalesce_streams = Bool(True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0

@@ -236,8 +236,6 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.OverwriteCells.add_missing_cells = True
     c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
     c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
-    # one stream output per name and cell: how a cell's prints are split depends on timing, not on the code
-    c.SandboxedExecute.coalesce_streams = True
     c.SandboxedExecute.timeout = unit.limits.timeout
     c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
     c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
