@@ -6,7 +6,7 @@ from functools import lru_cache
 import nbformat
 import pytest
 
-from autograder.cells import is_test_cell
+from autograder.cells import is_test_cell, points
 from autograder.reference import notebook_path
 from autograder.testcells import HIDDEN_RE
 
@@ -29,8 +29,8 @@ def caught_visibly(assignment: str, index: int) -> bool:
 
 def visible_points(assignment: str) -> tuple[int, int]:
     cells = [c for c in nbformat.read(notebook_path(assignment), as_version=4).cells if is_test_cell(c)]
-    points = [(c.metadata["nbgrader"]["points"], not HIDDEN_RE.search(c.source)) for c in cells]
-    return sum(p for p, visible in points if visible), sum(p for p, _ in points)
+    scored = [(int(points(c)), not HIDDEN_RE.search(c.source)) for c in cells]
+    return sum(p for p, visible in scored if visible), sum(p for p, _ in scored)
 
 
 @pytest.mark.parametrize("mod", MODULES, ids=[m.ASSIGNMENT for m in MODULES])

@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
-from ..cells import is_solution_cell
+from ..cells import grade_id, is_solution_cell
 
 FIELDS = ("student_id", "assignment", "notebook", "rule", "detail")
 
@@ -129,7 +129,7 @@ def cell_fingerprints(cells: Iterable[Any]) -> str:
             tree = ast.parse("")
         names = sorted(({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
                         | {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}) - BUILTIN_NAMES)
-        found[str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))] = {
+        found[str(grade_id(cell) or "")] = {
             "code": _hash(re.sub(r"\s+", " ", "\n".join(code)).strip()),
             "comments": _hash("\n".join(comments)) if comments else "",
             "lines": sum(1 for l in code if l.strip()), "names": names[:80]}

@@ -35,19 +35,23 @@ WHERE = cause("gradient.wrong_values", "right shape, wrong values that no specif
 
 
 # ---------- window geometry shared by the conv and pool hints
-def _coverage_1d(n: int, f: int, pad: int, stride: int, starts_step: Optional[int] = None) -> np.ndarray:
-    """How many windows cover each of the n input positions (padding cropped)."""
+def _coverage_1d(n: int, f: int, pad: int, stride: int, starts_step: Optional[int] = None,
+                 span: Optional[int] = None) -> np.ndarray:
+    """How many windows cover each of the n input positions (padding cropped); `starts_step` and `span`
+    replace the windows' step and width (a mistake's geometry), their number stays the layer's."""
     n_out = out_size(n, f, pad, stride)
     count = np.zeros(n + 2 * pad, int)
     step = stride if starts_step is None else starts_step
+    width = f if span is None else span
     for k in range(n_out):
-        count[k * step:k * step + f] += 1
+        count[k * step:k * step + width] += 1
     return count[pad:pad + n]
 
 
-def _coverage(H: int, W: int, f: int, pad: int, stride: int, starts_step: Optional[int] = None) -> np.ndarray:
+def _coverage(H: int, W: int, f: int, pad: int, stride: int, starts_step: Optional[int] = None,
+              span: Optional[int] = None) -> np.ndarray:
     """(H, W) count of the windows that cover each input position."""
-    return np.outer(_coverage_1d(H, f, pad, stride, starts_step), _coverage_1d(W, f, pad, stride, starts_step))
+    return np.outer(_coverage_1d(H, f, pad, stride, starts_step, span), _coverage_1d(W, f, pad, stride, starts_step, span))
 
 
 def _same_shape(ctx: Context) -> bool:
@@ -103,12 +107,8 @@ def _window_size_hint(ctx: Context, f: int, pad: int, stride: int) -> Optional[s
         return None
     rec, exp = ctx.rec_part, ctx.exp_part
     H, W = exp.shape[1], exp.shape[2]
-    n_H, n_W = out_size(H, f, pad, stride), out_size(W, f, pad, stride)
-    narrow = np.zeros((H + 2 * pad, W + 2 * pad), bool)
-    for h in range(n_H):
-        for w in range(n_W):
-            narrow[h * stride:h * stride + stride, w * stride:w * stride + stride] = True
-    outside = ~narrow[pad:pad + H, pad:pad + W] & (_coverage(H, W, f, pad, stride) > 0)
+    narrow = _coverage(H, W, f, pad, stride, span=stride) > 0
+    outside = ~narrow & (_coverage(H, W, f, pad, stride) > 0)
     if outside.any() and np.allclose(rec[:, outside, :], 0) and not np.allclose(exp[:, outside, :], 0):
         r, q = (int(i) for i in np.argwhere(outside & ~np.all(np.isclose(rec, exp), axis=(0, 3)))[0])
         return SPAN(f"only the first {stride} rows and columns of each window received gradient: the windows move by "
