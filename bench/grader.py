@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--stock-students", type=int, default=10, help="stock nbgrader runs on the first N")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--caps-only", action="store_true", help="only --jobs 1 with caps against --no-caps")
+    parser.add_argument("--keep", type=Path, help="copy grades.csv and results.json of our run here (to compare runs)")
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as tmp:
@@ -143,7 +144,12 @@ def main() -> None:
                      "--jobs", str(args.jobs)], ROOT)
         load_mid = os.getloadavg()
         results = json.loads((out / "results.json").read_text())
-        stock_seconds = stock(subs, sorted(p.name for p in subs.iterdir())[:args.stock_students], root)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for name in ("grades.csv", "results.json"):
+                shutil.copyfile(out / name, args.keep / name)
+        stock_seconds = stock(subs, sorted(p.name for p in subs.iterdir())[:args.stock_students], root) \
+            if args.stock_students else {}
     load_after = os.getloadavg()
 
     units = len(results)
@@ -170,6 +176,11 @@ def main() -> None:
         top = [n for n in ("intake", "run", "collect", "publish") if n in means]
         ours_per_unit[a] = sum(means[n] for n in top) if top else sum(means.values())
         print(f"{a:24s}" + "".join(f"{means[n]:13.2f}" for n in names) + f"{ours_per_unit[a]:12.2f}")
+
+    slowest = sorted(results, key=lambda r: -sum((r.get("timings") or {}).get(n, 0) for n in ("intake", "run", "collect", "publish")))
+    print("\nslowest units: " + "; ".join(
+        f"{r['student_id']} {r['assignment']} {sum(r['timings'].get(n, 0) for n in ('intake', 'run', 'collect', 'publish')):.1f} s"
+        f" (cells {r['timings'].get('cells', 0):.1f})" for r in slowest[:6] if r.get("timings")))
 
     print(f"\nper notebook: stock nbgrader autograde (serial, first {args.stock_students} students) vs ours "
           f"(one unit, sandbox, scan, verification and feedback included; ratio >= 1: ours no slower)")

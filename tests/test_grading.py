@@ -237,11 +237,11 @@ def test_causes_reach_causes_csv_and_feedback_names_each_test(batch):
 
 
 def test_parallel_equals_serial_and_an_interrupted_run_resumes(batch):
-    subs = small_class(batch, "small", ("ada", "ben", "dee"))
+    subs = small_class(batch, "small", ("ada", "ben"))
     serial = batch["tmp"] / "serial"
     grade("--submissions", str(subs), "--out", str(batch["seed"](serial)), "--jobs", "1")
-    parallel = forward_scores(batch["out"], ("ada", "ben", "dee"))
-    assert forward_scores(serial, ("ada", "ben", "dee")) == parallel
+    parallel = forward_scores(batch["out"], ("ada", "ben"))
+    assert forward_scores(serial, ("ada", "ben")) == parallel
     # interrupt a run after its first result, then run the same command again
     resumed = batch["tmp"] / "resumed"
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "--submissions", str(subs),

@@ -24,7 +24,7 @@ def caught_visibly(assignment: str, index: int) -> bool:
     mod = next(m for m in MODULES if m.ASSIGNMENT == assignment)
     mistake = mod.MISTAKES[index]
     ns = namespace_with(assignment, mistake.function, mistaken_source(assignment, mistake))
-    return bool(visible_failures(assignment, ns))
+    return bool(visible_failures(assignment, ns, first_only=True))
 
 
 def visible_points(assignment: str) -> tuple[int, int]:

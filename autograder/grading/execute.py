@@ -11,11 +11,11 @@ from typing import Any, Optional
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 from cnn_student.checks import RECORD_MIME
 
-from . import kernel_caps
+from . import kernel_caps, needed
 from .integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
 from .records import Limits
 from .sandbox import SPEC_ENV, KernelSettings
@@ -54,6 +54,8 @@ class SandboxedExecute(Execute):
     # one stream output per name and cell: how a cell's prints are split depends on timing, not on its
     # code, and feedback pages must not differ between two runs (nbclient's trait is not configurable)
     coalesce_streams = Bool(True)
+    release_dir = Unicode("", help="the released assignment: its teaching cells, unchanged in a submission, "
+                          "run only when a cell that runs needs them (needed.py)").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0
@@ -66,6 +68,7 @@ class SandboxedExecute(Execute):
         self._refused = kernel_caps.refused_forks(self._group) if self._group else 0
         self._started = time.perf_counter()
         self._first_cell: float | None = None
+        self._skipped = self._teaching_cells_to_skip(nb, resources)
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -73,6 +76,14 @@ class SandboxedExecute(Execute):
             first = self._first_cell or end
             TIMINGS["kernel_start"] = round(TIMINGS.get("kernel_start", 0.0) + first - self._started, 3)
             TIMINGS["cells"] = round(TIMINGS.get("cells", 0.0) + end - first, 3)
+
+    def _teaching_cells_to_skip(self, nb: NotebookNode, resources: Any) -> set[int]:
+        released = Path(self.release_dir) / f"{(resources or {}).get('unique_key', '')}.ipynb"
+        if not self.release_dir or not released.is_file():
+            return set()
+        import nbformat
+        cells = nbformat.read(released, as_version=4).cells
+        return needed.skipped(nb.cells, [c.source for c in cells if c.cell_type == "code"])
 
     def _cap_notes(self, cell: NotebookNode) -> None:
         """Name the cap a cell reached, where the student reads the cell's outcome."""
@@ -98,6 +109,9 @@ class SandboxedExecute(Execute):
                              "(look for a cell that runs for a very long time or never ends)")
         if self._stopped:
             cell.outputs = [error_output("NotRun", self._stopped)]
+            return cell, resources
+        if index in self._skipped:
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=needed.NOTE + "\n")]
             return cell, resources
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)

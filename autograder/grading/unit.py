@@ -26,6 +26,7 @@ from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ..paths import COURSE_ID, ensure_tools_on_path
 from ..kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute, kernel_caps, sandbox
+from .feedback_html import FeedbackExporter
 from .integrity import Finding, cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
 from .records import CellScore, Unit, UnitResult
@@ -239,6 +240,7 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.SandboxedExecute.timeout = unit.limits.timeout
     c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
     c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
+    c.SandboxedExecute.release_dir = str(unit.master / "release" / unit.assignment)
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
@@ -247,6 +249,7 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.KernelManager.client_class = STEADY_CLIENT
     c.LimitOutput.max_lines = 200
     c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.exporter_class = FeedbackExporter
     # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
     c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(_nbgrader_templates())]
     c.HideHiddenTests.show_hidden = unit.show_hidden

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import signal
 import time
 from functools import lru_cache
 from typing import Any, Optional
@@ -12,6 +11,7 @@ import nbformat
 
 from autograder.grading.verify import NOT_CHECKED, run_in_process
 from cnn_student.compare import Diagnosis
+from cnn_student.time_limit import OverTimeLimit, time_limit
 from autograder.reference import notebook_path
 from autograder.cells import grade_id as cell_grade_id, is_test_cell
 from autograder.testcells import visible_source
@@ -53,24 +53,6 @@ BUDGET_RATIO = 20
 BUDGET_FLOOR = 1.0
 
 
-class OverBudget(BaseException):
-    """Raised by the timer inside the submission's code; a BaseException, so no `except Exception`
-    in the judged code or in the judge stops it."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    def stop(signum, frame):
-        raise OverBudget()
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @lru_cache(maxsize=None)
 def reference_seconds(assignment: str, grade_id: str) -> float:
     """The reference solutions' time on one test cell, in this process (the second of two runs)."""
@@ -92,9 +74,9 @@ def failures(assignment: str, ns: dict[str, Any], calibration_scale: float = 1.0
             gid = cell_grade_id(cell)
             budget = max(BUDGET_FLOOR, BUDGET_RATIO * reference_seconds(assignment, gid))
             try:
-                with _time_limit(budget):
+                with time_limit(budget):
                     message = run_in_process(cell.source, ns, assignment, ns.get(SOURCES), calibration_scale)
-            except OverBudget:  # at grading, the time-out stops the cell before its checks are recorded
+            except OverTimeLimit:  # at grading, the time-out stops the cell before its checks are recorded
                 message = Diagnosis(f"ran over its time budget ({budget:.1f} s here, {BUDGET_RATIO} times the "
                                     f"reference solution's time): at grading the cell's time limit stops it and "
                                     f"it scores 0", "", [NOT_CHECKED.id])
@@ -114,9 +96,10 @@ def _raises(source: str, ns: dict[str, Any]) -> Optional[str]:
     return None
 
 
-def visible_failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
+def visible_failures(assignment: str, ns: dict[str, Any], first_only: bool = False) -> dict[str, str]:
     """grade_id -> feedback, for every test cell whose VISIBLE part the namespace's functions fail:
-    what a student meets before submitting. Hidden regions are removed as nbgrader's release does."""
+    what a student meets before submitting. Hidden regions are removed as nbgrader's release does.
+    first_only: stop at the first such cell (whether a visible test catches a mistake at all)."""
     failed = {}
     for cell in _cells(assignment):
         if is_test_cell(cell):
@@ -124,6 +107,8 @@ def visible_failures(assignment: str, ns: dict[str, Any]) -> dict[str, str]:
             message = run_in_process(visible, ns, assignment, ns.get(SOURCES)) or _raises(visible, ns)
             if message:
                 failed[cell_grade_id(cell)] = message
+                if first_only:
+                    break
     return failed
 
 

@@ -1,0 +1,90 @@
+"""What grading runs: a notebook's teaching cells that no graded cell needs are not run at grading.
+
+Most of a graded notebook's time goes to cells that decide no point: figures, widgets, the training
+runs and the benchmark (for the solutions: 1.0-2.8 s of each notebook's 1.0-2.8 s of cells, and the
+import of matplotlib). The student's own notebook runs them all; the grader runs a teaching cell only
+when something that runs needs it.
+
+A code cell is a candidate for skipping when it is no nbgrader cell (no solution, test or locked
+cell) and its source is exactly that of a cell of the released notebook: a cell the student wrote or
+changed always runs. A candidate still runs when a cell that runs uses a name it binds, or when a
+cell that runs could reach names in ways a reading of the code cannot follow (exec, eval, globals,
+magics and shell escapes, star imports); decided to a fixed point, since a candidate that runs needs
+names of its own. Skipping therefore never changes what a running cell computes from names; what it
+gives up is side effects of teaching cells on shared state, which is why only released, unchanged
+cells (the instructor's, reviewed once) are candidates.
+"""
+from __future__ import annotations
+
+import ast
+import symtable
+from functools import lru_cache
+from typing import Iterable
+
+from ..cells import has_nbgrader
+
+# names through which code can reach any variable of the notebook's namespace
+OPAQUE = {"exec", "eval", "globals", "locals", "vars", "get_ipython", "__import__", "__builtins__",
+          "sys", "inspect", "importlib"}
+NOTE = ("[not run at grading: this cell draws or measures and no test needs what it defines; "
+        "your own notebook runs it]")
+
+
+@lru_cache(maxsize=512)
+def _names(source: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(names the cell binds, names it uses), or None when it cannot be read or reaches names opaquely."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    # `%matplotlib inline` only chooses how figures are shown; any other magic or shell escape takes
+    # arguments (strings) that a reading of the code cannot follow
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith("%matplotlib")]
+    python = TransformerManager().transform_cell("\n".join(lines))
+    if "get_ipython()" in python:
+        return None
+    try:
+        table = symtable.symtable(python, "<cell>", "exec")
+        tree = ast.parse(python)
+    except SyntaxError:
+        return None
+    if any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names) for node in ast.walk(tree)):
+        return None  # binds names no reading can list
+    bound: set[str] = set()
+    used: set[str] = set()
+    # the module scope's names, and the global names of every function, class and comprehension in it
+    # (a function's own parameters and locals are not the notebook's names)
+    stack = [table]
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.get_children())
+        top = scope.get_type() == "module"
+        for sym in scope.get_symbols():
+            if not (top or sym.is_global()):
+                continue
+            if sym.is_referenced():
+                used.add(sym.get_name())
+            if sym.is_assigned() or sym.is_imported() or (top and sym.is_namespace()):
+                bound.add(sym.get_name())
+    if used & OPAQUE:
+        return None
+    return frozenset(bound), frozenset(used)
+
+
+def skipped(cells: list, released_sources: Iterable[str]) -> set[int]:
+    """Indices (in `cells`) of the code cells that grading need not run."""
+    given = {s.strip() for s in released_sources}
+    code = [i for i, c in enumerate(cells) if c.get("cell_type") == "code"]
+    names = {i: _names(cells[i].source) for i in code}
+    if any(found is None for found in names.values()):
+        return set()  # a cell that may reach (or bind) any name: run everything
+    candidates = {i for i in code if not has_nbgrader(cells[i]) and cells[i].source.strip()
+                  and cells[i].source.strip() in given}
+    needed: set[str] = set().union(*(names[i][1] for i in code if i not in candidates))
+    changed = True
+    while changed:  # a candidate that must run needs names of its own
+        changed = False
+        for i in sorted(candidates):
+            bound, used = names[i]
+            if bound & needed:
+                candidates.discard(i)
+                needed |= used
+                changed = True
+    return candidates
