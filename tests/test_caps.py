@@ -8,6 +8,7 @@ that does not hold cannot hurt the machine that runs the tests.
 """
 import csv
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,8 +76,9 @@ def leftovers() -> dict:
     return {"groups": groups, "procs": procs, "runtime": sorted(map(str, Path("/dev/shm").glob("cnnk-*")))}
 
 
-def grade_class(tmp: Path, name: str, attacks: dict[str, str], *options: str) -> tuple[Path, str]:
-    """Grade honest ada, the attackers, honest zed (notebook 1 only, one job: in that order)."""
+def grade_class(tmp: Path, name: str, attacks: dict[str, str], master: Path, *options: str) -> tuple[Path, str]:
+    """Grade honest ada, the attackers, honest zed (notebook 1 only, one job: in that order), in an OUT
+    that holds the session's grader folder for notebook 1 (`master`)."""
     sample = tmp / "sample"
     if not sample.exists():
         make(sample, only=[FIRST])
@@ -87,6 +89,7 @@ def grade_class(tmp: Path, name: str, attacks: dict[str, str], *options: str) ->
     for student, code in attacks.items():
         nbformat.write(attacker(code), _path(subs, student))
     out = tmp / f"{name}-out"
+    shutil.copytree(master, out / ".grader" / "master", symlinks=True)
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", str(subs), "--out", str(out),
                            "--assignment", FIRST, "--jobs", "1", "--timeout", "30", *options],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -129,13 +132,13 @@ def mechanism():
     return found
 
 
-def test_disk_and_process_caps_stop_attacks_between_honest_students(tmp_path, mechanism):
+def test_disk_and_process_caps_stop_attacks_between_honest_students(tmp_path, mechanism, first_master):
     disk = 64 * MiB
     before = leftovers()
     out, stderr = grade_class(tmp_path, "disk", {
         "bob": WRITE.format(chunk=8 * MiB, limit=2 * disk, folder="."),  # the working folder, in 8 MiB files
         "cat": FORK.format(attempts=600, hold=120),  # the issue's 1,200 halved
-    }, "--disk", "64MiB")
+    }, first_master, "--disk", "64MiB")
     assert f"({mechanism})" in stderr and "disk 64 MiB" in stderr
     s = scores(out)
     assert s["ada"] == s["zed"] == 15.0
@@ -152,12 +155,12 @@ def test_disk_and_process_caps_stop_attacks_between_honest_students(tmp_path, me
     assert leftovers() == before
 
 
-def test_memory_cap_holds_files_in_tmp(tmp_path, mechanism):
+def test_memory_cap_holds_files_in_tmp(tmp_path, mechanism, first_master):
     memory = 512 * MiB  # notebook 1 itself needs about 300 MiB (its figures of the photo)
     before = leftovers()
     out, _ = grade_class(tmp_path, "memory", {
         "dan": WRITE.format(chunk=16 * MiB, limit=2 * memory, folder="/tmp"),
-    }, "--memory", "512MiB", "--disk", "2GiB")
+    }, first_master, "--memory", "512MiB", "--disk", "2GiB")
     s = scores(out)
     assert s["ada"] == s["zed"] == 15.0
     dan = feedback(out, "dan")

@@ -212,7 +212,7 @@ def test_feedback_names_hidden_tests_but_not_their_code(batch):
 def test_hidden_code_check_fails_when_feedback_shows_hidden_tests(batch):
     """The check above can fail: with --show-hidden the same student's feedback holds the hidden code."""
     subs = small_class(batch, "show_hidden", ("ben",))
-    out = batch["tmp"] / "show_hidden_out"
+    out = batch["seed"](batch["tmp"] / "show_hidden_out")
     grade("--submissions", str(subs), "--out", str(out), "--jobs", "1", "--assignment", FIRST, "--show-hidden")
     assert len(shown_hidden_lines(feedback(out, "ben", FIRST), FIRST)) == len(hidden_code_lines(FIRST))
 
@@ -278,7 +278,7 @@ def test_a_broken_grading_machine_is_retried_on_the_next_run(batch):
     """Kernels that cannot start (here: a 1 kB memory cap) fail every notebook; the instructor is told,
     and the same command run again on a working set-up grades them."""
     subs = small_class(batch, "retry", ("ada",))
-    out = batch["tmp"] / "retry-out"
+    out = batch["seed"](batch["tmp"] / "retry-out")
     broken = grade("--submissions", str(subs), "--out", str(out), "--assignment", FIRST, "--memory", "1k")
     assert "problem of the grading machine" in broken.stderr
     assert scores(out)[("ada", FIRST)] == (0.0, 15.0)
