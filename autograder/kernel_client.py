@@ -44,7 +44,8 @@ class SteadyKernelClient(AsyncKernelClient):
     control_channel_class = Type(SlicedPollChannel)  # type: ignore[assignment]
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
-        """jupyter_client's wait (a kernel_info reply on shell, then a message on iopub), without the
+        """jupyter_client's wait (8.x `_async_wait_for_ready`: a kernel_info reply on shell, then a message
+        on iopub; the heartbeat pre-wait it does only for clients no KernelManager made), without the
         0.2 s of silence on iopub it waits for at the end, a fifth of a graded notebook's kernel start:
         what is left on iopub belongs to the kernel_info request, and nbclient reads only the outputs
         whose parent is the cell it runs."""

@@ -177,10 +177,11 @@ def main() -> None:
         ours_per_unit[a] = sum(means[n] for n in top) if top else sum(means.values())
         print(f"{a:24s}" + "".join(f"{means[n]:13.2f}" for n in names) + f"{ours_per_unit[a]:12.2f}")
 
-    slowest = sorted(results, key=lambda r: -sum((r.get("timings") or {}).get(n, 0) for n in ("intake", "run", "collect", "publish")))
-    print("\nslowest units: " + "; ".join(
-        f"{r['student_id']} {r['assignment']} {sum(r['timings'].get(n, 0) for n in ('intake', 'run', 'collect', 'publish')):.1f} s"
-        f" (cells {r['timings'].get('cells', 0):.1f})" for r in slowest[:6] if r.get("timings")))
+    def unit_seconds(r: dict) -> float:
+        return sum((r.get("timings") or {}).get(n, 0) for n in ("intake", "run", "collect", "publish"))
+    slowest = sorted((r for r in results if r.get("timings")), key=unit_seconds, reverse=True)[:6]
+    print("\nslowest units: " + "; ".join(f"{r['student_id']} {r['assignment']} {unit_seconds(r):.1f} s "
+                                         f"(cells {r['timings'].get('cells', 0):.1f})" for r in slowest))
 
     print(f"\nper notebook: stock nbgrader autograde (serial, first {args.stock_students} students) vs ours "
           f"(one unit, sandbox, scan, verification and feedback included; ratio >= 1: ours no slower)")

@@ -15,10 +15,9 @@ from .expected import lookup
 from .grading import grading as _grading
 from .serialize import encode
 from .spec import build_args, get_spec
-from .time_limit import CASE_SECONDS, OverTimeLimit, stopped_message, time_limit
+from .time_limit import OverTimeLimit, case_seconds, stopped_message, stopped_record, time_limit
 
 RECORD_MIME = "application/vnd.cnn-autograder.record+json"
-STOPPED = "TimeLimit"  # how a case stopped at its time limit is recorded (the grader's verify.py reads it)
 
 
 class CheckFailed(AssertionError):
@@ -48,15 +47,17 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
     for case in cases:
         args = build_args(fn, case)
         if callable(student):
+            seconds = case_seconds()
             try:
                 if _grading():
-                    with time_limit(CASE_SECONDS):
+                    with time_limit(seconds, cpu=True):
                         result = student(*args)
                 else:
                     result = student(*args)
             except OverTimeLimit:  # only at grading
-                _record(fn, case, {"error": f"{STOPPED}: stopped after {CASE_SECONDS} s"})
-                raise _plain(TimeoutError(stopped_message(f"{fn}({describe_args(spec, args)})", args))) from None
+                _record(fn, case, {"error": stopped_record(seconds)})
+                raise _plain(TimeoutError(stopped_message(fn, f"{fn}({describe_args(spec, args)})", args,
+                                                          seconds))) from None
             except NotImplementedError:
                 if _grading():  # recorded, so that the grader can tell "not written" from "not reached"
                     _record(fn, case, {"error": "NotImplementedError: not written"})

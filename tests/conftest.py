@@ -24,12 +24,15 @@ def first_master(tmp_path_factory) -> Path:
     return folder
 
 
+def seeded(out: Path, master: Path) -> Path:
+    """OUT with a copy of a grader's course folder built earlier (`grade` then finds it up to date)."""
+    dest = out / ".grader" / "master"
+    if not dest.exists():
+        shutil.copytree(master, dest, symlinks=True)
+    return out
+
+
 @pytest.fixture(scope="session")
 def seed_out(grader_master):
-    """seed_out(OUT): give a new OUT the session's course folder; `grade` then finds it up to date."""
-    def seed(out: Path) -> Path:
-        dest = out / ".grader" / "master"
-        if not dest.exists():
-            shutil.copytree(grader_master, dest, symlinks=True)
-        return out
-    return seed
+    """seed_out(OUT): give a new OUT the session's course folder for every assignment."""
+    return lambda out: seeded(out, grader_master)

@@ -8,7 +8,6 @@ that does not hold cannot hurt the machine that runs the tests.
 """
 import csv
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from autograder.grading import kernel_caps
 from autograder.paths import ROOT
 from autograder.sample_class import make
 from autograder.variants import filled_student_notebook, solution_sources
+from tests.conftest import seeded
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +89,7 @@ def grade_class(tmp: Path, name: str, attacks: dict[str, str], master: Path, *op
     for student, code in attacks.items():
         nbformat.write(attacker(code), _path(subs, student))
     out = tmp / f"{name}-out"
-    shutil.copytree(master, out / ".grader" / "master", symlinks=True)
+    seeded(out, master)
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", str(subs), "--out", str(out),
                            "--assignment", FIRST, "--jobs", "1", "--timeout", "30", *options],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)

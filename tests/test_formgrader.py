@@ -16,7 +16,8 @@ import pytest
 
 from autograder.paths import NOTEBOOKS, ROOT
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
-from tests.test_roundtrip import A1, grade, make_course, seeded, table, work
+from tests.conftest import seeded
+from tests.test_roundtrip import A1, grade, make_course, table, work
 
 pytestmark = pytest.mark.slow
 

@@ -30,6 +30,7 @@ from autograder.paths import COURSE_ID, NOTEBOOKS, ROOT
 from autograder.reference import cell_points
 from autograder.sample_class import MISTAKES
 from autograder.variants import edited, filled_student_notebook, solution_sources
+from tests.conftest import seeded
 from tests.lms_download import CANVAS_REGEXP, MOODLE_REGEXP, canvas_zip, moodle_zip
 from tests.test_grading import rendered_text, shown_hidden_lines
 
@@ -46,11 +47,6 @@ def grader_two(tmp_path_factory) -> Path:
     course's students submitted just these two)."""
     folder, _ = master_mod.prepare(tmp_path_factory.mktemp("grader-two"), only=[A1, A2])
     return folder
-
-
-def seeded(out: Path, grader: Path) -> Path:
-    shutil.copytree(grader, out / ".grader" / "master", symlinks=True)
-    return out
 
 
 def clean_env(home: Path) -> dict[str, str]:

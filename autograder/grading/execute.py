@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -81,7 +82,6 @@ class SandboxedExecute(Execute):
         released = Path(self.release_dir) / f"{(resources or {}).get('unique_key', '')}.ipynb"
         if not self.release_dir or not released.is_file():
             return set()
-        import nbformat
         cells = nbformat.read(released, as_version=4).cells
         return needed.skipped(nb.cells, [c.source for c in cells if c.cell_type == "code"])
 

@@ -11,10 +11,9 @@ from typing import Any, Optional
 from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from cnn_student.checks import STOPPED
 from cnn_student.spec import build_args, cause, cause_of, get_spec
-from cnn_student.time_limit import stopped_message
 from cnn_student.speed import VECTORIZED, loops_in, measure, verdict
+from cnn_student.time_limit import stopped_message, stopped_seconds
 from ..explanations import explanation
 from ..misconceptions import concept_cause
 from ..reference import expected_result
@@ -52,8 +51,9 @@ def _not_run(fn: str, case: dict, kind: str, value: Any, what: str = "checked") 
         return Diagnosis(f"{fn} was never {what} on {call}: the test cell stopped before (see the error above) "
                          f"or the function is missing.", fn, [NOT_CHECKED.id])
     text = str(value)
-    if text.startswith(STOPPED):
-        return Diagnosis(stopped_message(call, build_args(fn, case)), fn, [TOO_SLOW.id])
+    seconds = stopped_seconds(text)
+    if seconds is not None:
+        return Diagnosis(stopped_message(fn, call, build_args(fn, case), seconds), fn, [TOO_SLOW.id])
     named = (NOT_WRITTEN if text.startswith("NotImplementedError") else
              RAISED_SHAPES if text.startswith("ValueError") and "broadcast" in text else
              RAISED_INDEX if text.startswith("IndexError") else RAISED)
