@@ -129,7 +129,7 @@ def _functions(sources: list[str]) -> dict[str, ast.FunctionDef]:
         text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         try:
             tree = ast.parse(text)
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):  # any unreadable cell
             continue
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):

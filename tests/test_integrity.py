@@ -1,8 +1,10 @@
 """The integrity scan names what a submission's code does that the exercises never need, and stays
 quiet on honest solutions."""
 import pytest
+from nbformat.v4 import new_code_cell
 
-from autograder.grading.integrity import scan_source
+from autograder.grading.integrity import cell_fingerprints, scan_source
+from cnn_student.speed import loops_in
 from autograder.variants import solution_sources
 from autograder.release import assignments
 
@@ -35,3 +37,15 @@ def test_reference_solutions_raise_no_finding(assignment):
 
 def test_magics_are_not_syntax_errors():
     assert scan_source("%matplotlib inline\nx = 1") == []
+
+
+@pytest.mark.parametrize("code", ["x = " + "1+" * 200_000 + "1", "x = " + "-" * 100_000 + "1", "s = '\ud800'"],
+                         ids=["deep_expression", "many_minuses", "lone_surrogate"])
+def test_unparsable_code_is_a_finding_not_a_crash(code):
+    """Code that Python's parser cannot take (RecursionError, MemoryError, UnicodeEncodeError) is read as a
+    syntax error of that student's cell: the unit goes on, it is no problem of the grading machine."""
+    assert [rule for rule, _ in scan_source(code)] == ["syntax_error"]
+    cell = new_code_cell(code)
+    cell.metadata["nbgrader"] = {"solution": True, "grade_id": "zero_pad"}
+    assert '"zero_pad"' in cell_fingerprints([cell])
+    assert loops_in("conv_forward_fast", [code]) is None

@@ -80,7 +80,7 @@ def test_intake_takes_a_good_submission_as_it_is(tmp_path, first_master):
 @pytest.mark.parametrize("case,expected_rule", [
     ("absent", "missing_notebook"), ("renamed", "renamed_notebook"), ("invalid", "invalid_notebook"),
     ("stripped", "stripped_metadata"), ("edited_test", "edited_test_cell"), ("deleted_test", "deleted_test_cell"),
-    ("symlink", "unsafe_file"), ("suspicious", "process_or_network")])
+    ("symlink", "unsafe_file"), ("suspicious", "process_or_network"), ("surrogate", "invalid_text")])
 def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, case, expected_rule):
     nb = finished()
     if case == "renamed":
@@ -105,6 +105,9 @@ def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, ca
     elif case == "suspicious":
         next(c for c in nb.cells if grade_id(c) == "zero_pad").source += "\nimport subprocess\n"
         submit(tmp_path, "s", nb)
+    elif case == "surrogate":  # JSON can escape a lone surrogate; nbgrader could then write no file of it
+        next(c for c in nb.cells if grade_id(c) == "zero_pad").source += "\ns = '\ud800'\n"
+        submit(tmp_path, "s", text=json.dumps(nb))
     intake = unit_mod.take_in(make_unit(tmp_path, first_master, "s"))
     assert expected_rule in rules(intake), intake.findings
     if case in ("absent", "invalid"):
@@ -114,6 +117,8 @@ def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, ca
                    if c.cell_type == "code" and "def " in c.source)
     if case == "symlink":
         assert not (intake.submitted / "secret.txt").exists()
+    if case == "surrogate":
+        assert "s = '?'" in (intake.submitted / NB).read_text(encoding="utf-8") and NB not in intake.notes
 
 
 # ---------- collect and publish (nothing ran: the gradebook has no submission)

@@ -46,6 +46,11 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# what parsing a student's cell can raise besides SyntaxError: a 200,000-term expression (RecursionError),
+# 100,000 unary minuses (MemoryError), a lone surrogate (UnicodeEncodeError), a null byte (ValueError)
+UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError)
+
+
 def scan_source(source: str) -> list[tuple[str, str]]:
     """(rule, detail) for every suspicious construct in one cell's code."""
     text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
@@ -53,6 +58,8 @@ def scan_source(source: str) -> list[tuple[str, str]]:
         tree = ast.parse(text)
     except SyntaxError as err:
         return [("syntax_error", f"line {err.lineno}: {err.msg}")]
+    except UNREADABLE as err:
+        return [("syntax_error", f"the cell cannot be parsed ({type(err).__name__})")]
     found: list[tuple[str, str]] = []
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
@@ -102,11 +109,11 @@ def solution_fingerprint(cells: Iterable[Any]) -> str:
         if is_solution_cell(cell):
             code = "\n".join(re.sub(r"#.*", "", l).rstrip() for l in cell.get("source", "").splitlines())
             parts.append(re.sub(r"\s+", " ", code).strip())
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return _hash("\n".join(parts))
 
 
 def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # a notebook may hold a lone surrogate
 
 
 BUILTIN_NAMES = set(dir(builtins))
@@ -125,7 +132,7 @@ def cell_fingerprints(cells: Iterable[Any]) -> str:
         comments = sorted({m.strip().lower() for m in re.findall(r"#(.*)", source) if m.strip()})
         try:
             tree = ast.parse(source)
-        except SyntaxError:
+        except UNREADABLE:
             tree = ast.parse("")
         names = sorted(({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
                         | {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}) - BUILTIN_NAMES)

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..cells import has_nbgrader
+from .integrity import UNREADABLE
 
 # names through which code can reach any variable of the notebook's namespace, or another cell's output
 OPAQUE = {"exec", "eval", "globals", "locals", "vars", "dir", "get_ipython", "__import__", "__builtins__",
@@ -45,7 +46,7 @@ def _names(source: str) -> tuple[frozenset[str], frozenset[str]] | None:
         python = TransformerManager().transform_cell("\n".join(lines))
         table = symtable.symtable(python, "<cell>", "exec")
         tree = ast.parse(python)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):
+    except UNREADABLE:
         return None  # code this reading cannot follow (it runs, and with it the whole notebook)
     if "get_ipython()" in python:
         return None

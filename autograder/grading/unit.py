@@ -168,6 +168,13 @@ def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: 
             find(name, "invalid_notebook", f"{type(err).__name__}: {str(err)[:200]}")
             notes[name] = f"the file could not be read as a notebook ({type(err).__name__}); it scored 0"
             continue
+        text = nbformat.writes(nb)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # JSON may escape a lone surrogate, which no file can hold unescaped
+            nb = nbformat.reads(text.encode("utf-8", "replace").decode("utf-8"), as_version=4)
+            nbformat.write(nb, path)
+            find(name, "invalid_text", "characters that are not Unicode (lone surrogates) replaced by '?'")
         released = nbformat.read(release / name, as_version=4)
         restored = _restore_metadata(nb, released)
         if restored:
