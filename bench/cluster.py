@@ -26,7 +26,9 @@ import dask.config  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
 from autograder.grading import master as master_mod  # noqa: E402
-from grader import ASSIGNMENT, class_of  # noqa: E402  (the class bench/grader.py grades)
+from grader import make_class  # noqa: E402  (the class bench/grader.py grades)
+
+ASSIGNMENT = "01_conv_forward"  # of the generated class, the notebook graded here
 
 
 def grade(subs: Path, out: Path, *extra: str) -> float:
@@ -49,7 +51,7 @@ def main() -> None:
     n = parser.parse_args().students
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         root = Path(tmp)
-        subs = class_of(n, root)
+        subs, _ = make_class(n, root)
         start = time.perf_counter()
         master, digest = master_mod.prepare(root / "master-out", only=[ASSIGNMENT])
         build = time.perf_counter() - start
