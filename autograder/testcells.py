@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import re
 
+from cnn_student.source import python_text
+
 HIDDEN_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
                        re.S | re.M)
 
@@ -19,9 +21,7 @@ def visible_source(source: str) -> str:
 
 def parse_checks(source: str, calls: tuple[str, ...] = ("check",)) -> list[tuple[str, dict]]:
     """Every (function name, case) that `check(...)` calls (or the named calls) in this source make."""
-    # IPython magics (%matplotlib, !pip) are not Python: blank them out, keeping line numbers
-    tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                               for line in source.splitlines()))
+    tree = ast.parse(python_text(source))  # IPython magics (%matplotlib, !pip) are not Python
     found: list[tuple[str, dict]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

@@ -44,10 +44,10 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
     """
     __tracebackhide__ = True  # noqa: F841  (IPython and pytest hide this frame)
     spec = get_spec(fn)
+    seconds = case_seconds()  # at grading, what each case may compute
     for case in cases:
         args = build_args(fn, case)
         if callable(student):
-            seconds = case_seconds()
             try:
                 if _grading():
                     with time_limit(seconds, cpu=True):

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from .source import UNREADABLE, python_text
 from .spec import cause
 
 # A function slower than LIMIT calibrations is not vectorized. Measured on the timed cases (one run,
@@ -126,10 +127,9 @@ def _functions(sources: list[str]) -> dict[str, ast.FunctionDef]:
     the cells run in order); `fast = slow` aliases are followed."""
     found: dict[str, ast.FunctionDef] = {}
     for source in sources:
-        text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError):  # any unreadable cell
+            tree = ast.parse(python_text(source))
+        except UNREADABLE:
             continue
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):

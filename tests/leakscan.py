@@ -47,6 +47,7 @@ import nbformat
 import numpy as np
 
 from autograder.cells import is_solution_cell
+from cnn_student.source import python_text
 
 MIN_EXACT = 5     # distinctive tokens of an exact needle: `vert_start = h * stride` has 5
 MIN_RENAMED = 12  # tokens other than `_` of a renamed needle (its structure): `_ = _(_, _)` has 4
@@ -304,8 +305,7 @@ class Doc:
 
 def _unparsed(code: str) -> Optional[str]:
     try:
-        return ast.unparse(ast.parse("\n".join("" if l.lstrip().startswith(("%", "!")) else l
-                                                for l in code.splitlines())))
+        return ast.unparse(ast.parse(python_text(code)))
     except (SyntaxError, ValueError):
         return None
 

@@ -13,6 +13,7 @@ from autograder.grading.needed import _names, skipped
 from autograder.paths import NOTEBOOKS
 from autograder.reference import notebook_path
 from autograder.release import assignments
+from cnn_student.source import python_text
 
 # calls that change state a graded cell may read, which no reading of names can see
 STATE_CHANGERS = {"np.random.seed", "random.seed", "np.seterr", "np.set_printoptions", "os.chdir", "os.putenv",
@@ -44,7 +45,7 @@ def test_skipped_cells_of_the_released_notebooks_change_no_shared_state(assignme
     running_names = set().union(*(_names(c.source)[0] for i, c in enumerate(cells)
                                   if c.cell_type == "code" and i not in skip))
     for i in skip:
-        for node in ast.walk(ast.parse("\n".join(l for l in cells[i].source.splitlines() if not l.startswith("%")))):
+        for node in ast.walk(ast.parse(python_text(cells[i].source))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 name = dotted(node.func)
                 assert name not in STATE_CHANGERS, f"{assignment} cell {i} is skipped at grading but calls {name}"

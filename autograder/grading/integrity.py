@@ -11,6 +11,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
+from cnn_student.source import UNREADABLE, python_text
+
 from ..cells import grade_id, is_solution_cell
 
 FIELDS = ("student_id", "assignment", "notebook", "rule", "detail")
@@ -46,16 +48,10 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-# what parsing a student's cell can raise besides SyntaxError: a 200,000-term expression (RecursionError),
-# 100,000 unary minuses (MemoryError), a lone surrogate (UnicodeEncodeError), a null byte (ValueError)
-UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError, UnicodeError)
-
-
 def scan_source(source: str) -> list[tuple[str, str]]:
     """(rule, detail) for every suspicious construct in one cell's code."""
-    text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
     try:
-        tree = ast.parse(text)
+        tree = ast.parse(python_text(source))
     except SyntaxError as err:
         return [("syntax_error", f"line {err.lineno}: {err.msg}")]
     except UNREADABLE as err:

@@ -24,8 +24,9 @@ import symtable
 from functools import lru_cache
 from typing import Iterable
 
+from cnn_student.source import UNREADABLE
+
 from ..cells import has_nbgrader
-from .integrity import UNREADABLE
 
 # names through which code can reach any variable of the notebook's namespace, or another cell's output
 OPAQUE = {"exec", "eval", "globals", "locals", "vars", "dir", "get_ipython", "__import__", "__builtins__",
@@ -50,12 +51,18 @@ def _names(source: str) -> tuple[frozenset[str], frozenset[str]] | None:
         return None  # code this reading cannot follow (it runs, and with it the whole notebook)
     if "get_ipython()" in python:
         return None
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             return None  # binds names no reading can list
         if isinstance(node, ast.Global):
             return None  # a function that sets globals binds them where it is called, not where defined
-    bound: set[str] = set()
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            root = node  # a store into an attribute or an item changes the object the name holds
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                root = root.value
+            if isinstance(root, ast.Name):
+                bound.add(root.id)
     used: set[str] = set()
     # the module scope's names, and the global names of every function, class and comprehension in it
     # (a function's own parameters and locals are not the notebook's names)
@@ -71,14 +78,6 @@ def _names(source: str) -> tuple[frozenset[str], frozenset[str]] | None:
                 used.add(sym.get_name())
             if sym.is_assigned() or sym.is_imported() or (top and sym.is_namespace()):
                 bound.add(sym.get_name())
-    # a store into an attribute or an item changes the object the name holds: the cell binds that name
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            root = node
-            while isinstance(root, (ast.Attribute, ast.Subscript)):
-                root = root.value
-            if isinstance(root, ast.Name):
-                bound.add(root.id)
     if used & OPAQUE or any(HISTORY.fullmatch(name) for name in used):
         return None
     return frozenset(bound), frozenset(used)
