@@ -17,11 +17,12 @@ ANSWERS: dict[str, str] = {
         "few, not zero. The connections are sparse by construction, since each output sees one f x f window, "
         "before any training; and the weights you trained in Part 3 had no exact zero at all."
     ),
-    "dense_overfits_more": (
-        "True. conv_param_count(3, 1, 8) = 80 parameters against dense_param_count((16, 16, 1), (16, 16, 8)) = "
-        "526336: with 1500 training images the dense layer has thousands of times more freedom to fit "
-        "accidents of those images. Fewer parameters, with the same detector reused everywhere, is what makes "
-        "conv layers generalise from little data."
+    "fewer_params_less_compute": (
+        "False. As the table of Part 1 measured: VGG-16's first conv layer has conv_param_count(3, 3, 64) = 1792 "
+        "parameters and takes conv_multiply_adds(3, 3, (224, 224, 64)) = 86704128 multiply-adds per image, while "
+        "its last dense layer (4096 to 1000 units) has 4097000 parameters and takes 4096000, one per weight. A "
+        "conv layer uses each of its few shared weights at every output position: parameters decide memory and "
+        "how much a layer can overfit, multiply-adds decide time."
     ),
     "shift_of_output": (
         "1. Output column w reads input columns 2w to 2w+2. After a shift by 2, those hold what columns 2w-2 "
@@ -69,7 +70,9 @@ METHODS: dict[str, str] = {
         "create_mask_from_window(window of A_prev) * dA[i, h, w, c] to that window of dA_prev, average mode adds "
         "distribute_value(dA[i, h, w, c], (f, f)); overlapping windows add up."
     ),
-    "create_mask_from_window": "The mask is the boolean array x == max(x), one True at the window's maximum.",
+    "create_mask_from_window": ("The mask is all False but one True, at the window's first maximum in row-major "
+                                "order: mask = np.zeros(x.shape, dtype=bool), then mask.flat[np.argmax(x)] = True "
+                                "(np.argmax counts row by row and returns the first of tied maxima)."),
     "distribute_value": "Every entry of the (n_H, n_W) array is dz / (n_H * n_W).",
     "conv_param_count": "(f * f * n_C_prev + 1) * n_C: each of the n_C filters has f*f*n_C_prev weights and one bias.",
     "dense_param_count": "n_in * n_out + n_out, with n_in and n_out the products of the two shapes' axes.",

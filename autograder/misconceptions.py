@@ -20,9 +20,9 @@ WRONG: dict[str, list[tuple[tuple[str, ...], Cause]]] = {
     "sharing_sets_zeros": [(("True",), cause(
         "concept.sharing_sets_zeros.sharing_is_sparsity",
         "holds that parameter sharing lets training set weights to zero (sharing taken for sparse weights)"))],
-    "dense_overfits_more": [(("False",), cause(
-        "concept.dense_overfits_more.count_irrelevant",
-        "does not link a dense layer's far larger parameter count to overfitting 1500 images"))],
+    "fewer_params_less_compute": [(("True",), cause(
+        "concept.fewer_params_less_compute.parameters_are_compute",
+        "holds that fewer parameters means fewer multiply-adds (a layer's work taken for its parameter count)"))],
     "shift_of_output": [(("2",), cause(
         "concept.shift_of_output.stride_ignored",
         "holds that the output moves as far as the input, whatever the stride")), (("0",), cause(

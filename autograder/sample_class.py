@@ -162,7 +162,7 @@ P_WRONG, P_UNWRITTEN, P_ALTERNATIVE = 0.28, 0.06, 0.3
 # concept question -> answers and how often a class gives them (the seed's misconceptions are common)
 CONCEPT_ANSWERS = {
     "sharing_sets_zeros": [(False, 0.62), (True, 0.38)],
-    "dense_overfits_more": [(True, 0.8), (False, 0.2)],
+    "fewer_params_less_compute": [(False, 0.6), (True, 0.4)],
     "shift_of_output": [(1, 0.55), (2, 0.35), (0, 0.1)],
     "locally_connected_count": [(1440, 0.6), (40, 0.25), (9360, 0.15)],
     "momentum_moves_zero_grad": [(True, 0.6), (False, 0.4)],

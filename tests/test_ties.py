@@ -1,7 +1,12 @@
-"""Notebook 3 says its graded max-pooling cases have no ties (where the mask x == max and one-hot
-routing agree, so both get full marks). Every visible and hidden case must keep that true."""
+"""The contract's tie rule is graded: a max window routes its gradient to its first maximum (row-major).
+
+Both visible and hidden cases of the mask and of max-pool backward (loop and fast versions) must hold
+windows whose maximum ties, or the rule would go unchecked; and on them the rule of every maximum
+(x == max) must give another result than the first maximum, or a test could not tell the two apart.
+The catalogue proves the verdicts (the mask of every maximum loses points, argmax keeps them)."""
 import nbformat
 import numpy as np
+import pytest
 
 from autograder.cells import is_test_cell
 from autograder.paths import SOLUTIONS
@@ -9,28 +14,34 @@ from autograder.testcells import parse_checks
 from cnn_student.spec import build_args
 
 
-def _cases(name: str) -> list[dict]:
-    nb = nbformat.read(SOLUTIONS / "03_backprop" / "03_backprop.ipynb", as_version=4)
+def _cases(assignment: str, name: str, hidden: bool) -> list[dict]:
+    nb = nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
     return [case for cell in nb.cells if cell.cell_type == "code" and is_test_cell(cell)
+            and ("BEGIN HIDDEN TESTS" in cell.source) == hidden
             for fn, case in parse_checks(cell.source) if fn == name]
 
 
-def test_mask_cases_have_one_maximum():
-    cases = _cases("create_mask_from_window")
-    assert cases
-    for case in cases:
-        (x,) = build_args("create_mask_from_window", case)
-        assert np.sum(x == np.max(x)) == 1, case
+def _tied_windows(case: dict, name: str) -> int:
+    """How many (window, channel) pairs of a case tie for their maximum."""
+    if name == "create_mask_from_window":
+        (x,) = build_args(name, case)
+        return int(np.sum(x == x.max()) > 1)
+    _, (A_prev, hp), _ = build_args(name, case)
+    f, s = hp["f"], hp["stride"]
+    tied = 0
+    for h in range((A_prev.shape[1] - f) // s + 1):
+        for w in range((A_prev.shape[2] - f) // s + 1):
+            window = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
+            tied += int(np.sum(np.sum(window == window.max(axis=(1, 2), keepdims=True), axis=(1, 2)) > 1))
+    return tied
 
 
-def test_max_pool_backward_cases_have_no_tied_window():
-    cases = [c for c in _cases("pool_backward") if c["mode"] == "max"]
-    assert cases
-    for case in cases:
-        _, (A_prev, hp), _ = build_args("pool_backward", case)
-        f, s = hp["f"], hp["stride"]
-        for h in range((A_prev.shape[1] - f) // s + 1):
-            for w in range((A_prev.shape[2] - f) // s + 1):
-                window = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
-                top = window.max(axis=(1, 2), keepdims=True)
-                assert np.all(np.sum(window == top, axis=(1, 2)) == 1), (case, h, w)
+@pytest.mark.parametrize("assignment,name", [("03_backprop", "create_mask_from_window"),
+                                             ("03_backprop", "pool_backward"),
+                                             ("05_vectorized", "pool_backward_fast")])
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_ties_are_graded(assignment, name, hidden):
+    cases = [c for c in _cases(assignment, name, hidden) if c.get("mode", "max") == "max"]
+    assert cases, f"no {'hidden' if hidden else 'visible'} max case of {name}"
+    tied = [c for c in cases if _tied_windows(c, name)]
+    assert tied, f"no {'hidden' if hidden else 'visible'} case of {name} has a tied window: the tie rule goes ungraded"

@@ -3,12 +3,15 @@
 Case dicts (the vectorized notebook 05 reuses these specs):
 - conv_backward: {"m", "H", "W", "C", "f", "n_C", "pad", "stride", "seed"}; args (dZ, cache) with
   cache = (A_prev, W, b, {"stride", "pad"}); A_prev, W, b drawn as for conv_forward, then dZ.
-- create_mask_from_window: {"f": f} for an f x f window or {"shape": [n_H, n_W]}, a "seed", and an
-  optional "offset" added to every value (offset -5 makes the maximum negative).
+- create_mask_from_window: {"f": f} for an f x f window or {"shape": [n_H, n_W]}, a "seed", an
+  optional "offset" added to every value (offset -5 makes the maximum negative) and an optional
+  "ties": k, which draws whole numbers 0 .. k-1 instead of normal values, so that maxima tie
+  (k = 1: a window of zeros, as after a ReLU).
 - distribute_value: {"dz": number, "shape": [n_H, n_W]}; no randomness.
-- pool_backward: {"m", "H", "W", "C", "f", "stride", "mode", "seed"}; args (dA, cache, mode) with
-  cache = (A_prev, {"f", "stride"}); A_prev drawn as for pool_forward, then dA.
-Standard normal values have no ties, so any correct routing of a max window gets full marks.
+- pool_backward: {"m", "H", "W", "C", "f", "stride", "mode", "seed"} and an optional "ties": k as above;
+  args (dA, cache, mode) with cache = (A_prev, {"f", "stride"}); A_prev drawn as for pool_forward, then dA.
+Ties are graded by the contract's rule: a max window routes its whole gradient to its first maximum in
+row-major order (as PyTorch does). Standard normal values have no ties; cases with "ties" have many.
 
 The hints look only at the geometry of the windows and at simple transforms of the expected
 result; they never compute a gradient themselves and never spell a line of the reference (students
@@ -287,9 +290,21 @@ register(FunctionSpec("conv_backward", _conv_args, parts=("dA_prev", "dW", "db")
 
 
 # ---------- create_mask_from_window(x)
+def draw(case: dict, rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Normal values (no ties), or with "ties": k whole numbers 0 .. k-1 as floats (many ties)."""
+    if "ties" in case:
+        return rng.integers(0, case["ties"], shape).astype(float)
+    return rng.standard_normal(shape)
+
+
+def tied_maxima(x: np.ndarray) -> np.ndarray:
+    """Boolean, shaped like the window x: every entry equal to its maximum."""
+    return x == np.max(x)
+
+
 def _mask_args(case: dict, rng: np.random.Generator) -> tuple:
     shape = tuple(case["shape"]) if "shape" in case else (case["f"], case["f"])
-    return (rng.standard_normal(shape) + case.get("offset", 0.0),)
+    return (draw(case, rng, shape) + case.get("offset", 0.0),)
 
 
 MASK_NOT_ARRAY = cause("create_mask_from_window.not_a_mask", "returns something other than a boolean array shaped "
@@ -300,6 +315,11 @@ MASK_ABS = cause("create_mask_from_window.absolute_value", "the mask marks the l
 MASK_PER_AXIS = cause("create_mask_from_window.per_row_or_column", "the mask marks a maximum per row or per column, "
                                                                    "not one for the whole window")
 MASK_ALL = cause("create_mask_from_window.all_true", "every entry of the mask is True")
+MASK_EVERY_MAX = cause("create_mask_from_window.every_tied_maximum", "where the maximum ties, every tied entry is "
+                                                                    "marked, so the window's gradient is counted once "
+                                                                    "per tied entry")
+MASK_NOT_FIRST = cause("create_mask_from_window.not_the_first_maximum", "where the maximum ties, one maximum is marked "
+                                                                       "but not the first in row-major order")
 
 
 def _mask_hint(ctx: Context) -> Optional[str]:
@@ -314,6 +334,18 @@ def _mask_hint(ctx: Context) -> Optional[str]:
         return None
     picks = rec.astype(bool)
     where = f"the window's maximum is x{list(top)} = {x[top]:.4g}"
+    tied = tied_maxima(x)
+    k = int(tied.sum())
+    if k > 1:
+        at = [list(map(int, i)) for i in np.argwhere(tied)]
+        rule = (f"x's maximum {x[top]:.4g} appears {k} times, at {at}; the mask is True at exactly one position, the "
+                f"first of them in row-major order (row by row, left to right): x{list(top)}")
+        if np.array_equal(picks, tied):
+            return MASK_EVERY_MAX(f"every tied input received the whole gradient: the window's gradient was counted {k} "
+                                  f"times. {rule}")
+        if picks.sum() == 1 and tied[picks].all():
+            mine = [int(i) for i in np.argwhere(picks)[0]]
+            return MASK_NOT_FIRST(f"your mask marks the maximum at x{mine}, a later one. {rule}")
     low = tuple(int(i) for i in np.unravel_index(np.argmin(x), x.shape))
     big = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(x)), x.shape))
     candidates = [
@@ -377,7 +409,7 @@ register(FunctionSpec("distribute_value", _distribute_args, arg_names=("dz", "sh
 # ---------- pool_backward(dA, cache, mode)
 def _pool_args(case: dict, rng: np.random.Generator) -> tuple:
     m, H, W, C, f, s = case["m"], case["H"], case["W"], case["C"], case["f"], case["stride"]
-    A = rng.standard_normal((m, H, W, C))
+    A = draw(case, rng, (m, H, W, C))
     dA = rng.standard_normal((m, out_size(H, f, 0, s), out_size(W, f, 0, s), C))
     return dA, (A, {"f": f, "stride": s}), case["mode"]
 
@@ -386,6 +418,39 @@ POOL_NOT_DIVIDED = cause("pool_backward.average_not_divided", "average mode does
                                                                "gradient among its f*f inputs")
 POOL_MODE = cause("pool_backward.mode_ignored", "the mode argument is ignored (max routing where average is "
                                                 "asked, or the reverse)")
+POOL_TIES = cause("pool_backward.tied_inputs_each_get_all", "in windows whose maximum ties, every tied input "
+                                                           "receives the window's whole gradient")
+
+
+def _later_tied_maxima(A_prev: np.ndarray, f: int, s: int) -> tuple[np.ndarray, int, int]:
+    """Where the inputs are that tie for a window's maximum without being its first one (True there),
+    how many windows tie, and the most inputs tied in one window: geometry only, no gradient."""
+    later = np.zeros(A_prev.shape, bool)
+    windows, most = 0, 1
+    for h in range(out_size(A_prev.shape[1], f, 0, s)):
+        for w in range(out_size(A_prev.shape[2], f, 0, s)):
+            block = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
+            tied = block == block.max(axis=(1, 2), keepdims=True)
+            counts = tied.sum(axis=(1, 2))
+            windows += int(np.sum(counts > 1))
+            most = max(most, int(counts.max()))
+            first = np.cumsum(tied.reshape(block.shape[0], f * f, -1), axis=1).reshape(tied.shape) == 1
+            later[:, h * s:h * s + f, w * s:w * s + f, :] |= tied & ~first
+    return later, windows, most
+
+
+def _pool_ties_hint(ctx: Context, f: int, s: int) -> Optional[str]:
+    """Right everywhere but at inputs that tie, without being first, for some window's maximum."""
+    A_prev = ctx.args[1][0]
+    later, windows, most = _later_tied_maxima(A_prev, f, s)
+    wrong = ~np.isclose(ctx.rec_part, ctx.exp_part)
+    if not windows or not wrong.any() or not np.all(later[wrong]):
+        return None
+    return POOL_TIES(f"every tied input received the whole gradient: in the {windows} windows of this case whose "
+                     f"maximum ties (up to {most} inputs each), the window's gradient was counted once per tied "
+                     "input, so those windows pass on more gradient than they received. Each window routes its "
+                     "gradient to one input, its first maximum in row-major order; create_mask_from_window's tests, "
+                     "whose cases include ties, must pass first")
 
 
 def _pool_hint(ctx: Context) -> Optional[str]:
@@ -397,6 +462,10 @@ def _pool_hint(ctx: Context) -> Optional[str]:
     c, rec, exp = ctx.case, ctx.rec_part, ctx.exp_part
     f, s, mode = c["f"], c["stride"], c["mode"]
     reached = (np.abs(rec) > 1e-12)
+    if mode == "max":
+        tie = _pool_ties_hint(ctx, f, s)
+        if tie:
+            return tie
     if mode == "average" and np.allclose(rec, exp * f * f):
         return POOL_NOT_DIVIDED(f"your values are f*f = {f * f} times too large: the gradient was not divided; average pooling "
                 f"shares each window's gradient equally among its {f * f} inputs (as distribute_value does)")
@@ -421,7 +490,7 @@ def _pool_general(ctx: Context) -> Optional[str]:
     i, r, q, ch = _first_wrong(ctx)
     dA = ctx.args[0]
     rows, cols = _windows_over(r, dA.shape[1], f, 0, s), _windows_over(q, dA.shape[2], f, 0, s)
-    share = ("all of it if this input is that window's maximum, nothing otherwise" if mode == "max"
+    share = ("all of it if this input is that window's first maximum (row-major), nothing otherwise" if mode == "max"
              else f"1/(f*f) = 1/{f * f} of it")
     return (f"dA_prev[{i}, {r}, {q}, {ch}] is wrong. That input lies in the windows of output rows {rows} and "
             f"columns {cols} (f = {f}, stride = {s}); from each of them it must receive its share of THAT window's "

@@ -1,4 +1,5 @@
-"""04_sharing_vs_sparsity: conv_param_count, dense_param_count, conv_as_matrix, and the concept answers."""
+"""04_sharing_vs_sparsity: conv_param_count, dense_param_count, conv_multiply_adds, conv_as_matrix, and the
+concept answers."""
 from __future__ import annotations
 
 from math import prod
@@ -133,6 +134,51 @@ def _dense_count_hint(ctx: Context) -> Optional[str]:
 
 register(FunctionSpec("dense_param_count", _dense_count_args, arg_names=("input_shape", "output_shape"),
                       hints=[_not_a_number_hint, _dense_count_hint], exact=True))
+
+
+# ---------- conv_multiply_adds(f, n_C_prev, output_shape); case {"f", "n_C_prev", "output_shape": [n_H, n_W, n_C]}
+MADDS_PARAMS = cause("conv_multiply_adds.counted_parameters", "counts the layer's weights (parameters), not the work of "
+                                                              "every output position")
+MADDS_ONE_POSITION = cause("conv_multiply_adds.one_position", "counts one output position only")
+MADDS_ONE_CHANNEL = cause("conv_multiply_adds.one_output_channel", "counts one output channel (one filter) only")
+MADDS_NO_INPUT_CHANNELS = cause("conv_multiply_adds.ignores_input_channels", "a window counted without its input channels")
+MADDS_WITH_BIASES = cause("conv_multiply_adds.counts_biases", "adds one operation per output for the bias")
+MADDS_WINDOW_F = cause("conv_multiply_adds.window_f_not_f_squared", "a window counted as f positions instead of f x f")
+MADDS_OTHER = cause("conv_multiply_adds.other", "a wrong count that no known slip gives", specific=False)
+
+
+def _madds_args(case: dict, rng: np.random.Generator) -> tuple:
+    return case["f"], case["n_C_prev"], tuple(case["output_shape"])
+
+
+def _madds_hint(ctx: Context) -> Optional[str]:
+    rec = _number(ctx.received)
+    if rec is None:
+        return None
+    f, C, out = ctx.args
+    n_H, n_W, n_C = out
+    per_output = f * f * C
+    work = (f"every one of the {n_H}*{n_W}*{n_C} = {n_H * n_W * n_C} output values of {out} is one {f}x{f}x{C} "
+            f"window times a filter: {per_output} multiply-adds each")
+    known = [
+        (per_output * n_C, MADDS_PARAMS, f"your count is the layer's weights: {n_C} filters of {f}x{f}x{C}. Parameters "
+                                          f"are stored once, but the filters are applied at all {n_H}*{n_W} = "
+                                          f"{n_H * n_W} positions: {work}"),
+        (per_output, MADDS_ONE_POSITION, f"you counted one output value; {work}"),
+        (per_output * n_H * n_W, MADDS_ONE_CHANNEL, f"you counted one filter's outputs; the layer has n_C = {n_C}: {work}"),
+        (f * f * n_H * n_W * n_C, MADDS_NO_INPUT_CHANNELS, f"each window spans all n_C_prev = {C} input channels: {work}"),
+        ((per_output + 1) * n_H * n_W * n_C, MADDS_WITH_BIASES, f"the bias is an addition, not a multiply-add, and is "
+                                                                 f"not counted: {work}"),
+        (f * C * n_H * n_W * n_C, MADDS_WINDOW_F, f"a window is f x f = {f}x{f} positions per channel, not f = {f}: {work}"),
+    ]
+    for value, named, text in known:
+        if rec == value != ctx.expected:
+            return named(text)
+    return MADDS_OTHER(f"your count {rec} is not the work of this layer on one example: {work}")
+
+
+register(FunctionSpec("conv_multiply_adds", _madds_args, arg_names=("f", "n_C_prev", "output_shape"),
+                      hints=[_not_a_number_hint, _madds_hint], exact=True))
 
 
 # ---------- conv_as_matrix(W, input_shape, hparameters)
@@ -306,7 +352,7 @@ LETTERS = ("a", "b", "c", "d")
 # (autograder/explanations.py): they reach students only in the feedback written at grading.
 CONCEPT_KINDS: dict[str, str] = {
     "sharing_sets_zeros": "bool",
-    "dense_overfits_more": "bool",
+    "fewer_params_less_compute": "bool",
     "shift_of_output": "int",
     "locally_connected_count": "int",
     "momentum_moves_zero_grad": "bool",

@@ -249,22 +249,89 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
 
 
 # ---------- ties
+def _first_maximum(x: np.ndarray) -> np.ndarray:
+    """One-hot: the first entry (row-major) that equals the maximum."""
+    out = np.zeros(x.shape)
+    out.reshape(-1)[np.flatnonzero(x.reshape(-1) == x.max())[0]] = 1.0
+    return out
+
+
 def show_ties(create_mask_from_window: Callable, dz: float = 1.0) -> None:
-    """A window whose maximum appears twice: your mask, the first maximum (PyTorch, TensorFlow) and an equal split."""
+    """A window whose maximum appears twice, routed by your mask, by every maximum and by the first maximum,
+    with the one derivative of max that exists at a tie, measured."""
     x = np.array([[1.0, 3.0], [3.0, 2.0]])
     mask = try_student(create_mask_from_window, x)
     if mask is None:
         return
-    mask = np.asarray(mask)
-    first = np.zeros_like(x)
-    first[np.unravel_index(np.argmax(x), x.shape)] = 1.0
-    tied = x >= x.max()
-    rules = (("your mask", mask * dz),
-             ("first maximum in row-major order (np.argmax; PyTorch's and TensorFlow's CPU kernels)", first * dz),
-             ("equal split between the tied inputs", tied * dz / tied.sum()))
-    print(f"window x (its maximum 3 appears twice), dz = {dz:g}:\n{x}")
+    rules = (("your mask", np.asarray(mask, float) * dz),
+             ("every maximum (x == max)", (x == x.max()) * dz),
+             ("the first maximum in row-major order (this course, PyTorch)", _first_maximum(x) * dz))
+    h = 1e-3
+    along = (np.max(x + h) - np.max(x - h)) / (2 * h)
+    print(f"window x = {x.tolist()} (its maximum 3 appears twice, at (0, 1) and (1, 0)), dz = {dz:g}.")
+    print(f"Moving all four inputs up by t moves the output up by exactly t: measured with centred differences, "
+          f"d max / dt = {along:.6f}. So whatever a rule routes, it must add up to 1 * dz = {dz:g}.")
     for name, routed in rules:
-        shares = routed[tied] / dz
-        kind = ("a convex combination: a valid (generalised) gradient" if np.all(shares >= 0) and np.isclose(shares.sum(), 1)
-                else f"shares add up to {shares.sum():g}, not 1: not a gradient of max at this point")
-        print(f"\n{name}:\n{routed}\n  sent in total {float(np.sum(routed)):g}; {kind}")
+        total = float(np.sum(routed))
+        verdict = "passes the check" if np.isclose(total, dz) else f"fails: {total / dz:g} times dz"
+        print(f"  {name}: {routed.tolist()}, adds up to {total:g}: {verdict}")
+
+
+def _pool_2x2(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2x2 max pooling, stride 2: the pooled maps and every window's four inputs, last axis in row-major order."""
+    m, H, W, C = A.shape
+    quads = A[:, :H // 2 * 2, :W // 2 * 2].reshape(m, H // 2, 2, W // 2, 2, C).transpose(0, 1, 3, 5, 2, 4)
+    quads = quads.reshape(m, H // 2, W // 2, C, 4)
+    return quads.max(axis=-1), quads
+
+
+def _route(quads: np.ndarray, dP: np.ndarray, rule: Callable[[np.ndarray], np.ndarray], shape: tuple) -> np.ndarray:
+    """Each window's gradient sent to its inputs as `rule` (a 2x2 window -> its shares) says."""
+    m, n_H, n_W, C, _ = quads.shape
+    shares = np.zeros(quads.shape)
+    for idx in np.ndindex(m, n_H, n_W, C):
+        shares[idx] = np.asarray(rule(quads[idx].reshape(2, 2)), float).reshape(4)
+    routed = (shares * dP[..., None]).reshape(m, n_H, n_W, C, 2, 2).transpose(0, 1, 4, 2, 5, 3)
+    out = np.zeros(shape)
+    out[:, :n_H * 2, :n_W * 2] = routed.reshape(m, n_H * 2, n_W * 2, C)
+    return out
+
+
+def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable, n_images: int = 8,
+                       bias: float = 0.1, seed: int = 0) -> None:
+    """The first layer of notebook 4's network on its images: conv 3x3 (8 filters, pad 1, biases 0.1),
+    ReLU, 2x2 max pooling. The bias gradient db from each routing rule, checked against centred differences."""
+    from ..data import data_file
+    X = np.load(data_file("shapes_images.npy"))[:n_images].astype(float)
+    X = X[..., None] if X.ndim == 3 else X  # (m, 16, 16, 1)
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((3, 3, X.shape[-1], 8)) * np.sqrt(2 / 9)
+    b = np.full((1, 1, 1, 8), bias)
+    hp = {"stride": 1, "pad": 1}
+    Z = conv_forward(X, W, b, hp)[0]
+    P, quads = _pool_2x2(np.maximum(Z, 0))
+    dP = np.random.default_rng(seed + 1).standard_normal(P.shape)
+    # bias c moves channel c only, so one pair of forward passes measures all eight derivatives
+    loss = lambda b_: np.sum(_pool_2x2(np.maximum(conv_forward(X, W, b_, hp)[0], 0))[0] * dP, axis=(0, 1, 2))
+    h = 1e-4  # the loss is piecewise linear in b: any step that crosses no kink is exact up to rounding
+    numeric = (loss(b + h) - loss(b - h)) / (2 * h)
+    top = quads.max(axis=-1, keepdims=True)
+    k = (quads == top).sum(axis=-1)
+    print(f"{n_images} images {X.shape[1:]} of notebook 4, conv 3x3 with 8 filters (pad 1, every bias {bias:g}), "
+          f"ReLU, 2x2 max pooling: {P.size} windows, {int(np.sum(k > 1))} of them tied "
+          f"({int(np.sum((k > 1) & (top[..., 0] > 0)))} above 0, where a tie changes db; up to {int(k.max())} inputs each).")
+    print(f"db by centred differences (h = {h:g}), filters 0-3: {np.round(numeric[:4], 4).tolist()}")
+    rules = (("every maximum (x == max)", lambda w: w == w.max()),
+             ("first maximum (row-major)", _first_maximum),
+             ("your create_mask_from_window", create_mask_from_window))
+    for name, rule in rules:
+        try:
+            dZ = _route(quads, dP, rule, Z.shape) * (Z > 0)
+        except NotImplementedError:
+            print(f"  {name}: not written yet")
+            continue
+        db = dZ.sum(axis=(0, 1, 2))
+        err = np.linalg.norm(db - numeric) / (np.linalg.norm(db) + np.linalg.norm(numeric))
+        verdict = "right (only rounding differs)" if err < 1e-7 else "WRONG: the check fails"
+        print(f"  {name}: db filters 0-3 {np.round(db[:4], 4).tolist()}, largest difference "
+              f"{np.max(np.abs(db - numeric)):.3g}, relative error {err:.1e}: {verdict}")

@@ -66,10 +66,10 @@ def backward(params: Params, cache: dict, y: np.ndarray, ties: str = "first") ->
     dA1 = what max-pool backward passes down, dZ1 = that after ReLU backward.
 
     ties: where a pooling window whose maximum appears more than once sends its gradient. "first" (what
-    training uses): all of it to the first maximum in row-major order, as PyTorch's and TensorFlow's CPU
-    kernels do; ties are common here (ReLU makes whole windows 0, a uniform background makes four equal
-    outputs) and must not copy the gradient. "all": all of it to every tied maximum, as the mask
-    x == max(x) of notebook 3 does (to compare with loop layers built on that mask)."""
+    training uses, and the course's rule): all of it to the first maximum in row-major order, as PyTorch
+    does; ties are common here (ReLU makes whole windows 0, a uniform background makes four equal
+    outputs) and must not copy the gradient. "all": all of it to every tied maximum, as the mask x == max(x)
+    would (the rule the course used before, kept to measure what it changes)."""
     probs, m = cache["probs"], len(y)
     dlogits = probs.copy()
     dlogits[np.arange(m), y] -= 1.0
@@ -224,8 +224,8 @@ def _first_line(fn) -> str:
 def compare_with_layers(X: np.ndarray, y: np.ndarray, conv_forward, conv_backward, pool_forward, pool_backward,
                         steps: int = 2, batch: int = 8, lr: float = 0.3, seed: int = 0) -> None:
     """Train `steps` SGD steps from the same start on the same batches with the given loop layers and with
-    this module's vectorized network routing ties like the mask x == max(x); print loss, gradients and
-    weights side by side, and what the network's own tie rule (first maximum) changes."""
+    this module's vectorized network; print loss, gradients and weights side by side, and what routing a
+    tied window's gradient to every tied maximum (the mask x == max(x)) instead of the first would change."""
     layers = {"conv_forward": conv_forward, "conv_backward": conv_backward,
               "pool_forward": pool_forward, "pool_backward": pool_backward}
     print("layers used (first line of each docstring):")
@@ -235,8 +235,8 @@ def compare_with_layers(X: np.ndarray, y: np.ndarray, conv_forward, conv_backwar
     yours = {k: v.copy() for k, v in net.items()}
     rng = np.random.default_rng(seed + 1)
     print(f"\n{steps} steps of plain SGD, lr {lr:g}, batches of {batch} images, the same start and batches.\n"
-          "Largest difference between your layers' result and the network's, the network routing the gradient of a\n"
-          "window with a tied maximum like your mask (to every tied input) or by its own rule (to the first one):")
+          "Largest difference between the layers' result and the network's, the network routing the gradient of a\n"
+          "window with a tied maximum to its first maximum (the rule of notebook 3) or to every tied maximum:")
     for step in range(steps):
         idx = rng.choice(len(X), size=batch, replace=False)
         probs, cache = forward(net, X[idx])
@@ -246,14 +246,14 @@ def compare_with_layers(X: np.ndarray, y: np.ndarray, conv_forward, conv_backwar
         loss_yours, grads_yours, inner = forward_backward_with_layers(yours, X[idx], y[idx], layers)
         print(f"step {step}: loss {loss_yours:.12f} (your layers), {loss_net:.12f} (network): "
               f"difference {abs(loss_yours - loss_net):.1e}")
-        print(f"  {'':4s} {'shape':14s} {'ties like your mask':>20s} {'first maximum':>14s} {'largest |gradient|':>19s}")
+        print(f"  {'':4s} {'shape':14s} {'first maximum':>14s} {'every maximum':>14s} {'largest |gradient|':>19s}")
         for k in ("W1", "b1", "W2", "b2"):
             got = grads_yours[k]
-            if np.shape(got) != np.shape(grads_all[k]):
-                print(f"  d{k}: shape {np.shape(got)} (your layers) against {grads_all[k].shape} (network)")
+            if np.shape(got) != np.shape(grads_first[k]):
+                print(f"  d{k}: shape {np.shape(got)} (the layers) against {grads_first[k].shape} (network)")
                 return
-            print(f"  d{k:3s} {str(grads_all[k].shape):14s} {np.max(np.abs(got - grads_all[k])):20.1e} "
-                  f"{np.max(np.abs(got - grads_first[k])):14.1e} {np.max(np.abs(grads_all[k])):19.1e}")
+            print(f"  d{k:3s} {str(grads_first[k].shape):14s} {np.max(np.abs(got - grads_first[k])):14.1e} "
+                  f"{np.max(np.abs(got - grads_all[k])):14.1e} {np.max(np.abs(grads_first[k])):19.1e}")
         quads = _quads(inner["A1"])
         tied = (quads == quads.max(axis=-1, keepdims=True)).sum(axis=-1) > 1
         top = quads == quads.max(axis=-1, keepdims=True)
@@ -268,7 +268,7 @@ def compare_with_layers(X: np.ndarray, y: np.ndarray, conv_forward, conv_backwar
               f"{int(above.sum())} tied above 0, in {int(np.sum(above & on_black))} of which every tied input has "
               "only black pixels under its filter")
         for k in net:
-            net[k] = net[k] - lr * grads_all[k]
+            net[k] = net[k] - lr * grads_first[k]
             yours[k] = yours[k] - lr * grads_yours[k]
     print("weights after the steps, largest difference: "
           + ", ".join(f"{k} {np.max(np.abs(yours[k] - net[k])):.1e}" for k in net))

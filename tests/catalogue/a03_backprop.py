@@ -7,6 +7,18 @@ CROP = "da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]"
 RETURN = "return dA_prev, dW, db"
 CONV = ["test_conv_backward", "test_conv_backward_hidden"]
 MAX = ["test_pool_backward_max", "test_pool_backward_hidden"]
+MASK_SOURCE = """
+def create_mask_from_window(x):
+    {}
+    return mask
+"""
+LAST_MAX = """best = (0, 0)
+    for p in range(x.shape[0]):
+        for q in range(x.shape[1]):
+            if x[p, q] >= x[best]:
+                best = (p, q)
+    mask = np.zeros(x.shape, dtype=bool)
+    mask[best] = True"""
 AVERAGE = ["test_pool_backward_average", "test_pool_backward_hidden"]
 
 FD_HIDDEN = ("numerical differentiation gives the right values on every small case; only the large hidden case, "
@@ -97,16 +109,29 @@ MISTAKES = [
             source=FD_VECTORIZED, why_hidden=FD_HIDDEN,
             why="a vectorized forward of its own, differentiated entry by entry: still one forward pass per input", cause="generic.not_checked"),
     # ---------- create_mask_from_window
+    Mistake("mask_every_tied_maximum", "create_mask_from_window",
+            ["test_create_mask_from_window", "test_create_mask_from_window_hidden", "test_pool_backward_max",
+             "test_pool_backward_hidden"],
+            source=MASK_SOURCE.format("mask = x == np.max(x)"), hint="counted 3 times",
+            why="the rule before the contract's tie rule: right without ties, counts a tied window's gradient k times",
+            cause="create_mask_from_window.every_tied_maximum"),
+    Mistake("mask_last_maximum", "create_mask_from_window",
+            ["test_create_mask_from_window", "test_create_mask_from_window_hidden", "test_pool_backward_max"],
+            source=MASK_SOURCE.format(LAST_MAX), hint="a later one",
+            why=">= instead of > in a scan keeps the last of the tied maxima",
+            cause="create_mask_from_window.not_the_first_maximum"),
     Mistake("mask_on_minimum", "create_mask_from_window",
             ["test_create_mask_from_window", "test_create_mask_from_window_hidden", "test_pool_backward_max"],
-            replace=[("x == np.max(x)", "x == np.min(x)")], hint="minimum", cause="create_mask_from_window.minimum"),
+            replace=[("np.argmax(x)", "np.argmin(x)")], hint="minimum", cause="create_mask_from_window.minimum"),
     Mistake("mask_per_column", "create_mask_from_window", ["test_create_mask_from_window"],
-            replace=[("x == np.max(x)", "x == np.max(x, axis=0)")], hint="per column", cause="create_mask_from_window.per_row_or_column"),
+            source=MASK_SOURCE.format("mask = x == np.max(x, axis=0)"), hint="per column",
+            cause="create_mask_from_window.per_row_or_column"),
     Mistake("mask_positive_values", "create_mask_from_window",
             ["test_create_mask_from_window", "test_create_mask_from_window_hidden"],
-            replace=[("x == np.max(x)", "x > 0")], hint="positive", why="ReLU's mask, not max pooling's", cause="create_mask_from_window.positive_values"),
+            source=MASK_SOURCE.format("mask = x > 0"), hint="positive", why="ReLU's mask, not max pooling's",
+            cause="create_mask_from_window.positive_values"),
     Mistake("mask_is_argmax", "create_mask_from_window", ["test_create_mask_from_window"],
-            replace=[("x == np.max(x)", "np.argmax(x)")], hint="argmax", cause="create_mask_from_window.not_a_mask"),
+            source=MASK_SOURCE.format("mask = np.argmax(x)"), hint="argmax", cause="create_mask_from_window.not_a_mask"),
     # ---------- distribute_value
     Mistake("distribute_not_divided", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],
             replace=[("np.ones(shape) * dz / (n_H * n_W)", "np.ones(shape) * dz")], hint="not divided", cause="distribute_value.wrong_divisor"),
@@ -131,6 +156,10 @@ MISTAKES = [
     Mistake("pool_dA_indexed_by_input_position", "pool_backward", MAX,
             replace=[("mask * dA[i, h, w, c]", "mask * dA[i, vert_start, horiz_start, c]")],
             why="each window takes the gradient of ITS output position (h, w)", cause="raised.index_out_of_range"),
+    Mistake("pool_every_tied_maximum", "pool_backward", MAX,
+            replace=[("mask = create_mask_from_window(a_prev_slice)", "mask = a_prev_slice == np.max(a_prev_slice)")],
+            hint="the window's gradient was counted once per tied input",
+            why="the mask written inline as x == max: right without ties", cause="pool_backward.tied_inputs_each_get_all"),
     Mistake("pool_window_size_is_stride", "pool_backward", MAX,
             replace=[("vert_end = vert_start + f", "vert_end = vert_start + stride"),
                      ("horiz_end = horiz_start + f", "horiz_end = horiz_start + stride")],
@@ -158,9 +187,8 @@ def conv_backward(dZ, cache):
     return dA_pad[:, p:p + A_prev.shape[1], p:p + A_prev.shape[2], :], dW, db
 
 def create_mask_from_window(x):
-    mask = np.zeros(x.shape, dtype=bool)      # one-hot routing: the same as x == max without ties
-    mask[np.unravel_index(np.argmax(x), x.shape)] = True
-    return mask
+    m = x == x.max()                          # every maximum, then keep the first (row-major)
+    return m & (np.cumsum(m).reshape(x.shape) == 1)
 
 def distribute_value(dz, shape):
     return np.full(shape, dz / np.prod(shape))
@@ -183,7 +211,9 @@ def pool_backward(dA, cache, mode="max"):
 ''', why="no loop over positions; one-hot mask; np.add.at for overlapping windows"),
     Alternative("float_mask_other_loop_order", '''
 def create_mask_from_window(x):
-    return (x == x.max()).astype(float)
+    mask = np.zeros(x.shape)
+    mask.flat[x.argmax()] = 1.0
+    return mask
 
 def distribute_value(dz, shape):
     return np.zeros(shape) + dz / (shape[0] * shape[1])
@@ -220,6 +250,17 @@ def conv_backward(dZ, cache):
     H, Wd = A_prev.shape[1:3]
     return dA_pad[:, p:p + H, p:p + Wd, :], dW, db
 ''', why="float mask, filters outermost, examples vectorized, db by one sum"),
+    Alternative("mask_by_strict_scan", '''
+def create_mask_from_window(x):
+    best = (0, 0)
+    for p in range(x.shape[0]):
+        for q in range(x.shape[1]):
+            if x[p, q] > x[best]:
+                best = (p, q)
+    mask = np.full(x.shape, False)
+    mask[best] = True
+    return mask
+''', why="a row-major scan that replaces the maximum only by a strictly larger value, as PyTorch's kernel"),
     Alternative("four_loops_examples_inside", '''
 def conv_backward(dZ, cache):
     A_prev, W, b, hparameters = cache

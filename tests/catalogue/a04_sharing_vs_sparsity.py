@@ -4,6 +4,8 @@ from tests.catalogue import Alternative, Mistake
 ASSIGNMENT = "04_sharing_vs_sparsity"
 CONV = "count = (f * f * n_C_prev + 1) * n_C"
 DENSE = "count = n_in * n_out + n_out"
+MADDS = "count = f * f * n_C_prev * n_H * n_W * n_C"
+MADDS_ALL = ["test_conv_multiply_adds", "test_conv_multiply_adds_hidden"]
 BLOCK = "M6[h, w, :, r, q, :] = W[i, j].T"
 # A wrong concept answer in the right format: a visible test would state the key
 CONCEPT = "a concept answer is graded only on submission: a visible check of it would give the key away"
@@ -24,6 +26,28 @@ MISTAKES = [
             replace=[(CONV, "count = f * f * n_C_prev + 1")], hint="single filter", cause="conv_param_count.one_filter"),
     Mistake("conv_count_window_f", "conv_param_count", ["test_conv_param_count"],
             replace=[(CONV, "count = (f * n_C_prev + 1) * n_C")], hint="not f", cause="conv_param_count.window_f_not_f_squared"),
+    # conv_multiply_adds
+    Mistake("madds_counts_parameters", "conv_multiply_adds", MADDS_ALL,
+            replace=[(MADDS, "count = f * f * n_C_prev * n_C")], hint="your count is the layer's weights",
+            why="parameters taken for work: the filters are stored once but applied at every position",
+            cause="conv_multiply_adds.counted_parameters"),
+    Mistake("madds_counts_conv_param_count", "conv_multiply_adds", MADDS_ALL,
+            replace=[(MADDS, "count = conv_param_count(f, n_C_prev, n_C)")],
+            why="the parameter count, biases included", cause="conv_multiply_adds.other"),
+    Mistake("madds_one_position", "conv_multiply_adds", MADDS_ALL,
+            replace=[(MADDS, "count = f * f * n_C_prev")], hint="one output value", cause="conv_multiply_adds.one_position"),
+    Mistake("madds_one_filter", "conv_multiply_adds", MADDS_ALL,
+            replace=[(MADDS, "count = f * f * n_C_prev * n_H * n_W")], hint="one filter's outputs",
+            cause="conv_multiply_adds.one_output_channel"),
+    Mistake("madds_counts_biases", "conv_multiply_adds", MADDS_ALL,
+            replace=[(MADDS, "count = (f * f * n_C_prev + 1) * n_H * n_W * n_C")], hint="the bias is an addition",
+            cause="conv_multiply_adds.counts_biases"),
+    Mistake("madds_ignores_input_channels", "conv_multiply_adds", MADDS_ALL,
+            replace=[(MADDS, "count = f * f * n_H * n_W * n_C")], hint="all n_C_prev = 4 input channels",
+            cause="conv_multiply_adds.ignores_input_channels"),
+    Mistake("madds_returns_float", "conv_multiply_adds", ["test_conv_multiply_adds"],
+            replace=[(MADDS, "count = f * f * n_C_prev * n_H * n_W * n_C / 1e6")],
+            why="millions of multiply-adds (MMACs) instead of the count", cause="conv_multiply_adds.other"),
     # dense_param_count
     Mistake("dense_count_no_bias", "dense_param_count", ["test_dense_param_count", "test_dense_param_count_hidden"],
             replace=[(DENSE, "count = n_in * n_out")], hint="biases are missing", cause="dense_param_count.no_biases"),
@@ -85,10 +109,10 @@ def conv_as_matrix(W, input_shape, hparameters):
             why_hidden=CONCEPT, cause="concept.sharing_sets_zeros.sharing_is_sparsity"),
     Mistake("q1_string", "sharing_sets_zeros", ["test_sharing_sets_zeros"],
             replace=[("return False", 'return "False"')], hint="no quotes", cause="concept.answer_format"),
-    Mistake("q2_false", "dense_overfits_more", ["test_dense_overfits_more"],
-            replace=[("return True", "return False")], hint="526336",
-            why="the dense layer has 526336 parameters for 1500 images, the conv layer 80",
-            why_hidden=CONCEPT, cause="concept.dense_overfits_more.count_irrelevant"),
+    Mistake("q2_true", "fewer_params_less_compute", ["test_fewer_params_less_compute"],
+            replace=[("return False", "return True")], hint="86704128",
+            why="VGG-16's first conv layer: 1792 parameters, 86704128 multiply-adds; its last dense layer 4097000 and 4096000",
+            why_hidden=CONCEPT, cause="concept.fewer_params_less_compute.parameters_are_compute"),
     Mistake("q3_shift_not_divided", "shift_of_output", ["test_shift_of_output"],
             replace=[("return 1", "return 2")], hint="the stride divides the shift",
             why="equivariance with stride 2: a shift of 2 pixels moves Z by one column",
@@ -130,6 +154,10 @@ def conv_param_count(f, n_C_prev, n_C):
 def dense_param_count(input_shape, output_shape):
     n_in, n_out = math.prod(input_shape), math.prod(output_shape)
     return (n_in + 1) * n_out
+
+def conv_multiply_adds(f, n_C_prev, output_shape):
+    per_output = f * f * n_C_prev
+    return np.int64(per_output * math.prod(output_shape))
 ''', why="math.prod, NumPy integer, weights and biases counted another way"),
     Alternative("matrix_from_basis_images", '''
 def conv_as_matrix(W, input_shape, hparameters):
@@ -159,8 +187,8 @@ def conv_as_matrix(W, input_shape, hparameters):
 def sharing_sets_zeros():
     return np.bool_(False)
 
-def dense_overfits_more():
-    return bool(dense_param_count((16, 16, 1), (16, 16, 8)) > conv_param_count(3, 1, 8))
+def fewer_params_less_compute():
+    return bool(conv_multiply_adds(3, 3, (224, 224, 64)) < 4096 * 1000)
 
 def what_makes_weights_sparse():
     return " D "

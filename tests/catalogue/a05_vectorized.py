@@ -99,6 +99,15 @@ def conv_backward_fast(dZ, cache):
     Mistake("conv_backward_padding_kept", "conv_backward_fast", CONV_B,
             replace=[("dA_prev = dA_prev_pad[:, pad:pad + n_H_prev, pad:pad + n_W_prev, :]", "dA_prev = dA_prev_pad")],
             hint="still has the padding", cause="conv_backward.dA_keeps_padding"),
+    Mistake("pool_backward_every_tied_maximum", "pool_backward_fast", POOL_B,
+            replace=[("""        flat = windows.reshape(windows.shape[:4] + (f * f,))
+        first = flat.argmax(axis=-1)  # each window's first maximum, row-major
+        mask = np.arange(f * f) == first[..., None]
+        d_windows = (mask * dA[..., None]).reshape(dA.shape + (f, f))""",
+                      """        mask = windows == windows.max(axis=(-2, -1), keepdims=True)
+        d_windows = mask * dA[..., None, None]""")],
+            hint="counted once per tied input", why="the mask of every maximum, by comparison with the window's maximum",
+            cause="pool_backward.tied_inputs_each_get_all"),
     Mistake("pool_backward_average_not_divided", "pool_backward_fast", POOL_B,
             replace=[("dA[..., None, None] / (f * f)", "dA[..., None, None]")], hint="not divided", cause="pool_backward.average_not_divided"),
     Mistake("pool_backward_stride_ignored", "pool_backward_fast", ["test_pool_backward_fast"],
