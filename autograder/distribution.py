@@ -1,15 +1,23 @@
 """The student distribution: exactly what students receive, written by `python -m autograder release`.
 
-    dist/student/
+It comes in release stages, one folder per assignment in release order (the order of their names):
+dist/student/<assignment>/ is what students receive when <assignment> is released, holding it and
+every earlier assignment, and nothing later. Later notebooks provide earlier ones' layers as given
+code (notebook 4 gives notebook 3's loop conv_backward and pool_backward), so a stage must never hold
+a notebook released after it. Each stage is a complete distribution:
+
+    dist/student/<assignment>/
         README.md            set-up in two commands, how to work, how to validate
         requirements.txt     the students' pinned requirements (versions from the project's requirements.txt)
         pyproject.toml       installs the student package on its own: pip install .
-        cnn_student/         checks, hints, figures, widgets, gradient checker, visible expected values
-        notebooks/<a>/       the released notebooks (and files released with them, e.g. tiny_cnn.py)
+        cnn_student/         checks, hints, figures, widgets, gradient checker, the visible expected values
+                             of the assignments released so far
+        notebooks/<a>/       the notebooks released so far (and files released with them, e.g. tiny_cnn.py)
         data/                the photo and the shapes data set the notebooks load
 
 Nothing of the instructor's is in it: not autograder/, not solutions/, no answer key, no hidden case.
-tests/test_leaks.py scans this folder for answers; tests/test_distribution.py installs and runs it.
+tests/test_leaks.py scans each stage for the answers of every assignment not yet due at that stage (its
+newest and all later ones); tests/test_distribution.py installs and runs the last stage.
 """
 from __future__ import annotations
 
@@ -109,17 +117,46 @@ def _copy_tree(src: Path, dest: Path, keep=lambda p: True) -> list[Path]:
     return written
 
 
-def write_distribution(dest: Path = STUDENT_DIST, notebooks: Path = NOTEBOOKS,
-                       package: Path = STUDENT_PACKAGE, data: Path = DATA) -> list[Path]:
-    """Write the student distribution afresh into dest (run after the notebooks are released)."""
+def release_order(notebooks: Path = NOTEBOOKS) -> list[str]:
+    """The assignments in the order they are released (and due): the order of their names."""
+    return sorted(p.name for p in notebooks.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def stage_readme(released: list[str]) -> str:
+    return README + (f"\n## What this folder holds\n\nThe assignments released so far: "
+                     f"{', '.join(f'`{a}`' for a in released)}. Later ones come in a later folder, when they are "
+                     "released; keep your work from this one.\n")
+
+
+def write_stage(dest: Path, released: list[str], notebooks: Path = NOTEBOOKS, package: Path = STUDENT_PACKAGE,
+                data: Path = DATA, expected: Path | None = None) -> list[Path]:
+    """Write one stage afresh into dest: the student package, the notebooks of `released` and their
+    visible expected values (from `expected`, default the package's own), data, README, pins."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    written = _copy_tree(package, dest / package.name)
-    written += _copy_tree(notebooks, dest / "notebooks")
+    expected = expected or package / "expected"
+    shipped = package / "expected"
+    written = _copy_tree(package, dest / package.name, keep=lambda p: shipped not in p.parents)
+    written += _copy_tree(expected, dest / package.name / "expected",
+                          keep=lambda p: p.suffix == ".json" and p.stem in released)
+    for assignment in released:
+        written += _copy_tree(notebooks / assignment, dest / "notebooks" / assignment)
     written += _copy_tree(data, dest / "data", keep=lambda p: p.suffix in DATA_SUFFIXES)
-    for name, text in (("README.md", README), ("requirements.txt", student_requirements()),
+    for name, text in (("README.md", stage_readme(released)), ("requirements.txt", student_requirements()),
                        ("pyproject.toml", PYPROJECT)):
         (dest / name).write_text(text)
         written.append(dest / name)
+    return written
+
+
+def write_distribution(dest: Path = STUDENT_DIST, notebooks: Path = NOTEBOOKS, package: Path = STUDENT_PACKAGE,
+                       data: Path = DATA, expected: Path | None = None) -> list[Path]:
+    """Write every release stage afresh into dest/<assignment>/ (run after the notebooks are released)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    order = release_order(notebooks)
+    written: list[Path] = []
+    for k, assignment in enumerate(order):
+        written += write_stage(dest / assignment, order[:k + 1], notebooks, package, data, expected)
     return written

@@ -105,6 +105,6 @@ def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_d
             stale.unlink()
     if dist is not None:
         from .distribution import write_distribution
-        write_distribution(dist, notebooks=notebooks)
+        write_distribution(dist, notebooks=notebooks, expected=expected_dir)
         written.append(dist)
     return written

@@ -26,8 +26,10 @@ Which needles are trivial (excluded, each with its reason, see `Needle.trivial`)
   brackets, commas, colons, dots or quotes): a line like `return Z, cache` or `Z += b`. A needle
   keeps its exact form but is not searched with names replaced when, once renamed, fewer than
   MIN_RENAMED of its tokens are not `_` (`_ = _ * _`, `_ = _(_, _)`): any code contains those.
-A needle of assignment A found in the notebook folder of an assignment released after A (release
-order, README) is given code there, not a leak: later notebooks provide earlier ones' layers.
+What is scanned is one release stage (autograder/distribution.py): the assignments released so far.
+A solution line of an assignment already due at that stage (one released before the stage's newest)
+is given code there, not a leak: later notebooks provide earlier ones' layers. Every other needle,
+the newest assignment's and all later ones', is a leak anywhere in the stage.
 """
 from __future__ import annotations
 
@@ -344,12 +346,10 @@ class Finding:
         return f"{self.where}: {self.needle.kind} of {self.needle.origin} ({self.how}): {self.needle.text[:120]}"
 
 
-def released_after(a: str, b: str) -> bool:
-    """Notebook folder b is released after assignment a is due (README: release order)."""
-    return bool(a) and bool(b) and b > a
-
-
-def scan(docs: list[Doc], needles: list[Needle]) -> list[Finding]:
+def scan(docs: list[Doc], needles: list[Needle], due: Iterable[str] = ()) -> list[Finding]:
+    """Every needle found in docs, but the solution lines of the assignments in `due` (due at the
+    stage scanned, so given code there)."""
+    due = set(due)
     findings = []
     prepared = [(d, [joined(v) for v in d.variants], [joined(renamed(v)) for v in d.variants],
                  " " + " ".join(words(d.raw)) + " ") for d in docs]
@@ -357,7 +357,7 @@ def scan(docs: list[Doc], needles: list[Needle]) -> list[Finding]:
         if needle.trivial:
             continue
         for doc, exact, loose, text_words in prepared:
-            if needle.kind == "solution line" and released_after(needle.assignment, doc.assignment):
+            if needle.kind == "solution line" and needle.assignment in due:
                 continue
             how = None
             if needle.kind == "concept explanation":

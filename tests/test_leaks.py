@@ -2,15 +2,17 @@
 case or its expected value, no concept-question key, no answer-stating explanation.
 
 The student distribution is built afresh by the real release (nbgrader's generate_assignment, then
-autograder.distribution) into a temporary folder, and every text file of it is scanned: the
-released notebooks (every cell, markdown too) and the files released with them, cnn_student/ (code,
-hint strings, comments, expected/*.json), data/, the README, requirements and pyproject.
+autograder.distribution) into a temporary folder, and every text file of every release stage is
+scanned: the released notebooks (every cell, markdown too) and the files released with them,
+cnn_student/ (code, hint strings, comments, expected/*.json), data/, the README, requirements and
+pyproject. At each stage the answers of every assignment not yet due (the stage's newest and all
+later ones) count; those of the assignments already due are given code in later notebooks.
 
 How answers are collected, normalised (whitespace, comments, quotes, line breaks, names of locals)
 and which ones are excluded as trivial, and why, is in tests/leakscan.py's docstring. In short: a
 statement that only unpacks, passes on or allocates what the function was given; a statement of a
 released stub; the contract's output-size formulas; fewer than MIN_EXACT distinctive tokens; and a
-needle found in the folder of a notebook released after the one that asks for it (release order).
+solution line of an assignment already due at the stage scanned.
 test_scan_finds_planted_answers proves that the scan can fail.
 """
 from __future__ import annotations
@@ -34,14 +36,18 @@ from tests import leakscan as L
 pytestmark = pytest.mark.slow  # a release or every catalogue entry twice: the full suite only
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    """The student distribution exactly as `python -m autograder release` writes it, from solutions/."""
+def stages(tmp_path_factory) -> dict[str, Path]:
+    """Every release stage exactly as `python -m autograder release` writes it, from solutions/ (with the
+    freshly released expected values, not the committed ones): {newest assignment: its folder}."""
     root = tmp_path_factory.mktemp("release")
     release(notebooks=root / "notebooks", expected_dir=root / "expected", dist=root / "dist")
-    shipped = root / "dist" / "cnn_student" / "expected"
-    shutil.rmtree(shipped)
-    shutil.copytree(root / "expected", shipped)  # the freshly released expected values, not the committed ones
-    return root / "dist"
+    return {p.name: p for p in sorted((root / "dist").iterdir())}
+
+
+@pytest.fixture(scope="module")
+def dist(stages) -> Path:
+    """The last stage: every assignment released."""
+    return stages[max(stages)]
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +64,40 @@ def needles(dist, concept_keys) -> list[L.Needle]:
     return found
 
 
+def due_at(stage: str, stages) -> list[str]:
+    """The assignments already due when `stage` is released: those released before it."""
+    return [a for a in stages if a < stage]
+
+
 @pytest.fixture(scope="module")
-def findings(dist, needles) -> list[L.Finding]:
-    return L.scan(L.documents(dist), needles)
+def findings(stages, needles) -> list[L.Finding]:
+    found = []
+    for stage, folder in stages.items():
+        found += [L.Finding(f"stage {stage}: {f.where}", f.needle, f.how)
+                  for f in L.scan(L.documents(folder), needles, due=due_at(stage, stages))]
+    return found
+
+
+def test_stages_follow_the_release_order(stages):
+    """Stage k holds notebooks 1..k and their expected values, nothing later."""
+    order = list(stages)
+    assert order == sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
+    for k, (stage, folder) in enumerate(stages.items()):
+        assert sorted(p.name for p in (folder / "notebooks").iterdir()) == order[:k + 1], stage
+        assert sorted(p.stem for p in (folder / "cnn_student" / "expected").glob("*.json")) == order[:k + 1], stage
+
+
+def test_a_stage_with_a_later_notebook_is_a_leak(stages, needles):
+    """Notebook 4 holds notebook 3's answers as given code: in stage 4 that is no leak, in stage 3 it is."""
+    stage3, stage4 = stages["03_backprop"], stages["04_sharing_vs_sparsity"]
+    notebook4 = L.documents(stage4)
+    assert not [f for f in L.scan(notebook4, needles, due=due_at("04_sharing_vs_sparsity", stages))
+                if f.needle.kind == "solution line"]
+    early = [f for f in L.scan(notebook4, needles, due=due_at("03_backprop", stages))
+             if f.needle.kind == "solution line" and f.needle.assignment == "03_backprop"
+             and f.where.startswith("notebooks/04_sharing_vs_sparsity")]
+    assert early, "notebook 4's provided conv_backward and pool_backward are notebook 3's answers: the scan must see them"
+    assert not (stage3 / "notebooks" / "04_sharing_vs_sparsity").exists()
 
 
 def test_answers_are_collected(needles, concept_keys):
@@ -87,7 +124,8 @@ def test_no_hidden_case_in_what_students_receive(findings):
 
 
 def test_no_hidden_expected_value_in_what_students_receive(dist):
-    """No shipped expected value equals a hidden case's expected value (same function)."""
+    """No shipped expected value equals a hidden case's expected value (same function); the last stage
+    ships every assignment's expected values, the earlier stages a part of them."""
     shipped: dict[str, list] = {}
     for path in (dist / "cnn_student" / "expected").glob("*.json"):
         for key, value in json.loads(path.read_text()).items():
