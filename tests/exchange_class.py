@@ -14,8 +14,6 @@ import nbformat
 from autograder.paths import COURSE_ID, NOTEBOOKS, ROOT, child_env
 from autograder.variants import filled_student_notebook, solution_sources
 
-NBGRADER = [sys.executable, "-m", "nbgrader"]
-
 
 def make_course(root: Path, policy: str = "", duedate: Optional[str] = None,
                 assignment: str = "01_conv_forward") -> tuple[Path, Path]:
@@ -33,16 +31,51 @@ def make_course(root: Path, policy: str = "", duedate: Optional[str] = None,
         f"c.Exchange.root = {str(exchange)!r}\n"
         "c.FeedbackService.check_owner = False   # one Unix account submits for every student here\n"
         "c.FeedbackService.poll_seconds = 0.1\n" + policy)
-    nbgrader(course, "db", "assignment", "add", assignment, *([f"--duedate={duedate}"] if duedate else []))
-    nbgrader(course, "release_assignment", assignment)
+    add_assignment(course, assignment, duedate)
+    app(course, "release_assignment", assignment)
     return course, exchange
 
 
+def add_assignment(course: Path, assignment: str, duedate: Optional[str] = None) -> None:
+    """What `nbgrader db assignment add A [--duedate=D]` does, through the same Gradebook call."""
+    from nbgrader.api import Gradebook
+    os.environ["PATH"] = serve_env()["PATH"]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        gb.update_or_create_assignment(assignment, **({"duedate": duedate} if duedate else {}))
+
+
 def nbgrader(cwd: Path, *args: str) -> str:
-    done = subprocess.run([*NBGRADER, *args], cwd=cwd, capture_output=True, text=True, env=serve_env())
+    """The instructor's `nbgrader ARGS`, the command itself, run in `cwd`."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
+                          env=serve_env())
     if done.returncode:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout + done.stderr
+
+
+def app(cwd: Path, command: str, *args: str) -> None:
+    """`nbgrader COMMAND ARGS` (release_assignment, collect, fetch_assignment, submit, fetch_feedback):
+    nbgrader's own application, run in this process as the command runs it (configuration read from
+    `cwd`), without the command's 4 s of start-up, so that a benchmark can submit as fast as a class."""
+    from nbgrader.apps.collectapp import CollectApp
+    from nbgrader.apps.fetchassignmentapp import FetchAssignmentApp
+    from nbgrader.apps.fetchfeedbackapp import FetchFeedbackApp
+    from nbgrader.apps.releaseassignmentapp import ReleaseAssignmentApp
+    from nbgrader.apps.submitapp import SubmitApp
+
+    App = {"fetch_assignment": FetchAssignmentApp, "submit": SubmitApp, "fetch_feedback": FetchFeedbackApp,
+           "release_assignment": ReleaseAssignmentApp, "collect": CollectApp}[command]
+    os.environ["PATH"] = serve_env()["PATH"]          # nbgrader calls alembic from PATH
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        app = App()
+        app.log.setLevel("WARNING")
+        app.initialize(list(args))
+        app.start()
+    finally:
+        App.clear_instance()
+        os.chdir(old)
 
 
 class Student:
@@ -56,8 +89,8 @@ class Student:
         return [f"--course={COURSE_ID}", f"--Exchange.root={self.exchange}", f"--student={self.id}",
                 f"--Exchange.cache={self.home / '.cache'}", f"--Exchange.assignment_dir={self.home}"]
 
-    def run(self, *args: str) -> str:
-        return nbgrader(self.home, *args, *self.args())
+    def run(self, command: str, *args: str) -> None:
+        app(self.home, command, *args, *self.args())
 
     def fetch(self, assignment: str = "01_conv_forward") -> None:
         self.run("fetch_assignment", assignment)
