@@ -118,7 +118,9 @@ def write_distribution(dest: Path = STUDENT_DIST, notebooks: Path = NOTEBOOKS,
     written = _copy_tree(package, dest / package.name)
     written += _copy_tree(notebooks, dest / "notebooks")
     written += _copy_tree(data, dest / "data", keep=lambda p: p.suffix in DATA_SUFFIXES)
-    for name, text in (("README.md", README), ("requirements.txt", student_requirements()),
+    from .service.policy import course_policy, student_section
+    readme = README + student_section(course_policy(ROOT))  # the course's policy, as nbgrader_config.py declares it
+    for name, text in (("README.md", readme), ("requirements.txt", student_requirements()),
                        ("pyproject.toml", PYPROJECT)):
         (dest / name).write_text(text)
         written.append(dest / name)

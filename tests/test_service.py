@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.variants import solution_sources
+from tests.test_grading import shown_hidden_lines
 from tests.exchange_class import ROOT, Student, app, make_course, serve_command, serve_env
 
 A = "01_conv_forward"
@@ -77,6 +78,7 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path):
         page = latest(alice.fetch_feedback())
         assert "attempt 1 of 2" in page and "Score of this submission: 15 of 15" in page
         assert "Attempts with feedback left for this assignment: 1" in page
+        assert "test_conv_forward_hidden" in page and not shown_hidden_lines(page, A)   # names and verdicts only
         bobs = latest(bob.fetch_feedback())
         assert "attempt 1 of 2" in bobs and "Score of this submission: 3 of 15" in bobs   # the crash cost that cell's tests
         assert len(alice.fetch_feedback()) == 1 and "Score of this submission: 3" not in page  # her own only

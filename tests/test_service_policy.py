@@ -216,3 +216,19 @@ def test_a_quick_resubmission_waits_and_replaces_the_waiting_one(tmp_path):
     assert states == [("done", 1), ("superseded", 2), ("queued", 2)]
     assert "replaced by a newer submission" in released_page(svc.setup.exchange, secrets[1])
     assert "graded at" in released_page(svc.setup.exchange, secrets[2])
+
+
+def test_withheld_hidden_tests_show_only_the_visible_verdicts():
+    from autograder.grading.records import CellScore, UnitResult
+    result = UnitResult("alice", "01_conv_forward", 3.0, 5.0, "x", tests={
+        "01_conv_forward:test_zero_pad": CellScore(2.0, 2.0),
+        "01_conv_forward:test_zero_pad_hidden": CellScore(1.0, 1.0),
+        "01_conv_forward:test_conv_forward": CellScore(0.0, 2.0)})
+    page = g.withheld_page(result, "01_conv_forward.ipynb", {"01_conv_forward:test_zero_pad_hidden"}, "t", "")
+    assert "test_zero_pad</th><td>2 of 2</td><td>passed" in page and "test_conv_forward</th><td>0 of 2</td><td>failed" in page
+    assert "test_zero_pad_hidden" not in page and "1 hidden test(s)" in page
+
+
+def test_hidden_tests_are_read_from_the_solutions(first_master):
+    hidden = g.hidden_tests(first_master)
+    assert "01_conv_forward:test_conv_forward_hidden" in hidden and "01_conv_forward:test_conv_forward" not in hidden

@@ -55,20 +55,36 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     from .serve import DueDates, Service
     from .state import State
 
+    from dataclasses import replace
+    from ..grading import kernel_caps
+
     ensure_tools_on_path()
     course = _load(args.course.resolve())
     exchange = (args.exchange or Path(Exchange(config=course.config).root)).resolve()
     beside = home_of(course.db_url, course.root)
     home = beside / ".autograder-service"
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)   # students' copies and pages: the instructor's alone, like the course folder
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
                    assignments=args.assignment, caps=caps, quiet=True)
+    # as grading/batch.py's plan() resolves them for grade's units
+    unit_caps = kernel_caps.detect()[0] if caps == "auto" else caps
+    if not (unit_caps and opts.sandbox and kernel_caps.bwrap_has_size()):
+        opts = replace(opts, limits=replace(opts.limits, disk_bytes=0))
     master, digest = master_mod.prepare(home / "grader", SOLUTIONS, args.assignment)
     setup = g.Setup(home=home, config=course.config, course_id=course.course_id, exchange=exchange,
-                    master=master, digest=digest, opts=opts, hidden=g.hidden_tests(master))
+                    master=master, digest=digest, opts=opts, caps=unit_caps, hidden=g.hidden_tests(master))
     settings = FeedbackService(config=course.config)
     if args.scheduler:
         from distributed import Client
+        from ..grading.cluster import PLUGIN, CourseCheck, Refused
         client = Client(args.scheduler, timeout=30)
+        # workers with other solutions or no sandbox are refused when they join, as for grade --scheduler
+        try:
+            client.register_plugin(CourseCheck(master_mod.solutions_hash(SOLUTIONS), opts.sandbox,
+                                               caps is not None), name=PLUGIN)
+        except Refused as err:
+            print(f"serve: {err}", file=sys.stderr)
         make = lambda: g.ClusterGrader(setup, client)  # noqa: E731
     else:
         make = lambda: g.LocalGrader(setup)  # noqa: E731
@@ -84,6 +100,7 @@ def serve(args: argparse.Namespace) -> int:
     if caps is False:
         return 2
     service = build(args, caps)
+    os.chmod(service.state.path, 0o600)
     if not service.folder.is_dir():
         print(f"serve: no inbound folder {service.folder} (run nbgrader release_assignment once, or give "
               "--exchange)", file=sys.stderr)

@@ -40,6 +40,7 @@ class Setup:
     master: Path
     digest: str
     opts: Options
+    caps: Optional[str] = None  # the units' caps mechanism, as grading/batch.py's plan resolves it
     hidden: set[str] = field(default_factory=set)    # "<notebook>:<grade_id>" of hidden tests
 
     def folder(self, kind: str, seq: int) -> Path:
@@ -49,7 +50,7 @@ class Setup:
         return Unit(student=student, assignment=assignment, submissions=self.folder("submissions", seq),
                     work=self.folder("units", seq), master=self.master, master_hash=self.digest,
                     out=self.folder("out", seq), limits=self.opts.limits, sandbox=self.opts.sandbox,
-                    show_hidden=False, caps=self.opts.caps)
+                    show_hidden=False, caps=self.caps)
 
 
 def hidden_tests(master: Path) -> set[str]:

@@ -12,6 +12,7 @@ new submission.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -49,6 +50,20 @@ class FeedbackPolicy(Configurable):
                 f"use Fetch Feedback to read the result. Before the deadline the feedback shows {hidden}. "
                 f"A submission sooner than that waits until the time is up; submissions past the limit are "
                 f"kept and graded after the deadline. Your grade is {counts}, graded by your instructor.")
+
+
+def course_policy(course: Path) -> FeedbackPolicy:
+    """The policy the course folder's nbgrader configuration declares."""
+    from ..grading.course import _load
+    return FeedbackPolicy(config=_load(course).config)
+
+
+def student_section(policy: FeedbackPolicy) -> str:
+    """The student README's section on feedback after submitting (autograder/distribution.py)."""
+    how = ("In JupyterLab: the Assignments tab, **Fetch Feedback** beside your submission; in a terminal: "
+           "`nbgrader fetch_feedback <assignment> --course=<course>`. Each submission's page says which attempt "
+           "it was, how many remain and when the next graded attempt is allowed.")
+    return f"\n## After you submit: feedback\n\n{policy.describe()}\n" + ("" if not policy.enabled else f"\n{how}\n")
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,12 @@ class Service:
             self.state.add(row)
             log(f"refused {sub.name}: {problem}")
             return row
-        decision = decide(self.policy, self.state.claimed(sub.student, sub.assignment), now, self.due(sub.assignment))
-        row.state, row.attempt, row.not_before = decision.state, decision.attempt, decision.not_before
-        self.state.add(row, supersedes=decision.supersedes)
+        while True:   # again if the waiting submission it would replace has just begun its grading
+            decision = decide(self.policy, self.state.claimed(sub.student, sub.assignment), now,
+                              self.due(sub.assignment))
+            row.state, row.attempt, row.not_before = decision.state, decision.attempt, decision.not_before
+            if self.state.add(row, supersedes=decision.supersedes):
+                break
         if decision.supersedes:
             old = self.state.get(decision.supersedes)
             self._notice(old, f"{old.assignment}: replaced by a newer submission",
@@ -147,7 +150,7 @@ class Service:
     def sweep(self, now: float) -> None:
         """For each assignment past its due date: each student's submission that counts, if it was
         deferred, is queued; the other deferred ones are told they do not count."""
-        deferred = [r for r in self.state.all() if r.state == "deferred"]
+        deferred = self.state.deferred()
         for key in sorted({(r.student, r.assignment) for r in deferred}):
             student, assignment = key
             due = self.dues.get(assignment)
@@ -204,7 +207,7 @@ class Service:
         else:
             left = max(0, p.attempts - row.attempt)
             title = f"{row.assignment}: attempt {row.attempt} of {p.attempts}"
-            nxt = max(time.time(), (row.started or time.time()) + p.minutes_between * 60)
+            nxt = max(time.time(), row.not_before + p.minutes_between * 60)   # as decide() counts it
             due = self.due(row.assignment)
             lines = [f"Feedback on your submission of {row.timestamp}. " + score,
                      f"Attempts with feedback left for this assignment: {left}."

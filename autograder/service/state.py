@@ -102,6 +102,9 @@ class State:
     def all(self) -> list[Row]:
         return self._rows("ORDER BY seq")
 
+    def deferred(self) -> list[Row]:
+        return self._rows("WHERE state = 'deferred' ORDER BY seq")
+
     def of(self, student: str, assignment: str) -> list[Row]:
         return self._rows("WHERE student = ? AND assignment = ? ORDER BY seq", (student, assignment))
 
@@ -113,21 +116,26 @@ class State:
         with self.lock:
             return self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM submission").fetchone()[0]
 
-    def add(self, row: Row, supersedes: Optional[str] = None) -> None:
-        """A new submission with its decision, and the waiting one it replaces, in one transaction."""
+    def add(self, row: Row, supersedes: Optional[str] = None) -> bool:
+        """A new submission with its decision, and the waiting one it replaces, in one transaction;
+        False (nothing written) if that one is no longer waiting: its grading has begun."""
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 row.seq = row.seq or self.next_seq()
                 if supersedes:
-                    self.db.execute("UPDATE submission SET state = 'superseded', note = ? WHERE name = ? "
-                                    "AND state = 'queued'", (f"replaced by {row.name}", supersedes))
+                    changed = self.db.execute("UPDATE submission SET state = 'superseded', note = ? WHERE name = ? "
+                                              "AND state = 'queued'", (f"replaced by {row.name}", supersedes)).rowcount
+                    if not changed:
+                        self.db.execute("ROLLBACK")
+                        return False
                 self.db.execute(f"INSERT INTO submission ({', '.join(COLUMNS)}) VALUES "
                                 f"({', '.join('?' * len(COLUMNS))})", tuple(getattr(row, c) for c in COLUMNS))
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+        return True
 
     def set(self, name: str, **values: object) -> None:
         with self.lock:
