@@ -243,7 +243,8 @@ class Service:
     def report(self, now: float) -> str:
         counts = self.state.counts()
         waits = list(self.state.waiting(now))
-        return (f"queue: {counts.get('queued', 0)} queued ({len(waits)} due, longest wait {max(waits, default=0):.1f} s),"
+        return (f"queue: {len(waits)} waiting to be graded (longest {max(waits, default=0):.1f} s), "
+                f"{counts.get('queued', 0) - len(waits)} waiting for their time,"
                 f" {counts.get('grading', 0)} grading, {counts.get('done', 0)} done, {counts.get('deferred', 0)} "
                 f"deferred, {counts.get('refused', 0)} refused")
 

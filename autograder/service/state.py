@@ -184,8 +184,8 @@ class State:
             return dict(self.db.execute("SELECT state, COUNT(*) FROM submission GROUP BY state").fetchall())
 
     def waiting(self, now: float) -> Iterator[float]:
-        """Seconds each submission due now has waited since it became due."""
+        """Seconds each submission due now and not yet being graded has waited since it became due."""
         with self.lock:
-            for arrived, nb in self.db.execute("SELECT arrived, not_before FROM submission WHERE state IN "
-                                               "('queued', 'grading') AND not_before <= ?", (now,)):
+            for arrived, nb in self.db.execute("SELECT arrived, not_before FROM submission WHERE state = 'queued' "
+                                               "AND not_before <= ?", (now,)):
                 yield now - max(arrived, nb)
