@@ -170,6 +170,7 @@ def service(tmp_path: Path, due: datetime | None, **kw) -> Service:
     exchange = tmp_path / "exchange"
     (exchange / "cnn-inside" / "inbound").mkdir(parents=True)
     config = Config({"CourseDirectory": {"course_id": "cnn-inside"}})
+    (tmp_path / "master" / "release" / "01_conv_forward").mkdir(parents=True)
     setup = g.Setup(home=tmp_path / "home", config=config, course_id="cnn-inside", exchange=exchange,
                     master=tmp_path / "master", digest="x", opts=Options())
     dues = DueDates(gradebook_with_due(tmp_path / "gradebook.db", due) if due else "sqlite:///none")
@@ -216,6 +217,13 @@ def test_a_quick_resubmission_waits_and_replaces_the_waiting_one(tmp_path):
     assert states == [("done", 1), ("superseded", 2), ("queued", 2)]
     assert "replaced by a newer submission" in released_page(svc.setup.exchange, secrets[1])
     assert "graded at" in released_page(svc.setup.exchange, secrets[2])
+
+
+def test_a_renamed_assignment_is_not_graded_and_costs_no_attempt(tmp_path):
+    svc = service(tmp_path, None)
+    name = "bob+01_conv_forward_again+2026-12-01 10:00:00.000000 UTC+r"
+    assert svc.arrive(parse(submission(svc.folder, name)), time.time()).state == "ignored"
+    assert svc.state.claimed("bob", "01_conv_forward") == [] and svc.state.claim() is None
 
 
 def test_withheld_hidden_tests_show_only_the_visible_verdicts():

@@ -87,6 +87,11 @@ class Service:
         row = Row(name=sub.name, seq=0, student=sub.student, assignment=sub.assignment,
                   timestamp=sub.timestamp, arrived=now, state="refused")
         row.seq = self.state.next_seq()    # new rows come from this thread only
+        if not (self.setup.master / "release" / sub.assignment).is_dir():   # another course's, or --assignment
+            row.state, row.note = "ignored", "not an assignment this service grades"
+            self.state.add(row)
+            log(f"ignored {sub.name}: {row.note}")
+            return row
         problem = owner_problem(sub, self.check_owner)
         if not problem:
             try:

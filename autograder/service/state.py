@@ -4,7 +4,8 @@ was under way when the service stopped is queued again, and graded to the end on
 
 One row per inbound folder (its name is nbgrader's `student+assignment+timestamp+random`):
   state: queued -> grading -> done;  deferred (after the deadline) -> queued | not_counted;
-         superseded (replaced by a newer submission while it waited); refused (not the student's own)
+         superseded (replaced by a newer submission while it waited); refused (not the student's own);
+         ignored (an assignment this service does not grade)
 """
 from __future__ import annotations
 
