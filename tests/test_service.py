@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from autograder.variants import solution_sources
+from tests.conftest import seeded
 from tests.test_grading import shown_hidden_lines
 from tests.exchange_class import ROOT, Student, app, make_course, serve_command, serve_env
 
@@ -50,7 +51,7 @@ def of(course: Path, student: str) -> list[dict]:
 
 
 def start(course: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(serve_command(course, "--jobs", "1"), cwd=course, env=serve_env(),
+    return subprocess.Popen(serve_command(course, "--jobs", "1", "--assignment", A), cwd=course, env=serve_env(),
                             stdout=open(log, "a"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -58,9 +59,11 @@ def latest(pages: dict[str, str]) -> str:
     return pages[max(pages)]
 
 
-def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path):
+def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, first_master):
     course, exchange = make_course(tmp_path, policy="c.FeedbackPolicy.attempts = 2\n"
                                                     "c.FeedbackPolicy.minutes_between = 0\n")
+    seeded(course / ".autograder-service" / "grader", first_master)   # the grader's course folder, built once
+    seeded(course / "out", first_master)
     log = tmp_path / "serve.log"
     alice, bob, carol = (Student(tmp_path, s, exchange) for s in ("alice", "bob", "carol"))
     for s in (alice, bob, carol):
@@ -125,3 +128,49 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path):
     served = json.loads((course / ".autograder-service" / "units" / f"{seq:07d}" / "result.json").read_text())
     assert (official["score"], official["tests"]) == (served["score"], served["tests"])
     assert official["score"] == 3.0
+
+
+def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
+    """`serve --scheduler`: the submission graded on a LocalCluster's worker (grading/cluster.py's task),
+    its page released as a local grade's."""
+    import argparse
+    import shutil
+
+    import dask.config
+    import nbformat
+    from distributed import LocalCluster
+    from nbgrader.utils import notebook_hash
+
+    from autograder.grading import master as master_mod
+    from autograder.paths import NOTEBOOKS
+    from autograder.service.cli import add_arguments, build
+    from autograder.variants import filled_student_notebook
+    course, exchange = tmp_path / "course", tmp_path / "exchange"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.course_id = 'cnn-inside'\nc.Exchange.root = {str(exchange)!r}\n"
+        "c.FeedbackService.check_owner = False\n")
+    seeded(course / ".autograder-service" / "grader", first_master)          # the service's course folder
+    cache = tmp_path / "cache"                                                # and the worker's
+    shutil.copytree(first_master, cache / "masters" / master_mod.master_hash(only=[A]), symlinks=True)
+    folder = exchange / "cnn-inside" / "inbound" / f"dora+{A}+2026-12-01 10:00:00.000000 UTC+r"
+    folder.mkdir(parents=True)
+    released = nbformat.read(NOTEBOOKS / A / f"{A}.ipynb", as_version=4)
+    nbformat.write(filled_student_notebook(released, solution_sources(A)), folder / f"{A}.ipynb")
+    (folder / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (folder / "submission_secret.txt").write_text("d" * 128)
+    os.chmod(folder, 0o777)
+    page = exchange / "cnn-inside" / "feedback" / f"{notebook_hash(secret='d' * 128, notebook_id=A)}.html"
+    with dask.config.set({"autograder.cache": str(cache)}), \
+            LocalCluster(processes=True, n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        parser = argparse.ArgumentParser()
+        add_arguments(parser)
+        args = parser.parse_args(["--course", str(course), "--scheduler", cluster.scheduler_address,
+                                  "--assignment", A, "--jobs", "1"])
+        from autograder.__main__ import isolation
+        service = build(args, isolation(args, "serve"))
+        end = time.monotonic() + 120
+        service.run(until=lambda: page.exists() or time.monotonic() > end)
+        service.state.close()
+    text = page.read_text()
+    assert f"{A}: attempt 1 of 3" in text and "Score of this submission: 15 of 15" in text

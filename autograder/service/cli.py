@@ -60,6 +60,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
     ensure_tools_on_path()
     course = _load(args.course.resolve())
+    course.config.CourseDirectory.root = str(course.root)   # its gradebook is the course's, whatever the cwd
     exchange = (args.exchange or Path(Exchange(config=course.config).root)).resolve()
     beside = home_of(course.db_url, course.root)
     home = beside / ".autograder-service"

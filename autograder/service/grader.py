@@ -109,7 +109,7 @@ class ClusterGrader:
                                   retry=True)
 
     def stop(self) -> None:
-        pass
+        self.client.close()   # the service is stopping: every grader's, at once
 
 
 # ---------- pages

@@ -274,7 +274,7 @@ class Service:
                     log(f"skipped {sub.name}: {type(err).__name__}: {err}")
             self.sweep(now)
             if now - last_report > 10:
-                line = self.report(now)
+                line = self.report(time.time())
                 if line != last_line:
                     log(line)
                 last_report, last_line = now, line
