@@ -11,7 +11,7 @@ from typing import Optional
 
 import nbformat
 
-from autograder.paths import COURSE_ID, NOTEBOOKS, ROOT, child_env
+from autograder.paths import COURSE_ID, NOTEBOOKS, child_env
 from autograder.variants import filled_student_notebook, solution_sources
 
 
@@ -124,4 +124,4 @@ def serve_env() -> dict[str, str]:
     return child_env(PYTHONUNBUFFERED="1", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
-__all__ = ["make_course", "Student", "serve_command", "serve_env", "ROOT"]
+__all__ = ["make_course", "Student", "app", "serve_command", "serve_env"]

@@ -16,7 +16,7 @@ import pytest
 from autograder.variants import solution_sources
 from tests.conftest import seeded
 from tests.test_grading import shown_hidden_lines
-from tests.exchange_class import ROOT, Student, app, make_course, serve_command, serve_env
+from tests.exchange_class import Student, app, make_course, serve_command, serve_env
 
 A = "01_conv_forward"
 pytestmark = pytest.mark.slow

@@ -240,3 +240,11 @@ def test_withheld_hidden_tests_show_only_the_visible_verdicts():
 def test_hidden_tests_are_read_from_the_solutions(first_master):
     hidden = g.hidden_tests(first_master)
     assert "01_conv_forward:test_conv_forward_hidden" in hidden and "01_conv_forward:test_conv_forward" not in hidden
+
+
+def test_the_student_readme_states_the_courses_policy(tmp_path):
+    from autograder.distribution import write_distribution
+    write_distribution(dest=tmp_path / "dist")
+    readme = (tmp_path / "dist" / "README.md").read_text()
+    assert "## After you submit: feedback" in readme
+    assert "up to 3 graded attempt(s) per assignment, at least 10 minutes apart" in readme   # nbgrader_config.py

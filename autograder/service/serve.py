@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -195,7 +194,8 @@ class Service:
         timings = dict(result.timings, grade=round(graded - start, 3), release=round(end - graded, 3),
                        waited=round(row.started - max(row.arrived, row.not_before), 3))
         with self.state.lock:
-            self.state.set(row.name, state="done", finished=time.time(), score=result.score,
+            # a grading machine's failure (grading_error) uses no attempt; tried again on the next start
+            self.state.set(row.name, state="failed" if result.retry else "done", finished=time.time(), score=result.score,
                            max_score=result.max_score, timings=json.dumps(timings),
                            gradings=(self.state.get(row.name).gradings + 1))
         log(f"graded {row.name}: attempt {row.attempt}, {result.score:g}/{result.max_score:g}, waited "
@@ -220,8 +220,10 @@ class Service:
                         " Submissions from now on are kept and graded "
                         + (f"after the deadline ({when(due)})." if due else "when your instructor grades."))]
             if result.retry:
-                lines.append("The grading machine failed on this submission (not your code); your instructor "
-                             "is told, and it is graded again when they grade the assignment.")
+                title = f"{row.assignment}: not graded yet"
+                lines = [f"The grading machine failed on your submission of {row.timestamp} (not your code); "
+                         "it used no attempt. Submit again for feedback now; your instructor is told and grades "
+                         "it with the class."]
         return title, g.banner(lines + [p.describe()], title)
 
     def work(self, slot: int) -> None:
@@ -236,11 +238,11 @@ class Service:
                     continue
                 try:
                     self.grade(grader, row)
-                except Exception as err:   # this submission's failure is logged; the service goes on
+                except Exception as err:   # the service's failure, not the student's: no attempt used
                     if self.stopping.is_set():
                         return
-                    self.state.set(row.name, state="done", note=f"service error: {type(err).__name__}: {err}")
-                    log(f"FAILED {row.name}: {type(err).__name__}: {err}")
+                    self.state.set(row.name, state="failed", note=f"service error: {type(err).__name__}: {err}")
+                    log(f"FAILED {row.name}: {type(err).__name__}: {err} (no attempt used; grade covers it after the deadline)")
         finally:
             grader.stop()
 

@@ -3,7 +3,8 @@ what was decided for it, and whether it is graded. It survives a restart: a subm
 was under way when the service stopped is queued again, and graded to the end once.
 
 One row per inbound folder (its name is nbgrader's `student+assignment+timestamp+random`):
-  state: queued -> grading -> done;  deferred (after the deadline) -> queued | not_counted;
+  state: queued -> grading -> done (or failed: the grading machine's fault; it uses no attempt);
+         deferred (after the deadline) -> queued | not_counted;
          superseded (replaced by a newer submission while it waited); refused (not the student's own);
          ignored (an assignment this service does not grade)
 """
