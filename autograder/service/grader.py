@@ -112,6 +112,13 @@ class ClusterGrader:
         self.client.close()   # the service is stopping: every grader's, at once
 
 
+def tidy(unit: Unit) -> None:
+    """After the release: the unit's course folder (a gradebook copy, the autograded notebook) and its
+    pages go; its result.json and the kept submission stay (about 100 kB per submission)."""
+    shutil.rmtree(unit.work / "course", ignore_errors=True)
+    shutil.rmtree(unit.out, ignore_errors=True)
+
+
 # ---------- pages
 STYLE = ("<style>.attempt{border:3px solid #1a4f8b;background:#fff;color:#111;padding:0.8em 1.2em;"
          "margin:1em auto;max-width:60em;font:16px/1.5 sans-serif}.attempt h2{margin-top:0;color:#1a4f8b}</style>")

@@ -190,6 +190,7 @@ class Service:
         pages = g.graded_pages(self.setup, unit, result, kept, *self._graded_box(row, result, deadline_grade),
                                withheld=self.policy.hidden_tests == "withheld" and not deadline_grade)
         g.release(self.setup, row.seq, row.student, row.assignment, kept, pages)
+        g.tidy(unit)
         end = time.perf_counter()
         timings = dict(result.timings, grade=round(graded - start, 3), release=round(end - graded, 3),
                        waited=round(row.started - max(row.arrived, row.not_before), 3))
