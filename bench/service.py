@@ -3,14 +3,16 @@
 (`python -m autograder serve`, its own process) grades and releases; a submission's latency is the
 time from the student's submit to its feedback page being in the exchange for fetch_feedback.
 
-    .venv/bin/python bench/service.py [--single 20] [--burst 200] [--seconds 60] [--jobs 2] [--keep DIR]
+    .venv/bin/python bench/service.py [--single 20] [--burst 200] [--seconds 60] [--jobs 2] [--compare 5] [--keep DIR]
 
 1. One at a time: --single submissions, each after the previous one's feedback is out; the median and
    95th percentile latency, and the mean of each phase (from the service's state: the service seeing
    it, waiting, the unit's stages, the release). Goal (issue 25): <= 3 s median, <= 6 s p95.
 2. A burst: --burst submissions at random times within --seconds (half the students submit twice,
    minutes apart policy off), then: time to the last feedback, the longest wait in the queue, none lost,
-   each student's in arrival order.
+   each student's in arrival order (--burst 0: none).
+3. --compare of the single submissions graded again, each by its own `grade` process (a fresh
+   process each, OUT's grader course folder built beforehand), in the same run.
 The policy is set to 5 attempts and 0 minutes between them, so that every submission is graded.
 The machine's load is printed before and after: other programs on it slow every figure.
 """
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -100,6 +103,26 @@ def watch(pages: dict[Path, float], done: dict[Path, float], stop: threading.Eve
         time.sleep(0.02)
 
 
+def compare_with_grade(course: Path, rows: list[dict], latencies: list[float]) -> None:
+    """The same submissions, each graded by its own `python -m autograder grade` process (what a
+    script calling grade for every submission would do), in the same run: the ratio of the medians."""
+    out = Path(tempfile.mkdtemp(prefix="bench-grade-")) / "out"   # one OUT: its grader's folder is built once
+    times = []
+    for i, r in enumerate([rows[0]] + rows):
+        kept = course / ".autograder-service" / "submissions" / f"{r['seq']:07d}"
+        t = time.time()
+        subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", str(kept), "--out",
+                        str(out), "--assignment", A, "--jobs", "1"], cwd=ROOT, env=serve_env(),
+                       capture_output=True, check=True)
+        if i:   # the first builds OUT's course folder: not timed
+            times.append(time.time() - t)
+        else:
+            shutil.rmtree(out / ".grader" / "units")
+    print(f"  the same {len(times)} submissions, one `grade` process each: median {statistics.median(times):.2f} s "
+          f"(service median on them {statistics.median(latencies):.2f} s: "
+          f"{statistics.median(times) / statistics.median(latencies):.1f}x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--single", type=int, default=20)
@@ -107,6 +130,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", type=Path)
+    ap.add_argument("--compare", type=int, default=5,
+                    help="grade this many of the single submissions again with one grade process each")
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-service-"))
     print(f"load before: {os.getloadavg()}, {os.cpu_count()} cores; folder {root}")
@@ -143,6 +168,10 @@ def main() -> None:
         print(f"\none at a time, {len(latencies)} submissions: median {statistics.median(latencies):.2f} s, "
               f"p95 {p95(latencies):.2f} s, max {max(latencies):.2f} s")
         print("  mean per phase (s): " + ", ".join(f"{k} {statistics.mean(v):.3f}" for k, v in phases.items()))
+        if args.compare:
+            compare_with_grade(course, rows[:args.compare], latencies[:args.compare])
+        if not args.burst:
+            return
 
         # the burst: each student once or twice, at random times within the window
         rng = random.Random(7)
