@@ -273,9 +273,12 @@ class Service:
                 known.add(sub.name)
                 try:
                     self.arrive(sub, time.time())
-                except OSError as err:   # vanished or unreadable between scan and copy
+                except Exception as err:   # vanished, unreadable, or its notice not released: it alone
                     log(f"skipped {sub.name}: {type(err).__name__}: {err}")
-            self.sweep(now)
+            try:
+                self.sweep(now)
+            except Exception as err:   # the exchange refused a notice: logged; the states are already set
+                log(f"deadline sweep: {type(err).__name__}: {err}")
             if now - last_report > 10:
                 line = self.report(time.time())
                 if line != last_line:
