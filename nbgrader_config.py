@@ -7,3 +7,13 @@ c.CourseDirectory.course_id = "cnn-inside"
 # Students may print freely; stored output is capped per cell.
 c.LimitOutput.max_lines = 200
 c.Execute.timeout = 60
+
+# Feedback within seconds of each submission (`python -m autograder serve`; README, "Feedback after
+# each submission"). The student README that `release` writes states this policy.
+c.FeedbackPolicy.enabled = True               # False: no feedback before the instructor grades
+c.FeedbackPolicy.attempts = 3                 # graded attempts with feedback per assignment
+c.FeedbackPolicy.minutes_between = 10         # minimum minutes between two graded attempts
+c.FeedbackPolicy.hidden_tests = "verdicts"    # before the deadline: names and verdicts, or "withheld"
+c.FeedbackPolicy.counts = "last_before_deadline"  # or "last": which submission the official grade takes
+# nbgrader collect takes the submission that counts (its --before-duedate), from the line above
+c.ExchangeCollect.before_duedate = c.FeedbackPolicy.counts == "last_before_deadline"

@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | sample-class | demo` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo | serve` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("dir", type=Path)
 
     sub.add_parser("demo", help="release, run the reference solutions, grade and report on the sample class")
+
+    from .service.cli import add_arguments as serve_arguments
+    serve_arguments(sub.add_parser(
+        "serve", help="grade each submission in the course's nbgrader exchange as it arrives and release its "
+                      "feedback (the course's FeedbackPolicy in nbgrader_config.py; see README)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CAPS_HELP))
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -78,11 +84,43 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from .demo import demo
         return demo()
+    if args.command == "serve":
+        from .service.cli import serve
+        return serve(args)
     return 2
 
 
+def isolation(args: argparse.Namespace, command: str) -> "str | None | bool":
+    """The caps' mechanism for --no-sandbox / --no-caps / --scheduler as given (None: no caps), or False
+    (after saying why) when students' code cannot run isolated here. `grade` and `serve` alike."""
+    from .grading import kernel_caps, sandbox
+
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
+    elif not args.scheduler:  # on a cluster, each worker checks its own sandbox when it joins
+        ok, why = sandbox.available()
+        if not ok:
+            print(f"{command} refuses to run students' code unisolated: {why}.\n"
+                  "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
+            return False
+    caps = None
+    if args.no_caps:
+        print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
+    elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
+        caps = "auto"
+    else:
+        caps, why = kernel_caps.detect()
+        if caps is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
+            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
+            print(f"{command} refuses to run students' code without its memory, process and disk caps: {why}.\n"
+                  "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
+                  "systemd user session that delegates them; or pass --no-caps, only on a machine with "
+                  "nothing to protect.", file=sys.stderr)
+            return False
+    return caps or None
+
+
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import sandbox
     from .grading.aggregate import score_table
     from .grading.batch import Options, run
     from .grading.records import Limits
@@ -90,29 +128,9 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.submissions.is_dir():
         print(f"no folder {args.submissions}", file=sys.stderr)
         return 2
-    if args.no_sandbox:
-        print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
-    elif not args.scheduler:  # on a cluster, each worker checks its own sandbox when it joins
-        ok, why = sandbox.available()
-        if not ok:
-            print(f"grade refuses to run students' code unisolated: {why}.\n"
-                  "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
-            return 2
-    caps = None
-    if args.no_caps:
-        print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
-    elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
-        caps = "auto"
-    else:
-        from .grading import kernel_caps
-        caps, why = kernel_caps.detect()
-        if caps is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
-            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
-            print(f"grade refuses to run students' code without its memory, process and disk caps: {why}.\n"
-                  "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
-                  "systemd user session that delegates them; or pass --no-caps, only on a machine with "
-                  "nothing to protect.", file=sys.stderr)
-            return 2
+    caps = isolation(args, "grade")
+    if caps is False:
+        return 2
     from .grading.course import find_course, submitted_assignments
     from .release import assignments as all_assignments
     course = find_course(args.submissions)

@@ -143,7 +143,9 @@ def write_stage(dest: Path, released: list[str], notebooks: Path = NOTEBOOKS, pa
     for assignment in released:
         written += _copy_tree(notebooks / assignment, dest / "notebooks" / assignment)
     written += _copy_tree(data, dest / "data", keep=lambda p: p.suffix in DATA_SUFFIXES)
-    for name, text in (("README.md", stage_readme(released)), ("requirements.txt", student_requirements()),
+    from .service.policy import course_policy, student_section
+    readme = stage_readme(released) + student_section(course_policy(ROOT))  # the course's policy, from nbgrader_config.py
+    for name, text in (("README.md", readme), ("requirements.txt", student_requirements()),
                        ("pyproject.toml", PYPROJECT)):
         (dest / name).write_text(text)
         written.append(dest / name)

@@ -1,0 +1,117 @@
+"""The `serve` command: options only (no questions asked), logs on stdout, stops on SIGTERM, so that
+JupyterHub can run it as a managed service."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from traitlets import Bool, Float
+from traitlets.config import Configurable
+
+
+class FeedbackService(Configurable):
+    """How the service reads the exchange (nbgrader_config.py; the policy is FeedbackPolicy's)."""
+    check_owner = Bool(True, help="grade a submission only if its inbound folder is owned by the Unix user its "
+                                  "name gives as the student (a multi-user exchange); False where one account "
+                                  "submits for everyone (a test set-up, a hub whose users share a uid)").tag(config=True)
+    poll_seconds = Float(0.25, help="how often the inbound folder is read").tag(config=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..grading.records import Limits
+    parser.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="the instructor's nbgrader course folder (default: the current folder)")
+    parser.add_argument("--exchange", type=Path, help="the exchange's root (default: the course's Exchange.root)")
+    parser.add_argument("--assignment", action="append", help="only this assignment (repeatable); default all")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="submissions graded at once (default: cores; with --scheduler: tasks at once)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="grade on this Dask cluster instead")
+    Limits.add_arguments(parser)
+    parser.add_argument("--no-sandbox", action="store_true", help="run students' code without isolation")
+    parser.add_argument("--no-caps", action="store_true", help="no memory, process or disk caps")
+
+
+def home_of(db_url: str, course_root: Path) -> Path:
+    """Beside the course's gradebook (the course folder when the gradebook is elsewhere)."""
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url.removeprefix("sqlite:///")).resolve().parent
+    return course_root
+
+
+def build(args: argparse.Namespace, caps: Any) -> Any:
+    """The service for these options and the course's configuration."""
+    from nbgrader.exchange.default.exchange import Exchange
+
+    from ..grading import master as master_mod
+    from ..grading.batch import Options
+    from ..grading.course import _load
+    from ..grading.records import Limits
+    from ..paths import SOLUTIONS, ensure_tools_on_path
+    from . import grader as g
+    from .policy import FeedbackPolicy
+    from .serve import DueDates, Service
+    from .state import State
+
+    from dataclasses import replace
+    from ..grading import kernel_caps
+
+    ensure_tools_on_path()
+    course = _load(args.course.resolve())
+    course.config.CourseDirectory.root = str(course.root)   # its gradebook is the course's, whatever the cwd
+    exchange = (args.exchange or Path(Exchange(config=course.config).root)).resolve()
+    beside = home_of(course.db_url, course.root)
+    home = beside / ".autograder-service"
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)   # students' copies and pages: the instructor's alone, like the course folder
+    opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
+                   assignments=args.assignment, caps=caps, quiet=True)
+    # as grading/batch.py's plan() resolves them for grade's units
+    unit_caps = kernel_caps.detect()[0] if caps == "auto" else caps
+    if not (unit_caps and opts.sandbox and kernel_caps.bwrap_has_size()):
+        opts = replace(opts, limits=replace(opts.limits, disk_bytes=0))
+    master, digest = master_mod.prepare(home / "grader", SOLUTIONS, args.assignment)
+    setup = g.Setup(home=home, config=course.config, course_id=course.course_id, exchange=exchange,
+                    master=master, digest=digest, opts=opts, caps=unit_caps, hidden=g.hidden_tests(master))
+    settings = FeedbackService(config=course.config)
+    if args.scheduler:
+        from distributed import Client
+        from ..grading.cluster import PLUGIN, CourseCheck, Refused
+        client = Client(args.scheduler, timeout=30)
+        # workers with other solutions or no sandbox are refused when they join, as for grade --scheduler
+        try:
+            client.register_plugin(CourseCheck(master_mod.solutions_hash(SOLUTIONS), opts.sandbox,
+                                               caps is not None), name=PLUGIN)
+        except Refused as err:
+            print(f"serve: {err}", file=sys.stderr)
+        make = lambda: g.ClusterGrader(setup, client)  # noqa: E731
+    else:
+        make = lambda: g.LocalGrader(setup)  # noqa: E731
+    return Service(setup, FeedbackPolicy(config=course.config), State(beside / "autograder-service.db"),
+                   DueDates(course.db_url), make, jobs=opts.jobs, check_owner=settings.check_owner,
+                   poll=settings.poll_seconds)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .. import __main__ as cli
+    from .serve import install_sigterm, log
+    caps = cli.isolation(args, "serve")
+    if caps is False:
+        return 2
+    service = build(args, caps)
+    os.chmod(service.state.path, 0o600)
+    if not service.folder.is_dir():
+        print(f"serve: no inbound folder {service.folder} (run nbgrader release_assignment once, or give "
+              "--exchange)", file=sys.stderr)
+        return 2
+    install_sigterm(service)
+    p = service.policy
+    log(f"policy: {'on' if p.enabled else 'OFF'}, {p.attempts} attempts, {p.minutes_between:g} min apart, hidden "
+        f"tests {p.hidden_tests}, counts {p.counts}; state {service.state.path}; owner check "
+        f"{'on' if service.check_owner else 'off'}")
+    service.run()
+    service.state.close()
+    log("stopped")
+    return 0

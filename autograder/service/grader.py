@@ -1,0 +1,219 @@
+"""Grading one submission for the service, and releasing its page through nbgrader's feedback channel.
+
+Grading is `grade`'s own unit pipeline (grading/unit.py in a grading process, grading/batch.py's
+`grade_in`, or a Dask cluster through grading/cluster.py): same sandbox, caps, limits and checks. Each
+submission is a unit in the service's scratch folder (`<course>/.autograder-service/`), whose
+gradebook is a copy of the grader's own: the course's gradebook is never written.
+
+Feedback goes where `nbgrader release_feedback` puts it: nbgrader's own ExchangeReleaseFeedback
+copies `feedback/<student>/<assignment>/<notebook>.html` of a scratch course folder, holding this one
+submission's timestamp.txt and submission_secret.txt, to `<exchange>/<course>/feedback/<md5(secret +
+notebook)>.html`. Only the student's own copy of the submission (nbgrader's cache) holds the secret,
+so `nbgrader fetch_feedback` finds it for that student alone.
+"""
+from __future__ import annotations
+
+import html
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import nbformat
+
+from ..cells import grade_id, is_test_cell
+from ..grading.batch import Options, Worker, grade_in
+from ..grading.records import Unit, UnitResult
+from ..testcells import HIDDEN_RE
+
+KEPT = ("timestamp.txt", "submission_secret.txt")
+
+
+@dataclass
+class Setup:
+    """Everything that stays the same from one submission to the next."""
+    home: Path                  # the service's scratch folder
+    config: Any                 # the course's nbgrader configuration
+    course_id: str
+    exchange: Path
+    master: Path
+    digest: str
+    opts: Options
+    caps: Optional[str] = None  # the units' caps mechanism, as grading/batch.py's plan resolves it
+    hidden: set[str] = field(default_factory=set)    # "<notebook>:<grade_id>" of hidden tests
+
+    def folder(self, kind: str, seq: int) -> Path:
+        return self.home / kind / f"{seq:07d}"
+
+    def unit(self, seq: int, student: str, assignment: str) -> Unit:
+        return Unit(student=student, assignment=assignment, submissions=self.folder("submissions", seq),
+                    work=self.folder("units", seq), master=self.master, master_hash=self.digest,
+                    out=self.folder("out", seq), limits=self.opts.limits, sandbox=self.opts.sandbox,
+                    show_hidden=False, caps=self.caps)
+
+
+def hidden_tests(master: Path) -> set[str]:
+    """The hidden tests of every assignment, read from the grader's copy of the solutions."""
+    found = set()
+    for path in (master / "source").glob("*/*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        found |= {f"{path.stem}:{grade_id(c)}" for c in nb.cells if is_test_cell(c) and HIDDEN_RE.search(c.source)}
+    return found
+
+
+def keep(setup: Setup, seq: int, student: str, assignment: str, inbound: Path) -> Path:
+    """A copy of the submission as it arrived (the inbound folder stays writable by its student):
+    what is graded, now or after the deadline. Symlinks stay links, which intake refuses."""
+    dest = setup.folder("submissions", seq) / student / assignment
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(inbound, dest, symlinks=True)
+    return dest
+
+
+class LocalGrader:
+    """Grading processes on this machine, each kept for the next submission (no start-up per grade)."""
+
+    def __init__(self, setup: Setup):
+        self.setup = setup
+        self.worker: Optional[Worker] = None
+        (setup.home / "logs").mkdir(parents=True, exist_ok=True)
+
+    def grade(self, unit: Unit) -> UnitResult:
+        self.worker = grade_in(self.worker, unit, self.setup.opts.limits.unit_deadline(),
+                               self.setup.home / "logs" / "worker.log")
+        return UnitResult.read(unit.work / "result.json")
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+
+class ClusterGrader:
+    """A Dask cluster's workers, through grading/cluster.py as `grade --scheduler` uses them."""
+
+    def __init__(self, setup: Setup, client: Any):
+        self.setup, self.client = setup, client
+
+    def grade(self, unit: Unit) -> UnitResult:
+        from ..grading import cluster
+        from ..grading.unit import failure_result
+        future = self.client.submit(cluster.grade_parcel, cluster.pack(unit, self.setup.opts),
+                                    key=f"serve-{unit.work.name}-{time.time_ns()}", pure=False)
+        try:
+            return future.result().write(unit)
+        except Exception as err:   # a refused or lost worker: the grader's failure, not the student's
+            return failure_result(unit, f"the cluster could not grade this submission ({type(err).__name__}: {err})",
+                                  retry=True)
+
+    def stop(self) -> None:
+        self.client.close()   # the service is stopping: every grader's, at once
+
+
+def tidy(unit: Unit) -> None:
+    """After the release: the unit's course folder (a gradebook copy, the autograded notebook) and its
+    pages go; its result.json and the kept submission stay (about 100 kB per submission)."""
+    shutil.rmtree(unit.work / "course", ignore_errors=True)
+    shutil.rmtree(unit.out, ignore_errors=True)
+
+
+# ---------- pages
+STYLE = ("<style>.attempt{border:3px solid #1a4f8b;background:#fff;color:#111;padding:0.8em 1.2em;"
+         "margin:1em auto;max-width:60em;font:16px/1.5 sans-serif}.attempt h2{margin-top:0;color:#1a4f8b}</style>")
+
+
+def banner(lines: list[str], title: str) -> str:
+    """The attempt's box at the top of a page: a labelled region, dark text on white (AA contrast)."""
+    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return (f"{STYLE}<section class='attempt' role='region' aria-labelledby='attempt-title'>"
+            f"<h2 id='attempt-title'>{html.escape(title)}</h2>{items}</section>")
+
+
+def with_banner(page: str, box: str) -> str:
+    i = page.find("<body")
+    if i < 0:
+        return box + page
+    j = page.find(">", i) + 1
+    return page[:j] + box + page[j:]
+
+
+def standalone(title: str, box: str, body: str = "") -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"</head><body><main><h1>{html.escape(title)}</h1>{box}{body}</main></body></html>\n")
+
+
+def withheld_page(result: UnitResult, notebook: str, hidden: set[str], title: str, box: str) -> str:
+    """Visible tests' verdicts only; hidden ones counted, their results kept for after the deadline."""
+    stem = notebook.removesuffix(".ipynb")
+    rows, kept = [], 0
+    for key, test in sorted(result.tests.items()):
+        nb, _, gid = key.partition(":")
+        if nb != stem:
+            continue
+        if key in hidden:
+            kept += 1
+            continue
+        verdict = "passed" if test.score >= test.max_score else ("partly passed" if test.score else "failed")
+        rows.append(f"<tr><th scope='row'>{html.escape(gid)}</th><td>{test.score:g} of {test.max_score:g}</td>"
+                    f"<td>{verdict}</td></tr>")
+    table = ("<table><caption>Visible tests</caption><thead><tr><th scope='col'>test</th><th scope='col'>points"
+             "</th><th scope='col'>verdict</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return standalone(title, box, table + f"<p>{kept} hidden test(s): their results come after the deadline.</p>")
+
+
+def submitted_notebooks(kept: Path) -> list[str]:
+    """The notebook ids `nbgrader fetch_feedback` will look for: those in the student's submission."""
+    return sorted(p.name for p in kept.glob("*.ipynb"))
+
+
+def graded_pages(setup: Setup, unit: Unit, result: UnitResult, kept: Path, title: str, box: str,
+                 withheld: bool) -> dict[str, str]:
+    """One page per submitted notebook: the unit's feedback page (a renamed notebook gets the page of
+    the notebook it was graded as) with the attempt's box on top."""
+    made = unit.out / "feedback" / unit.student / unit.assignment
+    expected = sorted(p.stem for p in made.glob("*.html"))
+    pages = {}
+    for name in submitted_notebooks(kept) or [f"{e}.ipynb" for e in expected]:
+        stem = name.removesuffix(".ipynb")
+        graded_as = stem if stem in expected else (expected[0] if len(expected) == 1 else None)
+        if graded_as is None:
+            pages[stem] = standalone(title, box, "<p>This notebook is not part of the assignment; it was not graded.</p>")
+        elif withheld:
+            pages[stem] = withheld_page(result, f"{graded_as}.ipynb", setup.hidden, title, box)
+        else:
+            pages[stem] = with_banner((made / f"{graded_as}.html").read_text(), box)
+    return pages
+
+
+def notice_pages(kept: Path, title: str, box: str) -> dict[str, str]:
+    return {name.removesuffix(".ipynb"): standalone(title, box) for name in submitted_notebooks(kept)}
+
+
+def release(setup: Setup, seq: int, student: str, assignment: str, kept: Path, pages: dict[str, str]) -> None:
+    """The pages into the exchange by nbgrader's own ExchangeReleaseFeedback, keyed by this
+    submission's secret (a later release for the same submission replaces the page)."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange import ExchangeFactory
+
+    root = setup.folder("release", seq)
+    folder = root / "feedback" / student / assignment
+    if root.exists():
+        shutil.rmtree(root)
+    folder.mkdir(parents=True)
+    for f in KEPT:
+        shutil.copyfile(kept / f, folder / f)
+    for stem, page in pages.items():
+        (folder / f"{stem}.html").write_text(page)
+    coursedir = CourseDirectory(config=setup.config)
+    coursedir.root = str(root)
+    coursedir.feedback_directory = "feedback"
+    coursedir.course_id = setup.course_id
+    coursedir.assignment_id = assignment
+    coursedir.student_id = student
+    factory = ExchangeFactory(config=setup.config)
+    app = factory.ReleaseFeedback(coursedir=coursedir, authenticator=None, config=setup.config)
+    app.root = str(setup.exchange)
+    app.start()
+    shutil.rmtree(root)

@@ -1,0 +1,312 @@
+"""`python -m autograder serve`: graded feedback within seconds of each `nbgrader submit`.
+
+The main thread watches the exchange's inbound folder of the course, decides for each new
+submission what the course's FeedbackPolicy allows (policy.py), keeps a copy and records it
+(state.py); `jobs` grading threads take the submissions whose time has come, in arrival order per
+student, grade each as `grade` grades a unit (grader.py) and release its page through nbgrader's
+feedback channel. Once an assignment's due date (the course gradebook's) has passed, the submission
+that counts of each student who had none graded is graded too. Everything is logged on stdout;
+SIGTERM stops it at once, and what was being graded is graded again on the next start.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ..grading.records import UnitResult
+from . import grader as g
+from .inbound import Submission, inbound, owner_problem, scan
+from .policy import FeedbackPolicy, counted, decide, when
+from .state import Row, State
+
+
+def log(message: str) -> None:
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+    print(f"{stamp} {message}", flush=True)
+
+
+def parse_time(text: str) -> Optional[datetime]:
+    from nbgrader.utils import parse_utc
+    try:
+        value = parse_utc(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class DueDates:
+    """The course gradebook's due dates, read (never written) a few times a minute."""
+
+    def __init__(self, db_url: str, every: float = 5.0):
+        self.path = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+        self.every, self.read_at, self.dates = every, 0.0, {}
+
+    def get(self, assignment: str) -> Optional[datetime]:
+        if time.monotonic() - self.read_at > self.every:
+            self.read_at = time.monotonic()
+            self.dates = self._read()
+        return self.dates.get(assignment)
+
+    def _read(self) -> dict[str, datetime]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                rows = db.execute("SELECT name, duedate FROM assignment WHERE duedate IS NOT NULL").fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return self.dates
+        return {name: d for name, text in rows if (d := parse_time(str(text))) is not None}
+
+
+class Service:
+    def __init__(self, setup: g.Setup, policy: FeedbackPolicy, state: State, dues: DueDates,
+                 make_grader: Callable[[], Any], jobs: int = 1, check_owner: bool = True, poll: float = 0.25):
+        self.setup, self.policy, self.state, self.dues = setup, policy, state, dues
+        self.make_grader, self.jobs, self.check_owner, self.poll = make_grader, jobs, check_owner, poll
+        self.folder = inbound(setup.exchange, setup.course_id)
+        self.stopping = threading.Event()
+        self.wake = threading.Condition()
+        self.graders: list[Any] = []
+
+    # ---------- arrivals
+    def due(self, assignment: str) -> Optional[float]:
+        d = self.dues.get(assignment)
+        return d.timestamp() if d else None
+
+    def arrive(self, sub: Submission, now: float) -> Row:
+        row = Row(name=sub.name, seq=0, student=sub.student, assignment=sub.assignment,
+                  timestamp=sub.timestamp, arrived=now, state="refused")
+        row.seq = self.state.next_seq()    # new rows come from this thread only
+        if not (self.setup.master / "release" / sub.assignment).is_dir():   # another course's, or --assignment
+            row.state, row.note = "ignored", "not an assignment this service grades"
+            self.state.add(row)
+            log(f"ignored {sub.name}: {row.note}")
+            return row
+        problem = owner_problem(sub, self.check_owner)
+        if not problem:
+            try:
+                g.keep(self.setup, row.seq, sub.student, sub.assignment, sub.path)
+            except OSError as err:
+                problem = f"could not be copied ({type(err).__name__}: {err})"
+        if problem:
+            row.note = problem
+            self.state.add(row)
+            log(f"refused {sub.name}: {problem}")
+            return row
+        while True:   # again if the waiting submission it would replace has just begun its grading
+            decision = decide(self.policy, self.state.claimed(sub.student, sub.assignment), now,
+                              self.due(sub.assignment))
+            row.state, row.attempt, row.not_before = decision.state, decision.attempt, decision.not_before
+            if self.state.add(row, supersedes=decision.supersedes):
+                break
+        if decision.supersedes:
+            old = self.state.get(decision.supersedes)
+            self._notice(old, f"{old.assignment}: replaced by a newer submission",
+                         [f"You submitted again at {sub.timestamp}; that submission takes this one's place "
+                          f"(attempt {old.attempt}) and is graded at {when(old.not_before)}. This one is kept, "
+                          "not graded."])
+            log(f"superseded {old.name} by {sub.name}")
+        if row.state == "deferred":
+            self._notice_deferred(row)
+        elif row.not_before > now + 1:
+            self._notice(row, f"{row.assignment}: attempt {row.attempt} of {self.policy.attempts}, graded at "
+                              f"{when(row.not_before)}",
+                         [f"Your previous graded attempt was less than {self.policy.minutes_between:g} minutes ago. "
+                          f"This submission is kept and graded at {when(row.not_before)}; fetch feedback again "
+                          "after that. Submitting again before then replaces it and uses no other attempt."])
+        log(f"received {sub.name}: {row.state}, attempt {row.attempt}"
+            + (f", graded from {when(row.not_before)}" if row.state == "queued" and row.not_before > now + 1 else ""))
+        with self.wake:
+            self.wake.notify_all()
+        return row
+
+    def _kept(self, row: Row) -> Path:
+        return self.setup.folder("submissions", row.seq) / row.student / row.assignment
+
+    def _notice(self, row: Row, title: str, lines: list[str]) -> None:
+        kept = self._kept(row)
+        g.release(self.setup, row.seq, row.student, row.assignment, kept,
+                  g.notice_pages(kept, title, g.banner(lines + [self.policy.describe()], title)))
+
+    def _notice_deferred(self, row: Row) -> None:
+        due = self.due(row.assignment)
+        after = f"after the deadline ({when(due)})" if due else "when your instructor grades the assignment"
+        if not self.policy.enabled:
+            why = "This course gives feedback after the deadline only."
+        elif due is not None and row.arrived > due:
+            why = "It arrived after the deadline."
+        else:
+            why = f"You have used your {self.policy.attempts} attempts with feedback for {row.assignment}."
+        self._notice(row, f"{row.assignment}: submission received, feedback {after}",
+                     [f"Your submission of {row.timestamp} is kept. {why}",
+                      f"If it is the submission that counts, it is graded {after}, and its feedback comes then."])
+
+    # ---------- the deadline
+    def sweep(self, now: float) -> None:
+        """For each assignment past its due date: each student's submission that counts, if it was
+        deferred, is queued; the other deferred ones are told they do not count."""
+        deferred = self.state.deferred()
+        for key in sorted({(r.student, r.assignment) for r in deferred}):
+            student, assignment = key
+            due = self.dues.get(assignment)
+            if due is None or due.timestamp() > now:
+                continue
+            rows = [r for r in self.state.of(student, assignment) if r.state not in ("refused",)]
+            times = {r.name: t for r in rows if (t := parse_time(r.timestamp)) is not None}
+            counts = counted(times, due, self.policy)
+            for r in rows:
+                if r.state != "deferred":
+                    continue
+                if r.name == counts:
+                    self.state.set(r.name, state="queued", not_before=now, note="graded after the deadline")
+                    log(f"deadline of {assignment}: queued {r.name}, the submission that counts")
+                else:
+                    self.state.set(r.name, state="not_counted", note=f"{counts} counts")
+                    self._notice(r, f"{assignment}: not graded",
+                                 [f"Your submission of {r.timestamp} does not count for the grade: "
+                                  f"your submission of {times.get(counts, '?')} does, and it is graded."])
+        with self.wake:
+            self.wake.notify_all()
+
+    # ---------- grading
+    def grade(self, grader: Any, row: Row) -> None:
+        start = time.perf_counter()
+        unit = self.setup.unit(row.seq, row.student, row.assignment)
+        kept = self._kept(row)
+        result: UnitResult = grader.grade(unit)
+        if self.stopping.is_set():   # stopped under it: graded again on the next start, released once
+            return
+        graded = time.perf_counter()
+        deadline_grade = row.note == "graded after the deadline"
+        pages = g.graded_pages(self.setup, unit, result, kept, *self._graded_box(row, result, deadline_grade),
+                               withheld=self.policy.hidden_tests == "withheld" and not deadline_grade)
+        g.release(self.setup, row.seq, row.student, row.assignment, kept, pages)
+        g.tidy(unit)
+        end = time.perf_counter()
+        timings = dict(result.timings, grade=round(graded - start, 3), release=round(end - graded, 3),
+                       waited=round(row.started - max(row.arrived, row.not_before), 3))
+        with self.state.lock:
+            # a grading machine's failure (grading_error) uses no attempt; tried again on the next start
+            self.state.set(row.name, state="failed" if result.retry else "done", finished=time.time(), score=result.score,
+                           max_score=result.max_score, timings=json.dumps(timings),
+                           gradings=(self.state.get(row.name).gradings + 1))
+        log(f"graded {row.name}: attempt {row.attempt}, {result.score:g}/{result.max_score:g}, waited "
+            f"{timings['waited']:.2f} s, graded in {timings['grade']:.2f} s, released in {timings['release']:.2f} s "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in result.timings.items())})")
+
+    def _graded_box(self, row: Row, result: UnitResult, deadline_grade: bool) -> tuple[str, str]:
+        p = self.policy
+        score = f"Score of this submission: {result.score:g} of {result.max_score:g}."
+        if deadline_grade:
+            title = f"{row.assignment}: graded after the deadline"
+            lines = [f"Your submission of {row.timestamp}, the one that counts, graded by the course's grader. "
+                     + score, "Your instructor may still review it: the grade you receive is theirs."]
+        else:
+            left = max(0, p.attempts - row.attempt)
+            title = f"{row.assignment}: attempt {row.attempt} of {p.attempts}"
+            nxt = max(time.time(), row.not_before + p.minutes_between * 60)   # as decide() counts it
+            due = self.due(row.assignment)
+            lines = [f"Feedback on your submission of {row.timestamp}. " + score,
+                     f"Attempts with feedback left for this assignment: {left}."
+                     + (f" Your next graded attempt: from {when(nxt)}." if left else
+                        " Submissions from now on are kept and graded "
+                        + (f"after the deadline ({when(due)})." if due else "when your instructor grades."))]
+            if result.retry:
+                title = f"{row.assignment}: not graded yet"
+                lines = [f"The grading machine failed on your submission of {row.timestamp} (not your code); "
+                         "it used no attempt. Submit again for feedback now; your instructor is told and grades "
+                         "it with the class."]
+        return title, g.banner(lines + [p.describe()], title)
+
+    def work(self, slot: int) -> None:
+        grader = self.make_grader()
+        self.graders.append(grader)
+        try:
+            while not self.stopping.is_set():
+                row = self.state.claim()
+                if row is None:
+                    with self.wake:
+                        self.wake.wait(timeout=min(self.poll * 4, 1.0))
+                    continue
+                try:
+                    self.grade(grader, row)
+                except Exception as err:   # the service's failure, not the student's: no attempt used
+                    if self.stopping.is_set():
+                        return
+                    self.state.set(row.name, state="failed", note=f"service error: {type(err).__name__}: {err}")
+                    log(f"FAILED {row.name}: {type(err).__name__}: {err} (no attempt used; grade covers it after the deadline)")
+        finally:
+            grader.stop()
+
+    # ---------- the loop
+    def report(self, now: float) -> str:
+        counts = self.state.counts()
+        waits = list(self.state.waiting(now))
+        return (f"queue: {len(waits)} waiting to be graded (longest {max(waits, default=0):.1f} s), "
+                f"{counts.get('queued', 0) - len(waits)} waiting for their time,"
+                f" {counts.get('grading', 0)} grading, {counts.get('done', 0)} done, {counts.get('deferred', 0)} "
+                f"deferred, {counts.get('refused', 0)} refused")
+
+    def run(self, until: Optional[Callable[[], bool]] = None) -> None:
+        for row in self.state.recover():
+            log(f"restarted: {row.name} was being graded; queued again")
+            self._clear_unit(row)
+        known = self.state.names()
+        threads = [threading.Thread(target=self.work, args=(n,), daemon=True) for n in range(self.jobs)]
+        for t in threads:
+            t.start()
+        log(f"watching {self.folder} for course {self.setup.course_id}: {self.jobs} grading job(s); "
+            f"{self.report(time.time())}")
+        last_report, last_line = 0.0, ""
+        while not self.stopping.is_set() and not (until and until()):
+            now = time.time()
+            for sub in scan(self.folder, known):
+                known.add(sub.name)
+                try:
+                    self.arrive(sub, time.time())
+                except Exception as err:   # vanished, unreadable, or its notice not released: it alone
+                    log(f"skipped {sub.name}: {type(err).__name__}: {err}")
+            try:
+                self.sweep(now)
+            except Exception as err:   # the exchange refused a notice: logged; the states are already set
+                log(f"deadline sweep: {type(err).__name__}: {err}")
+            if now - last_report > 10:
+                line = self.report(time.time())
+                if line != last_line:
+                    log(line)
+                last_report, last_line = now, line
+            self.stopping.wait(self.poll)
+        self.stop()
+        for t in threads:
+            t.join(timeout=10)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.wake:
+            self.wake.notify_all()
+        for grader in list(self.graders):
+            grader.stop()
+
+    def _clear_unit(self, row: Row) -> None:
+        """What a killed grading left: its kernels' control group (its folders are remade by intake)."""
+        unit = self.setup.unit(row.seq, row.student, row.assignment)
+        if unit.caps:
+            from ..grading import kernel_caps
+            kernel_caps.remove(kernel_caps.named(unit.caps, kernel_caps.name_for(str(unit.work))))
+
+
+def install_sigterm(service: Service) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        log(f"signal {signum}: stopping (what is being graded is graded again on the next start)")
+        service.stopping.set()
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
