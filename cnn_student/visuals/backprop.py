@@ -268,3 +268,31 @@ def show_ties(create_mask_from_window: Callable, dz: float = 1.0) -> None:
         kind = ("a convex combination: a valid (generalised) gradient" if np.all(shares >= 0) and np.isclose(shares.sum(), 1)
                 else f"shares add up to {shares.sum():g}, not 1: not a gradient of max at this point")
         print(f"\n{name}:\n{routed}\n  sent in total {float(np.sum(routed)):g}; {kind}")
+
+
+# ---------- the backward pass as a transposed convolution
+def transposed_sizes(conv_forward: Callable, conv_backward: Callable, f: int = 3, stride: int = 2, pad: int = 1,
+                     sizes: tuple[int, ...] = (5, 6, 7, 8, 9)) -> None:
+    """For inputs of several sizes: the forward output size, the transposed convolution's output size
+    (n_H - 1)*stride - 2*pad + f, and the shape of the student's dA_prev (which the cache decides)."""
+    rng = np.random.default_rng(3)
+    W, b = rng.standard_normal((f, f, 1, 1)), np.zeros((1, 1, 1, 1))
+    hp = {"stride": stride, "pad": pad}
+    print(f"conv with f = {f}, stride = {stride}, pad = {pad}; dA_prev = M.T @ dZ by your conv_backward:")
+    print(f"{'n_H_prev':>9s}{'n_H = floor((n_H_prev + 2p − f) / s) + 1':>42s}{'(n_H − 1)·s − 2p + f':>23s}"
+          f"{'your dA_prev':>16s}")
+    by_output: dict[int, list[int]] = {}
+    for n in sizes:
+        Z, cache = conv_forward(rng.standard_normal((1, n, n, 1)), W, b, hp)
+        n_H = Z.shape[1]
+        out = try_student(conv_backward, np.ones(Z.shape), cache)
+        if out is None:
+            return
+        dA_prev = np.asarray(out[0])
+        back = (n_H - 1) * stride - 2 * pad + f
+        by_output.setdefault(n_H, []).append(n)
+        print(f"{n:>9d}{n_H:>42d}{back:>23d}{str(dA_prev.shape[1:3]):>16s}")
+    for n_H, inputs in by_output.items():
+        if len(inputs) > 1:
+            print(f"inputs of {' and '.join(map(str, inputs))} rows both give n_H = {n_H}: from dZ alone the input "
+                  f"size is ambiguous; the formula gives the smallest, {(n_H - 1) * stride - 2 * pad + f}")
