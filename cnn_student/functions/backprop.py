@@ -430,4 +430,5 @@ def _pool_general(ctx: Context) -> Optional[str]:
 
 
 register(FunctionSpec("pool_backward", _pool_args, arg_names=("dA", "cache", "mode"),
+                      uses=("create_mask_from_window", "distribute_value"),
                       hints=[_pool_hint, _pool_general]))

@@ -17,14 +17,38 @@ def show_padding(zero_pad: Callable, pad: int = 2) -> None:
     X_pad = try_student(zero_pad, X, pad)
     if X_pad is None:
         return
+    problems = padding_problems(X, X_pad, pad)
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
     for ax, A, title in ((axes[0], X, f"x: shape {X.shape}"), (axes[1], np.asarray(X_pad), f"x_pad: shape {np.shape(X_pad)}")):
         ax.imshow(A[0, :, :, 0], cmap="viridis", vmin=-2, vmax=2)
         ax.set_title(title)
         ax.set_xticks(range(A.shape[2]))
         ax.set_yticks(range(A.shape[1]))
-    fig.suptitle(f"channel 0 of example 0; pad = {pad} adds {pad} rows/columns of zeros on each side of H and W only")
+    fig.suptitle(f"channel 0 of example 0; pad = {pad} adds {pad} rows/columns of zeros on each side of H and W only"
+                 + ("\nWRONG: your zero_pad does not return this padding (see below the figure)" if problems else ""))
     show()
+    if problems:
+        print("✘ This is not a correct zero padding, so the right panel is not what it should show:\n  - "
+              + "\n  - ".join(problems))
+
+
+def padding_problems(X: np.ndarray, X_pad: object, pad: int) -> list[str]:
+    """What is wrong with a result of zero_pad(X, pad), in words; empty when it is right."""
+    want = (X.shape[0], X.shape[1] + 2 * pad, X.shape[2] + 2 * pad, X.shape[3])
+    if not isinstance(X_pad, np.ndarray):
+        return [f"zero_pad returned {type(X_pad).__name__}, not an array of shape {want}"]
+    if X_pad.shape != want:
+        return [f"its shape is {X_pad.shape}, and should be {want}: zeros on height and width only, {pad} on "
+                f"each side; the examples (axis 0) and the channels (axis 3) keep their sizes"]
+    problems = []
+    inner = X_pad[:, pad:pad + X.shape[1], pad:pad + X.shape[2], :]
+    border = X_pad.copy()
+    border[:, pad:pad + X.shape[1], pad:pad + X.shape[2], :] = 0
+    if np.any(border != 0):
+        problems.append(f"{np.count_nonzero(border)} values of the {pad}-wide border are not 0")
+    if not np.allclose(inner, X):
+        problems.append("inside the border, the values are not those of X at the same places")
+    return problems
 
 
 def unreached(n: int, f: int, pad: int, stride: int) -> list[int]:
