@@ -54,8 +54,11 @@ def one_by_one(conv_forward: Callable) -> None:
     squeeze, middle, expand = _layer_parameters(1, c, 64), _layer_parameters(3, 64, 64), _layer_parameters(1, 64, c)
     block = squeeze + middle + expand
     print(f"\na bottleneck (ResNet-50's, on a {n} x {n} x {c} map, stride 1, 'same' padding):")
-    print(f"  one 3x3 conv, {c} -> {c} channels:              {direct:>9,} parameters")
-    print(f"  1x1 {c} -> 64, 3x3 64 -> 64, 1x1 64 -> {c}:    {squeeze:,} + {middle:,} + {expand:,} = {block:,} "
-          f"parameters, {direct / block:.1f} times fewer")
+    rows = [(f"one 3x3 conv, {c} -> {c} channels", f"{direct:,}"),
+            (f"1x1 {c} -> 64, then 3x3 64 -> 64, then 1x1 64 -> {c}",
+             f"{squeeze:,} + {middle:,} + {expand:,} = {block:,}")]
+    for label, count in rows:
+        print(f"  {label + ':':52s} {count} parameters")
+    print(f"  the bottleneck has {direct / block:.1f} times fewer")
     print(f"  every weight is used once at each of the {n}·{n} = {n * n:,} positions in both, so the "
           f"computation shrinks by about the same factor")
