@@ -36,20 +36,23 @@ ANSWERS: dict[str, str] = {
         "= 9360 (no sparse connections), the conv layer 4 * (9 + 1) = 40 (sharing too)."
     ),
     "momentum_moves_zero_grad": (
-        "True. With momentum the step is v <- beta*v + dw, w <- w - lr*v: when dw = 0 the velocity v built "
-        "from earlier gradients still moves w (unless every earlier gradient of w was 0 too, so that v = 0). "
+        "True. With momentum the step is v <- beta*v + dθ, θ <- θ - lr*v: when dθ = 0 the velocity v built "
+        "from earlier gradients (a running sum of them, each shrunk by beta per step) still moves θ (unless "
+        "every earlier gradient of θ was 0 too, so that v = 0). "
         "Adam likewise. The rule 'a zero gradient leaves a weight unchanged' is plain SGD's, the optimizer "
         "Part 3 used."
     ),
     "decay_zero_after_300": (
         "False. Each step multiplies the weight by 1 - lr*lambda = 0.999, so after 300 steps it is "
         "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0, "
-        "and reaching exactly 0 would take some 700000 steps (floating-point underflow). "
+        "and never makes it exactly 0: after 737,048 steps it stops at 2.5e-321 (far below the smallest "
+        "normal float64): there a decay step of lr*lambda*θ is too small for float64 to subtract, and rounding "
+        "cancels it. "
         "A weight with zero gradient still moves under weight decay, and under momentum or Adam once it has "
         "had a non-zero gradient."
     ),
     "what_makes_weights_sparse": (
-        "d (the L1 penalty of Part 3). Its proximal step, w <- sign(w) max(|w| - lr*lambda, 0), sets every "
+        "d (the L1 penalty of Part 3). Its proximal step, θ <- sign(θ) max(|θ| - lr*lambda, 0), sets every "
         "weight smaller than lr*lambda to exactly 0, as the last histogram showed. Max pooling and ReLU have "
         "no weights to set, and weight decay only scales them down."
     ),
@@ -73,7 +76,7 @@ METHODS: dict[str, str] = {
     "create_mask_from_window": ("The mask is all False but one True, at the window's first maximum in row-major "
                                 "order: mask = np.zeros(x.shape, dtype=bool), then mask.flat[np.argmax(x)] = True "
                                 "(np.argmax counts row by row and returns the first of tied maxima)."),
-    "distribute_value": "Every entry of the (n_H, n_W) array is dz / (n_H * n_W).",
+    "distribute_value": "Every entry of the (n_rows, n_cols) array is dz / (n_rows * n_cols).",
     "conv_param_count": "(f * f * n_C_prev + 1) * n_C: each of the n_C filters has f*f*n_C_prev weights and one bias.",
     "dense_param_count": "n_in * n_out + n_out, with n_in and n_out the products of the two shapes' axes.",
 }

@@ -54,7 +54,7 @@ class Seed:
     answers: tuple[str, ...]
 
 
-# the seed's two halves, stated in one line at the top of the instructor's report
+# the module's two target misconceptions, stated in one line at the top of the instructor's report
 SEED = (Seed("parameter sharing = zero weights", "sharing_sets_zeros", ("True",)),
         Seed("zero gradient = zero weight", "what_makes_weights_sparse", ("a", "b")))
 

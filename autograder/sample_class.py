@@ -159,7 +159,7 @@ DESCRIPTIONS = {
 # How often a student gets each function wrong, and leaves it unwritten; the catalogue's first mistakes
 # of a function are its most common ones (weights fall as 1/rank), as in a real class.
 P_WRONG, P_UNWRITTEN, P_ALTERNATIVE = 0.28, 0.06, 0.3
-# concept question -> answers and how often a class gives them (the seed's misconceptions are common)
+# concept question -> answers and how often a class gives them (the module's two target misconceptions are common)
 CONCEPT_ANSWERS = {
     "sharing_sets_zeros": [(False, 0.62), (True, 0.38)],
     "fewer_params_less_compute": [(False, 0.6), (True, 0.4)],

@@ -8,10 +8,13 @@ so nothing done inside the student's kernel can change a grade.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import sys
+from typing import Any, Callable, Optional
+
+import numpy as np
 
 from .compare import describe_args, explain
-from .expected import lookup
+from .expected import cases_of, lookup
 from .grading import grading as _grading
 from .serialize import encode
 from .spec import build_args, get_spec
@@ -32,6 +35,53 @@ def _plain(err: BaseException) -> BaseException:
     return err
 
 
+def _raised_in(err: BaseException) -> str:
+    """The name of the function whose frame raised `err` (the innermost frame of its traceback)."""
+    tb = err.__traceback__
+    name = ""
+    while tb is not None:
+        name, tb = tb.tb_frame.f_code.co_name, tb.tb_next
+    return name
+
+
+def earlier_failure(fn: str, student: Any) -> Optional[str]:
+    """When `fn` calls earlier functions of the student's (its spec's `uses`), the first of them that still
+    fails one of its own visible cases, said in one sentence; None when they all pass (or are not there).
+    They are looked up where the student defined `fn`: the notebook's namespace."""
+    namespace = getattr(student, "__globals__", None) or {}
+    for dep in get_spec(fn).uses:
+        dep_fn = namespace.get(dep)
+        if not callable(dep_fn):
+            continue
+        for case in cases_of(dep):
+            args = build_args(dep, case)
+            call = f"{dep}({describe_args(get_spec(dep), args)})"
+            try:
+                result = dep_fn(*args)
+            except NotImplementedError:
+                return f"{dep} above is not written yet, and {fn} calls it: write {dep} first."
+            except Exception as err:  # noqa: BLE001  (any error of the student's earlier function is the news)
+                return (f"{dep} above still fails its test: {call} raised {type(err).__name__}: {err}. {fn} calls "
+                        f"it, so fix {dep} first; this failure may come from there.")
+            found, expected = lookup(dep, case)
+            if found and explain(dep, case, expected, result):
+                return (f"{dep} above still fails its test: {call} gives a wrong result (its test cell says how). "
+                        f"{fn} calls it, so fix {dep} first; this failure may come from there.")
+    return None
+
+
+def _passed_line(fn: str, cases: list[dict], compared: int) -> str:
+    """The one line a passing test cell prints: what was checked, so that the student sees the work counted."""
+    spec = get_spec(fn)
+    what = "; ".join(describe_args(spec, build_args(fn, case)) or "the answer" for case in cases[:3])
+    more = f" and {len(cases) - 3} more" if len(cases) > 3 else ""
+    if compared == len(cases):
+        verdict = "the same as the reference solution"
+    else:
+        verdict = f"{compared} compared with the reference solution here, the others when you submit"
+    return f"✔ {fn}: {len(cases)} case{'s' if len(cases) != 1 else ''} checked ({what}{more}): {verdict}."
+
+
 def _record(fn: str, case: dict, payload: dict) -> None:
     from IPython.display import display
     display({RECORD_MIME: {"fn": fn, "case": case, **payload}}, raw=True)
@@ -45,6 +95,7 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
     __tracebackhide__ = True  # noqa: F841  (IPython and pytest hide this frame)
     spec = get_spec(fn)
     seconds = case_seconds()  # at grading, what each case may compute
+    compared = 0
     for case in cases:
         args = build_args(fn, case)
         if callable(student):
@@ -58,15 +109,25 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
                 _record(fn, case, {"error": stopped_record(seconds)})
                 raise _plain(TimeoutError(stopped_message(fn, f"{fn}({describe_args(spec, args)})", args,
                                                           seconds))) from None
-            except NotImplementedError:
+            except NotImplementedError as err:
                 if _grading():  # recorded, so that the grader can tell "not written" from "not reached"
                     _record(fn, case, {"error": "NotImplementedError: not written"})
+                where = _raised_in(err)
+                if where != fn and where in spec.uses:
+                    raise _plain(NotImplementedError(
+                        f"{where} is not written yet, and {fn} calls it: write {where} in its cell, run that cell, "
+                        f"then run this test again.")) from None
                 raise _plain(NotImplementedError(
                     f"{fn} is not written yet: in its cell, replace `raise NotImplementedError()` "
                     f"with your code, run that cell, then run this test again.")) from None
             except Exception as err:  # the student's code failed: their own traceback shows where
                 if _grading():
                     _record(fn, case, {"error": f"{type(err).__name__}: {err}"[:1000]})
+                else:
+                    earlier = earlier_failure(fn, student)
+                    if earlier:  # said first, above the traceback: the cause is in another cell
+                        print(f"⚠ {earlier}\n", flush=True)
+                        err.add_note(f"(first fix: {earlier})")
                 err.add_note(f"(raised by your {fn} when the test called {fn}({describe_args(spec, args)}))")
                 raise
         else:
@@ -77,17 +138,76 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
         if found:
             message = explain(fn, case, expected, result)
             if message:
-                raise _plain(CheckFailed(message))
+                earlier = None if _grading() else earlier_failure(fn, student)
+                raise _plain(CheckFailed(f"{earlier}\n\n{message}" if earlier else message))
+            compared += 1
+    if not _grading():
+        print(_passed_line(fn, cases, compared))
 
 
-def _show(name: str, value: Any) -> None:
-    import numpy as np
+SHOWN = 64  # an array with more values is shown as one labelled 2-D slice
+
+
+def _slice(shape: tuple[int, ...], focus: Optional[tuple[int, ...]] = None) -> tuple[Any, str]:
+    """The index of a 2-D slice (at most 8 x 8) of an array of `shape`, through `focus` (an index) when
+    given, and its label, e.g. `[0, :, :, 3]`: the rows and columns of one example and one channel."""
+    focus = focus or (0,) * len(shape)
+    if len(shape) <= 2:
+        keep = list(range(len(shape)))
+    elif len(shape) == 4:  # NHWC: height and width
+        keep = [1, 2]
+    else:
+        keep = list(range(len(shape)))[-2:]
+    index, label = [], []
+    for axis, size in enumerate(shape):
+        if axis in keep:
+            start = 0 if size <= 8 else min(max(focus[axis] - 3, 0), size - 8)
+            stop = min(size, start + 8)
+            index.append(slice(start, stop))
+            label.append(":" if (start, stop) == (0, size) else f"{start}:{stop}")
+        else:
+            index.append(focus[axis])
+            label.append(str(focus[axis]))
+    return tuple(index), "[" + ", ".join(label) + "]"
+
+
+def _number_text(value: Any) -> Optional[str]:
+    """A number as the arrays print theirs (4 decimals), whatever its type: float, NumPy scalar or int."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        with np.printoptions(precision=4, suppress=True):
+            return np.array2string(np.asarray(value))
+    return None
+
+
+def _show(name: str, value: Any, index: Optional[tuple[Any, str]] = None) -> None:
     if isinstance(value, np.ndarray):
         print(f"{name}: array of shape {value.shape}")
         with np.printoptions(precision=4, suppress=True, linewidth=100):
-            print(value.squeeze() if value.size <= 64 else value.reshape(-1)[:8])
+            if value.size <= SHOWN:
+                print(value.squeeze())
+            else:
+                where, label = index if index is not None else _slice(value.shape)
+                print(f"values {label} (a slice: {value.size} values in all)")
+                print(value[where])
+    elif _number_text(value) is not None:
+        print(f"{name}: {_number_text(value)}")
     else:
         print(f"{name}: {value!r}")
+
+
+def _shared_slice(mine: Any, ref: Any) -> Optional[tuple[Any, str]]:
+    """One slice for both arrays, through the first value that differs, when they have the same shape."""
+    if not (isinstance(mine, np.ndarray) and isinstance(ref, np.ndarray)) or mine.shape != ref.shape \
+            or ref.size <= SHOWN:
+        return None
+    try:
+        wrong = ~np.isclose(mine.astype(np.float64), ref.astype(np.float64))
+    except (TypeError, ValueError):
+        wrong = np.zeros(ref.shape, bool)
+    focus = tuple(int(i) for i in np.argwhere(wrong)[0]) if wrong.any() else None
+    return _slice(ref.shape, focus)
 
 
 def show_example(fn: str, student: Callable[..., Any] | Any, case: dict, show: tuple[str, ...] = ()) -> None:
@@ -101,9 +221,18 @@ def show_example(fn: str, student: Callable[..., Any] | Any, case: dict, show: t
     print(f"{fn}({describe_args(spec, args)})")
     try:
         result = student(*args) if callable(student) else student
-    except NotImplementedError:
-        print(f"\n{fn} is not written yet: write it in the cell above, run that cell, then this one.")
+    except NotImplementedError as err:
+        where = _raised_in(err)
+        if where != fn and where in spec.uses:
+            print(f"\n{where} is not written yet, and {fn} calls it: write {where} first, run its cell, then this one.")
+        else:
+            print(f"\n{fn} is not written yet: write it in the cell above, run that cell, then this one.")
         return
+    except Exception:
+        earlier = earlier_failure(fn, student)
+        if earlier:  # said first, above the traceback: the cause is in another cell
+            print(f"\n⚠ {earlier}\n", flush=True)
+        raise
     found, expected = lookup(fn, case)
     names = spec.parts or ("result",)
     wanted = show or tuple(n for n in names if n != "cache")
@@ -111,10 +240,15 @@ def show_example(fn: str, student: Callable[..., Any] | Any, case: dict, show: t
                 expected if spec.parts and found else (expected,))
     for name, mine, ref in pairs:
         if name in wanted:
-            _show(f"\nyour {name}", mine)
+            index = _shared_slice(mine, ref) if found else None
+            _show(f"\nyour {name}", mine, index)
             if found:
-                _show(f"expected {name}", ref)
+                _show(f"expected {name}", ref, index)
     if not found:
         return
     message = explain(fn, case, expected, result)
-    print("\n" + ("✔ matches the reference solution." if message is None else "✘ " + message))
+    if message is None:
+        print("\n✔ matches the reference solution.")
+        return
+    earlier = earlier_failure(fn, student) if callable(student) else None
+    print(("\n⚠ " + earlier if earlier else "") + "\n✘ " + message)

@@ -31,6 +31,8 @@ def describe_value(value: Any) -> str:
         return repr(value)
     if value is None:
         return "None"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return f"{type(value).__name__} {_fmt(value)}"  # one format for every number, NumPy scalar or not
     return f"{type(value).__name__} {value!r}"
 
 

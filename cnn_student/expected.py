@@ -22,6 +22,16 @@ def _table() -> dict[str, Any]:
     return table
 
 
+def cases_of(fn: str) -> list[dict]:
+    """Every visible case of `fn` with a stored result (its test cells' and its example's)."""
+    cases = []
+    for key in _table():
+        name, case = json.loads(key)
+        if name == fn:
+            cases.append(case)
+    return cases
+
+
 def lookup(fn: str, case: dict) -> tuple[bool, Any]:
     key = case_key(fn, case)
     table = _table()

@@ -25,18 +25,19 @@ SMALL_CONV = {"m": 1, "H": 4, "W": 5, "C": 2, "f": 3, "n_C": 2, "pad": 1, "strid
 SMALL_POOL = {"m": 1, "H": 5, "W": 6, "C": 2, "f": 3, "stride": 1, "seed": 0}
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Centred differences: entry k is (f(x + h e_k) - f(x - h e_k)) / (2h). x is left unchanged."""
+def numerical_gradient(g: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Centred differences: entry r is (g(x + eps e_r) - g(x - eps e_r)) / (2 eps), two evaluations of g per
+    entry (the letters of notebook 3: f is a filter size and h an output row). x is left unchanged."""
     grad = np.zeros_like(x, dtype=np.float64)
     flat, out = x.reshape(-1), grad.reshape(-1)  # views: changing flat changes x
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + h
-        up = f(x)
-        flat[k] = old - h
-        down = f(x)
-        flat[k] = old
-        out[k] = (up - down) / (2 * h)
+    for r in range(flat.size):
+        old = flat[r]
+        flat[r] = old + eps
+        up = g(x)
+        flat[r] = old - eps
+        down = g(x)
+        flat[r] = old
+        out[r] = (up - down) / (2 * eps)
     return grad
 
 

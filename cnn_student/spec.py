@@ -103,6 +103,9 @@ class FunctionSpec:
     reference: Optional[tuple[str, str]] = None
     # Compare boolean/integer results exactly rather than with a float tolerance.
     exact: bool = False
+    # The student's earlier functions this one calls (looked up in the notebook that defines it): when a
+    # check fails, the student first hears which of them still fails its own test.
+    uses: tuple[str, ...] = ()
 
 
 SPECS: dict[str, FunctionSpec] = {}

@@ -1,7 +1,7 @@
 """`python -m autograder report --out OUT [--for-students]`: what a graded class got wrong, and why.
 
 OUT/report.html, for the instructor, leads with the class's misconceptions: the share still holding the
-seed's (parameter sharing = zero weights, zero gradient = zero weight) in one line, the most common
+module's two target misconceptions (parameter sharing = zero weights, zero gradient = zero weight) in one line, the most common
 causes with the students who showed each, every graded function's causes (bar charts and counts) and
 the concept questions' answers. Then scores per assignment, per-test failure rates, time-outs and
 grading failures, and integrity findings ranked by how unusual the shared work is in this class.
@@ -117,7 +117,7 @@ def seed_line(results: list[dict]) -> tuple[str, list[tuple[str, int, int]]]:
         figures.append((seed.label, held, n))
         parts.append(f"<b>{held / n:.0%}</b> hold <i>{html.escape(seed.label)}</i> ({held} of {n} who answered "
                      f"<code>{seed.question}</code>)" if n else f"nobody answered <code>{seed.question}</code> yet")
-    return "The seed's misconceptions: " + "; ".join(parts) + ".", figures
+    return "The module's two target misconceptions: " + "; ".join(parts) + ".", figures
 
 
 def failure_rates(results: list[dict]) -> dict[str, dict[str, float]]:

@@ -3,11 +3,11 @@
 Case dicts (the vectorized notebook 05 reuses these specs):
 - conv_backward: {"m", "H", "W", "C", "f", "n_C", "pad", "stride", "seed"}; args (dZ, cache) with
   cache = (A_prev, W, b, {"stride", "pad"}); A_prev, W, b drawn as for conv_forward, then dZ.
-- create_mask_from_window: {"f": f} for an f x f window or {"shape": [n_H, n_W]}, a "seed", an
+- create_mask_from_window: {"f": f} for an f x f window or {"shape": [n_rows, n_cols]}, a "seed", an
   optional "offset" added to every value (offset -5 makes the maximum negative) and an optional
   "ties": k, which draws whole numbers 0 .. k-1 instead of normal values, so that maxima tie
   (k = 1: a window of zeros, as after a ReLU).
-- distribute_value: {"dz": number, "shape": [n_H, n_W]}; no randomness.
+- distribute_value: {"dz": number, "shape": [n_rows, n_cols]}; no randomness.
 - pool_backward: {"m", "H", "W", "C", "f", "stride", "mode", "seed"} and an optional "ties": k as above;
   args (dA, cache, mode) with cache = (A_prev, {"f", "stride"}); A_prev drawn as for pool_forward, then dA.
 Ties are graded by the contract's rule: a max window routes its whole gradient to its first maximum in
@@ -379,24 +379,24 @@ def _distribute_args(case: dict, rng: np.random.Generator) -> tuple:
 
 SHARE_SHAPE = cause("distribute_value.shape", "returns something other than an array of the given shape")
 SHARE_UNEQUAL = cause("distribute_value.unequal", "the entries are not all equal")
-SHARE_DIVISOR = cause("distribute_value.wrong_divisor", "dz is not shared equally among the n_H*n_W entries "
+SHARE_DIVISOR = cause("distribute_value.wrong_divisor", "dz is not shared equally among the n_rows*n_cols entries "
                                                         "(not divided, or divided by another count)")
 
 
 def _distribute_hint(ctx: Context) -> Optional[str]:
-    dz, (n_H, n_W) = ctx.args
+    dz, (n_rows, n_cols) = ctx.args
     rec = ctx.received
-    n = n_H * n_W
-    share = f"the window has n_H*n_W = {n_H}*{n_W} = {n} entries, which share dz = {dz:g} equally: together they add up to dz"
-    if not isinstance(rec, np.ndarray) or rec.shape != (n_H, n_W):
+    n = n_rows * n_cols
+    share = f"the window has n_rows*n_cols = {n_rows}*{n_cols} = {n} entries, which share dz = {dz:g} equally: together they add up to dz"
+    if not isinstance(rec, np.ndarray) or rec.shape != (n_rows, n_cols):
         got = f"shape {rec.shape}" if isinstance(rec, np.ndarray) else f"{type(rec).__name__}"
-        return SHARE_SHAPE(f"return an array of the given shape {(n_H, n_W)}, not {got}: {share}")
+        return SHARE_SHAPE(f"return an array of the given shape {(n_rows, n_cols)}, not {got}: {share}")
     value = float(rec.reshape(-1)[0])
     if not np.allclose(rec, value):
         return SHARE_UNEQUAL(f"every entry must be the same: average pooling weighs its inputs equally; {share}")
-    for count, text in ((1, "dz was not divided"), (n_H + n_W, f"you divided by n_H + n_W = {n_H + n_W}"),
-                        (n_H, f"you divided by n_H = {n_H} only"), (n_W, f"you divided by n_W = {n_W} only"),
-                        (n_H * n_H, f"you divided by n_H*n_H = {n_H * n_H}, as if the window were square"),
+    for count, text in ((1, "dz was not divided"), (n_rows + n_cols, f"you divided by n_rows + n_cols = {n_rows + n_cols}"),
+                        (n_rows, f"you divided by n_rows = {n_rows} only"), (n_cols, f"you divided by n_cols = {n_cols} only"),
+                        (n_rows * n_rows, f"you divided by n_rows*n_rows = {n_rows * n_rows}, as if the window were square"),
                         (1 / n, f"you multiplied by the number of entries, {n}")):
         if np.isclose(value, dz / count):
             return SHARE_DIVISOR(f"{text}: {share}; yours add up to {value * n:g}")
@@ -499,4 +499,5 @@ def _pool_general(ctx: Context) -> Optional[str]:
 
 
 register(FunctionSpec("pool_backward", _pool_args, arg_names=("dA", "cache", "mode"),
+                      uses=("create_mask_from_window", "distribute_value"),
                       hints=[_pool_hint, _pool_general]))

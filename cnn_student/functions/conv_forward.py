@@ -153,7 +153,7 @@ def _conv_pad(ctx: Context) -> Optional[str]:
 
 
 register(FunctionSpec("conv_forward", _conv_args, parts=("Z", "cache"),
-                      arg_names=("A_prev", "W", "b", "hparameters"),
+                      arg_names=("A_prev", "W", "b", "hparameters"), uses=("zero_pad", "conv_single_step"),
                       hints=[_conv_shape, _conv_bias, window_position_hint,
                              lambda ctx: per_channel_hint(ctx, "output channel c comes from filter c alone, its weights and its "
                                                               "bias (the last axis of W and of b)")

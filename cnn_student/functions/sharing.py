@@ -291,8 +291,8 @@ def _matrix_values_hint(ctx: Context) -> Optional[str]:
     exp6 = _as6(exp, ctx)
     if _flips_filter(ctx):
         return M_FLIPPED("your matrix flips the filter upside down and left to right (the textbook 'convolution'); "
-                "conv_forward does not: filter entry (i, j) meets the input i rows and j columns into the window "
-                "(Part 2's formula for r and q)")
+                "conv_forward does not: filter entry (p, q) meets the input p rows and q columns into the window "
+                "(Part 2's formulas for r and t)")
     f = ctx.case["f"]
     if s > 1 and _touches_like(ctx, -p, 1):
         return M_NO_STRIDE(f"the window does not move with the stride: output row 1's window must start stride = {s} rows "
@@ -306,7 +306,7 @@ def _matrix_values_hint(ctx: Context) -> Optional[str]:
                 f"{-p}, and a negative index wraps around to the other side of the image (row {ctx.case['H'] - p})")
     if ctx.case["C"] == ctx.case["n_C"] and np.allclose(rec, exp6.swapaxes(2, 5).reshape(exp.shape)):
         return M_CHANNELS_SWAPPED("input and output channels are swapped in each block: the entry in the row of output channel c "
-                "and the column of input channel k is W[i, j, k, c], so a block is indexed (c, k) while W[i, j] "
+                "and the column of input channel k is W[p, q, k, c], so a block is indexed (c, k) while W[p, q] "
                 "is indexed (k, c)")
     if np.allclose(rec, exp6.transpose(2, 0, 1, 5, 3, 4).reshape(exp.shape)):
         return M_CHANNELS_FIRST("your rows and columns are ordered channels-first; Z and x are flattened in NumPy's C order of "

@@ -39,38 +39,38 @@ def _vec(v: np.ndarray) -> str:
     return "(" + ", ".join(f"{x:g}" for x in v) + ")"
 
 
-def show_1d_backprop(x: np.ndarray = X_1D, w: np.ndarray = W_1D, dz: np.ndarray = DZ_1D, b: float = 0.0) -> None:
-    """z_j = w_0 x_j + w_1 x_(j+1) + w_2 x_(j+2) + b (stride 1, no padding); the gradients of L = sum_j z_j dz_j
+def show_1d_backprop(x: np.ndarray = X_1D, W: np.ndarray = W_1D, dz: np.ndarray = DZ_1D, b: float = 0.0) -> None:
+    """z_h = W_0 x_h + W_1 x_(h+1) + W_2 x_(h+2) + b (stride 1, no padding); the gradients of L = sum_h z_h dz_h
     by the chain rule written out, by the transposed matrix, by a full correlation with the flipped filter,
-    and by finite differences."""
-    n, f = len(x), len(w)
+    and by finite differences. Letters as in two dimensions: h an output, p a filter position, r an input."""
+    n, f = len(x), len(W)
     n_out = n - f + 1
-    z = np.array([w @ x[j:j + f] + b for j in range(n_out)])
-    print(f"x = {_vec(x)}, w = {_vec(w)}, b = {b:g}:  z = {_vec(z)};  dz = {_vec(dz)} (given by the next layer)\n")
-    print("dx_k = sum over the outputs j that read x_k of dz_j * w_(k-j):")
+    z = np.array([W @ x[h:h + f] + b for h in range(n_out)])
+    print(f"x = {_vec(x)}, W = {_vec(W)}, b = {b:g}:  z = {_vec(z)};  dz = {_vec(dz)} (given by the next layer)\n")
+    print("dx_r = sum over the outputs h that read x_r of dz_h * W_(r-h):")
     dx = np.zeros(n)
-    for k in range(n):
-        terms = [(j, k - j) for j in range(n_out) if 0 <= k - j < f]
-        dx[k] = sum(dz[j] * w[t] for j, t in terms)
-        print(f"  dx_{k} = " + " + ".join(f"dz_{j}*w_{t}" for j, t in terms).ljust(34)
-              + " = " + " + ".join(f"({dz[j]:g})({w[t]:g})" for j, t in terms).ljust(34) + f" = {dx[k]:g}")
+    for r in range(n):
+        terms = [(h, r - h) for h in range(n_out) if 0 <= r - h < f]
+        dx[r] = sum(dz[h] * W[p] for h, p in terms)
+        print(f"  dx_{r} = " + " + ".join(f"dz_{h}*W_{p}" for h, p in terms).ljust(34)
+              + " = " + " + ".join(f"({dz[h]:g})({W[p]:g})" for h, p in terms).ljust(34) + f" = {dx[r]:g}")
     M = np.zeros((n_out, n))
-    for j in range(n_out):
-        M[j, j:j + f] = w
+    for h in range(n_out):
+        M[h, h:h + f] = W
     print(f"\nM (z = M x + b), one row per output:\n{M}\nM.T @ dz = {_vec(M.T @ dz)}")
     dz_padded = np.pad(dz, f - 1)
-    flipped = w[::-1]
-    full = np.array([dz_padded[k:k + f] @ flipped for k in range(n)])
+    flipped = W[::-1]
+    full = np.array([dz_padded[r:r + f] @ flipped for r in range(n)])
     print(f"dz padded with f-1 = {f - 1} zeros each side: {_vec(dz_padded)}, slid under the flipped filter "
           f"{_vec(flipped)}:\n  {_vec(full)}")
-    dw = np.array([dz @ x[t:t + n_out] for t in range(f)])
-    print(f"dw_t = sum_j dz_j * x_(j+t) = {_vec(dw)}  (x slid under dz);  db = sum_j dz_j = {dz.sum():g}")
-    loss = lambda xx, ww, bb: float(sum(dz[j] * (ww @ xx[j:j + f] + bb) for j in range(n_out)))
-    h = 1e-6
-    fd_x = [(loss(x + h * e, w, b) - loss(x - h * e, w, b)) / (2 * h) for e in np.eye(n)]
-    fd_w = [(loss(x, w + h * e, b) - loss(x, w - h * e, b)) / (2 * h) for e in np.eye(f)]
-    fd_b = (loss(x, w, b + h) - loss(x, w, b - h)) / (2 * h)
-    print(f"finite differences of L = sum_j z_j dz_j: dx {_vec(np.round(fd_x, 6))}, dw {_vec(np.round(fd_w, 6))}, "
+    dW = np.array([dz @ x[p:p + n_out] for p in range(f)])
+    print(f"dW_p = sum_h dz_h * x_(h+p) = {_vec(dW)}  (x slid under dz);  db = sum_h dz_h = {dz.sum():g}")
+    loss = lambda xx, WW, bb: float(sum(dz[h] * (WW @ xx[h:h + f] + bb) for h in range(n_out)))
+    eps = 1e-6  # the finite differences' step
+    fd_x = [(loss(x + eps * e, W, b) - loss(x - eps * e, W, b)) / (2 * eps) for e in np.eye(n)]
+    fd_W = [(loss(x, W + eps * e, b) - loss(x, W - eps * e, b)) / (2 * eps) for e in np.eye(f)]
+    fd_b = (loss(x, W, b + eps) - loss(x, W, b - eps)) / (2 * eps)
+    print(f"finite differences of L = sum_h z_h dz_h: dx {_vec(np.round(fd_x, 6))}, dW {_vec(np.round(fd_W, 6))}, "
           f"db {fd_b:.6g}")
 
 
@@ -335,3 +335,31 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
         verdict = "right (only rounding differs)" if err < 1e-7 else "WRONG: the check fails"
         print(f"  {name}: db filters 0-3 {np.round(db[:4], 4).tolist()}, largest difference "
               f"{np.max(np.abs(db - numeric)):.3g}, relative error {err:.1e}: {verdict}")
+
+
+# ---------- the backward pass as a transposed convolution
+def transposed_sizes(conv_forward: Callable, conv_backward: Callable, f: int = 3, stride: int = 2, pad: int = 1,
+                     sizes: tuple[int, ...] = (5, 6, 7, 8, 9)) -> None:
+    """For inputs of several sizes: the forward output size, the transposed convolution's output size
+    (n_H - 1)*stride - 2*pad + f, and the shape of the student's dA_prev (which the cache decides)."""
+    rng = np.random.default_rng(3)
+    W, b = rng.standard_normal((f, f, 1, 1)), np.zeros((1, 1, 1, 1))
+    hp = {"stride": stride, "pad": pad}
+    print(f"conv with f = {f}, stride = {stride}, pad = {pad}; dA_prev = M.T @ dZ by your conv_backward:")
+    print(f"{'n_H_prev':>9s}{'n_H = floor((n_H_prev + 2p − f) / s) + 1':>42s}{'(n_H − 1)·s − 2p + f':>23s}"
+          f"{'your dA_prev':>16s}")
+    by_output: dict[int, list[int]] = {}
+    for n in sizes:
+        Z, cache = conv_forward(rng.standard_normal((1, n, n, 1)), W, b, hp)
+        n_H = Z.shape[1]
+        out = try_student(conv_backward, np.ones(Z.shape), cache)
+        if out is None:
+            return
+        dA_prev = np.asarray(out[0])
+        back = (n_H - 1) * stride - 2 * pad + f
+        by_output.setdefault(n_H, []).append(n)
+        print(f"{n:>9d}{n_H:>42d}{back:>23d}{str(dA_prev.shape[1:3]):>16s}")
+    for n_H, inputs in by_output.items():
+        if len(inputs) > 1:
+            print(f"inputs of {' and '.join(map(str, inputs))} rows both give n_H = {n_H}: from dZ alone the input "
+                  f"size is ambiguous; the formula gives the smallest, {(n_H - 1) * stride - 2 * pad + f}")

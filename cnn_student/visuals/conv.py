@@ -17,14 +17,81 @@ def show_padding(zero_pad: Callable, pad: int = 2) -> None:
     X_pad = try_student(zero_pad, X, pad)
     if X_pad is None:
         return
+    problems = padding_problems(X, X_pad, pad)
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
     for ax, A, title in ((axes[0], X, f"x: shape {X.shape}"), (axes[1], np.asarray(X_pad), f"x_pad: shape {np.shape(X_pad)}")):
         ax.imshow(A[0, :, :, 0], cmap="viridis", vmin=-2, vmax=2)
         ax.set_title(title)
         ax.set_xticks(range(A.shape[2]))
         ax.set_yticks(range(A.shape[1]))
-    fig.suptitle(f"channel 0 of example 0; pad = {pad} adds {pad} rows/columns of zeros on each side of H and W only")
+    fig.suptitle(f"channel 0 of example 0; pad = {pad} adds {pad} rows/columns of zeros on each side of H and W only"
+                 + ("\nWRONG: your zero_pad does not return this padding (see below the figure)" if problems else ""))
     show()
+    if problems:
+        print("✘ This is not a correct zero padding, so the right panel is not what it should show:\n  - "
+              + "\n  - ".join(problems))
+
+
+def padding_problems(X: np.ndarray, X_pad: object, pad: int) -> list[str]:
+    """What is wrong with a result of zero_pad(X, pad), in words; empty when it is right."""
+    want = (X.shape[0], X.shape[1] + 2 * pad, X.shape[2] + 2 * pad, X.shape[3])
+    if not isinstance(X_pad, np.ndarray):
+        return [f"zero_pad returned {type(X_pad).__name__}, not an array of shape {want}"]
+    if X_pad.shape != want:
+        return [f"its shape is {X_pad.shape}, and should be {want}: zeros on height and width only, {pad} on "
+                f"each side; the examples (axis 0) and the channels (axis 3) keep their sizes"]
+    problems = []
+    inner = X_pad[:, pad:pad + X.shape[1], pad:pad + X.shape[2], :]
+    border = X_pad.copy()
+    border[:, pad:pad + X.shape[1], pad:pad + X.shape[2], :] = 0
+    if np.any(border != 0):
+        problems.append(f"{np.count_nonzero(border)} values of the {pad}-wide border are not 0")
+    if not np.allclose(inner, X):
+        problems.append("inside the border, the values are not those of X at the same places")
+    return problems
+
+
+def unreached(n: int, f: int, pad: int, stride: int) -> list[int]:
+    """Rows (and, the input being square, columns) of the padded input that no window covers, counted
+    from 0: those between two windows when stride > f, and the last ones the floor drops."""
+    size = n + 2 * pad
+    if size < f:
+        return list(range(size))
+    n_out = (size - f) // stride + 1
+    reached = np.zeros(size, bool)
+    for k in range(n_out):
+        reached[k * stride:k * stride + f] = True
+    return [int(i) for i in np.flatnonzero(~reached)]
+
+
+def _rows(indices: list[int]) -> str:
+    return ", ".join(str(i) for i in indices[:-1]) + (" and " if len(indices) > 1 else "") + str(indices[-1])
+
+
+def reach_sentence(n: int, f: int, pad: int, stride: int) -> str:
+    """The explorer's sentence under the formula: which rows and columns of the padded input no window
+    reaches (exactly those the figure hatches), and why."""
+    size = n + 2 * pad
+    if size < f:
+        return f"No window fits: the filter ({f}) is larger than the padded input ({size}), so no row is reached."
+    missed = unreached(n, f, pad, stride)
+    if not missed:
+        return f"Every one of the {size} rows and columns of the padded input is under at least one window."
+    n_out = (size - f) // stride + 1
+    last_end = (n_out - 1) * stride + f                     # one past the last row a window covers
+    gaps = [i for i in missed if i < last_end]
+    tail = [i for i in missed if i >= last_end]
+    one = len(missed) == 1
+    text = (f"{len(missed)} of the {size} rows of the padded input, and as many of its columns, "
+            f"{'is' if one else 'are'} never under a window (hatched; counted from 0): "
+            f"{'row' if one else 'rows'} {_rows(missed)}.")
+    if gaps:
+        text += (f" Between windows, because the stride ({stride}) is larger than f ({f}): "
+                 f"{'row' if len(gaps) == 1 else 'rows'} {_rows(gaps)}.")
+    if tail:
+        text += (f" After the last window, where the floor drops what a whole stride no longer fits: "
+                 f"{'row' if len(tail) == 1 else 'rows'} {_rows(tail)}.")
+    return text
 
 
 def _draw(n: int, f: int, pad: int, stride: int) -> None:
@@ -35,10 +102,7 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
         for c in range(size):
             is_pad = r < pad or c < pad or r >= n + pad or c >= n + pad
             ax.add_patch(Rectangle((c, r), 1, 1, facecolor="#dddddd" if is_pad else "#9ecae1", edgecolor="white"))
-    reached = np.zeros(size, bool)
-    for k in range(n_out):
-        reached[k * stride:k * stride + f] = True
-    for idx in np.flatnonzero(~reached):  # rows/columns no window covers: the floor drops them
+    for idx in unreached(n, f, pad, stride):  # rows/columns no window covers (the sentence names the same)
         ax.add_patch(Rectangle((idx, 0), 1, size, facecolor="none", edgecolor="red", hatch="///", lw=0))
         ax.add_patch(Rectangle((0, idx), size, 1, facecolor="none", edgecolor="red", hatch="///", lw=0))
     for k in range(n_out):  # windows along the first row of outputs, then the first column
@@ -55,14 +119,16 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
     show()
 
 
+# the explorer's sliders: name -> (start value, min, max); tests walk the whole grid
+EXPLORER_SLIDERS = {"n_H_prev": (7, 3, 12), "f": (3, 1, 7), "pad": (0, 0, 3), "stride": (2, 1, 4)}
+
+
 def output_size_explorer():
     """Sliders for input size, filter size, pad and stride; the formula filled in and the windows drawn."""
     import ipywidgets as widgets
 
-    n = widgets.IntSlider(value=7, min=3, max=12, description="n_H_prev")
-    f = widgets.IntSlider(value=3, min=1, max=7, description="f")
-    pad = widgets.IntSlider(value=0, min=0, max=3, description="pad")
-    stride = widgets.IntSlider(value=2, min=1, max=4, description="stride")
+    n, f, pad, stride = (widgets.IntSlider(value=value, min=low, max=high, description=name)
+                         for name, (value, low, high) in EXPLORER_SLIDERS.items())
     formula = widgets.HTML()
     plot = explorer_plot()
 
@@ -73,11 +139,8 @@ def output_size_explorer():
         else:
             out = (N + 2 * P - F) // S + 1
             exact = (N + 2 * P - F) / S
-            left = (N + 2 * P - F) % S
             formula.value = (f"<code>n_H = floor((n_H_prev + 2·pad − f) / stride) + 1 = floor(({N} + 2·{P} − {F}) / {S}) + 1"
-                             f" = floor({exact:.2f}) + 1 = <b>{out}</b></code><br>"
-                             + (f"The stride does not tile the input evenly: the last {left} row(s)/column(s) are never reached."
-                                if left else "The windows tile the padded input exactly."))
+                             f" = floor({exact:.2f}) + 1 = <b>{out}</b></code><br>" + reach_sentence(N, F, P, S))
         with plot:
             plot.clear_output(wait=True)
             _draw(N, F, P, S)

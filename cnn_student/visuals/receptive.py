@@ -15,10 +15,20 @@ from ._common import show, try_student
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer of the stack: its kind ("conv" or "pool"), window size f and stride (no padding)."""
+    """One layer of the stack: its kind ("conv" or "pool"), window size f and stride (no padding), and
+    for a conv its dilation d: its f taps lie d units apart, so its window spans f_eff = d·(f − 1) + 1."""
     kind: str
     f: int
     stride: int
+    dilation: int = 1
+
+    @property
+    def f_eff(self) -> int:
+        return self.dilation * (self.f - 1) + 1
+
+    def taps(self) -> range:
+        """Offsets, within its window, of the units one output reads."""
+        return range(0, self.f_eff, self.dilation)
 
 
 STACK = (Layer("conv", 3, 1), Layer("pool", 2, 2), Layer("conv", 3, 1), Layer("pool", 2, 2))
@@ -29,31 +39,42 @@ def receptive_fields(stack: tuple[Layer, ...] = STACK) -> list[tuple[int, int]]:
     side) one unit sees, jump how many input pixels lie between two neighbouring units."""
     r, jump, rows = 1, 1, []
     for layer in stack:
-        r = r + (layer.f - 1) * jump
+        r = r + (layer.f_eff - 1) * jump
         jump = jump * layer.stride
         rows.append((r, jump))
     return rows
 
 
 def print_table(stack: tuple[Layer, ...] = STACK) -> None:
-    print(f"{'layer':14s}{'f':>3s}{'stride':>8s}{'r = r_in + (f-1)·jump_in':>27s}{'jump':>6s}")
+    dilated = any(layer.dilation != 1 for layer in stack)
+    if not dilated:
+        print(f"{'layer':14s}{'f':>3s}{'stride':>8s}{'r = r_in + (f-1)·jump_in':>27s}{'jump':>6s}")
+        print(f"{'input':14s}{'':>3s}{'':>8s}{1:>27d}{1:>6d}")
+    else:
+        print(f"{'layer':14s}{'f':>3s}{'d':>3s}{'f_eff = d·(f-1)+1':>19s}{'stride':>8s}"
+              f"{'r = r_in + (f_eff-1)·jump_in':>31s}{'jump':>6s}")
+        print(f"{'input':14s}{'':>33s}{1:>31d}{1:>6d}")
     r_in, jump_in = 1, 1
-    print(f"{'input':14s}{'':>3s}{'':>8s}{r_in:>27d}{jump_in:>6d}")
     for k, (layer, (r, jump)) in enumerate(zip(stack, receptive_fields(stack)), 1):
-        sum_text = f"{r_in} + {layer.f - 1}·{jump_in} = {r}"
-        print(f"{f'{k}: {layer.kind}':14s}{layer.f:>3d}{layer.stride:>8d}{sum_text:>27s}{jump:>6d}")
+        sum_text = f"{r_in} + {layer.f_eff - 1}·{jump_in} = {r}"
+        if not dilated:
+            print(f"{f'{k}: {layer.kind}':14s}{layer.f:>3d}{layer.stride:>8d}{sum_text:>27s}{jump:>6d}")
+        else:
+            eff = f"{layer.dilation}·{layer.f - 1}+1 = {layer.f_eff}"
+            print(f"{f'{k}: {layer.kind}':14s}{layer.f:>3d}{layer.dilation:>3d}{eff:>19s}{layer.stride:>8d}"
+                  f"{sum_text:>31s}{jump:>6d}")
         r_in, jump_in = r, jump
 
 
-def _spans(stack: tuple[Layer, ...], n: int) -> list[tuple[int, int]]:
-    """Along one axis: which units of each level (input first) feed unit 0 of the last layer, as
-    (first, last) indices, walking back from the top: unit u of a layer reads u*stride .. u*stride+f-1."""
-    first, last = 0, 0
-    spans = [(first, last)]
+def _feeding(stack: tuple[Layer, ...]) -> list[set[int]]:
+    """Along one axis: which units of each level (input first) feed unit 0 of the last layer, walking back
+    from the top: unit u of a layer reads u*stride + t for each tap offset t (0 .. f-1, times d if dilated)."""
+    units = {0}
+    levels = [units]
     for layer in reversed(stack):
-        first, last = first * layer.stride, last * layer.stride + layer.f - 1
-        spans.append((first, last))
-    return spans[::-1]
+        units = {u * layer.stride + t for u in units for t in layer.taps()}
+        levels.append(units)
+    return levels[::-1]
 
 
 def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
@@ -62,22 +83,24 @@ def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
     n = r + 4
     sizes = [n]
     for layer in stack:
-        sizes.append((sizes[-1] - layer.f) // layer.stride + 1)
-    spans = _spans(stack, n)
+        sizes.append((sizes[-1] - layer.f_eff) // layer.stride + 1)
+    feeding = _feeding(stack)
     fig, ax = plt.subplots(figsize=(9, 3.8))
-    for level, (size, (first, last)) in enumerate(zip(sizes, spans)):
+    for level, (size, fed) in enumerate(zip(sizes, feeding)):
         jump = 1 if level == 0 else receptive_fields(stack)[level - 1][1]
         offset = 0 if level == 0 else (receptive_fields(stack)[level - 1][0] - 1) / 2
         for u in range(size):
             x = offset + u * jump        # centre of unit u's receptive field, in input pixels
-            ax.add_patch(Rectangle((x, level), 0.9, 0.7, facecolor="#fd8d3c" if first <= u <= last else "#eeeeee",
+            ax.add_patch(Rectangle((x, level), 0.9, 0.7, facecolor="#fd8d3c" if u in fed else "#eeeeee",
                                    edgecolor="grey"))
-        label = "input" if level == 0 else f"{level}: {stack[level - 1].kind} f={stack[level - 1].f}, s={stack[level - 1].stride}"
+        below = stack[level - 1] if level else None
+        label = "input" if below is None else (f"{level}: {below.kind} f={below.f}, s={below.stride}"
+                                               + (f", d={below.dilation}" if below.dilation != 1 else ""))
         ax.text(-0.5, level + 0.35, label, ha="right", va="center", fontsize=9)
     ax.set_xlim(-7, n + 1)
     ax.set_ylim(-0.3, len(stack) + 1)
     ax.axis("off")
-    ax.set_title(f"one unit at the top sees {spans[0][1] - spans[0][0] + 1} input pixels per side "
+    ax.set_title(f"one unit at the top sees {max(feeding[0]) - min(feeding[0]) + 1} input pixels per side "
                  f"(the formula: r = {r}); units drawn at the centre of what they see", fontsize=10)
     show()
 
@@ -85,7 +108,8 @@ def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
 def measure_with_impulses(pool_forward: Callable, stack: tuple[Layer, ...] = STACK) -> None:
     """Run the stack on one image per input pixel (that pixel 1, the rest 0) and mark which pixels change
     the top-left output unit. An average pool with stride 1 stands in for each conv layer: it IS a conv
-    with every weight 1/f² and bias 0, and with no zero weight its receptive field is a conv's."""
+    with every weight 1/f² and bias 0. Its weights are all positive, so no two paths from a pixel cancel:
+    every pixel wired to the output changes it, and the impulses find the whole receptive field."""
     r = receptive_fields(stack)[-1][0]
     n = r + 2
     impulses = np.eye(n * n).reshape(n * n, n, n, 1)     # example i: pixel i is 1
@@ -109,3 +133,24 @@ def measure_with_impulses(pool_forward: Callable, stack: tuple[Layer, ...] = STA
     print(f"measured: the pixels that reach output unit (0, 0) fill rows {rows.min()}..{rows.max()} and "
           f"columns {cols.min()}..{cols.max()}: {rows.max() - rows.min() + 1} x {cols.max() - cols.min() + 1} "
           f"({seen.sum()} pixels); formula: {r} x {r}")
+
+
+def measure_dilated(stack: tuple[Layer, ...]) -> None:
+    """Impulses through a stack of dilated convs (stride 1, every weight 1, bias 0: positive weights, so
+    every connected pixel shows): which pixels reach output unit (0, 0), against the formula."""
+    r = receptive_fields(stack)[-1][0]
+    n = r + 2
+    x = np.eye(n * n).reshape(n * n, n, n)                # example i: pixel i is 1
+    for layer in stack:
+        out = x.shape[1] - layer.f_eff + 1
+        x = sum(x[:, p:p + out, q:q + out] for p in layer.taps() for q in layer.taps())
+    seen = (x[:, 0, 0] != 0).reshape(n, n)
+    rows, cols = np.nonzero(seen)
+    weights = sum(layer.f * layer.f for layer in stack)
+    holes = (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1) - int(seen.sum())
+    print(f"measured with impulses: the pixels that reach output unit (0, 0) fill rows {rows.min()}..{rows.max()} and "
+          f"columns {cols.min()}..{cols.max()}: {rows.max() - rows.min() + 1} x {cols.max() - cols.min() + 1} "
+          f"({seen.sum()} pixels, {holes} holes); formula: {r} x {r}")
+    plain = receptive_fields(tuple(Layer(layer.kind, layer.f, layer.stride) for layer in stack))[-1][0]
+    print(f"the same {len(stack)} layers without dilation see {plain} x {plain}; the weights per pair of channels "
+          f"are {weights} either way")

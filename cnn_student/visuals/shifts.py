@@ -21,24 +21,28 @@ def measure_pool_shift(pool_forward: Callable, photo: np.ndarray, f: int = 2, st
     print(f"photo {photo.shape}, pooling f = {f}, stride = {stride}; the first and last output columns "
           "(they see the seam) are left out\n")
     inner_px = slice(stride + f, photo.shape[2] - stride - f)
-    x_moved = shift_right(photo)
-    header = ("unchanged in place", "= old output moved 1 position", "neither", "mean |change| in place")
-    print(f"{'':26s}{header[0]:>20s}{header[1]:>32s}{header[2]:>9s}{header[3]:>25s}")
-    print(f"{'pixels of the photo':26s}{np.mean(x_moved[:, :, inner_px] == photo[:, :, inner_px]):20.0%}"
-          f"{np.mean(x_moved[:, :, inner_px] == shift_right(photo)[:, :, inner_px]):32.0%}{0:9.0%}"
-          f"{np.mean(np.abs(x_moved - photo)[:, :, inner_px]):25.4f}")
+    header = ("only in place", "only moved 1 position", "both", "neither", "mean |change| in place")
+    print("Each value, compared with the unshifted output at its own position (in place) and one position to its\n"
+          "left (moved): equal to only one, to both (the two old values were equal), or to neither. The four\n"
+          "columns exclude each other and add up to 100%.\n")
+    print(f"{'':26s}{header[0]:>15s}{header[1]:>23s}{header[2]:>7s}{header[3]:>9s}{header[4]:>25s}")
+
+    def row(label: str, old: np.ndarray, new: np.ndarray, inner: slice) -> None:
+        stays = new[:, :, inner] == old[:, :, inner]
+        moves = new[:, :, inner] == shift_right(old)[:, :, inner]
+        parts = (stays & ~moves, moves & ~stays, stays & moves, ~stays & ~moves)
+        change = np.mean(np.abs(new - old)[:, :, inner])
+        print(f"{label:26s}" + "".join(f"{np.mean(p):{w}.0%}" for p, w in zip(parts, (15, 23, 7, 9)))
+              + f"{change:25.4f}")
+
+    row("pixels of the photo", photo, shift_right(photo), inner_px)
     unshifted = {"max": np.asarray(first[0]), "average": np.asarray(pool_forward(photo, hp, "average")[0])}
     P_max, P_max_1 = None, None
     for k in (1, stride):
         for mode in ("max", "average"):
             P = unshifted[mode]
             P_moved = np.asarray(pool_forward(shift_right(photo, k), hp, mode)[0])
-            inner = slice(1, P.shape[2] - 1)
-            stays = P_moved[:, :, inner] == P[:, :, inner]
-            moves = P_moved[:, :, inner] == shift_right(P)[:, :, inner]
-            same, along, neither = np.mean(stays), np.mean(moves), np.mean(~stays & ~moves)
-            change = np.mean(np.abs(P_moved - P)[:, :, inner])
-            print(f"{mode + ' pool, shift ' + str(k) + ' px':26s}{same:20.0%}{along:32.0%}{neither:9.0%}{change:25.4f}")
+            row(f"{mode} pool, shift {k} px", P, P_moved, slice(1, P.shape[2] - 1))
             if mode == "max" and k == 1:
                 P_max, P_max_1 = P, P_moved
     fig, axes = plt.subplots(1, 2, figsize=(10, 5))

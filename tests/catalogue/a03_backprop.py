@@ -136,7 +136,7 @@ MISTAKES = [
     Mistake("distribute_not_divided", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],
             replace=[("np.ones(shape) * dz / (n_H * n_W)", "np.ones(shape) * dz")], hint="not divided", cause="distribute_value.wrong_divisor"),
     Mistake("distribute_divides_by_sum_of_sides", "distribute_value", ["test_distribute_value"],
-            replace=[("* dz / (n_H * n_W)", "* dz / (n_H + n_W)")], hint="n_H + n_W", why="the wrong count", cause="distribute_value.wrong_divisor"),
+            replace=[("* dz / (n_H * n_W)", "* dz / (n_H + n_W)")], hint="n_rows + n_cols", why="the wrong count", cause="distribute_value.wrong_divisor"),
     Mistake("distribute_assumes_square", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],
             replace=[("* dz / (n_H * n_W)", "* dz / (n_H * n_H)")], hint="square", cause="distribute_value.wrong_divisor"),
     Mistake("distribute_integer_division", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],

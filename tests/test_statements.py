@@ -1,0 +1,97 @@
+"""Statements the module once made and measurement showed wrong (issue 22) must not come back.
+
+Each phrase is searched, case and line breaks ignored, in everything a student or an instructor reads
+that this repository writes: the solution notebooks (and the released ones made from them), the student
+package and the instructor's package. The numbers of the pool-shift table are checked where they are made.
+"""
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# wrong phrase -> what is true instead (the message of a failure)
+WRONG = {
+    "short of floating-point underflow": "weight decay never reaches exactly 0, not even after underflow: "
+                                         "the step rounds away at about 2.5e-321 (notebook 4)",
+    "some 700000 steps": "the weight stops at about 2.5e-321 after 737,048 steps and never becomes 0",
+    "do change weights whose gradient is 0": "momentum and Adam move them only after an earlier non-zero "
+                                             "gradient; weight decay always shrinks them",
+    "tile the padded input exactly": "the explorer's sentence must follow its own hatching",
+    "row(s)/column(s) are never reached": "the explorer names every row no window reaches, not only the last",
+    "a running average of its recent gradients": "momentum's v <- beta*v + dw is an unnormalised sum",
+    "the windows overlap in memory": "the reshape copies because the transposed view is not contiguous",
+    "fits in the processor's cache, the copy of a whole batch does not": "only small maps fit in a cache",
+    "as long as none is zero": "the receptive field is connectivity; with mixed signs paths can cancel",
+    "one forward pass per input": "a centred difference takes two forward passes per input",
+    "only `pad = f − 1`": "every pixel lies in f*f windows once pad >= f - 1",
+    "zeros next to a light background": "the photo's border is mid-grey on three sides and dark at the bottom",
+    "rows `h*stride` to `h*stride + f`": "say that the slice's end is exclusive",
+    "the seed's misconceptions": "name them: the module's two target misconceptions",
+    "shape -- (n_h, n_w): the shape of the window": "n_H, n_W are output sizes, not the window's",
+    "for a function `f` and a small `h`": "f is the filter size and h an output row",
+    "`w[i, j, k, c]` when": "i is an example; filter positions are (p, q)",
+    "the velocity `v` (adam: `m`)": "m is the number of examples; Adam's first moment is μ",
+    "pytorch and tensorflow record one index per window": "TensorFlow's MaxPoolGrad recomputes the maximum in "
+                                                          "the backward pass; only PyTorch records an index",
+    "true where x equals its maximum": "the mask is True at exactly one position, the first maximum (contract)",
+    "the graded tests' windows hold random real numbers with **no ties**": "ties are graded now",
+}
+
+
+def _texts():
+    """(path, text) of every notebook cell source and Python file under solutions/, notebooks/,
+    cnn_student/ and autograder/."""
+    for folder in ("solutions", "notebooks"):
+        for path in sorted((ROOT / folder).glob("*/*.ipynb")):
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            yield path, "\n".join("".join(c["source"]) for c in cells)
+    for folder in ("cnn_student", "autograder", "solutions"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            yield path, path.read_text(encoding="utf-8")
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def test_no_wrong_statement_returns():
+    texts = [(path, _normal(text)) for path, text in _texts()]
+    assert len(texts) > 40  # the scan sees the notebooks and both packages
+    found = [f"{path.relative_to(ROOT)}: {phrase!r} ({why})"
+             for phrase, why in WRONG.items() for path, text in texts if _normal(phrase) in text]
+    assert not found, "statements shown wrong in issue 22 are back:\n" + "\n".join(found)
+
+
+def test_the_pool_shift_table_adds_up_and_measures_every_row(capsys):
+    """The four columns of notebook 2's shift table exclude each other (they once added up to 109 %),
+    and the photo's row is measured like the others, not typed."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from cnn_student.visuals.pool import load_photo
+    from cnn_student.visuals.shifts import measure_pool_shift
+
+    def pool_forward(A, hp, mode="max"):
+        windows = sliding_window_view(A, (hp["f"], hp["f"]), axis=(1, 2))[:, ::hp["stride"], ::hp["stride"]]
+        return (windows.max(axis=(-2, -1)) if mode == "max" else windows.mean(axis=(-2, -1))), (A, hp)
+
+    measure_pool_shift(pool_forward, load_photo())
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.count("%") == 4]
+    assert len(rows) == 5, rows
+    for line in rows:
+        shares = [int(x) for x in re.findall(r"(\d+)%", line)]
+        assert abs(sum(shares) - 100) <= 2, line  # each rounded to a whole percent
+    photo_shares = [int(x) for x in re.findall(r"(\d+)%", rows[0])]
+    assert photo_shares[2] > 0, rows[0]  # measured: equal neighbouring pixels count as "both"
+
+
+@pytest.mark.parametrize("phrase", sorted(WRONG))
+def test_each_phrase_would_be_found(phrase):
+    """The scan finds a phrase however a notebook wraps it."""
+    wrapped = "text before " + phrase.replace(" ", "\n", 1) + " text after"
+    assert _normal(phrase) in _normal(wrapped)
