@@ -21,6 +21,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Iterable
 
 import matplotlib
@@ -248,7 +249,7 @@ def _scores(results: list[dict], lines: list[str]) -> list[str]:
         ax.set_title(a, fontsize=8)
         ax.set_xlabel("score", fontsize=8)
         mean = sum(scores) / len(scores) if scores else 0
-        lines.append(f"{a:28s} {mean:6.1f} {scores[len(scores) // 2] if scores else 0:6.1f} {top:5g} "
+        lines.append(f"{a:28s} {mean:6.1f} {median(scores) if scores else 0:6.1f} {top:5g} "
                      f"{sum(r.get('graded', False) for r in rows):3d}/{len(rows):<3d}")
     axes[0][0].set_ylabel("students")
     return ["<h2 id='scores'>Scores per assignment</h2>", _png(fig)]
