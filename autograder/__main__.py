@@ -68,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         return _grade(args)
     if args.command == "report":
-        from .grading.report import class_summary, report as make_report
+        from .grading.outputs.report import class_summary, report as make_report
         print(class_summary(args.out) if args.for_students else make_report(args.out))
         return 0
     if args.command == "sample-class":
-        from .sample_class import make
+        from .demo.sample_class import make
         print("wrote", ", ".join(make(args.dir)), "under", args.dir)
         return 0
     if args.command == "demo":
@@ -82,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import sandbox
-    from .grading.aggregate import score_table
-    from .grading.batch import Options, run
+    from .grading.isolation import sandbox
+    from .grading.outputs.aggregate import score_table
+    from .grading.orchestrate.batch import Options, run
     from .grading.records import Limits
 
     if not args.submissions.is_dir():
@@ -104,7 +104,7 @@ def _grade(args: argparse.Namespace) -> int:
     elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
         caps = "auto"
     else:
-        from .grading import kernel_caps
+        from .grading.isolation import kernel_caps
         caps, why = kernel_caps.detect()
         if caps is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
             why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
@@ -113,7 +113,7 @@ def _grade(args: argparse.Namespace) -> int:
                   "systemd user session that delegates them; or pass --no-caps, only on a machine with "
                   "nothing to protect.", file=sys.stderr)
             return 2
-    from .grading.course import find_course, submitted_assignments
+    from .grading.orchestrate.course import find_course, submitted_assignments
     from .release import assignments as all_assignments
     course = find_course(args.submissions)
     only = args.assignment
@@ -122,7 +122,7 @@ def _grade(args: argparse.Namespace) -> int:
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
                    show_hidden=args.show_hidden, assignments=only, caps=caps or None)
     if args.scheduler:
-        from .grading import cluster
+        from .grading.orchestrate import cluster
         try:
             results = cluster.run(args.submissions, args.out, opts, args.scheduler)
         except KeyboardInterrupt:

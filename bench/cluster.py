@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import dask.config  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
-from autograder.grading import master as master_mod  # noqa: E402
+from autograder.grading.orchestrate import master as master_mod  # noqa: E402
 from grader import make_class  # noqa: E402  (the class bench/grader.py grades)
 
 ASSIGNMENT = "01_conv_forward"  # of the generated class, the notebook graded here

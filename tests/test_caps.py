@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grading import kernel_caps
+from autograder.grading.isolation import kernel_caps
 from autograder.paths import ROOT
-from autograder.sample_class import make
+from autograder.demo.sample_class import make
 from autograder.variants import filled_student_notebook, solution_sources
 from tests.conftest import seeded
 

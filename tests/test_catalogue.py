@@ -5,8 +5,8 @@ import pytest
 from autograder.release import assignments
 from cnn_student.spec import all_causes
 
-from tests.catalogue import modules
-from tests.catalogue.harness import failures, mistaken_source, namespace_with, grade_cell_ids
+from autograder.catalogue import mistaken_source, modules
+from tests.catalogue_harness import failures, namespace_with, grade_cell_ids
 
 MODULES = list(modules())
 MISTAKES = [(m.ASSIGNMENT, k) for m in MODULES for k in m.MISTAKES]

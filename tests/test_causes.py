@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import autograder.misconceptions  # noqa: F401  (the grader's causes for wrong concept answers)
-import autograder.grading.verify  # noqa: F401  (the causes of a test cell's verdict)
+import autograder.grading.pipeline.verify  # noqa: F401  (the causes of a test cell's verdict)
 from cnn_student.spec import all_causes
 
 COMMITTED = Path(__file__).with_name("cause_ids.txt")

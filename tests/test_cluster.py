@@ -14,10 +14,10 @@ import dask.config
 import pytest
 from distributed import Client, LocalCluster
 
-from autograder.grading import master as master_mod
-from autograder.grading.cluster import PLUGIN
+from autograder.grading.orchestrate import master as master_mod
+from autograder.grading.orchestrate.cluster import PLUGIN
 from autograder.paths import ROOT, SOLUTIONS
-from autograder.sample_class import make
+from autograder.demo.sample_class import make
 
 pytestmark = pytest.mark.slow
 

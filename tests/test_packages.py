@@ -53,3 +53,30 @@ def test_the_scan_finds_a_planted_instructor_import(tmp_path):
     planted.write_text("import os\nfrom autograder.paths import ROOT\ndef f():\n    import nbgrader.api\n"
                        "from . import sibling\n")
     assert forbidden_imports(planted, ("autograder", "nbgrader", "tests")) == ["autograder.paths", "nbgrader.api"]
+
+
+def test_instructor_package_source_names_no_test_module():
+    """The product never needs the test tree: the sample class and the demo take the mistake catalogue
+    from autograder/catalogue/, which the tests import too."""
+    for path in (ROOT / "autograder").rglob("*.py"):
+        found = forbidden_imports(path, ("tests",))
+        assert not found, f"{path.relative_to(ROOT)} imports {found}"
+
+
+def test_sample_class_is_made_without_the_checkout_on_the_path(tmp_path):
+    """As installed (the editable install maps autograder/ and cnn_student/ only), outside the checkout:
+    the catalogue and a generated class load, and neither the checkout nor `tests` is put on sys.path."""
+    script = f"""
+import sys
+from pathlib import Path
+from autograder.catalogue import modules
+from autograder.demo.sample_class import make_class
+assert len(list(modules())) >= 5
+make_class(Path("class"), 2, only=["01_conv_forward"])
+assert not [m for m in sys.modules if m.split(".")[0] == "tests"], "the product imported the tests"
+assert {str(ROOT)!r} not in [str(Path(p).resolve()) for p in sys.path if p], "the checkout was put on sys.path"
+print("ok", len(list(Path("class").glob("*/*/*.ipynb"))))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "HOME": str(tmp_path)})
+    assert proc.stdout.strip() == "ok 2", proc.stderr[-2000:]

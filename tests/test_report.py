@@ -12,10 +12,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from autograder.explanations import ANSWERS
-from autograder.grading.aggregate import write_outputs
-from autograder.grading.integrity import Finding, cell_fingerprints
+from autograder.grading.outputs.aggregate import write_outputs
+from autograder.grading.outputs.integrity import Finding, cell_fingerprints
 from autograder.grading.records import CellScore, UnitResult
-from autograder.grading.report import class_summary, report
+from autograder.grading.outputs.report import class_summary, report
 
 FIRST = "01_conv_forward"
 FOURTH = "04_sharing_vs_sparsity"

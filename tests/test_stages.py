@@ -9,8 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.cells import grade_id, is_solution_cell, is_test_cell
-from autograder.grading import unit as unit_mod
-from autograder.grading.preprocessors import HideHiddenTests, VerifyChecks
+from autograder.grading.pipeline import unit as unit_mod
+from autograder.grading.pipeline.preprocessors import HideHiddenTests, VerifyChecks
 from autograder.grading.records import Limits, CellScore, Unit, UnitResult, parse_size
 from autograder.paths import NOTEBOOKS
 from autograder.reference import expected_result

@@ -7,8 +7,8 @@ import pytest
 
 import cnn_student.checks as checks
 from autograder.grading.records import Limits
-from autograder.grading.sandbox import KernelSettings, kernel_env
-from autograder.grading.verify import TOO_SLOW, judge
+from autograder.grading.isolation.sandbox import KernelSettings, kernel_env
+from autograder.grading.pipeline.verify import TOO_SLOW, judge
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args
 from cnn_student.time_limit import CASE_ENV, OverTimeLimit, stopped_message, stopped_record, time_limit

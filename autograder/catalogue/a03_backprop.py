@@ -1,5 +1,5 @@
 """Mistakes and correct alternatives for 03_backprop."""
-from tests.catalogue import Alternative, Mistake
+from . import Alternative, Mistake
 
 ASSIGNMENT = "03_backprop"
 DA_ADD = "da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]"

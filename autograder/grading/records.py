@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
-from .integrity import Finding
+from .outputs.integrity import Finding
 
 GiB = 1024 ** 3
 
@@ -107,7 +107,7 @@ class Unit:
 
 @dataclass
 class CellScore:
-    """One test cell's points, and what its verdict diagnosed (grading/verify.py judge)."""
+    """One test cell's points, and what its verdict diagnosed (grading/pipeline/verify.py judge)."""
     score: float
     max_score: float
     function: str = ""                # the function whose check failed first ("" when none failed)

@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .records import Limits
+from ..records import Limits
 
 PREFIX = "cnn-grader-"
 MECHANISMS = ("cgroup2", "cgroup1", "systemd")

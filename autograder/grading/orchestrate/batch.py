@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..paths import SOLUTIONS, child_env
-from ..release import assignments
-from . import course, kernel_caps, master as master_mod
-from .aggregate import write_outputs
-from .records import Limits, Unit, UnitResult
-from .unit import failure_result
+from ...paths import SOLUTIONS, child_env
+from ...release import assignments
+from . import course, master as master_mod
+from ..isolation import kernel_caps
+from ..outputs.aggregate import write_outputs
+from ..records import Limits, Unit, UnitResult
+from ..pipeline.unit import failure_result
 
 
 @dataclass
@@ -65,7 +66,7 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
 class Worker:
     def __init__(self, log: Path):
         self.log = open(log, "a")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()

@@ -33,12 +33,12 @@ from typing import Callable, Optional
 import dask.config
 from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
 
-from ..paths import SOLUTIONS
+from ...paths import SOLUTIONS
 from . import master as master_mod
-from . import kernel_caps, sandbox
+from ..isolation import kernel_caps, sandbox
 from .batch import Options, Progress, finish, grade_in, plan
-from .records import Graded, Parcel, Unit, UnitResult
-from .unit import MAX_FILE_BYTES, failure_result
+from ..records import Graded, Parcel, Unit, UnitResult
+from ..pipeline.unit import MAX_FILE_BYTES, failure_result
 
 TOPIC = "autograder-refused"      # the events by which workers tell the client why they refused
 PLUGIN = "autograder-course-check"

@@ -27,8 +27,8 @@ from typing import Any, Iterator, Optional
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from ..paths import ensure_tools_on_path
-from .records import Unit, UnitResult
+from ...paths import ensure_tools_on_path
+from ..records import Unit, UnitResult
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader carries from submitted/ onwards
 

@@ -10,7 +10,7 @@ from typing import Optional
 import nbformat
 
 from .integrity import FIELDS, cell_fingerprints
-from .records import UnitResult
+from ..records import UnitResult
 from .similarity import compare
 
 GRADE_FIELDS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -30,7 +30,7 @@ def _stub_fingerprints(master: Optional[Path]) -> dict[tuple[str, str], dict]:
 
 def cause_rows(results: list[UnitResult]) -> list[dict]:
     """One row per (student, test, cause) the grader diagnosed: OUT/causes.csv."""
-    from ..misconceptions import every_cause
+    from ...misconceptions import every_cause
     known = every_cause()
     rows = []
     for r in results:

@@ -30,9 +30,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
-from ..cells import grade_id, is_test_cell  # noqa: E402
-from ..misconceptions import SEED, WRONG, every_cause  # noqa: E402
-from ..paths import NOTEBOOKS  # noqa: E402
+from ...cells import grade_id, is_test_cell  # noqa: E402
+from ...misconceptions import SEED, WRONG, every_cause  # noqa: E402
+from ...paths import NOTEBOOKS  # noqa: E402
 
 # causes that say a function was not attempted or not reached: counted apart from misconceptions
 NOT_ATTEMPTED = {"generic.not_written", "generic.not_checked"}
@@ -213,7 +213,7 @@ def _concepts(results: list[dict]) -> list[str]:
     given = answers(results)
     if not given:
         return []
-    from ..explanations import ANSWERS
+    from ...explanations import ANSWERS
     parts = ["<h2 id='concepts'>Concept questions: what the class answered</h2>",
              "<p class='muted'>Green: the key. Red: an answer that shows a misconception named by "
              "autograder/misconceptions.py.</p>"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Iterable
 
-from .records import UnitResult
+from ..records import UnitResult
 
 LISTED = 8.0        # bits: a coincidence rarer than about 1 in 256 within this class
 RARE_NAME = 0.1     # a name used by at most this share of the class (and at least 2 students) is odd

@@ -16,10 +16,11 @@ from traitlets import Bool, Integer, Unicode
 
 from cnn_student.checks import RECORD_MIME
 
-from . import kernel_caps, needed
-from .integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
-from .records import Limits
-from .sandbox import SPEC_ENV, KernelSettings
+from ..isolation import kernel_caps
+from . import needed
+from ..outputs.integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
+from ..records import Limits
+from ..isolation.sandbox import SPEC_ENV, KernelSettings
 
 
 # seconds spent per stage by the last notebooks run in this process (the unit adds them to its timings):

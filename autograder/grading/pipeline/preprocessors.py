@@ -12,9 +12,9 @@ from traitlets import Bool
 from cnn_student.checks import RECORD_MIME
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from ..cells import is_test_cell
-from ..misconceptions import answer_text
-from ..testcells import HIDDEN_RE, hidden_checks, parse_checks
+from ...cells import is_test_cell
+from ...misconceptions import answer_text
+from ...testcells import HIDDEN_RE, hidden_checks, parse_checks
 from .execute import error_output
 from .verify import judge, records
 

@@ -22,14 +22,15 @@ from typing import Any, Callable, Iterator
 
 import nbformat
 
-from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
-from ..paths import COURSE_ID, ensure_tools_on_path
-from ..kernel_client import DOTTED_NAME as STEADY_CLIENT
-from . import execute, kernel_caps, sandbox
+from ...cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
+from ...paths import COURSE_ID, ensure_tools_on_path
+from ...kernel_client import DOTTED_NAME as STEADY_CLIENT
+from . import execute
+from ..isolation import kernel_caps, sandbox
 from .feedback_html import FeedbackExporter
-from .integrity import Finding, cell_fingerprints, observed, scan_source
+from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
-from .records import CellScore, Unit, UnitResult
+from ..records import CellScore, Unit, UnitResult
 
 FEEDBACK_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)

@@ -12,12 +12,12 @@ from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args, cause, cause_of, get_spec
-from cnn_student.speed import VECTORIZED, loops_in, measure, verdict
+from cnn_student.speed import VECTORIZED, loops_in, verdict
 from cnn_student.time_limit import stopped_message, stopped_seconds
-from ..explanations import explanation
-from ..misconceptions import concept_cause
-from ..reference import expected_result
-from ..testcells import parse_checks
+from ...explanations import explanation
+from ...misconceptions import concept_cause
+from ...reference import expected_result
+from ...testcells import parse_checks
 
 # What a test cell's checks produced: case key -> ("result", value) or ("error", text)
 Results = dict[str, tuple[str, Any]]
@@ -102,30 +102,6 @@ def judge(source: str, results: Results, assignment: str, sources: Optional[list
                 found.message = f"{found.message}\n{why}"
             return found
     return _judge_vectorized(source, results, assignment, sources)
-
-
-def run_in_process(source: str, namespace: dict[str, Any], assignment: str, sources: Optional[list[str]] = None,
-                   calibration_scale: float = 1.0) -> Optional[Diagnosis]:
-    """Judge a test cell against functions defined in this process (the mistake catalogue's tests).
-    `sources` are the code the namespace ran; calibration_scale < 1 plays a slower machine."""
-    results: Results = {}
-    for fn, case in parse_checks(source, ("check_vectorized",)):
-        student = namespace.get(fn)
-        try:
-            value, measures = measure(student, build_args(fn, case), calibration_scale)
-        except Exception as err:  # a mistaken implementation may crash: that is a failed check
-            results[case_key(fn + VECTORIZED, case)] = ("error", f"{type(err).__name__}: {err}")
-        else:
-            results[case_key(fn + VECTORIZED, case)] = ("result", {"value": value, **measures})
-    for fn, case in parse_checks(source):
-        student = namespace.get(fn)
-        try:
-            value = student(*build_args(fn, case)) if callable(student) else student
-        except Exception as err:  # a mistaken implementation may crash: that is a failed check
-            results[case_key(fn, case)] = ("error", f"{type(err).__name__}: {err}")
-        else:
-            results[case_key(fn, case)] = ("result", value)
-    return judge(source, results, assignment, sources)
 
 
 def records(cell: Any) -> Results:
