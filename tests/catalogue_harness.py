@@ -17,7 +17,8 @@ from autograder.variants import solution_sources
 from cnn_student.compare import Diagnosis
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args
-from cnn_student.speed import VECTORIZED, measure
+from cnn_student.protocol import VECTORIZED
+from cnn_student.speed import measure
 from cnn_student.time_limit import OverTimeLimit, time_limit
 
 

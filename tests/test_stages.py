@@ -15,7 +15,7 @@ from autograder.grading.records import Limits, CellScore, Unit, UnitResult, pars
 from autograder.paths import NOTEBOOKS
 from autograder.reference import expected_result
 from autograder.variants import filled_student_notebook, solution_sources
-from cnn_student.checks import RECORD_MIME
+from cnn_student.protocol import RECORD_MIME
 from cnn_student.serialize import encode
 
 FIRST = "01_conv_forward"

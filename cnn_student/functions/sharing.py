@@ -343,17 +343,17 @@ def answer_format(name: str, answer: Any) -> None:
     """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
     `answer` is the student's function that returns the answer."""
     __tracebackhide__ = True  # noqa: F841
-    from ..checks import _grading, _record
+    from ..protocol import grading, record
     from ..serialize import encode
     try:
         value = answer() if callable(answer) else answer
     except NotImplementedError:
-        if _grading():  # as check() records it: the grader counts unanswered questions
-            _record(name, {}, {"error": "NotImplementedError: not written"})
+        if grading():  # as check() records it: the grader counts unanswered questions
+            record(name, {}, {"error": "NotImplementedError: not written"})
         raise NotImplementedError(f"{name} is not written yet: in its cell, replace `raise NotImplementedError()` "
                                   f"with `return <your answer>`, run that cell, then this one.") from None
-    if _grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
-        _record(name, {}, {"result": encode(value)})
+    if grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
+        record(name, {}, {"result": encode(value)})
     kind = CONCEPT_KINDS[name]
     ok = {"bool": isinstance(value, (bool, np.bool_)),
           "choice": isinstance(value, str) and value.strip().lower() in LETTERS,

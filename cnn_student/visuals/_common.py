@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..grading import grading, grading_note
+from ..protocol import grading, grading_note
 
 
 def show() -> None:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-from cnn_student.time_limit import CASE_ENV
+from cnn_student.protocol import CASE_ENV, GRADING_ENV
 
 from ...paths import DATA, STUDENT_PACKAGE, child_env
 from . import kernel_caps
@@ -88,7 +88,7 @@ def kernel_env(spec: KernelSettings) -> dict[str, str]:
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": COURSE if spec.sandbox else str(STUDENT_PACKAGE.parent),
-        "AUTOGRADER_GRADING": "1",
+        GRADING_ENV: "1",
         # a test case may compute for half a cell's time limit (cnn_student/time_limit.py)
         CASE_ENV: f"{spec.limits.timeout / 2:g}",
         # one thread each, so that parallel jobs share the cores fairly and results do not vary

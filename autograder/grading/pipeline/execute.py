@@ -14,7 +14,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
-from cnn_student.checks import RECORD_MIME
+from cnn_student.protocol import is_record
 
 from ..isolation import kernel_caps
 from . import needed
@@ -136,10 +136,10 @@ class SandboxedExecute(Execute):
 
     def output(self, outs: list, msg: dict, display_id: Any, cell_index: int):
         content = msg.get("content", {})
-        is_record = RECORD_MIME in content.get("data", {})
+        recorded = is_record(content)
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
         # check records are small and needed for the grade; everything else shares the budget
-        if not is_record:
+        if not recorded:
             if self._stored + size > self.max_output_bytes and msg["msg_type"] in (
                     "stream", "display_data", "execute_result", "update_display_data"):
                 self._truncated.add(cell_index)

@@ -9,14 +9,14 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from cnn_student.checks import RECORD_MIME
+from cnn_student.protocol import is_record, read_records
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
 from ...cells import is_test_cell
 from ...misconceptions import answer_text
 from ...testcells import HIDDEN_RE, hidden_checks, parse_checks
 from .execute import error_output
-from .verify import judge, records
+from .verify import judge
 
 # cell metadata key of what VerifyChecks found in a test cell; the collect stage (unit.py) reads it from
 # the autograded notebook. nbgrader's ClearMetadataPreprocessor, disabled by default, would remove it.
@@ -40,9 +40,9 @@ class VerifyChecks(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            results = records(cell)
+            results = read_records(cell)
             # records count only in test cells; anywhere else they are noise for the feedback
-            cell.outputs = [o for o in cell.get("outputs", []) if RECORD_MIME not in o.get("data", {})]
+            cell.outputs = [o for o in cell.get("outputs", []) if not is_record(o)]
             if not is_test_cell(cell):
                 continue
             try:

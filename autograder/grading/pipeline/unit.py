@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 import nbformat
 
 from ...cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
-from ...paths import COURSE_ID, ensure_tools_on_path
+from ...paths import COURSE_ID, FEEDBACK_TEMPLATES, ensure_tools_on_path
 from ...kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
 from ..isolation import kernel_caps, sandbox
@@ -32,7 +32,6 @@ from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_sourc
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
 from ..records import CellScore, Unit, UnitResult
 
-FEEDBACK_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
 Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding

@@ -12,15 +12,17 @@ from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args, cause, cause_of, get_spec
-from cnn_student.speed import VECTORIZED, loops_in, verdict
-from cnn_student.time_limit import stopped_message, stopped_seconds
+from cnn_student.protocol import VECTORIZED, Records, stopped_seconds
+from cnn_student.speed import loops_in, verdict
+from cnn_student.time_limit import stopped_message
 from ...explanations import explanation
 from ...misconceptions import concept_cause
 from ...reference import expected_result
 from ...testcells import parse_checks
 
-# What a test cell's checks produced: case key -> ("result", value) or ("error", text)
-Results = dict[str, tuple[str, Any]]
+# What a test cell's checks produced: case key -> ("result", value) or ("error", text), as the kernel
+# recorded them (cnn_student/protocol.py states how)
+Results = Records
 
 _expected_cache: dict[tuple[str, str], Any] = {}
 
@@ -102,21 +104,3 @@ def judge(source: str, results: Results, assignment: str, sources: Optional[list
                 found.message = f"{found.message}\n{why}"
             return found
     return _judge_vectorized(source, results, assignment, sources)
-
-
-def records(cell: Any) -> Results:
-    """The results that the check calls of a test cell recorded as outputs while grading."""
-    from cnn_student.checks import RECORD_MIME
-    from cnn_student.serialize import decode
-    found: Results = {}
-    for out in cell.get("outputs", []):
-        data = out.get("data", {}).get(RECORD_MIME) if out.get("output_type") == "display_data" else None
-        if not isinstance(data, dict) or not isinstance(data.get("fn"), str) or not isinstance(data.get("case"), dict):
-            continue
-        key = case_key(data["fn"], data["case"])
-        try:
-            found[key] = ("error", str(data["error"])) if "error" in data else ("result", decode(data.get("result")))
-        except (ValueError, TypeError, KeyError) as err:
-            found[key] = ("error", f"an unreadable result ({type(err).__name__})")
-    return found
-
