@@ -120,7 +120,7 @@ def _grade(args: argparse.Namespace) -> int:
     if course is not None and not only:  # a course grades what its students submitted
         only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=only, caps=caps or None)
+                   show_hidden=args.show_hidden, assignments=only, caps=caps or None, course=course)
     if args.scheduler:
         from .grading.orchestrate import cluster
         try:

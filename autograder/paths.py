@@ -17,6 +17,11 @@ FEEDBACK_TEMPLATES = Path(__file__).resolve().parent / "templates"  # ships with
 COURSE_ID = "cnn-inside"
 
 
+def gradebook_url(course: Path) -> str:
+    """The database URL of the gradebook of an nbgrader course folder (the grader's own folders)."""
+    return f"sqlite:///{course / 'gradebook.db'}"
+
+
 def ensure_tools_on_path() -> None:
     """nbgrader runs the `alembic` command of its own environment: put this Python's bin/ on PATH,
     so that `.venv/bin/python -m autograder ...` works without activating the venv."""

@@ -10,7 +10,8 @@ from typing import Any, Optional
 import nbformat
 
 from autograder.cells import grade_id as cell_grade_id, is_test_cell
-from autograder.grading.pipeline.verify import NOT_CHECKED, Results, judge
+from autograder.grading.pipeline.causes import NOT_CHECKED
+from autograder.grading.pipeline.verify import Results, judge
 from autograder.reference import notebook_path, run_cells
 from autograder.testcells import parse_checks, visible_source
 from autograder.variants import solution_sources

@@ -41,8 +41,8 @@ def _unit(student: str, k: int) -> list[UnitResult]:
     if k % 5 == 1:
         tests[f"{FIRST}:test_zero_pad"] = CellScore(0, 2, "zero_pad", ["zero_pad.all_axes"])
     first = UnitResult(student, FIRST, sum(t.score for t in tests.values()), 5.0, "m", tests,
-                       findings=[Finding(student, FIRST, f"{FIRST}.ipynb", "fingerprint",
-                                         cell_fingerprints(_cells(zero_pad=COMMON, conv_forward=conv)))], graded=True)
+                       fingerprints={f"{FIRST}.ipynb": cell_fingerprints(_cells(zero_pad=COMMON, conv_forward=conv))},
+                       graded=True)
     q1 = "True" if k % 4 == 0 else "False"
     q7 = "abcd"[k % 4]
     concept = {f"{FOURTH}:test_sharing_sets_zeros": CellScore(1 if q1 == "False" else 0, 1,

@@ -73,7 +73,7 @@ def test_unit_and_result_travel_as_json_unchanged(tmp_path):
 def test_intake_takes_a_good_submission_as_it_is(tmp_path, first_master):
     submit(tmp_path, "ada", finished())
     intake = unit_mod.take_in(make_unit(tmp_path, first_master, "ada"))
-    assert intake.runnable and intake.notes == {} and rules(intake) == {"fingerprint"}
+    assert intake.runnable and intake.notes == {} and rules(intake) == set() and list(intake.fingerprints) == [NB]
     assert (intake.submitted / NB).exists()
 
 
@@ -129,7 +129,7 @@ def test_collect_gives_every_test_zero_when_nothing_was_graded(tmp_path, first_m
     assert result.score == 0 and result.max_score == 15 and not result.retry
     assert result.tests and all(t.score == 0 for t in result.tests.values())
     assert sum(t.max_score for t in result.tests.values()) == 15
-    unit_mod.publish_feedback(unit, intake.course, intake.expected, intake.notes)
+    unit_mod.publish_feedback(unit, intake.expected, intake.notes)
     page = (unit.out / "feedback" / "absent" / FIRST / NB.replace(".ipynb", ".html")).read_text()
     assert "Score: 0" in page and "not submitted" in page
 

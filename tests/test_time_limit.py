@@ -8,7 +8,8 @@ import pytest
 import cnn_student.checks as checks
 from autograder.grading.records import Limits
 from autograder.grading.isolation.sandbox import KernelSettings, kernel_env
-from autograder.grading.pipeline.verify import TOO_SLOW, judge
+from autograder.grading.pipeline.causes import TOO_SLOW
+from autograder.grading.pipeline.verify import judge
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args
 from cnn_student.protocol import CASE_ENV, stopped_record

@@ -17,9 +17,10 @@ from typing import Callable, Optional
 from ...paths import SOLUTIONS, child_env
 from ...release import assignments
 from . import course, master as master_mod
+from .course import Course
 from ..isolation import kernel_caps
 from ..outputs.aggregate import write_outputs
-from ..records import Limits, Unit, UnitResult
+from ..records import Limits, Unit, UnitResult, size_text
 from ..pipeline.unit import failure_result
 
 
@@ -33,6 +34,7 @@ class Options:
     quiet: bool = False
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
     caps: Optional[str] = "auto"  # mechanism of the memory and process caps (kernel_caps), "auto"; None: no caps
+    course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
 
 
 def students(submissions: Path) -> list[str]:
@@ -57,7 +59,7 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
                         master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
                         show_hidden=opts.show_hidden, caps=caps)
             units.append(unit)
-            result = UnitResult.read(unit.work / "result.json")
+            result = UnitResult.read(unit.result_path)
             if result is None or result.master != digest or result.retry:
                 todo.append(unit)
     return todo, units
@@ -154,8 +156,8 @@ def _caps_line(units: list[Unit]) -> str:
     if not units or not units[0].caps:
         return "caps OFF"
     u, limits = units[0], units[0].limits
-    disk = f"disk {limits.disk_bytes / 1024 ** 2:.0f} MiB (tmpfs)" if limits.disk_bytes else "disk uncapped"
-    return f"caps: memory {limits.memory_bytes / 1024 ** 3:g} GiB and {limits.processes} processes ({u.caps}), {disk}"
+    disk = f"disk {size_text(limits.disk_bytes)} (tmpfs)" if limits.disk_bytes else "disk uncapped"
+    return f"caps: memory {size_text(limits.memory_bytes)} and {limits.processes} processes ({u.caps}), {disk}"
 
 
 def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
@@ -191,13 +193,13 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
         t.start()
     for t in threads:
         t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
-    return finish(submissions, out, units)
+    return finish(submissions, out, units, opts.course)
 
 
-def finish(submissions: Path, out: Path, units: list[Unit]) -> list[UnitResult]:
+def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Course] = None) -> list[UnitResult]:
     """After every unit has a result (graded here or on a cluster): into the nbgrader course, when
-    graded in one, and OUT's CSVs."""
-    results = [UnitResult.read(u.work / "result.json") for u in units]
-    results = course.record(submissions, results, units)
+    graded in one (`found`, else looked for), and OUT's CSVs."""
+    results = [UnitResult.read(u.result_path) for u in units]
+    results = course.record(found or course.find_course(submissions), results, units)
     write_outputs(out, results, units[0].master if units else None)
     return results

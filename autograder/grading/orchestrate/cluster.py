@@ -38,7 +38,7 @@ from . import master as master_mod
 from ..isolation import kernel_caps, sandbox
 from .batch import Options, Progress, finish, grade_in, plan
 from ..records import Graded, Parcel, Unit, UnitResult
-from ..pipeline.unit import MAX_FILE_BYTES, failure_result
+from ..pipeline.unit import failure_result, submission_entries
 
 TOPIC = "autograder-refused"      # the events by which workers tell the client why they refused
 PLUGIN = "autograder-course-check"
@@ -148,9 +148,8 @@ def _unpack(parcel: Parcel, tmp: Path, master: Path) -> Unit:
 
 
 def _graded(unit: Unit) -> Graded:
-    feedback = unit.out / "feedback" / unit.student / unit.assignment
-    autograded = unit.work / "course" / "autograded" / unit.student / unit.assignment
-    result = UnitResult.read(unit.work / "result.json")
+    feedback, autograded = unit.feedback, unit.autograded
+    result = UnitResult.read(unit.result_path)
     assert result is not None, "grade_in always leaves a result"
     return Graded(result=result, feedback={p.name: p.read_bytes() for p in sorted(feedback.glob("*.html"))},
                   autograded={p.name: p.read_bytes() for p in (sorted(autograded.iterdir()) if autograded.is_dir() else [])
@@ -195,16 +194,13 @@ def pack(unit: Unit, opts: Options) -> Parcel:
     the worker recreates both as such, and its intake records them as a local run does."""
     files, links, oversized = {}, {}, {}
     src = unit.submitted
-    for path in sorted(src.rglob("*")) if src.is_dir() else []:
-        rel = path.relative_to(src)
-        if path.is_symlink():
+    for rel, kind, path in submission_entries(src) if src.is_dir() else []:
+        if kind == "link":
             links[str(rel)] = os.readlink(path)
-        elif path.is_file() and ".ipynb_checkpoints" not in rel.parts:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                oversized[str(rel)] = size
-            else:
-                files[str(rel)] = path.read_bytes()
+        elif kind == "oversized":
+            oversized[str(rel)] = path.stat().st_size
+        else:
+            files[str(rel)] = path.read_bytes()
     # the caps are the worker's to hold with its own mechanism: what the client's machine offers is moot
     return Parcel(student=unit.student, assignment=unit.assignment, master_hash=unit.master_hash,
                   assignments=tuple(opts.assignments) if opts.assignments else None, limits=opts.limits,
@@ -247,7 +243,7 @@ def run(submissions: Path, out: Path, opts: Options, scheduler: str) -> list[Uni
         _grade_all(client, todo, opts, refused)
     finally:
         client.close()
-    return finish(submissions, out, units)
+    return finish(submissions, out, units, opts.course)
 
 
 def _grade_all(client: Client, todo: list[Unit], opts: Options, refused: Callable[[str], None]) -> None:

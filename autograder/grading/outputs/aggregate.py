@@ -58,7 +58,7 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
         writer = csv.DictWriter(fh, fieldnames=CAUSE_FIELDS)
         writer.writeheader()
         writer.writerows(cause_rows(results))
-    rows = [f.row() for r in results for f in r.findings if f.rule != "fingerprint"]
+    rows = [f.row() for r in results for f in r.findings]
     similar = compare(results, _stub_fingerprints(master))
     for match in similar.listed:
         for student in match.students:

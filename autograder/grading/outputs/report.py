@@ -12,7 +12,6 @@ class; no student ids, no answers (concept questions appear by topic and share m
 """
 from __future__ import annotations
 
-import ast
 import base64
 import csv
 import html
@@ -33,6 +32,7 @@ import nbformat  # noqa: E402
 from ...cells import grade_id, is_test_cell  # noqa: E402
 from ...misconceptions import SEED, WRONG, every_cause  # noqa: E402
 from ...paths import NOTEBOOKS  # noqa: E402
+from ...testcells import test_title  # noqa: E402
 
 # causes that say a function was not attempted or not reached: counted apart from misconceptions
 NOT_ATTEMPTED = {"generic.not_written", "generic.not_checked"}
@@ -76,11 +76,7 @@ def test_titles(notebooks: Path = NOTEBOOKS) -> dict[str, str]:
     for path in sorted(notebooks.glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if is_test_cell(cell):
-                try:
-                    doc = ast.get_docstring(ast.parse(cell.source)) or ""
-                except SyntaxError:
-                    doc = ""
-                titles[f"{path.stem}:{grade_id(cell)}"] = doc.strip().splitlines()[0] if doc.strip() else ""
+                titles[f"{path.stem}:{grade_id(cell)}"] = test_title(cell.source)
     return titles
 
 

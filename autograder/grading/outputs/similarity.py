@@ -52,12 +52,11 @@ def _prints(results: Iterable[UnitResult]) -> dict[tuple[str, str], dict[str, di
     """(assignment, notebook) -> student -> the notebook's fingerprints (integrity.cell_fingerprints)."""
     found: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
     for r in results:
-        for f in r.findings:
-            if f.rule == "fingerprint":
-                try:
-                    found[(r.assignment, f.notebook)][r.student_id] = json.loads(f.detail)
-                except ValueError:  # a result written before fingerprints were JSON: nothing to compare
-                    continue
+        for notebook, prints in r.fingerprints.items():
+            try:
+                found[(r.assignment, notebook)][r.student_id] = json.loads(prints)
+            except ValueError:  # a result written before fingerprints were JSON: nothing to compare
+                continue
     return found
 
 

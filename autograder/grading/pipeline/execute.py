@@ -19,7 +19,7 @@ from cnn_student.protocol import is_record
 from ..isolation import kernel_caps
 from . import needed
 from ..outputs.integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
-from ..records import Limits
+from ..records import Limits, size_text
 from ..isolation.sandbox import SPEC_ENV, KernelSettings
 
 
@@ -35,10 +35,6 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 
 def _note(text: str) -> NotebookNode:
     return NotebookNode(output_type="stream", name="stderr", text=f"\n{CAP_NOTE}{text}]\n")
-
-
-def _mib(n: int) -> str:
-    return f"{n / 1024 ** 3:g} GiB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.0f} MiB"
 
 
 def _kernel_settings() -> Optional[KernelSettings]:
@@ -91,7 +87,7 @@ class SandboxedExecute(Execute):
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         disk = self._spec.limits.disk_bytes if self._spec and self._spec.disk else 0
         if disk and any("[Errno 28]" in str(o.get("evalue", "")) for o in errors):
-            cell.outputs.append(_note(f"disk: this notebook may write {_mib(disk)} in all, its working folder "
+            cell.outputs.append(_note(f"disk: this notebook may write {size_text(disk)} in all, its working folder "
                                       "and /tmp together; the write that went past it failed"))
         if self._group:
             refused = kernel_caps.refused_forks(self._group)
@@ -120,7 +116,7 @@ class SandboxedExecute(Execute):
             if self._group and kernel_caps.oom_kills(self._group) > self._ooms:
                 cell.outputs.append(error_output(
                     "MemoryCapExceeded", f"the Python kernel was stopped in this cell: it used more than its "
-                    f"memory cap of {_mib(self._group.caps.memory_bytes)} (arrays and files in /tmp count "
+                    f"memory cap of {size_text(self._group.caps.memory_bytes)} (arrays and files in /tmp count "
                     "together); the cells after it were not run"))
             else:
                 cell.outputs.append(error_output(

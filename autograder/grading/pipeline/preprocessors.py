@@ -2,7 +2,6 @@
 and head each test's feedback with its grade id and what it checks."""
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
@@ -14,7 +13,7 @@ from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
 from ...cells import is_test_cell
 from ...misconceptions import answer_text
-from ...testcells import HIDDEN_RE, hidden_checks, parse_checks
+from ...testcells import HIDDEN_RE, hidden_checks, parse_checks, test_title
 from .execute import error_output
 from .verify import judge
 
@@ -71,11 +70,7 @@ class NameTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         if is_test_cell(cell):
-            try:
-                doc = ast.get_docstring(ast.parse(cell.source)) or ""
-            except SyntaxError:  # an instructor's cell always parses; a title is not worth failing for
-                doc = ""
-            cell.metadata["test_title"] = doc.strip().splitlines()[0] if doc.strip() else ""
+            cell.metadata["test_title"] = test_title(cell.source)
         return cell, resources
 
 

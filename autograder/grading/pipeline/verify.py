@@ -11,7 +11,7 @@ from typing import Any, Optional
 from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args, cause, cause_of, get_spec
+from cnn_student.spec import build_args, cause_of, get_spec
 from cnn_student.protocol import VECTORIZED, Records, stopped_seconds
 from cnn_student.speed import loops_in, verdict
 from cnn_student.time_limit import stopped_message
@@ -19,25 +19,13 @@ from ...explanations import explanation
 from ...misconceptions import concept_cause
 from ...reference import expected_result
 from ...testcells import parse_checks
+from .causes import NOT_CHECKED, NOT_WRITTEN, RAISED, RAISED_INDEX, RAISED_SHAPES, TOO_SLOW
 
 # What a test cell's checks produced: case key -> ("result", value) or ("error", text), as the kernel
 # recorded them (cnn_student/protocol.py states how)
 Results = Records
 
 _expected_cache: dict[tuple[str, str], Any] = {}
-
-# what a test cell's verdict can name beyond a wrong result
-NOT_WRITTEN = cause("generic.not_written", "the function is not written (it still raises NotImplementedError)")
-RAISED = cause("generic.raised", "the function raises an error on the test's inputs", specific=False)
-RAISED_SHAPES = cause("raised.shapes_mismatch", "raises because two arrays' shapes do not match: most often a window "
-                                                "slice runs past the input (output size, slice bounds, missing padding)")
-RAISED_INDEX = cause("raised.index_out_of_range", "raises because an index runs past an array's end (loop bounds, "
-                                                  "output size, swapped axes)")
-TOO_SLOW = cause("generic.too_slow", "far slower than loops over positions on the test's inputs (in a backward pass, most "
-                                     "often a gradient computed numerically)")
-NOT_CHECKED = cause("generic.not_checked", "the test cell stopped before this check (an earlier error, or a "
-                                           "missing function)")
-
 
 def _expected(fn: str, case: dict, assignment: str) -> Any:
     key = (assignment, case_key(fn, case))
