@@ -19,6 +19,7 @@ from .outputs.integrity import Finding
 
 MiB, GiB = 1024 ** 2, 1024 ** 3
 RESULT = "result.json"  # in the unit's work folder
+OUTPUT_LINES = 200  # lines of output nbgrader's LimitOutput keeps per cell (nbgrader_config.py reads it too)
 
 
 def parse_size(text: str) -> int:

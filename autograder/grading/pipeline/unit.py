@@ -10,6 +10,7 @@ A unit goes through four stages, each timed (UnitResult.timings):
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -30,7 +31,7 @@ from ..isolation import kernel_caps, sandbox
 from .feedback_html import FeedbackExporter
 from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
-from ..records import CellScore, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
@@ -233,7 +234,7 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
 
 
 # ---------- run
-def _config(unit: Unit, course: Path, runtime: Path):
+def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None):
     from traitlets.config import Config
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                         IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
@@ -260,13 +261,16 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
     c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
     c.SandboxedExecute.release_dir = str(unit.release)
+    c.SandboxedExecute.disk_bytes = unit.limits.disk_bytes if unit.sandbox else 0
+    c.SandboxedExecute.caps_group = group.to_json() if group else {}
+    c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
     c.KernelManager.connection_file = str(runtime / "kernel.json")
     # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
     c.KernelManager.client_class = STEADY_CLIENT
-    c.LimitOutput.max_lines = 200
+    c.LimitOutput.max_lines = OUTPUT_LINES
     c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     c.GenerateFeedback.exporter_class = FeedbackExporter
     # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
@@ -281,7 +285,7 @@ def _nbgrader_templates() -> Path:
     return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
-def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
+def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
     """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
     course = intake.course
     sandbox.write_kernelspec(course / "jupyter")
@@ -313,18 +317,18 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
         return "", False
     ensure_tools_on_path()
     group = _kernel_group(unit)
-    settings = _kernel_settings(unit, intake, group)
+    settings = _write_kernel_settings(unit, intake, group)
     # short: IPC socket paths are limited to 107 bytes. In memory where there is /dev/shm: what the
     # kernel writes beside its sockets then counts against its memory cap, never the disk
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="cnnk-", dir=shm) as tmp, _removed(group), \
             scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=tmp,
                        **{sandbox.SPEC_ENV: str(settings)}):
-        config = _config(unit, intake.course, Path(tmp))
+        config = _config(unit, intake.course, Path(tmp), group)
         api = NbGraderAPI(CourseDirectory(config=config), config=config)
-        execute.TIMINGS.clear()
         out = api.autograde(unit.assignment, unit.student, force=True, create=True)
-        timings.update(execute.TIMINGS)
+        if (intake.course / "kernel_timings.json").is_file():
+            timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
         ok, log = out["success"], out["log"] + str(out.get("error") or "")
         if ok:
             with _stage(timings, "feedback"):
