@@ -9,11 +9,11 @@ the reference solution, one catalogued mistake, one correct alternative implemen
 untouched notebook. Stock autograde runs students' code unisolated, serially, and writes no
 feedback; ours sandboxes every kernel, scans, verifies in the grader's process and writes feedback.
 
-Goals (issue 14), on a 2-core machine: the whole class of 200 x 5 under 10 minutes with --jobs 2;
+Goals, on a 2-core machine (an instructor grades a class while waiting, not overnight): the whole class of 200 x 5 under 10 minutes with --jobs 2;
 per notebook no slower than stock (stock seconds per notebook / ours seconds per notebook >= 1).
 The machine's load is printed before and after: report it with every figure.
 
-Goal (issue 13): --jobs 1 with the caps on memory, processes and disk within 1.1x of --jobs 1
+Goal (the caps must not make grading noticeably slower): --jobs 1 with the caps on memory, processes and disk within 1.1x of --jobs 1
 --no-caps on the same class (notebook 1). `--caps-only` times just these two.
 """
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The caps on what a kernel can take from the grading machine, tried by hostile students (issue 13):
+"""The caps on what a kernel can take from the grading machine, tried by hostile students (no student may
+cost the grading machine, or another student, its disk, memory or processes):
 a kernel that writes past its disk cap, one that fills /tmp past its memory cap, one that forks past its
 process cap. Each is graded between two honest students, who keep full marks; each attack is stopped
 at its cap (asserted from what it printed), and nothing of it is left on the machine.
@@ -138,7 +139,7 @@ def test_disk_and_process_caps_stop_attacks_between_honest_students(tmp_path, me
     before = leftovers()
     out, stderr = grade_class(tmp_path, "disk", {
         "bob": WRITE.format(chunk=8 * MiB, limit=2 * disk, folder="."),  # the working folder, in 8 MiB files
-        "cat": FORK.format(attempts=600, hold=120),  # the issue's 1,200 halved
+        "cat": FORK.format(attempts=600, hold=120),  # over twice the cap of 256: enough to prove it holds
     }, first_master, "--disk", "64MiB")
     assert f"({mechanism})" in stderr and "disk 64 MiB" in stderr
     s = scores(out)

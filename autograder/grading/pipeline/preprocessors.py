@@ -23,7 +23,8 @@ VERDICT_KEY = "cnn_autograder"
 
 
 def verdict_metadata(cell: NotebookNode) -> dict[str, Any]:
-    """{"function", "causes", "answers"} recorded on an autograded test cell (empty when it passed)."""
+    """{"function", "causes", "answers"} recorded on an autograded test cell: what failed first and why,
+    and a concept question's answer (recorded whether or not it was right); empty when there is none."""
     found = cell.get("metadata", {}).get(VERDICT_KEY, {})
     return found if isinstance(found, dict) else {}
 
