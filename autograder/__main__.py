@@ -98,15 +98,15 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"grade refuses to run students' code unisolated: {why}.\n"
                   "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
             return 2
-    caps = None
+    mechanism = None  # what holds the memory and process caps
     if args.no_caps:
         print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
     elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
-        caps = "auto"
+        mechanism = "auto"
     else:
         from .grading.isolation import kernel_caps
-        caps, why = kernel_caps.detect()
-        if caps is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
+        mechanism, why = kernel_caps.detect()
+        if mechanism is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
             why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
             print(f"grade refuses to run students' code without its memory, process and disk caps: {why}.\n"
                   "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
@@ -120,7 +120,7 @@ def _grade(args: argparse.Namespace) -> int:
     if course is not None and not only:  # a course grades what its students submitted
         only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=only, caps=caps or None, course=course)
+                   show_hidden=args.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course)
     if args.scheduler:
         from .grading.orchestrate import cluster
         try:

@@ -62,7 +62,7 @@ def test_limits_options_are_built_from_the_record():
 def test_unit_and_result_travel_as_json_unchanged(tmp_path):
     unit = make_unit(tmp_path, tmp_path / "master", "ada")
     assert Unit.from_json(unit.to_json()) == unit
-    result = UnitResult(student_id="ada", assignment=FIRST, score=3.0, max_score=15.0, master="h",
+    result = UnitResult(student_id="ada", assignment=FIRST, raw_score=3.0, max_score=15.0, master_hash="h",
                         tests={f"{NB}:test_zero_pad": CellScore(3.0, 3.0)}, timings={"cells": 1.5})
     result.write(tmp_path / "w")
     assert UnitResult.read(tmp_path / "w" / "result.json") == result
@@ -126,7 +126,7 @@ def test_collect_gives_every_test_zero_when_nothing_was_graded(tmp_path, first_m
     unit = make_unit(tmp_path, first_master, "absent")
     intake = unit_mod.take_in(unit)
     result = unit_mod.collect(unit, intake, log="", ok=False)
-    assert result.score == 0 and result.max_score == 15 and not result.retry
+    assert result.raw_score == 0 and result.max_score == 15 and not result.retry
     assert result.tests and all(t.score == 0 for t in result.tests.values())
     assert sum(t.max_score for t in result.tests.values()) == 15
     unit_mod.publish_feedback(unit, intake.expected, intake.notes)

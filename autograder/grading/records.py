@@ -89,7 +89,7 @@ class Unit:
     limits: Limits = Limits()
     sandbox: bool = True
     show_hidden: bool = False
-    caps: Optional[str] = None  # the mechanism of the memory and process caps (kernel_caps); None: no caps
+    caps_mechanism: Optional[str] = None  # what holds the memory and process caps (kernel_caps); None: no caps
 
     # ---- the unit's folder layout: every path of a unit is built here
     @property
@@ -169,9 +169,9 @@ class UnitResult:
     """What grading one unit found; OUT/.grader/units/<student>/<assignment>/result.json."""
     student_id: str
     assignment: str
-    score: float
+    raw_score: float                  # nbgrader's score, before any late penalty (grades.csv: raw_score)
     max_score: float
-    master: str                       # the solutions' hash it was graded against
+    master_hash: str                  # the solutions' hash it was graded against (Unit.master_hash)
     tests: dict[str, CellScore] = field(default_factory=dict)   # "<notebook>:<grade_id>" -> outcome
     notes: dict[str, str] = field(default_factory=dict)           # notebook -> why it scored 0
     findings: list[Finding] = field(default_factory=list)
@@ -190,6 +190,9 @@ class UnitResult:
     @classmethod
     def from_dict(cls, data: dict) -> "UnitResult":
         data = dict(data)
+        for old, new in (("score", "raw_score"), ("master", "master_hash")):  # results written before the renames
+            if old in data:
+                data.setdefault(new, data.pop(old))
         data["tests"] = {k: CellScore(**v) for k, v in data.get("tests", {}).items()}
         findings = [Finding(**f) for f in data.get("findings", [])]
         # results written before fingerprints had a field of their own carried them as findings
@@ -223,7 +226,7 @@ class Parcel:
     sandbox: bool
     show_hidden: bool
     submitted: bool                          # DIR/<student>/<assignment> exists
-    caps: bool = True                        # the worker must hold the kernel caps (its own mechanism)
+    hold_caps: bool = True                   # the worker must hold the kernel caps (its own mechanism)
     files: dict[str, bytes] = field(default_factory=dict)    # relative path -> content
     links: dict[str, str] = field(default_factory=dict)      # symlinks (never followed): path -> target
     oversized: dict[str, int] = field(default_factory=dict)  # files too big to copy: path -> size

@@ -33,7 +33,7 @@ class Options:
     show_hidden: bool = False
     quiet: bool = False
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
-    caps: Optional[str] = "auto"  # mechanism of the memory and process caps (kernel_caps), "auto"; None: no caps
+    caps_mechanism: Optional[str] = "auto"  # what holds the memory and process caps (kernel_caps), "auto"; None: none
     course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
 
 
@@ -45,9 +45,9 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
     """(units still to grade, all units). A unit with a result from the same solutions is done,
     unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
-    caps = kernel_caps.detect()[0] if opts.caps == "auto" else opts.caps
+    mechanism = kernel_caps.detect()[0] if opts.caps_mechanism == "auto" else opts.caps_mechanism
     limits = opts.limits
-    if not (caps and opts.sandbox and kernel_caps.bwrap_has_size()):
+    if not (mechanism and opts.sandbox and kernel_caps.bwrap_has_size()):
         limits = replace(limits, disk_bytes=0)  # no disk cap without the caps' sandbox
     units, todo = [], []
     for student in students(submissions):
@@ -57,10 +57,10 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
             unit = Unit(student=student, assignment=assignment, submissions=submissions.resolve(),
                         work=out.resolve() / ".grader" / "units" / student / assignment, master=master.resolve(),
                         master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
-                        show_hidden=opts.show_hidden, caps=caps)
+                        show_hidden=opts.show_hidden, caps_mechanism=mechanism)
             units.append(unit)
             result = UnitResult.read(unit.result_path)
-            if result is None or result.master != digest or result.retry:
+            if result is None or result.master_hash != digest or result.retry:
                 todo.append(unit)
     return todo, units
 
@@ -153,11 +153,11 @@ class Progress:
 
 
 def _caps_line(units: list[Unit]) -> str:
-    if not units or not units[0].caps:
+    if not units or not units[0].caps_mechanism:
         return "caps OFF"
     u, limits = units[0], units[0].limits
     disk = f"disk {size_text(limits.disk_bytes)} (tmpfs)" if limits.disk_bytes else "disk uncapped"
-    return f"caps: memory {size_text(limits.memory_bytes)} and {limits.processes} processes ({u.caps}), {disk}"
+    return f"caps: memory {size_text(limits.memory_bytes)} and {limits.processes} processes ({u.caps_mechanism}), {disk}"
 
 
 def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:

@@ -52,8 +52,8 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
         for r in results:
             writer.writerow({"assignment": r.assignment, "duedate": r.duedate, "timestamp": r.timestamp,
                              "student_id": r.student_id, "last_name": "", "first_name": "", "email": "",
-                             "raw_score": r.score, "late_submission_penalty": r.late_penalty,
-                             "score": max(0.0, r.score - r.late_penalty), "max_score": r.max_score})
+                             "raw_score": r.raw_score, "late_submission_penalty": r.late_penalty,
+                             "score": max(0.0, r.raw_score - r.late_penalty), "max_score": r.max_score})
     with open(out / "causes.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=CAUSE_FIELDS)
         writer.writeheader()
@@ -87,8 +87,8 @@ def score_table(results: list[UnitResult]) -> str:
         for n in names:
             r = row.get(n)
             if r:
-                total, top = total + r.score, top + r.max_score
-                cells.append(f"{r.score:>6g} / {r.max_score:<5g}"[:14].rjust(14))
+                total, top = total + r.raw_score, top + r.max_score
+                cells.append(f"{r.raw_score:>6g} / {r.max_score:<5g}"[:14].rjust(14))
             else:
                 cells.append(f"{'-':>14s}")
         lines.append(f"{student:{width}s} " + " ".join(cells) + f" {total:>5g} / {top:<5g}")

@@ -239,7 +239,7 @@ def _scores(results: list[dict], lines: list[str]) -> list[str]:
     lines.append(f"{'assignment':28s} {'mean':>6s} {'median':>6s} {'max':>5s} {'graded':>7s}")
     for ax, a in zip(axes[0], assignments):
         rows = [r for r in results if r["assignment"] == a]
-        scores = sorted(r["score"] for r in rows)
+        scores = sorted(r["raw_score"] for r in rows)
         top = rows[0]["max_score"] if rows else 0
         ax.hist(scores, bins=min(10, max(1, int(top) or 1)), range=(0, top or 1), color="#4c72b0")
         ax.set_title(a, fontsize=8)

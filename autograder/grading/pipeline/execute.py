@@ -94,7 +94,7 @@ class SandboxedExecute(Execute):
             refused = kernel_caps.refused_forks(self._group)
             if refused > self._refused:
                 self._refused = refused
-                cell.outputs.append(_note(f"processes: this notebook may run {self._group.caps.processes} "
+                cell.outputs.append(_note(f"processes: this notebook may run {self._group.limits.processes} "
                                           "processes and threads at once; starting more failed"))
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
@@ -117,7 +117,7 @@ class SandboxedExecute(Execute):
             if self._group and kernel_caps.oom_kills(self._group) > self._ooms:
                 cell.outputs.append(error_output(
                     "MemoryCapExceeded", f"the Python kernel was stopped in this cell: it used more than its "
-                    f"memory cap of {size_text(self._group.caps.memory_bytes)} (arrays and files in /tmp count "
+                    f"memory cap of {size_text(self._group.limits.memory_bytes)} (arrays and files in /tmp count "
                     "together); the cells after it were not run"))
             else:
                 cell.outputs.append(error_output(

@@ -303,9 +303,9 @@ def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group 
 
 def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
     """The unit's control group with its memory and process caps (None: no caps)."""
-    if not unit.caps:
+    if not unit.caps_mechanism:
         return None
-    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), unit.limits)
+    return kernel_caps.create(unit.caps_mechanism, kernel_caps.name_for(str(unit.work)), unit.limits)
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
@@ -378,8 +378,8 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
     """The unit's scores from its gradebook, and what the sandbox saw in each autograded notebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    result = UnitResult(student_id=unit.student, assignment=unit.assignment, score=0.0, max_score=0.0,
-                        master=unit.master_hash, notes=intake.notes, graded=ok,
+    result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=0.0,
+                        master_hash=unit.master_hash, notes=intake.notes, graded=ok,
                         # nbgrader itself failed (a broken grading machine, most often): try again next run
                         retry=bool(log) and not ok)
     with Gradebook(unit.gradebook_url, COURSE_ID) as gb:
@@ -390,7 +390,7 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
         except MissingEntry:
             result.tests = _zero_tests(assignment)
         else:
-            result.score = float(sub.score)
+            result.raw_score = float(sub.score)
             result.timestamp = str(sub.timestamp or "")
             result.tests = {f"{nbsub.name}:{grade.name}": CellScore(float(grade.score or 0), float(grade.max_score))
                             for nbsub in sub.notebooks for grade in nbsub.grades
@@ -443,15 +443,15 @@ def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
     from nbgrader.api import Gradebook
-    if unit.caps:  # a killed worker leaves its kernels' group behind
-        kernel_caps.remove(kernel_caps.named(unit.caps, kernel_caps.name_for(str(unit.work))))
+    if unit.caps_mechanism:  # a killed worker leaves its kernels' group behind
+        kernel_caps.remove(kernel_caps.named(unit.caps_mechanism, kernel_caps.name_for(str(unit.work))))
     with Gradebook(unit.master_gradebook_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         max_score, tests = float(assignment.max_score), _zero_tests(assignment)
     expected = unit.notebooks()
     notes = {name: reason for name in expected}
-    result = UnitResult(student_id=unit.student, assignment=unit.assignment, score=0.0, max_score=max_score,
-                        master=unit.master_hash, tests=tests, notes=notes, retry=retry,
+    result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=max_score,
+                        master_hash=unit.master_hash, tests=tests, notes=notes, retry=retry,
                         findings=[Finding(unit.student, unit.assignment, "", "grading_error", reason)])
     publish_feedback(unit, expected, notes)
     return result.write(unit.work)
