@@ -70,8 +70,7 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
         writer.writeheader()
         writer.writerows(rows)
     (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
-    (out / "similarity.json").write_text(json.dumps({"listed": [vars(m) for m in similar.listed],
-                                                     "counted": similar.counted, "pairs": similar.pairs}, indent=1))
+    similar.write(out / "similarity.json")
 
 
 def score_table(results: list[UnitResult]) -> str:

@@ -16,6 +16,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Iterable
 
 from ..records import UnitResult
@@ -46,6 +47,15 @@ class Similarity:
     listed: list[Match]
     counted: int
     pairs: int
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps({"listed": [vars(m) for m in self.listed], "counted": self.counted,
+                                    "pairs": self.pairs}, indent=1))
+
+    @classmethod
+    def read(cls, path: Path) -> "Similarity":
+        data = json.loads(path.read_text())
+        return cls([Match(**m) for m in data["listed"]], data["counted"], data["pairs"])
 
 
 def _prints(results: Iterable[UnitResult]) -> dict[tuple[str, str], dict[str, dict]]:
