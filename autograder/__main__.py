@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         return _grade(args)
     if args.command == "report":
-        from .grading.report import class_summary, report as make_report
+        from .grading.outputs.report import class_summary, report as make_report
         print(class_summary(args.out) if args.for_students else make_report(args.out))
         return 0
     if args.command == "sample-class":
-        from .sample_class import make
+        from .demo.sample_class import make
         print("wrote", ", ".join(make(args.dir)), "under", args.dir)
         return 0
     if args.command == "demo":
@@ -91,9 +91,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def isolation(args: argparse.Namespace, command: str) -> "str | None | bool":
-    """The caps' mechanism for --no-sandbox / --no-caps / --scheduler as given (None: no caps), or False
+    """The caps_mechanism for --no-sandbox / --no-caps / --scheduler as given (None: no caps), or False
     (after saying why) when students' code cannot run isolated here. `grade` and `serve` alike."""
-    from .grading import kernel_caps, sandbox
+    from .grading.isolation import kernel_caps, sandbox
 
     if args.no_sandbox:
         print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
@@ -103,44 +103,44 @@ def isolation(args: argparse.Namespace, command: str) -> "str | None | bool":
             print(f"{command} refuses to run students' code unisolated: {why}.\n"
                   "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
             return False
-    caps = None
+    mechanism = None
     if args.no_caps:
         print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
     elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
-        caps = "auto"
+        mechanism = "auto"
     else:
-        caps, why = kernel_caps.detect()
-        if caps is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
+        mechanism, why = kernel_caps.detect()
+        if mechanism is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
             why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
             print(f"{command} refuses to run students' code without its memory, process and disk caps: {why}.\n"
                   "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
                   "systemd user session that delegates them; or pass --no-caps, only on a machine with "
                   "nothing to protect.", file=sys.stderr)
             return False
-    return caps or None
+    return mechanism or None
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading.aggregate import score_table
-    from .grading.batch import Options, run
+    from .grading.outputs.aggregate import score_table
+    from .grading.orchestrate.batch import Options, run
     from .grading.records import Limits
 
     if not args.submissions.is_dir():
         print(f"no folder {args.submissions}", file=sys.stderr)
         return 2
-    caps = isolation(args, "grade")
-    if caps is False:
+    mechanism = isolation(args, "grade")  # what holds the memory and process caps
+    if mechanism is False:
         return 2
-    from .grading.course import find_course, submitted_assignments
+    from .grading.orchestrate.course import find_course, submitted_assignments
     from .release import assignments as all_assignments
     course = find_course(args.submissions)
     only = args.assignment
     if course is not None and not only:  # a course grades what its students submitted
         only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=only, caps=caps or None)
+                   show_hidden=args.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course)
     if args.scheduler:
-        from .grading import cluster
+        from .grading.orchestrate import cluster
         try:
             results = cluster.run(args.submissions, args.out, opts, args.scheduler)
         except KeyboardInterrupt:

@@ -31,10 +31,6 @@ def has_nbgrader(cell: Any) -> bool:
     return "nbgrader" in cell.get("metadata", {})
 
 
-def is_locked(cell: Any) -> bool:
-    return bool(nbgrader_meta(cell).get("locked"))
-
-
 def is_reference_cell(cell: Any) -> bool:
     """Solution cells and cells tagged `setup` (imports, provided helpers) define the reference."""
     return is_solution_cell(cell) or (is_code(cell) and "setup" in cell.get("metadata", {}).get("tags", []))

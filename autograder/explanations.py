@@ -1,6 +1,6 @@
 """Text that states answers, for the feedback written at grading: never shipped to students.
 
-Two kinds, one mechanism (`explanation(fn)`, appended by grading/verify.py to the feedback of a
+Two kinds, one mechanism (`explanation(fn)`, appended by grading/pipeline/verify.py to the feedback of a
 failed check, and only there):
 - ANSWERS: each concept question of notebook 4, its answer and why (the keys themselves are the
   reference answers in solutions/);

@@ -2,7 +2,7 @@
 
 Grader side only: a cause's description here says which belief a wrong answer shows, so it states the
 answer; it reaches causes.csv and the instructor's report, never a student's package or the class
-summary (grading/report.py leaves concept causes out of --for-students). The format of an answer is
+summary (grading/outputs/report.py leaves concept causes out of --for-students). The format of an answer is
 checked on the student's side (cnn_student/functions/sharing.py).
 """
 from __future__ import annotations
@@ -82,7 +82,9 @@ def concept_cause(question: str, value: Any) -> str:
 
 
 def every_cause() -> dict[str, Cause]:
-    """Every cause id the grader can record: the checks' (cnn_student), the verdicts' and the answers'."""
+    """Every cause id the grader can record: the checks' (cnn_student), the verdicts' and the answers',
+    each read by name (whatever was imported before)."""
     from cnn_student.spec import all_causes
-    from .grading import verify  # noqa: F401  (registers the causes of a test cell's verdict)
-    return all_causes()
+    from .grading.pipeline.causes import VERDICT
+    answers = [named for wrong in WRONG.values() for _, named in wrong] + list(OTHER.values())
+    return {**all_causes(), **{c.id: c for c in (*VERDICT, *answers)}}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import nbformat
 
-from .cells import grade_id, is_reference_cell, points
+from .cells import grade_id, is_reference_cell
 from .paths import SOLUTIONS
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args, get_spec
@@ -24,23 +24,34 @@ def notebook_path(assignment: str, solutions: Path = SOLUTIONS) -> Path:
     return paths[0]
 
 
-@lru_cache(maxsize=None)
-def namespace(assignment: str, solutions: Path = SOLUTIONS) -> dict[str, Any]:
-    """Run the reference cells of an assignment's solutions notebook; return what they define."""
+def run_cells(assignment: str, solutions: Path = SOLUTIONS, replaced: Optional[dict[str, str]] = None,
+              extra: Optional[str] = None, module: str = "") -> dict[str, Any]:
+    """Run the reference cells of an assignment's solutions notebook in order, each cell named in
+    `replaced` (grade id -> source) swapped for its new source, then `extra`; return what they define.
+    `module`: the namespace's __name__ (default reference_<assignment>)."""
     path = notebook_path(assignment, solutions)
     nb = nbformat.read(path, as_version=4)
-    ns: dict[str, Any] = {"__name__": f"reference_{assignment}"}
+    ns: dict[str, Any] = {"__name__": module or f"reference_{assignment}"}
     os.environ.setdefault("MPLBACKEND", "Agg")
     cwd = os.getcwd()
     os.chdir(path.parent)  # reference cells may load data relative to the notebook, as students do
     try:
         for cell in nb.cells:
             if is_reference_cell(cell):
-                exec(compile(cell.source, f"{path.name}:{cell.metadata.get('nbgrader', {}).get('grade_id', 'setup')}",
-                             "exec"), ns)
+                gid = grade_id(cell) or "setup"
+                source = (replaced or {}).get(gid, cell.source)
+                exec(compile(source, f"{path.name}:{gid}", "exec"), ns)
+        if extra:
+            exec(compile(extra, f"{path.name}:extra", "exec"), ns)
     finally:
         os.chdir(cwd)
     return ns
+
+
+@lru_cache(maxsize=None)
+def namespace(assignment: str, solutions: Path = SOLUTIONS) -> dict[str, Any]:
+    """What the reference cells of an assignment's solutions notebook define (run once per process)."""
+    return run_cells(assignment, solutions)
 
 
 def reference_function(fn: str, assignment: str, solutions: Path = SOLUTIONS) -> Any:
@@ -61,11 +72,3 @@ def expected_table(checks: list[tuple[str, dict]], assignment: str,
                    solutions: Path = SOLUTIONS) -> dict[str, Any]:
     return {case_key(fn, case): expected_result(fn, case, assignment, solutions) for fn, case in checks}
 
-
-def cell_points(assignment: str, *grade_ids: str) -> float:
-    """The points of the named graded cells of an assignment, as solutions/ gives them."""
-    cells = nbformat.read(notebook_path(assignment), as_version=4).cells
-    found = {grade_id(c): points(c) for c in cells if grade_id(c) in grade_ids}
-    if set(found) != set(grade_ids):
-        raise KeyError(f"no graded cells {sorted(set(grade_ids) - set(found))} in {assignment}")
-    return sum(found.values())

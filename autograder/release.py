@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path
+from .paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path, gradebook_url
 from .reference import expected_table
 from cnn_student.serialize import encode
 from .testcells import parse_checks, visible_source
@@ -43,7 +43,7 @@ def generate(course_root: Path, assignment: str) -> Path:
     config.CourseDirectory.root = str(course_root)
     config.CourseDirectory.source_directory = "source"
     config.CourseDirectory.release_directory = "release"
-    config.CourseDirectory.db_url = f"sqlite:///{course_root / 'gradebook.db'}"
+    config.CourseDirectory.db_url = gradebook_url(course_root)
     config.CourseDirectory.course_id = COURSE_ID
     config.GenerateAssignment.create_assignment = True
     api = NbGraderAPI(CourseDirectory(config=config), config=config)

@@ -47,3 +47,13 @@ def parse_checks(source: str, calls: tuple[str, ...] = ("check",)) -> list[tuple
 def hidden_checks(source: str) -> list[tuple[str, dict]]:
     visible = parse_checks(visible_source(source))
     return [c for c in parse_checks(source) if c not in visible]
+
+
+def test_title(source: str) -> str:
+    """The first line of a test cell's docstring (what it checks): how feedback and the report name a test."""
+    import ast
+    try:
+        doc = ast.get_docstring(ast.parse(source)) or ""
+    except SyntaxError:  # an instructor's cell always parses; a title is not worth failing for
+        doc = ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""

@@ -1,12 +1,12 @@
 """Variants of the reference solutions: the reference with one cell edited, and student notebooks
-filled with such code. The mistake catalogue (tests/) and the sample class generator both use it."""
+filled with such code. The mistake catalogue (autograder/catalogue/) and the sample class use it."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import nbformat
 
-from .cells import grade_id, is_reference_cell, is_solution_cell
+from .cells import grade_id, is_solution_cell
 from .reference import notebook_path
 
 
@@ -26,21 +26,6 @@ def edited(source: str, edits: list[tuple[str, str]], label: str = "edit") -> st
             raise ValueError(f"{label}: {old!r} occurs {count} times, not once")
         source = source.replace(old, new)
     return source
-
-
-def reference_namespace(assignment: str, replaced: Optional[str] = None, new_source: Optional[str] = None,
-                        extra: Optional[str] = None) -> dict[str, Any]:
-    """The reference cells run in order, with cell `replaced` swapped for new_source, then `extra`."""
-    nb = nbformat.read(notebook_path(assignment), as_version=4)
-    ns: dict[str, Any] = {"__name__": "student"}
-    for cell in nb.cells:
-        if is_reference_cell(cell):
-            gid = grade_id(cell)
-            source = new_source if gid == replaced and new_source is not None else cell.source
-            exec(compile(source, f"<{gid}>", "exec"), ns)
-    if extra:
-        exec(compile(extra, "<alternative>", "exec"), ns)
-    return ns
 
 
 def filled_student_notebook(student_nb: Any, sources: dict[str, str]) -> Any:

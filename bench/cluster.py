@@ -4,7 +4,7 @@ per unit.
 
     .venv/bin/python bench/cluster.py [--students 24]
 
-Goal (issue 18), on a 2-core machine: the cluster path at most 1.15x the local time. Both runs start
+Goal (a cluster must pay for itself at scale), on a 2-core machine: the cluster path at most 1.15x the local time. Both runs start
 with the grader's course folder already built (on the client and in the workers' cache), as every run
 after the first does; building it is timed separately (once per host and version of solutions/).
 """
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import dask.config  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
-from autograder.grading import master as master_mod  # noqa: E402
+from autograder.grading.orchestrate import master as master_mod  # noqa: E402
 from grader import make_class  # noqa: E402  (the class bench/grader.py grades)
 
 ASSIGNMENT = "01_conv_forward"  # of the generated class, the notebook graded here

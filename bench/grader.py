@@ -4,16 +4,16 @@ unit, by stage, per notebook) and the ratios, all measured in one run.
 
     .venv/bin/python bench/grader.py [--students 200] [--stock-students 10] [--jobs 2]
 
-The class mixes what the mistake catalogue (tests/catalogue/) holds, per student and notebook:
+The class mixes what the mistake catalogue (autograder/catalogue/) holds, per student and notebook:
 the reference solution, one catalogued mistake, one correct alternative implementation, or the
 untouched notebook. Stock autograde runs students' code unisolated, serially, and writes no
 feedback; ours sandboxes every kernel, scans, verifies in the grader's process and writes feedback.
 
-Goals (issue 14), on a 2-core machine: the whole class of 200 x 5 under 10 minutes with --jobs 2;
+Goals, on a 2-core machine (an instructor grades a class while waiting, not overnight): the whole class of 200 x 5 under 10 minutes with --jobs 2;
 per notebook no slower than stock (stock seconds per notebook / ours seconds per notebook >= 1).
 The machine's load is printed before and after: report it with every figure.
 
-Goal (issue 13): --jobs 1 with the caps on memory, processes and disk within 1.1x of --jobs 1
+Goal (the caps must not make grading noticeably slower): --jobs 1 with the caps on memory, processes and disk within 1.1x of --jobs 1
 --no-caps on the same class (notebook 1). `--caps-only` times just these two.
 """
 from __future__ import annotations
@@ -36,10 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.release import assignments  # noqa: E402
-from autograder.sample_class import _released, _write  # noqa: E402
+from autograder.demo.sample_class import released_notebook, write_submission  # noqa: E402
 from autograder.variants import filled_student_notebook, solution_sources  # noqa: E402
-from tests.catalogue import modules  # noqa: E402
-from tests.catalogue.harness import mistaken_source  # noqa: E402
+from autograder.catalogue import mistaken_source, modules  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MIX = (("reference", 45), ("mistake", 30), ("alternative", 10), ("untouched", 15))  # percent
@@ -64,7 +63,7 @@ def make_class(n: int, root: Path, seed: int = 14) -> tuple[Path, Counter]:
     made: Counter = Counter()
     subs = root / "submitted"
     for a in assignments():
-        name, released = _released(a, ROOT / "notebooks")
+        name, released = released_notebook(a)
         reference = solution_sources(a)
         extras = [p for p in (ROOT / "notebooks" / a).iterdir() if p.is_file() and p.suffix != ".ipynb"]
         for i in range(n):
@@ -79,7 +78,7 @@ def make_class(n: int, root: Path, seed: int = 14) -> tuple[Path, Counter]:
                 kind = kind if options else "reference"
             nb = released if kind == "untouched" else filled_student_notebook(released, sources)
             student = f"student{i:03d}"
-            _write(subs, student, a, name, nb)
+            write_submission(subs, student, a, name, nb)
             for extra in extras:  # what sits in the student's folder (notebook 4's tiny_cnn.py)
                 shutil.copyfile(extra, subs / student / a / extra.name)
             made[kind] += 1

@@ -1,6 +1,6 @@
 """Run the five solutions notebooks and the five untouched student notebooks again and again beside
 a CPU-bound job, and report the slowest cells: a stall shows up as a cell far slower than its usual
-time (issue 14: runs that sat idle for ~600 s, kernel and client both waiting).
+time (runs once sat idle for ~600 s, kernel and client both waiting).
 
     .venv/bin/python bench/stalls.py [--rounds 5] [--hogs 2] [--dump-after 60]
 

@@ -1,4 +1,4 @@
-"""Part (b) of issue 8: the reference vectorized layers (solutions/05_vectorized) against the loop
+"""How much vectorizing buys (what notebook 5 teaches): the reference vectorized layers (solutions/05_vectorized) against the loop
 references (solutions/01-03), on one layer of the benchmark's size, measured in one run.
 
     .venv/bin/python bench/vs_loops.py

@@ -1,4 +1,4 @@
-"""Part (a) of issue 8: the reference vectorized conv forward and backward (solutions/05_vectorized)
+"""How far the course's NumPy layers are from a framework's: the reference vectorized conv forward and backward (solutions/05_vectorized)
 against PyTorch's CPU float64 conv2d, on a batch of 32 inputs of 28x28x8 to 16 filters of 3x3,
 stride 1, pad 1. Goal: no slower than PyTorch (ratio vectorized / PyTorch <= 1), both directions.
 

@@ -1,9 +1,9 @@
 """The one function test cells call: `check(name, student_function, cases=[...])`.
 
 In a student's notebook it runs the function on each case and compares with the reference
-result shipped in data/expected/ (visible cases), raising an error that explains the mistake.
-When the grader runs the notebook (AUTOGRADER_GRADING=1) it also records each result as an
-output of the cell; the grader recomputes the reference in its own process and decides there,
+result shipped in cnn_student/expected/ (visible cases), raising an error that explains the mistake.
+When the grader runs the notebook it also records each result as an output of the cell
+(cnn_student/protocol.py); the grader recomputes the reference in its own process and decides there,
 so nothing done inside the student's kernel can change a grade.
 """
 from __future__ import annotations
@@ -15,12 +15,10 @@ import numpy as np
 
 from .compare import describe_args, explain
 from .expected import cases_of, lookup
-from .grading import grading as _grading
+from .protocol import grading, record, stopped_record
 from .serialize import encode
 from .spec import build_args, get_spec
-from .time_limit import OverTimeLimit, case_seconds, stopped_message, stopped_record, time_limit
-
-RECORD_MIME = "application/vnd.cnn-autograder.record+json"
+from .time_limit import OverTimeLimit, case_seconds, stopped_message, time_limit
 
 
 class CheckFailed(AssertionError):
@@ -82,11 +80,6 @@ def _passed_line(fn: str, cases: list[dict], compared: int) -> str:
     return f"✔ {fn}: {len(cases)} case{'s' if len(cases) != 1 else ''} checked ({what}{more}): {verdict}."
 
 
-def _record(fn: str, case: dict, payload: dict) -> None:
-    from IPython.display import display
-    display({RECORD_MIME: {"fn": fn, "case": case, **payload}}, raw=True)
-
-
 def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None:
     """Run `student` on every case and fail with an explanation at the first wrong result.
 
@@ -100,18 +93,18 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
         args = build_args(fn, case)
         if callable(student):
             try:
-                if _grading():
+                if grading():
                     with time_limit(seconds, cpu=True):
                         result = student(*args)
                 else:
                     result = student(*args)
             except OverTimeLimit:  # only at grading
-                _record(fn, case, {"error": stopped_record(seconds)})
+                record(fn, case, {"error": stopped_record(seconds)})
                 raise _plain(TimeoutError(stopped_message(fn, f"{fn}({describe_args(spec, args)})", args,
                                                           seconds))) from None
             except NotImplementedError as err:
-                if _grading():  # recorded, so that the grader can tell "not written" from "not reached"
-                    _record(fn, case, {"error": "NotImplementedError: not written"})
+                if grading():  # recorded, so that the grader can tell "not written" from "not reached"
+                    record(fn, case, {"error": "NotImplementedError: not written"})
                 where = _raised_in(err)
                 if where != fn and where in spec.uses:
                     raise _plain(NotImplementedError(
@@ -121,8 +114,8 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
                     f"{fn} is not written yet: in its cell, replace `raise NotImplementedError()` "
                     f"with your code, run that cell, then run this test again.")) from None
             except Exception as err:  # the student's code failed: their own traceback shows where
-                if _grading():
-                    _record(fn, case, {"error": f"{type(err).__name__}: {err}"[:1000]})
+                if grading():
+                    record(fn, case, {"error": f"{type(err).__name__}: {err}"[:1000]})
                 else:
                     earlier = earlier_failure(fn, student)
                     if earlier:  # said first, above the traceback: the cause is in another cell
@@ -132,16 +125,16 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
                 raise
         else:
             result = student
-        if _grading():
-            _record(fn, case, {"result": encode(result)})
+        if grading():
+            record(fn, case, {"result": encode(result)})
         found, expected = lookup(fn, case)
         if found:
             message = explain(fn, case, expected, result)
             if message:
-                earlier = None if _grading() else earlier_failure(fn, student)
+                earlier = None if grading() else earlier_failure(fn, student)
                 raise _plain(CheckFailed(f"{earlier}\n\n{message}" if earlier else message))
             compared += 1
-    if not _grading():
+    if not grading():
         print(_passed_line(fn, cases, compared))
 
 

@@ -126,7 +126,7 @@ def diff_values(expected: Any, received: Any, exact: bool = False) -> Optional[s
     return text
 
 
-# Causes any function can show; the grader adds those of a whole test cell (grading/verify.py).
+# Causes any function can show; the grader adds those of a whole test cell (autograder/grading/pipeline/verify.py).
 RETURNED_NONE = cause("generic.returned_none", "the function returns None (no return statement)")
 ALL_ZEROS = cause("generic.all_zeros", "the output array is created but never filled")
 INTEGER_ARRAY = cause("generic.integer_array", "the output array holds integers, so values are truncated")

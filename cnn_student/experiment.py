@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .data import data_file
-from .grading import grading, grading_note
+from .protocol import grading, grading_note
 
 CLASS_NAMES = ("disc", "square", "plus", "bar")
 GRADING_STEPS = 10  # enough for every figure that follows (steps 0-4 are recorded), ~30x less time

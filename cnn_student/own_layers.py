@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 
 from .compare import describe_args, explain
 from .expected import cases_of, lookup
-from .grading import grading
+from .protocol import grading
 from .source import UNREADABLE, python_text
 from .spec import build_args, get_spec
 from .time_limit import OverTimeLimit, time_limit

@@ -4,7 +4,7 @@ case description, how to name the parts it returns, and which mistakes to suspec
 Topic modules in cnn_student/functions/ register one FunctionSpec per graded function.
 
 Every cause a hint can name has a stable id and a one-line description (`cause`): the grader records
-the ids it diagnosed, and the instructor's report counts them (autograder/grading/report.py). Ids are
+the ids it diagnosed, and the instructor's report counts them (autograder/grading/outputs/report.py). Ids are
 listed in tests/cause_ids.txt: renaming one breaks the comparison of classes across terms.
 """
 from __future__ import annotations

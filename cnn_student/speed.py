@@ -186,7 +186,8 @@ def check_vectorized(fn: str, student: Callable[..., Any], case: dict) -> None:
     """Time `student` on a case large enough that loops over positions show, read its source, and fail
     with an explanation if it loops over output positions. Graded when the notebook is submitted."""
     __tracebackhide__ = True  # noqa: F841
-    from .checks import CheckFailed, _grading, _plain, _record
+    from .checks import CheckFailed, _plain
+    from .protocol import VECTORIZED, grading, record
     from .serialize import encode
     from .spec import build_args
     args = build_args(fn, case)
@@ -195,8 +196,8 @@ def check_vectorized(fn: str, student: Callable[..., Any], case: dict) -> None:
     except NotImplementedError:
         raise _plain(NotImplementedError(f"{fn} is not written yet: write it in its cell, run that cell, "
                                          f"then this test again.")) from None
-    if _grading():
-        _record(fn + VECTORIZED, case, {"result": encode({"value": result, **measures})})
+    if grading():
+        record(fn + VECTORIZED, case, {"result": encode({"value": result, **measures})})
     try:
         loops = loops_in(fn, [textwrap.dedent(inspect.getsource(student))])
     except (OSError, TypeError):
@@ -207,5 +208,3 @@ def check_vectorized(fn: str, student: Callable[..., Any], case: dict) -> None:
     print(f"{fn}: {measures['seconds'] / measures['calibration']:.3f} calibrations on the timed case, "
           f"no loop over output positions. ✔")
 
-
-VECTORIZED = "#vectorized"  # the record's name: fn + VECTORIZED, apart from the correctness checks of fn

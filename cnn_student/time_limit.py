@@ -17,9 +17,9 @@ import threading
 import time
 from typing import Any, Iterator
 
+from .protocol import CASE_ENV
+
 CASE_SECONDS = 30  # without $AUTOGRADER_CASE_SECONDS
-CASE_ENV = "AUTOGRADER_CASE_SECONDS"
-STOPPED = "[stopped at the case time limit]"  # how `check` records such a case (no exception's name starts so)
 AGAIN = 0.5  # seconds: a stop that the student's code swallowed (a bare `except:`) is raised again
 
 
@@ -56,21 +56,6 @@ def time_limit(seconds: float, cpu: bool = False) -> Iterator[None]:
         signal.signal(signum, previous)
         if outer[0] > 0:  # an enclosing limit: what is left of it
             signal.setitimer(which, max(outer[0] - (time.monotonic() - started), 0.001), outer[1])
-
-
-def stopped_record(seconds: float) -> str:
-    """The error text `check` records for a stopped case (read back by stopped_seconds)."""
-    return f"{STOPPED} {seconds:g} s"
-
-
-def stopped_seconds(error: str) -> float | None:
-    """The limit a recorded error says the case was stopped at; None for any other error."""
-    if not error.startswith(STOPPED + " "):
-        return None
-    try:
-        return float(error[len(STOPPED) + 1:].split()[0])
-    except (IndexError, ValueError):
-        return None
 
 
 def stopped_message(fn: str, call: str, args: tuple[Any, ...], seconds: float) -> str:

@@ -3,9 +3,12 @@ per test session and copied where a test needs one, instead of once per `grade` 
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.grading import master as master_mod
+from autograder.cells import grade_id, points
+from autograder.reference import notebook_path
+from autograder.grading.orchestrate import master as master_mod
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +39,12 @@ def seeded(out: Path, master: Path) -> Path:
 def seed_out(grader_master):
     """seed_out(OUT): give a new OUT the session's course folder for every assignment."""
     return lambda out: seeded(out, grader_master)
+
+
+def cell_points(assignment: str, *grade_ids: str) -> float:
+    """The points of the named graded cells of an assignment, as solutions/ gives them."""
+    cells = nbformat.read(notebook_path(assignment), as_version=4).cells
+    found = {grade_id(c): points(c) for c in cells if grade_id(c) in grade_ids}
+    if set(found) != set(grade_ids):
+        raise KeyError(f"no graded cells {sorted(set(grade_ids) - set(found))} in {assignment}")
+    return sum(found.values())

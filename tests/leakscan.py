@@ -160,10 +160,6 @@ def _unpacking(node: ast.stmt) -> bool:
     return False
 
 
-def solution_regions(source: str) -> list[str]:
-    return re.findall(r"### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", source, re.S | re.M)
-
-
 def stub_of(source: str) -> str:
     return re.sub(r"[ \t]*### BEGIN SOLUTION.*?### END SOLUTION[^\n]*\n?", "", source, flags=re.S)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.paths import NOTEBOOKS
-from autograder.sample_class import MISTAKES
+from autograder.demo.sample_class import MISTAKES
 from autograder.variants import edited, filled_student_notebook, solution_sources
 
 # Canvas: <sortable name>_[LATE_]<user id>_<submission id>_<file name>[-<n> for a resubmission].ipynb

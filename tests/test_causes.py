@@ -3,9 +3,7 @@ A renamed or removed id fails here; a new one is added to tests/cause_ids.txt wi
 import re
 from pathlib import Path
 
-import autograder.misconceptions  # noqa: F401  (the grader's causes for wrong concept answers)
-import autograder.grading.verify  # noqa: F401  (the causes of a test cell's verdict)
-from cnn_student.spec import all_causes
+from autograder.misconceptions import every_cause as all_causes  # the checks', the verdicts' and the answers'
 
 COMMITTED = Path(__file__).with_name("cause_ids.txt")
 
@@ -25,3 +23,14 @@ def test_every_cause_has_a_one_line_description_without_code():
         assert re.fullmatch(r"[a-z_]+(\.[A-Za-z0-9_]+)+", cid), f"{cid}: ids are <function or topic>.<what>"
         assert c.id == cid and c.description.strip(), cid
         assert "\n" not in c.description and "`" not in c.description and len(c.description) < 140, cid
+
+
+def test_every_cause_whatever_was_imported_before():
+    """In a fresh interpreter that imports nothing else first, every cause is there (no registry fills
+    up as a side effect of which modules happened to be imported)."""
+    import subprocess
+    import sys
+    script = ("from autograder.misconceptions import every_cause\n"
+              "print(len(every_cause()), 'generic.not_checked' in every_cause())")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(len(all_causes())), "True"], out

@@ -14,10 +14,10 @@ import dask.config
 import pytest
 from distributed import Client, LocalCluster
 
-from autograder.grading import master as master_mod
-from autograder.grading.cluster import PLUGIN
+from autograder.grading.orchestrate import master as master_mod
+from autograder.grading.orchestrate.cluster import PLUGIN
 from autograder.paths import ROOT, SOLUTIONS
-from autograder.sample_class import make
+from autograder.demo.sample_class import make
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_cluster_equals_local_jobs_2(setup, local):
     proc = grade(setup["subs"], out, "--scheduler", setup["address"])
     assert "6/6 graded" in proc.stderr and "2 worker thread(s)" in proc.stderr
     assert results(out) == results(local)   # scores, per-test results, notes, findings
-    assert results(out)[("ada", FIRST)]["score"] == 15 and results(out)[("hal", FIRST)]["score"] == 3
+    assert results(out)[("ada", FIRST)]["raw_score"] == 15 and results(out)[("hal", FIRST)]["raw_score"] == 3
     for name in ("grades.csv", "integrity.csv"):
         assert (out / name).read_text() == (local / name).read_text()
     assert pages(out) == pages(local) and len(pages(out)) == 6
@@ -153,7 +153,7 @@ def test_a_worker_with_other_solutions_is_refused(setup):
     client.wait_for_workers(3, timeout=120)
     proc = grade(subs, seeded(setup, "refused"), "--scheduler", setup["address"])
     assert "refused" in proc.stderr and ours in proc.stderr and theirs in proc.stderr, proc.stderr
-    assert results(tmp / "refused")[("ada", FIRST)]["score"] == 15  # graded by the others
+    assert results(tmp / "refused")[("ada", FIRST)]["raw_score"] == 15  # graded by the others
     assert early.wait(timeout=60) is not None  # it left the cluster
     # joining once the check is registered: refused at once
     late = start_worker(setup, other, tmp / "late.log")

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 
 from autograder.paths import ROOT
-from autograder.reference import cell_points
 from autograder.release import assignments
-from autograder.sample_class import make
+from tests.conftest import cell_points
+from autograder.demo.sample_class import make
 from autograder.variants import filled_student_notebook, solution_sources
 
 pytestmark = pytest.mark.slow

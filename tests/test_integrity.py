@@ -3,7 +3,7 @@ quiet on honest solutions."""
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder.grading.integrity import cell_fingerprints, scan_source
+from autograder.grading.outputs.integrity import cell_fingerprints, scan_source
 from cnn_student.speed import loops_in
 from autograder.variants import solution_sources
 from autograder.release import assignments

@@ -1,4 +1,5 @@
-"""The grader's kernel client notices an arrived message even when its wake-up was lost (issue 14)."""
+"""The grader's kernel client notices an arrived message even when its wake-up was lost (a lost wake-up
+once stalled a cell for its whole time limit)."""
 import asyncio
 import time
 

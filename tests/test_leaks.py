@@ -179,16 +179,24 @@ ANSWER_KEY = {{"{name}": {key!r}}}
     assert ("README.md", "concept explanation", f"{L.SHINGLE} words in a row") in planted, planted
 
 
-def test_figures(needles, findings, capsys):
-    """The scan's figures, printed for the record (pytest -s): what was searched, what was excluded."""
+def test_figures(needles, findings, concept_keys, capsys):
+    """The scan's figures add up, and are printed for the record (pytest -s): every solution statement
+    is searched or excluded for one of the four documented reasons; each hidden case is searched twice
+    (its literal and its key); every concept question gives one key and one explanation."""
     lines = [n for n in needles if n.kind == "solution line"]
     by_reason: dict[str, int] = {}
     for n in lines:
         by_reason[n.trivial.split(":")[0] or "searched"] = by_reason.get(n.trivial.split(":")[0] or "searched", 0) + 1
+    assert set(by_reason) <= {"searched", "unpacking", "contract", "stub", "short"}, by_reason
+    assert sum(by_reason.values()) == len(lines) and by_reason.get("searched", 0) >= 80, by_reason
+    hidden = [n for n in needles if n.kind == "hidden case"]
+    assert hidden and len(hidden) % 2 == 0, "each hidden case: its literal and its key"
+    keys = sorted(n.origin for n in needles if n.kind == "concept key")
+    explained = sorted(n.origin for n in needles if n.kind == "concept explanation")
+    assert keys == explained == sorted(concept_keys), (keys, explained)
+    assert {f.needle.kind for f in findings} <= {n.kind for n in needles}
     with capsys.disabled():
         print(f"\nleak scan: {len(lines)} solution statements and values, {by_reason}; "
               f"renamed form searched for {sum(bool(n.loose) for n in lines if not n.trivial)}; "
-              f"{sum(n.kind == 'hidden case' for n in needles) // 2} hidden cases; "
-              f"{sum(n.kind == 'concept key' for n in needles)} concept keys; "
-              f"{sum(n.kind == 'concept explanation' for n in needles)} explanations; "
+              f"{len(hidden) // 2} hidden cases; {len(keys)} concept keys; {len(explained)} explanations; "
               f"{len(findings)} findings")

@@ -1,4 +1,4 @@
-"""What grading runs (autograder/grading/needed.py): teaching cells that no running cell needs are
+"""What grading runs (autograder/grading/pipeline/needed.py): teaching cells that no running cell needs are
 skipped; anything the student wrote or changed runs, and so does every teaching cell it uses."""
 import ast
 import contextlib
@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder.cells import has_nbgrader
-from autograder.grading.needed import _names, skipped
+from autograder.grading.pipeline.needed import _names, skipped
 from autograder.paths import NOTEBOOKS
 from autograder.reference import notebook_path
 from autograder.release import assignments

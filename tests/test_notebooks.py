@@ -2,6 +2,7 @@
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -21,20 +22,25 @@ def test_every_assignment_is_released():
     assert released == ASSIGNMENTS
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 @pytest.mark.slow
 def test_release_is_fresh_and_deterministic(tmp_path):
-    """notebooks/ and data/expected/ equal a fresh release from solutions/ (no drift, no hand edits)."""
-    for _ in range(2):  # twice: running release again changes nothing
-        release(notebooks=tmp_path / "notebooks", expected_dir=tmp_path / "expected", dist=None)
-    for fresh in sorted((tmp_path / "notebooks").rglob("*")):
-        if fresh.is_file():
-            committed = ROOT / "notebooks" / fresh.relative_to(tmp_path / "notebooks")
-            assert committed.exists(), f"{committed} is missing: run `python -m autograder release`"
-            assert committed.read_bytes() == fresh.read_bytes(), \
-                f"{committed} differs from a fresh release: run `python -m autograder release` and commit"
-    for fresh in (tmp_path / "expected").glob("*.json"):
-        committed = EXPECTED / fresh.name
-        assert committed.read_bytes() == fresh.read_bytes(), f"{committed} is stale: run the release"
+    """notebooks/ and cnn_student/expected/ equal a fresh release from solutions/ (no drift, no hand edits,
+    no file missing on either side), and a second release into the same folders changes nothing."""
+    release(notebooks=tmp_path / "notebooks", expected_dir=tmp_path / "expected", dist=None)
+    first = {name: _files(tmp_path / name) for name in ("notebooks", "expected")}
+    release(notebooks=tmp_path / "notebooks", expected_dir=tmp_path / "expected", dist=None)
+    for name, committed_dir in (("notebooks", ROOT / "notebooks"), ("expected", EXPECTED)):
+        fresh, committed = _files(tmp_path / name), _files(committed_dir)
+        assert fresh == first[name], f"a second release changed {sorted(set(fresh.items()) ^ set(first[name].items()))[:3]}"
+        assert sorted(fresh) == sorted(committed), \
+            f"{committed_dir}: files differ from a fresh release ({sorted(set(fresh) ^ set(committed))}): " \
+            "run `python -m autograder release` and commit"
+        stale = [f for f in fresh if fresh[f] != committed[f]]
+        assert not stale, f"{committed_dir}: {stale} differ from a fresh release: run the release and commit"
 
 
 def _solution_lines(cell) -> list[str]:

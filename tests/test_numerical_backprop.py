@@ -7,7 +7,7 @@ the plain loop backward needs, so any machine on which the loop backward takes m
 cannot finish it within the 60 s cell limit, while the loop backward keeps a margin of 100 on a
 machine where it takes 0.6 s. The ratio is measured in one run by bench/numerical_backprop.py (never a
 timed test); the mistake catalogue shows both numerical variants losing the cell's points
-(tests/catalogue/a03_backprop.py, harness budget).
+(autograder/catalogue/a03_backprop.py, tests/catalogue_harness.py's budget).
 """
 import nbformat
 import numpy as np

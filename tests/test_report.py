@@ -1,22 +1,21 @@
 """The instructor's report and the class summary, on a synthetic class of results (no kernel): the counts
-the report shows equal those computed from results.json, identical work is listed only where it is
+the report shows equal those the synthetic class was built with, identical work is listed only where it is
 unusual in the class, the class summary names no student and no answer, and (slow) the report renders
-in Chromium with every plot visible; its screenshot is the README's picture (docs/img/report.png)."""
+in Chromium with every plot visible; its screenshot is the README's picture (docs/img/report.png, made by
+tests.browser.readme_images: tests write nothing into the checkout's docs/)."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from autograder.explanations import ANSWERS
-from autograder.grading.aggregate import write_outputs
-from autograder.grading.integrity import Finding, cell_fingerprints
+from autograder.grading.outputs.aggregate import write_outputs
+from autograder.grading.outputs.integrity import Finding, cell_fingerprints
 from autograder.grading.records import CellScore, UnitResult
-from autograder.grading.report import class_summary, report
-from autograder.paths import ROOT
+from autograder.grading.outputs.report import class_summary, report
 
 FIRST = "01_conv_forward"
 FOURTH = "04_sharing_vs_sparsity"
@@ -42,8 +41,8 @@ def _unit(student: str, k: int) -> list[UnitResult]:
     if k % 5 == 1:
         tests[f"{FIRST}:test_zero_pad"] = CellScore(0, 2, "zero_pad", ["zero_pad.all_axes"])
     first = UnitResult(student, FIRST, sum(t.score for t in tests.values()), 5.0, "m", tests,
-                       findings=[Finding(student, FIRST, f"{FIRST}.ipynb", "fingerprint",
-                                         cell_fingerprints(_cells(zero_pad=COMMON, conv_forward=conv)))], graded=True)
+                       fingerprints={f"{FIRST}.ipynb": cell_fingerprints(_cells(zero_pad=COMMON, conv_forward=conv))},
+                       graded=True)
     q1 = "True" if k % 4 == 0 else "False"
     q7 = "abcd"[k % 4]
     concept = {f"{FOURTH}:test_sharing_sets_zeros": CellScore(1 if q1 == "False" else 0, 1,
@@ -72,25 +71,35 @@ def _page(out: Path, name: str = "report.html") -> BeautifulSoup:
     return BeautifulSoup((out / name).read_text(), "html.parser")
 
 
-def test_report_counts_equal_counts_from_results_json(out):
-    results = json.loads((out / "results.json").read_text())
-    expected: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in results:
-        for test in r["tests"].values():
-            for cid in test["causes"]:
-                expected[(test["function"], cid)].add(r["student_id"])
+def _expected_causes() -> dict[tuple[str, str], int]:
+    """The students per (function, cause), from how _unit builds the class (not from results.json)."""
+    ks = range(42)
+    return {("conv_forward", "conv_forward.missing_bias"): sum(k % 3 == 0 or k in (0, 1) for k in ks),
+            ("zero_pad", "zero_pad.all_axes"): sum(k % 5 == 1 for k in ks),
+            ("sharing_sets_zeros", "concept.sharing_sets_zeros.sharing_is_sparsity"): sum(k % 4 == 0 for k in ks)}
+
+
+def test_report_counts_equal_counts_of_the_class(out):
     shown = {(row["data-function"], row["data-cause"]): int(row["data-students"])
              for row in _page(out).select("table.cause-counts tr[data-cause]")}
-    assert shown == {k: len(v) for k, v in expected.items()}
+    assert shown == _expected_causes()
     assert shown[("conv_forward", "conv_forward.missing_bias")] == 15  # k = 0, 3, ..., 39 (s01 among them), and s02
-    answered = defaultdict(lambda: defaultdict(int))
-    for r in results:
-        for test in r["tests"].values():
-            for q, a in test["answers"].items():
-                answered[q][a] += 1
+    ks = range(42)
+    expected = {"sharing_sets_zeros": {"True": sum(k % 4 == 0 for k in ks), "False": sum(k % 4 != 0 for k in ks)},
+                "what_makes_weights_sparse": {a: sum("abcd"[k % 4] == a for k in ks) for a in "abcd"}}
+    answered = {}
     for row in _page(out).select("#answers tr[data-question]"):
-        counts = {span["data-answer"]: int(span["data-count"]) for span in row.select("span[data-answer]")}
-        assert counts == answered[row["data-question"]]
+        answered[row["data-question"]] = {span["data-answer"]: int(span["data-count"])
+                                          for span in row.select("span[data-answer]")}
+    assert answered == expected
+
+
+def test_the_median_of_an_even_number_of_students(tmp_path):
+    """Four students scoring 1, 2, 3 and 10: median 2.5 (the mean of the two middle scores), mean 4.0."""
+    results = [UnitResult(f"s{k}", FIRST, score, 15.0, "m", graded=True) for k, score in enumerate([3, 10, 1, 2])]
+    write_outputs(tmp_path, results, None)
+    line = next(l for l in report(tmp_path).splitlines() if l.startswith(FIRST))
+    assert line.split()[1:3] == ["4.0", "2.5"], line
 
 
 def test_the_seed_line_leads_the_report(out):
@@ -126,7 +135,7 @@ def test_class_summary_names_no_student_and_no_answer(out):
 def test_report_renders_in_chromium_with_every_plot_visible(out, tmp_path):
     from playwright.sync_api import sync_playwright
     from tests.browser.lab import CHROMIUM, launch_chromium
-    from tests.browser.readme_images import crop_and_shrink
+    from tests.browser.readme_images import SHOTS, crop_and_shrink
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
     with sync_playwright() as playwright:
@@ -140,9 +149,8 @@ def test_report_renders_in_chromium_with_every_plot_visible(out, tmp_path):
             loaded = images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
             assert loaded and box and box["width"] > 100 and box["height"] > 50, f"plot {i} is not visible"
         assert page.locator("#seed").is_visible()
-        shot = ROOT / "artifacts" / "screenshots" / "report.png"
+        shot = SHOTS / "report.png"  # the README's picture: tests.browser.readme_images makes it from this
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))  # the first screen: what an instructor sees on opening it
         context.close()
-    (ROOT / "docs" / "img").mkdir(parents=True, exist_ok=True)
-    assert crop_and_shrink(shot, ROOT / "docs" / "img" / "report.png") < 200_000
+    assert crop_and_shrink(shot, tmp_path / "report.png") < 200_000

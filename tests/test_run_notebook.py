@@ -26,7 +26,7 @@ print(nb.cells[1].outputs[0]["text"].strip())
 
 
 def test_a_lost_idle_message_costs_seconds_not_the_run(tmp_path):
-    """Issue 14: with a blocking client the run waited for ever (cell timeout and SIGTERM included)."""
+    """With a blocking client the run waited for ever (cell timeout and SIGTERM included): it must not."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(DROP_IDLE), nbformat.v4.new_code_cell("print('next cell ran')")]
     path = tmp_path / "lost_idle.ipynb"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from autograder.grading import sandbox
+from autograder.grading.isolation import sandbox
 from autograder.grading.records import Limits
 
 pytestmark = pytest.mark.slow

@@ -166,7 +166,7 @@ def released_page(exchange: Path, secret: str = SECRET, notebook: str = "01_conv
 
 
 def service(tmp_path: Path, due: datetime | None, **kw) -> Service:
-    from autograder.grading.batch import Options
+    from autograder.grading.orchestrate.batch import Options
     exchange = tmp_path / "exchange"
     (exchange / "cnn-inside" / "inbound").mkdir(parents=True)
     config = Config({"CourseDirectory": {"course_id": "cnn-inside"}})

@@ -9,13 +9,13 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.cells import grade_id, is_solution_cell, is_test_cell
-from autograder.grading import unit as unit_mod
-from autograder.grading.preprocessors import HideHiddenTests, VerifyChecks
+from autograder.grading.pipeline import unit as unit_mod
+from autograder.grading.pipeline.preprocessors import HideHiddenTests, VerifyChecks
 from autograder.grading.records import Limits, CellScore, Unit, UnitResult, parse_size
 from autograder.paths import NOTEBOOKS
 from autograder.reference import expected_result
 from autograder.variants import filled_student_notebook, solution_sources
-from cnn_student.checks import RECORD_MIME
+from cnn_student.protocol import RECORD_MIME
 from cnn_student.serialize import encode
 
 FIRST = "01_conv_forward"
@@ -62,7 +62,7 @@ def test_limits_options_are_built_from_the_record():
 def test_unit_and_result_travel_as_json_unchanged(tmp_path):
     unit = make_unit(tmp_path, tmp_path / "master", "ada")
     assert Unit.from_json(unit.to_json()) == unit
-    result = UnitResult(student_id="ada", assignment=FIRST, score=3.0, max_score=15.0, master="h",
+    result = UnitResult(student_id="ada", assignment=FIRST, raw_score=3.0, max_score=15.0, master_hash="h",
                         tests={f"{NB}:test_zero_pad": CellScore(3.0, 3.0)}, timings={"cells": 1.5})
     result.write(tmp_path / "w")
     assert UnitResult.read(tmp_path / "w" / "result.json") == result
@@ -73,7 +73,7 @@ def test_unit_and_result_travel_as_json_unchanged(tmp_path):
 def test_intake_takes_a_good_submission_as_it_is(tmp_path, first_master):
     submit(tmp_path, "ada", finished())
     intake = unit_mod.take_in(make_unit(tmp_path, first_master, "ada"))
-    assert intake.runnable and intake.notes == {} and rules(intake) == {"fingerprint"}
+    assert intake.runnable and intake.notes == {} and rules(intake) == set() and list(intake.fingerprints) == [NB]
     assert (intake.submitted / NB).exists()
 
 
@@ -126,10 +126,10 @@ def test_collect_gives_every_test_zero_when_nothing_was_graded(tmp_path, first_m
     unit = make_unit(tmp_path, first_master, "absent")
     intake = unit_mod.take_in(unit)
     result = unit_mod.collect(unit, intake, log="", ok=False)
-    assert result.score == 0 and result.max_score == 15 and not result.retry
+    assert result.raw_score == 0 and result.max_score == 15 and not result.retry
     assert result.tests and all(t.score == 0 for t in result.tests.values())
     assert sum(t.max_score for t in result.tests.values()) == 15
-    unit_mod.publish_feedback(unit, intake.course, intake.expected, intake.notes)
+    unit_mod.publish_feedback(unit, intake.expected, intake.notes)
     page = (unit.out / "feedback" / "absent" / FIRST / NB.replace(".ipynb", ".html")).read_text()
     assert "Score: 0" in page and "not submitted" in page
 

@@ -7,11 +7,13 @@ import pytest
 
 import cnn_student.checks as checks
 from autograder.grading.records import Limits
-from autograder.grading.sandbox import KernelSettings, kernel_env
-from autograder.grading.verify import TOO_SLOW, judge
+from autograder.grading.isolation.sandbox import KernelSettings, kernel_env
+from autograder.grading.pipeline.causes import TOO_SLOW
+from autograder.grading.pipeline.verify import judge
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args
-from cnn_student.time_limit import CASE_ENV, OverTimeLimit, stopped_message, stopped_record, time_limit
+from cnn_student.protocol import CASE_ENV, stopped_record
+from cnn_student.time_limit import OverTimeLimit, stopped_message, time_limit
 
 CASE = {"m": 1, "H": 4, "W": 4, "C": 2, "f": 2, "n_C": 3, "pad": 1, "stride": 1, "seed": 5}
 
@@ -29,7 +31,7 @@ def test_a_case_past_its_limit_is_stopped_recorded_and_explained(monkeypatch):
     monkeypatch.setenv("AUTOGRADER_GRADING", "1")
     monkeypatch.setenv(CASE_ENV, "0.3")
     recorded = []
-    monkeypatch.setattr(checks, "_record", lambda fn, case, payload: recorded.append(payload))
+    monkeypatch.setattr(checks, "record", lambda fn, case, payload: recorded.append(payload))
     start = time.monotonic()
     with pytest.raises(TimeoutError) as stopped:
         checks.check("conv_backward", spinning_backward, cases=[CASE])
@@ -54,7 +56,7 @@ def test_the_message_claims_a_numerical_gradient_only_for_backward_passes():
 def test_no_limit_outside_grading(monkeypatch):
     monkeypatch.delenv("AUTOGRADER_GRADING", raising=False)
     monkeypatch.setenv(CASE_ENV, "0.01")
-    monkeypatch.setattr(checks, "_record", lambda *a: None)
+    monkeypatch.setattr(checks, "record", lambda *a: None)
 
     def slow_right(dZ, cache):
         sum(range(3_000_000))

@@ -15,8 +15,8 @@ from autograder.testcells import parse_checks
 from cnn_student.spec import build_args
 from cnn_student.speed import LIMIT, loops_in, measure, verdict
 
-from tests.catalogue import a05_vectorized as catalogue
-from tests.catalogue.harness import SOURCES, mistaken_source, namespace_with
+from autograder.catalogue import a05_vectorized as catalogue, mistaken_source
+from tests.catalogue_harness import SOURCES, namespace_with
 
 A = catalogue.ASSIGNMENT
 TIMED = {fn: case for c in nbformat.read(notebook_path(A), as_version=4).cells if is_test_cell(c)

@@ -10,8 +10,8 @@ from autograder.cells import is_test_cell, points
 from autograder.reference import notebook_path
 from autograder.testcells import HIDDEN_RE
 
-from tests.catalogue import modules
-from tests.catalogue.harness import mistaken_source, namespace_with, visible_failures
+from autograder.catalogue import mistaken_source, modules
+from tests.catalogue_harness import namespace_with, visible_failures
 
 pytestmark = pytest.mark.slow  # a release or every catalogue entry twice: the full suite only
 

@@ -1,1 +1,35 @@
-"""The instructor's grader: `python -m autograder grade` and `report`."""
+"""The instructor's grader: `python -m autograder grade` and `report`. The tree follows the stages.
+
+    submission ──► intake ──► run ──► collect ──► publish ──► finish ──► report
+    (one unit = one student's one assignment; intake .. publish run per unit, in a worker process)
+
+stage    where                        what it does                               what it writes
+-------  ---------------------------  -----------------------------------------  -------------------------------------
+plan     orchestrate/batch.py         the units still to grade; the grader's     OUT/.grader/master/ (master.py:
+         (cluster.py for --scheduler)  course folder, built once per solutions/   source, gradebook.db, release/)
+intake   pipeline/unit.py take_in     copy the submission (submission_entries),  OUT/.grader/units/<s>/<a>/course/
+                                      repair and scan its notebooks              (submitted/, gradebook.db copy);
+                                      (outputs/integrity.py scan_source)         findings and fingerprints in memory
+run      pipeline/unit.py run         nbgrader autograde: each notebook in a     course/autograded/<s>/<a>/*.ipynb,
+         pipeline/execute.py          sandboxed kernel (isolation/sandbox.py,    course/feedback/<s>/<a>/*.html,
+         pipeline/preprocessors.py    isolation/kernel_caps.py), cells it needs  the unit's gradebook
+                                      only (pipeline/needed.py); each test
+                                      cell's verdict and causes decided in the
+                                      grader's process (pipeline/verify.py,
+                                      pipeline/causes.py); generate_feedback
+collect  pipeline/unit.py collect     scores from the unit's gradebook, causes   (in memory: a records.UnitResult)
+                                      and answers from the autograded cells,
+                                      what the sandbox saw (integrity.observed)
+publish  pipeline/unit.py             the feedback pages; the result, last       OUT/feedback/<s>/<a>/*.html,
+         publish_feedback                                                        OUT/.grader/units/<s>/<a>/result.json
+finish   orchestrate/batch.py finish  into the instructor's nbgrader course       the course's gradebook, autograded/,
+         orchestrate/course.py        when graded in one; the class's CSVs, with  feedback/; OUT/grades.csv,
+         outputs/aggregate.py         identical work weighed by rarity            causes.csv, integrity.csv,
+         outputs/similarity.py                                                   results.json, similarity.json
+report   outputs/report.py            the instructor's report and the class      OUT/report.html,
+                                      summary, from OUT/results.json             OUT/class_summary.html
+
+records.py declares what travels between the stages (Limits, Unit and its folder layout, UnitResult,
+Parcel, Graded); cnn_student/protocol.py what a graded kernel records for the grader. The picture:
+docs/architecture.md.
+"""

@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
-from .integrity import Finding
+from ..paths import gradebook_url
+from .outputs.integrity import Finding
 
-GiB = 1024 ** 3
+MiB, GiB = 1024 ** 2, 1024 ** 3
+RESULT = "result.json"  # in the unit's work folder
+OUTPUT_LINES = 200  # lines of output nbgrader's LimitOutput keeps per cell (nbgrader_config.py reads it too)
 
 
 def parse_size(text: str) -> int:
@@ -42,7 +45,7 @@ class Limits:
                                    "--max-output", size=True)
     file_bytes: int = _limit(100_000_000, "largest file a kernel may write", "--max-file", size=True)
     processes: int = _limit(256, "processes and threads per kernel (one uses about 10)", "--processes")
-    disk_bytes: int = _limit(200 * 1024 ** 2, "all a kernel may write, working folder and /tmp together",
+    disk_bytes: int = _limit(200 * MiB, "all a kernel may write, working folder and /tmp together",
                              "--disk", size=True)
 
     @classmethod
@@ -50,7 +53,7 @@ class Limits:
         """One command-line option per limit, with its default and help taken from this record."""
         for f in fields(cls):
             meta = f.metadata
-            shown = _bytes_text(f.default) if meta["size"] else f.default
+            shown = size_text(f.default) if meta["size"] else f.default
             parser.add_argument(meta["flag"], dest=f.name, default=f.default,
                                 type=parse_size if meta["size"] else int,
                                 metavar="SIZE" if meta["size"] else "SECONDS",
@@ -66,10 +69,11 @@ class Limits:
         return self.notebook_timeout * 2 + 120
 
 
-def _bytes_text(n: int) -> str:
-    if n % (1024 ** 2) == 0:
-        return f"{n // GiB}GiB" if n % GiB == 0 else f"{n // 1024 ** 2}MiB"
-    return f"{n / 1e6:g}MB"
+def size_text(n: int) -> str:
+    """How every message names a size: '2 GiB', '1.5 GiB', '200 MiB' (whole MiB), else '4 MB'."""
+    if n % MiB:
+        return f"{n / 1e6:g} MB"
+    return f"{n / GiB:g} GiB" if n >= GiB else f"{n // MiB} MiB"
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,56 @@ class Unit:
     limits: Limits = Limits()
     sandbox: bool = True
     show_hidden: bool = False
-    caps: Optional[str] = None  # the mechanism of the memory and process caps (kernel_caps); None: no caps
+    caps_mechanism: Optional[str] = None  # what holds the memory and process caps (kernel_caps); None: no caps
 
+    # ---- the unit's folder layout: every path of a unit is built here
     @property
     def submitted(self) -> Path:
+        """What the student submitted: DIR/<student>/<assignment>."""
         return self.submissions / self.student / self.assignment
+
+    @property
+    def course(self) -> Path:
+        """The unit's own nbgrader course folder."""
+        return self.work / "course"
+
+    @property
+    def gradebook_url(self) -> str:
+        """The unit's own gradebook (a copy of the master's)."""
+        return gradebook_url(self.course)
+
+    @property
+    def autograded(self) -> Path:
+        """nbgrader's autograded notebooks of the unit, in its course folder."""
+        return self.course / "autograded" / self.student / self.assignment
+
+    @property
+    def course_feedback(self) -> Path:
+        """nbgrader's feedback pages of the unit, in its course folder."""
+        return self.course / "feedback" / self.student / self.assignment
+
+    @property
+    def feedback(self) -> Path:
+        """OUT/feedback/<student>/<assignment>: the pages the student reads."""
+        return self.out / "feedback" / self.student / self.assignment
+
+    @property
+    def result_path(self) -> Path:
+        """The unit's result, written last: its presence means the unit is done."""
+        return self.work / RESULT
+
+    @property
+    def release(self) -> Path:
+        """The released assignment in the master: its notebooks and the files that ship with them."""
+        return self.master / "release" / self.assignment
+
+    @property
+    def master_gradebook_url(self) -> str:
+        return gradebook_url(self.master)
+
+    def notebooks(self) -> list[str]:
+        """The file names of the assignment's notebooks, as released."""
+        return sorted(p.name for p in self.release.glob("*.ipynb"))
 
     def to_json(self) -> str:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -107,7 +156,7 @@ class Unit:
 
 @dataclass
 class CellScore:
-    """One test cell's points, and what its verdict diagnosed (grading/verify.py judge)."""
+    """One test cell's points, and what its verdict diagnosed (grading/pipeline/verify.py judge)."""
     score: float
     max_score: float
     function: str = ""                # the function whose check failed first ("" when none failed)
@@ -120,12 +169,14 @@ class UnitResult:
     """What grading one unit found; OUT/.grader/units/<student>/<assignment>/result.json."""
     student_id: str
     assignment: str
-    score: float
+    raw_score: float                  # nbgrader's score, before any late penalty (grades.csv: raw_score)
     max_score: float
-    master: str                       # the solutions' hash it was graded against
+    master_hash: str                  # the solutions' hash it was graded against (Unit.master_hash)
     tests: dict[str, CellScore] = field(default_factory=dict)   # "<notebook>:<grade_id>" -> outcome
     notes: dict[str, str] = field(default_factory=dict)           # notebook -> why it scored 0
     findings: list[Finding] = field(default_factory=list)
+    # notebook -> its code's fingerprints (integrity.cell_fingerprints), compared across the class
+    fingerprints: dict[str, str] = field(default_factory=dict)
     timestamp: str = ""
     graded: bool = False              # nbgrader ran and succeeded
     retry: bool = False               # the grader itself failed: grade again on the next run
@@ -139,8 +190,14 @@ class UnitResult:
     @classmethod
     def from_dict(cls, data: dict) -> "UnitResult":
         data = dict(data)
+        for old, new in (("score", "raw_score"), ("master", "master_hash")):  # results written before the renames
+            if old in data:
+                data.setdefault(new, data.pop(old))
         data["tests"] = {k: CellScore(**v) for k, v in data.get("tests", {}).items()}
-        data["findings"] = [Finding(**f) for f in data.get("findings", [])]
+        findings = [Finding(**f) for f in data.get("findings", [])]
+        # results written before fingerprints had a field of their own carried them as findings
+        data.setdefault("fingerprints", {f.notebook: f.detail for f in findings if f.rule == "fingerprint"})
+        data["findings"] = [f for f in findings if f.rule != "fingerprint"]
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
     @classmethod
@@ -150,9 +207,9 @@ class UnitResult:
     def write(self, work: Path) -> "UnitResult":
         """Written last and atomically: its presence means "this unit is done"."""
         work.mkdir(parents=True, exist_ok=True)
-        tmp = work / "result.json.tmp"
+        tmp = work / (RESULT + ".tmp")
         tmp.write_text(json.dumps(self.to_dict(), indent=1))
-        tmp.replace(work / "result.json")
+        tmp.replace(work / RESULT)
         return self
 
 
@@ -169,7 +226,7 @@ class Parcel:
     sandbox: bool
     show_hidden: bool
     submitted: bool                          # DIR/<student>/<assignment> exists
-    caps: bool = True                        # the worker must hold the kernel caps (its own mechanism)
+    hold_caps: bool = True                   # the worker must hold the kernel caps (its own mechanism)
     files: dict[str, bytes] = field(default_factory=dict)    # relative path -> content
     links: dict[str, str] = field(default_factory=dict)      # symlinks (never followed): path -> target
     oversized: dict[str, int] = field(default_factory=dict)  # files too big to copy: path -> size
@@ -186,8 +243,7 @@ class Graded:
         """Into OUT where a local run puts the same files; the result last, as its marker of completion."""
         if unit.work.exists():
             shutil.rmtree(unit.work)
-        places = ((unit.out / "feedback" / unit.student / unit.assignment, self.feedback),
-                  (unit.work / "course" / "autograded" / unit.student / unit.assignment, self.autograded))
+        places = ((unit.feedback, self.feedback), (unit.autograded, self.autograded))
         for folder, files in places:
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in files.items():

@@ -45,9 +45,9 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     """The service for these options and the course's configuration."""
     from nbgrader.exchange.default.exchange import Exchange
 
-    from ..grading import master as master_mod
-    from ..grading.batch import Options
-    from ..grading.course import _load
+    from ..grading.orchestrate import master as master_mod
+    from ..grading.orchestrate.batch import Options
+    from ..grading.orchestrate.course import _load
     from ..grading.records import Limits
     from ..paths import SOLUTIONS, ensure_tools_on_path
     from . import grader as g
@@ -56,7 +56,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     from .state import State
 
     from dataclasses import replace
-    from ..grading import kernel_caps
+    from ..grading.isolation import kernel_caps
 
     ensure_tools_on_path()
     course = _load(args.course.resolve())
@@ -67,7 +67,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)   # students' copies and pages: the instructor's alone, like the course folder
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   assignments=args.assignment, caps=caps, quiet=True)
+                   assignments=args.assignment, caps_mechanism=caps, quiet=True)
     # as grading/batch.py's plan() resolves them for grade's units
     unit_caps = kernel_caps.detect()[0] if caps == "auto" else caps
     if not (unit_caps and opts.sandbox and kernel_caps.bwrap_has_size()):
@@ -78,7 +78,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     settings = FeedbackService(config=course.config)
     if args.scheduler:
         from distributed import Client
-        from ..grading.cluster import PLUGIN, CourseCheck, Refused
+        from ..grading.orchestrate.cluster import PLUGIN, CourseCheck, Refused
         client = Client(args.scheduler, timeout=30)
         # workers with other solutions or no sandbox are refused when they join, as for grade --scheduler
         try:

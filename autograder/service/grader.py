@@ -23,7 +23,7 @@ from typing import Any, Optional
 import nbformat
 
 from ..cells import grade_id, is_test_cell
-from ..grading.batch import Options, Worker, grade_in
+from ..grading.orchestrate.batch import Options, Worker, grade_in
 from ..grading.records import Unit, UnitResult
 from ..testcells import HIDDEN_RE
 
@@ -50,7 +50,7 @@ class Setup:
         return Unit(student=student, assignment=assignment, submissions=self.folder("submissions", seq),
                     work=self.folder("units", seq), master=self.master, master_hash=self.digest,
                     out=self.folder("out", seq), limits=self.opts.limits, sandbox=self.opts.sandbox,
-                    show_hidden=False, caps=self.caps)
+                    show_hidden=False, caps_mechanism=self.caps)
 
 
 def hidden_tests(master: Path) -> set[str]:
@@ -98,8 +98,8 @@ class ClusterGrader:
         self.setup, self.client = setup, client
 
     def grade(self, unit: Unit) -> UnitResult:
-        from ..grading import cluster
-        from ..grading.unit import failure_result
+        from ..grading.orchestrate import cluster
+        from ..grading.pipeline.unit import failure_result
         future = self.client.submit(cluster.grade_parcel, cluster.pack(unit, self.setup.opts),
                                     key=f"serve-{unit.work.name}-{time.time_ns()}", pure=False)
         try:

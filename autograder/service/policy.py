@@ -54,7 +54,7 @@ class FeedbackPolicy(Configurable):
 
 def course_policy(course: Path) -> FeedbackPolicy:
     """The policy the course folder's nbgrader configuration declares."""
-    from ..grading.course import _load
+    from ..grading.orchestrate.course import _load
     return FeedbackPolicy(config=_load(course).config)
 
 

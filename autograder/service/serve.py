@@ -196,16 +196,16 @@ class Service:
                        waited=round(row.started - max(row.arrived, row.not_before), 3))
         with self.state.lock:
             # a grading machine's failure (grading_error) uses no attempt; tried again on the next start
-            self.state.set(row.name, state="failed" if result.retry else "done", finished=time.time(), score=result.score,
+            self.state.set(row.name, state="failed" if result.retry else "done", finished=time.time(), score=result.raw_score,
                            max_score=result.max_score, timings=json.dumps(timings),
                            gradings=(self.state.get(row.name).gradings + 1))
-        log(f"graded {row.name}: attempt {row.attempt}, {result.score:g}/{result.max_score:g}, waited "
+        log(f"graded {row.name}: attempt {row.attempt}, {result.raw_score:g}/{result.max_score:g}, waited "
             f"{timings['waited']:.2f} s, graded in {timings['grade']:.2f} s, released in {timings['release']:.2f} s "
             f"({', '.join(f'{k} {v:.2f}' for k, v in result.timings.items())})")
 
     def _graded_box(self, row: Row, result: UnitResult, deadline_grade: bool) -> tuple[str, str]:
         p = self.policy
-        score = f"Score of this submission: {result.score:g} of {result.max_score:g}."
+        score = f"Score of this submission: {result.raw_score:g} of {result.max_score:g}."
         if deadline_grade:
             title = f"{row.assignment}: graded after the deadline"
             lines = [f"Your submission of {row.timestamp}, the one that counts, graded by the course's grader. "
@@ -299,9 +299,9 @@ class Service:
     def _clear_unit(self, row: Row) -> None:
         """What a killed grading left: its kernels' control group (its folders are remade by intake)."""
         unit = self.setup.unit(row.seq, row.student, row.assignment)
-        if unit.caps:
-            from ..grading import kernel_caps
-            kernel_caps.remove(kernel_caps.named(unit.caps, kernel_caps.name_for(str(unit.work))))
+        if unit.caps_mechanism:
+            from ..grading.isolation import kernel_caps
+            kernel_caps.remove(kernel_caps.named(unit.caps_mechanism, kernel_caps.name_for(str(unit.work))))
 
 
 def install_sigterm(service: Service) -> None:

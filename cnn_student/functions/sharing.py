@@ -365,19 +365,26 @@ CONCEPT_KINDS: dict[str, str] = {
 ANSWER_FORMAT = cause("concept.answer_format", "a concept answer of the wrong kind (a string for True/False, ...)")
 
 
+def _right_format(kind: str, value: Any) -> bool:
+    """Whether a concept answer has its question's format: the one rule the hint and answer_format share."""
+    if kind == "bool":
+        return isinstance(value, (bool, np.bool_))
+    if kind == "choice":
+        return isinstance(value, str) and value.strip().lower() in LETTERS
+    return _number(value) is not None  # "int": a whole number (never a bool)
+
+
 def _concept_format_hint(name: str):
     kind = CONCEPT_KINDS[name]
+    want = {"bool": "True or False (no quotes)", "choice": 'one letter in quotes, such as "a"',
+            "int": "one whole number"}[kind]
 
     @ANSWER_FORMAT
     def hint(ctx: Context) -> Optional[str]:
         rec = ctx.received
-        if kind == "bool" and not isinstance(rec, (bool, np.bool_)):
-            return f"answer with True or False (no quotes), not {type(rec).__name__} {rec!r}"
-        if kind == "choice" and not (isinstance(rec, str) and rec.strip().lower() in LETTERS):
-            return f"answer with one letter in quotes, such as \"a\", not {type(rec).__name__} {rec!r}"
-        if kind == "int" and _number(rec) is None:
-            return f"answer with one whole number, not {type(rec).__name__} {rec!r}"
-        return None
+        if _right_format(kind, rec):
+            return None
+        return f"answer with {want}, not {type(rec).__name__} {rec!r}"
     return hint
 
 
@@ -389,22 +396,19 @@ def answer_format(name: str, answer: Any) -> None:
     """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
     `answer` is the student's function that returns the answer."""
     __tracebackhide__ = True  # noqa: F841
-    from ..checks import _grading, _record
+    from ..protocol import grading, record
     from ..serialize import encode
     try:
         value = answer() if callable(answer) else answer
     except NotImplementedError:
-        if _grading():  # as check() records it: the grader counts unanswered questions
-            _record(name, {}, {"error": "NotImplementedError: not written"})
+        if grading():  # as check() records it: the grader counts unanswered questions
+            record(name, {}, {"error": "NotImplementedError: not written"})
         raise NotImplementedError(f"{name} is not written yet: in its cell, replace `raise NotImplementedError()` "
                                   f"with `return <your answer>`, run that cell, then this one.") from None
-    if _grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
-        _record(name, {}, {"result": encode(value)})
+    if grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
+        record(name, {}, {"result": encode(value)})
     kind = CONCEPT_KINDS[name]
-    ok = {"bool": isinstance(value, (bool, np.bool_)),
-          "choice": isinstance(value, str) and value.strip().lower() in LETTERS,
-          "int": _number(value) is not None and not isinstance(value, bool)}[kind]
-    if not ok:
+    if not _right_format(kind, value):
         want = {"bool": "True or False (no quotes)", "choice": 'one letter in quotes, such as "b"',
                 "int": "one whole number, such as 123"}[kind]
         raise AssertionError(f"{name}() must return {want}; it returned {type(value).__name__} {value!r}.")

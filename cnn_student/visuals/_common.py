@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..grading import grading, grading_note
+from ..protocol import grading, grading_note
 
 
 def show() -> None:
@@ -35,7 +35,7 @@ def shift_right(x: np.ndarray, k: int = 1) -> np.ndarray:
 def explorer_plot() -> Any:
     """The area an explorer draws into. In the graded copy its sliders would be inert, and an Output
     widget makes the grader's client send messages to the kernel while it waits for the cell's reply
-    (a wait that once missed the reply, issue 14): there it draws its first view straight into the cell."""
+    (a wait that once missed the reply and stalled for the cell's whole time limit): there it draws its first view straight into the cell."""
     import ipywidgets as widgets
     if not grading():
         return widgets.Output()

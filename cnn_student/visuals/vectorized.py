@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..grading import grading, grading_note
+from ..protocol import grading, grading_note
 from ._common import show, try_student
 
 

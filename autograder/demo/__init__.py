@@ -5,12 +5,12 @@ import os
 import shutil
 import sys
 
-from .paths import DEMO, SOLUTIONS
+from ..paths import DEMO, SOLUTIONS
 
 CLASS_SIZE = 60
 # what the generated class submits in the demo: fewer than a real class (make_class's SUBMITS), fewer of
 # each later notebook (notebook 4's training takes most of a unit's time) and none of the optional
-# notebook 5, so that `make demo` stays near 5 minutes on 2 cores (README: measured with the machine loaded)
+# notebook 5, so that `make demo` stays short on 2 cores (README: 112 s measured on a fresh clone)
 DEMO_SUBMITS = {"01_conv_forward": 0.9, "02_pool_forward": 0.35, "03_backprop": 0.45,
                 "04_sharing_vs_sparsity": 0.3, "05_vectorized": 0.0}
 # the named students whose point is made in the forward notebooks: their later notebooks are not graded
@@ -18,14 +18,14 @@ FORWARD_ONLY = ("fay", "gus", "hal", "ivy", "jo")
 
 
 def demo() -> int:
-    from .grading import sandbox
-    from .grading.aggregate import score_table
-    from .grading.batch import Options, run
-    from .grading.records import Limits
-    from .grading.report import class_summary, report
-    from .release import release
-    from .run_notebook import errors, execute
-    from .release import assignments
+    from ..grading.isolation import sandbox
+    from ..grading.outputs.aggregate import score_table
+    from ..grading.orchestrate.batch import Options, run
+    from ..grading.records import Limits
+    from ..grading.outputs.report import class_summary, report
+    from ..release import release
+    from ..run_notebook import errors, execute
+    from ..release import assignments
     from .sample_class import DESCRIPTIONS, make, make_class
 
     print("1. Release: notebooks/, the visible cases' expected values and the student distribution from solutions/")
@@ -46,7 +46,7 @@ def demo() -> int:
         print(f"   {student:4s} {what}")
     generated = make_class(DEMO / "submissions", CLASS_SIZE, submits=DEMO_SUBMITS)
     print(f"   {generated[0]}..{generated[-1]}: {len(generated)} students generated from the mistake catalogue "
-          "(autograder/sample_class.py make_class)")
+          "(autograder/demo/sample_class.py make_class)")
     ok, why = sandbox.available()
     if not ok:
         print(f"   the grading sandbox is not available here ({why}); grading with --no-sandbox")

@@ -7,8 +7,8 @@ import os
 import sys
 import traceback
 
-from .records import Unit
-from .unit import failure_result, grade_unit
+from ..records import Unit
+from ..pipeline.unit import failure_result, grade_unit
 
 
 def _die_with_parent() -> None:

@@ -9,15 +9,18 @@ from typing import Any, Optional
 
 import nbformat
 
-from autograder.grading.verify import NOT_CHECKED, run_in_process
-from cnn_student.compare import Diagnosis
-from cnn_student.time_limit import OverTimeLimit, time_limit
-from autograder.reference import notebook_path
 from autograder.cells import grade_id as cell_grade_id, is_test_cell
-from autograder.testcells import visible_source
-from autograder.variants import edited, reference_namespace, solution_sources
-
-from . import Mistake
+from autograder.grading.pipeline.causes import NOT_CHECKED
+from autograder.grading.pipeline.verify import Results, judge
+from autograder.reference import notebook_path, run_cells
+from autograder.testcells import parse_checks, visible_source
+from autograder.variants import solution_sources
+from cnn_student.compare import Diagnosis
+from cnn_student.serialize import case_key
+from cnn_student.spec import build_args
+from cnn_student.protocol import VECTORIZED
+from cnn_student.speed import measure
+from cnn_student.time_limit import OverTimeLimit, time_limit
 
 
 def _cells(assignment: str):
@@ -30,17 +33,36 @@ SOURCES = "__catalogue_sources__"  # the code a namespace ran, for the checks th
 def namespace_with(assignment: str, replaced: Optional[str] = None, new_source: Optional[str] = None,
                    extra: Optional[str] = None) -> dict[str, Any]:
     """The reference cells run in order, one replaced, then `extra`; remembers the code it ran."""
-    ns = reference_namespace(assignment, replaced, new_source, extra)
+    ns = run_cells(assignment, replaced={replaced: new_source} if replaced and new_source is not None else None,
+                   extra=extra, module="student")
     cells = [new_source if gid == replaced and new_source is not None else source
              for gid, source in solution_sources(assignment).items()]
     ns[SOURCES] = cells + ([extra] if extra else [])
     return ns
 
 
-def mistaken_source(assignment: str, mistake: Mistake) -> str:
-    if mistake.source is not None:
-        return mistake.source
-    return edited(solution_sources(assignment)[mistake.function], mistake.replace, f"mistake {mistake.id}")
+def run_in_process(source: str, namespace: dict[str, Any], assignment: str, sources: Optional[list[str]] = None,
+                   calibration_scale: float = 1.0) -> Optional[Diagnosis]:
+    """Judge a test cell against functions defined in this process (the mistake catalogue's tests).
+    `sources` are the code the namespace ran; calibration_scale < 1 plays a slower machine."""
+    results: Results = {}
+    for fn, case in parse_checks(source, ("check_vectorized",)):
+        student = namespace.get(fn)
+        try:
+            value, measures = measure(student, build_args(fn, case), calibration_scale)
+        except Exception as err:  # a mistaken implementation may crash: that is a failed check
+            results[case_key(fn + VECTORIZED, case)] = ("error", f"{type(err).__name__}: {err}")
+        else:
+            results[case_key(fn + VECTORIZED, case)] = ("result", {"value": value, **measures})
+    for fn, case in parse_checks(source):
+        student = namespace.get(fn)
+        try:
+            value = student(*build_args(fn, case)) if callable(student) else student
+        except Exception as err:  # a mistaken implementation may crash: that is a failed check
+            results[case_key(fn, case)] = ("error", f"{type(err).__name__}: {err}")
+        else:
+            results[case_key(fn, case)] = ("result", value)
+    return judge(source, results, assignment, sources)
 
 
 # At grading a test cell may run 60 s (autograder grade --timeout); the reference runs any test cell

@@ -1,8 +1,9 @@
 """The catalogue of realistic student mistakes and of correct alternative implementations.
 
 One module per assignment (a01_conv_forward.py, ...) defines ASSIGNMENT, MISTAKES and ALTERNATIVES.
-tests/test_catalogue.py proves that every mistake loses the points of the test cells it names, with
-feedback that names the cause, and that every alternative gets full marks.
+The sample class (autograder/demo/) draws its generated students from it; tests/test_catalogue.py proves
+that every mistake loses the points of the test cells it names, with feedback that names the cause, and
+that every alternative gets full marks.
 """
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ class Alternative:
     id: str
     source: str                         # one or more function definitions replacing the reference ones
     why: str = ""
+
+
+def mistaken_source(assignment: str, mistake: Mistake) -> str:
+    """The solution cell of `mistake.function` as the student who makes the mistake writes it."""
+    from ..variants import edited, solution_sources
+    if mistake.source is not None:
+        return mistake.source
+    return edited(solution_sources(assignment)[mistake.function], mistake.replace, f"mistake {mistake.id}")
 
 
 def modules():

@@ -21,14 +21,15 @@ import shutil
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from ..paths import ensure_tools_on_path
-from .records import Unit, UnitResult
+from ...paths import ensure_tools_on_path, gradebook_url
+from ..records import Unit, UnitResult
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader carries from submitted/ onwards
 
@@ -39,8 +40,9 @@ class Course:
     root: Path
     config: Any          # traitlets Config, as nbgrader's own commands load it
 
-    @property
+    @cached_property
     def coursedir(self) -> Any:
+        """nbgrader's CourseDirectory of the course, built once."""
         from nbgrader.coursedir import CourseDirectory
         return CourseDirectory(config=self.config)
 
@@ -104,20 +106,15 @@ def submitted_assignments(course: Course, submissions: Path) -> list[str]:
 def autograded_notebook(unit: Unit, notebook: str) -> Optional[NotebookNode]:
     """The unit's autograded notebook as nbgrader autograde left it in the unit's course folder;
     None when there is none (not submitted, unreadable, or the grading could not run)."""
-    path = unit.work / "course" / "autograded" / unit.student / unit.assignment / notebook
+    path = unit.autograded / notebook
     return nbformat.read(path, as_version=4) if path.is_file() else None
 
 
-def _notebooks(unit: Unit) -> list[str]:
-    return sorted(p.name for p in (unit.master / "release" / unit.assignment).glob("*.ipynb"))
-
-
 # ---------- into the course
-def record(submissions: Path, results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
-    """When `submissions` is a course's submitted folder, write every unit's results into that course
-    and return the results with the course's due date, timestamp and late penalty; otherwise return
-    them unchanged."""
-    course = find_course(submissions)
+def record(course: Optional[Course], results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
+    """When the submissions are a course's submitted folder (`course`, from find_course), write every
+    unit's results into that course and return the results with the course's due date, timestamp and
+    late penalty; otherwise (None) return them unchanged."""
     if course is None:
         return results
     ensure_tools_on_path()
@@ -148,7 +145,7 @@ def _ensure_assignment(gb: Any, master: Path, assignment: str) -> None:
     from nbgrader.api import Gradebook
 
     gb.update_or_create_assignment(assignment)
-    with Gradebook(f"sqlite:///{master / 'gradebook.db'}") as ref:
+    with Gradebook(gradebook_url(master)) as ref:
         for nb in ref.find_assignment(assignment).notebooks:
             gb.update_or_create_notebook(nb.name, assignment, kernelspec=nb.kernelspec)
             for c in nb.grade_cells:
@@ -169,19 +166,22 @@ def _record_unit(course: Course, unit: Unit, result: UnitResult) -> UnitResult:
 
     submitted = course.folder("submitted", unit.student, unit.assignment)
     autograded = course.folder("autograded", unit.student, unit.assignment)
-    names = _notebooks(unit)
+    names = unit.notebooks()
     notebooks = {name: autograded_notebook(unit, name) for name in names}
+    # one session of ours per unit; nbgrader's preprocessors open their own, so ours commits before each
+    # (SQLite: no transaction of ours may hold the file) and re-reads after them
     with Gradebook(course.db_url, course.course_id) as gb:
         try:
             gb.find_submission(unit.assignment, unit.student)
             known = True
         except MissingEntry:
             known = False
-    if not (known and _same_files(autograded, submitted, notebooks)):
-        _save_grades(course, unit, submitted, autograded, notebooks)
-    _assign_late_penalties(course, unit, notebooks)
-    _copy_feedback(course, unit, submitted, names)
-    with Gradebook(course.db_url, course.course_id) as gb:
+        if not (known and _same_files(autograded, submitted, notebooks)):
+            _save_grades(gb, course, unit, submitted, autograded, notebooks)
+        gb.db.commit()
+        _assign_late_penalties(course, unit, notebooks)
+        _copy_feedback(course, unit, submitted, names)
+        gb.db.expire_all()
         sub = gb.find_submission(unit.assignment, unit.student)
         result.timestamp = str(sub.timestamp or "")
         result.duedate = str(gb.find_assignment(unit.assignment).duedate or "")
@@ -207,21 +207,20 @@ def _resources(course: Course, unit: Unit, name: str) -> dict:
                          "student": unit.student, "db_url": course.db_url}}
 
 
-def _save_grades(course: Course, unit: Unit, submitted: Path, autograded: Path,
+def _save_grades(gb: Any, course: Course, unit: Unit, submitted: Path, autograded: Path,
                  notebooks: dict[str, Optional[NotebookNode]]) -> None:
     """What `nbgrader autograde` writes for a submission, by nbgrader's own code: the student and the
     submission with its timestamp (Autograde.init_assignment), each cell's grade from the autograded
     notebook (SaveAutoGrades), zero for a notebook that could not be graded."""
-    from nbgrader.api import Gradebook
     from nbgrader.preprocessors import SaveAutoGrades
 
     timestamp = course.coursedir.get_existing_timestamp(str(submitted))
-    with Gradebook(course.db_url, course.course_id) as gb:
-        gb.update_or_create_student(unit.student)
-        if timestamp:
-            gb.update_or_create_submission(unit.assignment, unit.student, timestamp=timestamp)
-        else:
-            gb.update_or_create_submission(unit.assignment, unit.student)
+    gb.update_or_create_student(unit.student)
+    if timestamp:
+        gb.update_or_create_submission(unit.assignment, unit.student, timestamp=timestamp)
+    else:
+        gb.update_or_create_submission(unit.assignment, unit.student)
+    gb.db.commit()
     if autograded.exists():
         shutil.rmtree(autograded)
     autograded.mkdir(parents=True)
@@ -230,12 +229,12 @@ def _save_grades(course: Course, unit: Unit, submitted: Path, autograded: Path,
             shutil.copyfile(submitted / f, autograded / f)
     save = SaveAutoGrades(config=course.config)
     for name, nb in notebooks.items():
-        if nb is None:
-            with Gradebook(course.db_url, course.course_id) as gb:   # as nbgrader does for a missing notebook
-                for grade in gb.find_submission_notebook(name[:-len(".ipynb")], unit.assignment, unit.student).grades:
-                    grade.auto_score = 0
-                    grade.needs_manual_grade = False
-                gb.db.commit()
+        if nb is None:  # as nbgrader does for a missing notebook
+            gb.db.expire_all()
+            for grade in gb.find_submission_notebook(name[:-len(".ipynb")], unit.assignment, unit.student).grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+            gb.db.commit()
             continue
         save.preprocess(nb, _resources(course, unit, name))
         nbformat.write(nb, autograded / name)
@@ -259,6 +258,6 @@ def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str]
         if (submitted / f).is_file():
             shutil.copyfile(submitted / f, dest / f)
     for name in names:
-        page = unit.out / "feedback" / unit.student / unit.assignment / name.replace(".ipynb", ".html")
+        page = unit.feedback / name.replace(".ipynb", ".html")
         if page.is_file() and _read(dest / page.name) != page.read_bytes():
             shutil.copyfile(page, dest / page.name)

@@ -3,28 +3,23 @@ too much, or reaches a cap on memory, processes or disk, costs the cells concern
 written where the student will read it."""
 from __future__ import annotations
 
-import os
+import json
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Dict, Integer, Unicode
 
-from cnn_student.checks import RECORD_MIME
+from cnn_student.protocol import is_record
 
-from . import kernel_caps, needed
-from .integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
-from .records import Limits
-from .sandbox import SPEC_ENV, KernelSettings
-
-
-# seconds spent per stage by the last notebooks run in this process (the unit adds them to its timings):
-# "kernel_start" (sandbox and kernel up, until the first cell starts) and "cells"
-TIMINGS: dict[str, float] = {}
+from ..isolation import kernel_caps
+from . import needed
+from ..outputs.integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
+from ..records import Limits, size_text
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -36,14 +31,13 @@ def _note(text: str) -> NotebookNode:
     return NotebookNode(output_type="stream", name="stderr", text=f"\n{CAP_NOTE}{text}]\n")
 
 
-def _mib(n: int) -> str:
-    return f"{n / 1024 ** 3:g} GiB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.0f} MiB"
-
-
-def _kernel_settings() -> Optional[KernelSettings]:
-    """The settings of the kernels this process starts (the unit's run stage names the file)."""
-    path = os.environ.get(SPEC_ENV)
-    return KernelSettings.read(Path(path)) if path and Path(path).is_file() else None
+def add_timings(path: str, seconds: dict[str, float]) -> None:
+    """Add a notebook's seconds per stage to the unit's timings file (one notebook after another)."""
+    file = Path(path)
+    total = json.loads(file.read_text()) if file.is_file() else {}
+    for stage, value in seconds.items():
+        total[stage] = round(total.get(stage, 0.0) + value, 3)
+    file.write_text(json.dumps(total))
 
 
 class SandboxedExecute(Execute):
@@ -57,14 +51,18 @@ class SandboxedExecute(Execute):
     coalesce_streams = Bool(True)
     release_dir = Unicode("", help="the released assignment: its teaching cells, unchanged in a submission, "
                           "run only when a cell that runs needs them (needed.py)").tag(config=True)
+    disk_bytes = Integer(0, help="the kernel's disk cap, named where a write past it failed (0: none)").tag(config=True)
+    caps_group = Dict(help="the unit's control group (kernel_caps.Group.to_json), whose memory and process "
+                      "caps a cell's outcome names; empty: no caps").tag(config=True)
+    timings_path = Unicode("", help="a JSON file to add each notebook's seconds to: kernel_start (sandbox and "
+                           "kernel up, until the first cell starts) and cells").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0
         self._truncated: set[int] = set()
         self._stopped: str | None = None
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._spec = _kernel_settings()
-        self._group = kernel_caps.Group.from_json(self._spec.group) if self._spec and self._spec.group else None
+        self._group = kernel_caps.Group.from_json(self.caps_group) if self.caps_group else None
         self._ooms = kernel_caps.oom_kills(self._group) if self._group else 0
         self._refused = kernel_caps.refused_forks(self._group) if self._group else 0
         self._started = time.perf_counter()
@@ -75,8 +73,8 @@ class SandboxedExecute(Execute):
         finally:
             end = time.perf_counter()
             first = self._first_cell or end
-            TIMINGS["kernel_start"] = round(TIMINGS.get("kernel_start", 0.0) + first - self._started, 3)
-            TIMINGS["cells"] = round(TIMINGS.get("cells", 0.0) + end - first, 3)
+            if self.timings_path:
+                add_timings(self.timings_path, {"kernel_start": first - self._started, "cells": end - first})
 
     def _teaching_cells_to_skip(self, nb: NotebookNode, resources: Any) -> set[int]:
         released = Path(self.release_dir) / f"{(resources or {}).get('unique_key', '')}.ipynb"
@@ -88,15 +86,15 @@ class SandboxedExecute(Execute):
     def _cap_notes(self, cell: NotebookNode) -> None:
         """Name the cap a cell reached, where the student reads the cell's outcome."""
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-        disk = self._spec.limits.disk_bytes if self._spec and self._spec.disk else 0
+        disk = self.disk_bytes
         if disk and any("[Errno 28]" in str(o.get("evalue", "")) for o in errors):
-            cell.outputs.append(_note(f"disk: this notebook may write {_mib(disk)} in all, its working folder "
+            cell.outputs.append(_note(f"disk: this notebook may write {size_text(disk)} in all, its working folder "
                                       "and /tmp together; the write that went past it failed"))
         if self._group:
             refused = kernel_caps.refused_forks(self._group)
             if refused > self._refused:
                 self._refused = refused
-                cell.outputs.append(_note(f"processes: this notebook may run {self._group.caps.processes} "
+                cell.outputs.append(_note(f"processes: this notebook may run {self._group.limits.processes} "
                                           "processes and threads at once; starting more failed"))
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
@@ -119,7 +117,7 @@ class SandboxedExecute(Execute):
             if self._group and kernel_caps.oom_kills(self._group) > self._ooms:
                 cell.outputs.append(error_output(
                     "MemoryCapExceeded", f"the Python kernel was stopped in this cell: it used more than its "
-                    f"memory cap of {_mib(self._group.caps.memory_bytes)} (arrays and files in /tmp count "
+                    f"memory cap of {size_text(self._group.limits.memory_bytes)} (arrays and files in /tmp count "
                     "together); the cells after it were not run"))
             else:
                 cell.outputs.append(error_output(
@@ -135,10 +133,10 @@ class SandboxedExecute(Execute):
 
     def output(self, outs: list, msg: dict, display_id: Any, cell_index: int):
         content = msg.get("content", {})
-        is_record = RECORD_MIME in content.get("data", {})
+        recorded = is_record(content)
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
         # check records are small and needed for the grade; everything else shares the budget
-        if not is_record:
+        if not recorded:
             if self._stored + size > self.max_output_bytes and msg["msg_type"] in (
                     "stream", "display_data", "execute_result", "update_display_data"):
                 self._truncated.add(cell_index)

@@ -1,5 +1,5 @@
 """Mistakes and correct alternatives for 03_backprop."""
-from tests.catalogue import Alternative, Mistake
+from . import Alternative, Mistake
 
 ASSIGNMENT = "03_backprop"
 DA_ADD = "da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] += W[:, :, :, c] * dZ[i, h, w, c]"
@@ -104,10 +104,10 @@ MISTAKES = [
     # ---------- conv_backward by numerical differentiation: right values, no backprop
     Mistake("conv_finite_differences_of_the_provided_forward", "conv_backward", ["test_conv_backward_hidden"],
             source=FD_PROVIDED, why_hidden=FD_HIDDEN,
-            why="the notebook's gradient checker run on the provided loop conv_forward: one forward pass per input", cause="generic.not_checked"),
+            why="the notebook's gradient checker run on the provided loop conv_forward: two forward passes per input (centred differences)", cause="generic.not_checked"),
     Mistake("conv_finite_differences_of_an_own_vectorized_forward", "conv_backward", ["test_conv_backward_hidden"],
             source=FD_VECTORIZED, why_hidden=FD_HIDDEN,
-            why="a vectorized forward of its own, differentiated entry by entry: still one forward pass per input", cause="generic.not_checked"),
+            why="a vectorized forward of its own, differentiated entry by entry: one-sided differences, still a forward pass for every input", cause="generic.not_checked"),
     # ---------- create_mask_from_window
     Mistake("mask_every_tied_maximum", "create_mask_from_window",
             ["test_create_mask_from_window", "test_create_mask_from_window_hidden", "test_pool_backward_max",

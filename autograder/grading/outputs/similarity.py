@@ -16,9 +16,10 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Iterable
 
-from .records import UnitResult
+from ..records import UnitResult
 
 LISTED = 8.0        # bits: a coincidence rarer than about 1 in 256 within this class
 RARE_NAME = 0.1     # a name used by at most this share of the class (and at least 2 students) is odd
@@ -47,17 +48,25 @@ class Similarity:
     counted: int
     pairs: int
 
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps({"listed": [vars(m) for m in self.listed], "counted": self.counted,
+                                    "pairs": self.pairs}, indent=1))
+
+    @classmethod
+    def read(cls, path: Path) -> "Similarity":
+        data = json.loads(path.read_text())
+        return cls([Match(**m) for m in data["listed"]], data["counted"], data["pairs"])
+
 
 def _prints(results: Iterable[UnitResult]) -> dict[tuple[str, str], dict[str, dict]]:
     """(assignment, notebook) -> student -> the notebook's fingerprints (integrity.cell_fingerprints)."""
     found: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
     for r in results:
-        for f in r.findings:
-            if f.rule == "fingerprint":
-                try:
-                    found[(r.assignment, f.notebook)][r.student_id] = json.loads(f.detail)
-                except ValueError:  # a result written before fingerprints were JSON: nothing to compare
-                    continue
+        for notebook, prints in r.fingerprints.items():
+            try:
+                found[(r.assignment, notebook)][r.student_id] = json.loads(prints)
+            except ValueError:  # a result written before fingerprints were JSON: nothing to compare
+                continue
     return found
 
 

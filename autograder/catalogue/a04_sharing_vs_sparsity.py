@@ -1,5 +1,5 @@
 """Mistakes and correct alternatives for 04_sharing_vs_sparsity."""
-from tests.catalogue import Alternative, Mistake
+from . import Alternative, Mistake
 
 ASSIGNMENT = "04_sharing_vs_sparsity"
 CONV = "count = (f * f * n_C_prev + 1) * n_C"

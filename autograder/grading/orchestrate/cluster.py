@@ -33,12 +33,12 @@ from typing import Callable, Optional
 import dask.config
 from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
 
-from ..paths import SOLUTIONS
+from ...paths import SOLUTIONS
 from . import master as master_mod
-from . import kernel_caps, sandbox
+from ..isolation import kernel_caps, sandbox
 from .batch import Options, Progress, finish, grade_in, plan
-from .records import Graded, Parcel, Unit, UnitResult
-from .unit import MAX_FILE_BYTES, failure_result
+from ..records import Graded, Parcel, Unit, UnitResult
+from ..pipeline.unit import failure_result, submission_entries
 
 TOPIC = "autograder-refused"      # the events by which workers tell the client why they refused
 PLUGIN = "autograder-course-check"
@@ -87,7 +87,7 @@ def caps_here() -> tuple[Optional[str], str]:
     return kernel_caps.detect()
 
 
-def refusal(client_hash: Optional[str], sandboxed: bool, caps: bool = True) -> Optional[str]:
+def refusal(client_hash: Optional[str], sandboxed: bool, hold_caps: bool = True) -> Optional[str]:
     """Why this worker cannot grade for a client whose solutions hash to `client_hash` (None: not
     checked here), with or without the sandbox and the caps; None when it can."""
     mine = master_mod.solutions_hash(worker_solutions()) if client_hash else None
@@ -98,7 +98,7 @@ def refusal(client_hash: Optional[str], sandboxed: bool, caps: bool = True) -> O
         ok, why = sandbox.available()
         if not ok:
             return f"it has no working sandbox: {why}; or grade with --no-sandbox"
-    if caps:
+    if hold_caps:
         mechanism, why = caps_here()
         if mechanism is None or (sandboxed and not kernel_caps.bwrap_has_size()):
             return (f"it cannot hold the kernels' memory, process and disk caps: "
@@ -110,11 +110,11 @@ class CourseCheck(WorkerPlugin):
     """Run on every worker when it joins (and on those present when the client registers it):
     a worker that cannot grade for this client says why and leaves the cluster."""
 
-    def __init__(self, solutions_hash: str, sandboxed: bool, caps: bool = True):
-        self.solutions_hash, self.sandboxed, self.caps = solutions_hash, sandboxed, caps
+    def __init__(self, solutions_hash: str, sandboxed: bool, hold_caps: bool = True):
+        self.solutions_hash, self.sandboxed, self.hold_caps = solutions_hash, sandboxed, hold_caps
 
     async def setup(self, worker) -> None:
-        why = refusal(self.solutions_hash, self.sandboxed, self.caps)
+        why = refusal(self.solutions_hash, self.sandboxed, self.hold_caps)
         if why is None:
             return
         message = f"worker {worker.address} refused: {why}"
@@ -144,13 +144,12 @@ def _unpack(parcel: Parcel, tmp: Path, master: Path) -> Unit:
     return Unit(student=parcel.student, assignment=parcel.assignment, submissions=subs,
                 work=tmp / "units" / parcel.student / parcel.assignment, master=master,
                 master_hash=parcel.master_hash, out=tmp / "out", limits=parcel.limits, sandbox=parcel.sandbox,
-                show_hidden=parcel.show_hidden, caps=caps_here()[0] if parcel.caps else None)
+                show_hidden=parcel.show_hidden, caps_mechanism=caps_here()[0] if parcel.hold_caps else None)
 
 
 def _graded(unit: Unit) -> Graded:
-    feedback = unit.out / "feedback" / unit.student / unit.assignment
-    autograded = unit.work / "course" / "autograded" / unit.student / unit.assignment
-    result = UnitResult.read(unit.work / "result.json")
+    feedback, autograded = unit.feedback, unit.autograded
+    result = UnitResult.read(unit.result_path)
     assert result is not None, "grade_in always leaves a result"
     return Graded(result=result, feedback={p.name: p.read_bytes() for p in sorted(feedback.glob("*.html"))},
                   autograded={p.name: p.read_bytes() for p in (sorted(autograded.iterdir()) if autograded.is_dir() else [])
@@ -177,7 +176,7 @@ def grade_parcel(parcel: Parcel) -> Graded:
     if digest != parcel.master_hash:
         raise Refused(f"worker {get_worker().address} grades against solutions {digest}, "
                       f"the client's are {parcel.master_hash}: install the client's commit on it")
-    why = refusal(None, parcel.sandbox, parcel.caps)  # the solutions were compared just above
+    why = refusal(None, parcel.sandbox, parcel.hold_caps)  # the solutions were compared just above
     if why:
         raise Refused(f"worker {get_worker().address} refused: {why}")
     logs = Path(get_worker().local_directory) / "autograder-logs"
@@ -195,21 +194,18 @@ def pack(unit: Unit, opts: Options) -> Parcel:
     the worker recreates both as such, and its intake records them as a local run does."""
     files, links, oversized = {}, {}, {}
     src = unit.submitted
-    for path in sorted(src.rglob("*")) if src.is_dir() else []:
-        rel = path.relative_to(src)
-        if path.is_symlink():
+    for rel, kind, path in submission_entries(src) if src.is_dir() else []:
+        if kind == "link":
             links[str(rel)] = os.readlink(path)
-        elif path.is_file() and ".ipynb_checkpoints" not in rel.parts:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                oversized[str(rel)] = size
-            else:
-                files[str(rel)] = path.read_bytes()
+        elif kind == "oversized":
+            oversized[str(rel)] = path.stat().st_size
+        else:
+            files[str(rel)] = path.read_bytes()
     # the caps are the worker's to hold with its own mechanism: what the client's machine offers is moot
     return Parcel(student=unit.student, assignment=unit.assignment, master_hash=unit.master_hash,
                   assignments=tuple(opts.assignments) if opts.assignments else None, limits=opts.limits,
                   sandbox=unit.sandbox, show_hidden=unit.show_hidden, submitted=src.is_dir(),
-                  caps=opts.caps is not None,
+                  hold_caps=opts.caps_mechanism is not None,
                   files=files, links=links, oversized=oversized)
 
 
@@ -237,7 +233,7 @@ def run(submissions: Path, out: Path, opts: Options, scheduler: str) -> list[Uni
         client.subscribe_topic(TOPIC, lambda event: refused(event[1]))
         try:
             client.register_plugin(CourseCheck(master_mod.solutions_hash(SOLUTIONS), opts.sandbox,
-                                               opts.caps is not None), name=PLUGIN)
+                                               opts.caps_mechanism is not None), name=PLUGIN)
         except Refused as err:
             refused(str(err))
         threads = sum(client.nthreads().values())
@@ -247,7 +243,7 @@ def run(submissions: Path, out: Path, opts: Options, scheduler: str) -> list[Uni
         _grade_all(client, todo, opts, refused)
     finally:
         client.close()
-    return finish(submissions, out, units)
+    return finish(submissions, out, units, opts.course)
 
 
 def _grade_all(client: Client, todo: list[Unit], opts: Options, refused: Callable[[str], None]) -> None:

@@ -10,6 +10,7 @@ A unit goes through four stages, each timed (UnitResult.timings):
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,16 +23,16 @@ from typing import Any, Callable, Iterator
 
 import nbformat
 
-from ..cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
-from ..paths import COURSE_ID, ensure_tools_on_path
-from ..kernel_client import DOTTED_NAME as STEADY_CLIENT
-from . import execute, kernel_caps, sandbox
+from ...cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
+from ...paths import COURSE_ID, FEEDBACK_TEMPLATES, ensure_tools_on_path
+from ...kernel_client import DOTTED_NAME as STEADY_CLIENT
+from . import execute
+from ..isolation import kernel_caps, sandbox
 from .feedback_html import FeedbackExporter
-from .integrity import Finding, cell_fingerprints, observed, scan_source
+from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
-from .records import CellScore, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Unit, UnitResult
 
-FEEDBACK_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
 Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding
@@ -45,6 +46,7 @@ class Intake:
     expected: list[str]               # notebook file names the assignment has
     notes: dict[str, str] = field(default_factory=dict)   # notebook -> why it scores 0
     findings: list[Finding] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # notebook -> integrity.cell_fingerprints
     runnable: bool = False            # at least one notebook for nbgrader to grade
 
     def finder(self, unit: Unit) -> Find:
@@ -87,7 +89,7 @@ def grade_unit(unit: Unit) -> UnitResult:
     with _stage(timings, "collect"):
         result = collect(unit, intake, log, ok)
     with _stage(timings, "publish"):
-        publish_feedback(unit, intake.course, intake.expected, intake.notes)
+        publish_feedback(unit, intake.expected, intake.notes)
     result.timings = timings
     return result.write(unit.work)
 
@@ -97,13 +99,13 @@ def take_in(unit: Unit) -> Intake:
     """A fresh course folder for the unit, holding the submission as nbgrader expects it."""
     if unit.work.exists():
         shutil.rmtree(unit.work)
-    course = unit.work / "course"
+    course = unit.course
     course.mkdir(parents=True)
     (course / "source").symlink_to(unit.master / "source")
     shutil.copyfile(unit.master / "gradebook.db", course / "gradebook.db")
-    release = unit.master / "release" / unit.assignment
+    release = unit.release
     intake = Intake(course=course, submitted=course / "submitted" / unit.student / unit.assignment,
-                    expected=sorted(p.name for p in release.glob("*.ipynb")))
+                    expected=unit.notebooks())
     find = intake.finder(unit)
     if not unit.submitted.is_dir():
         for name in intake.expected:
@@ -115,22 +117,32 @@ def take_in(unit: Unit) -> Intake:
     for text in copy_notes:
         find("", "unsafe_file", text)
     _add_assignment_files(release, intake.submitted)
-    _check_notebooks(intake.submitted, intake.expected, release, find, intake.notes)
+    _check_notebooks(intake.submitted, intake.expected, release, find, intake)
     intake.runnable = any(intake.submitted.glob("*.ipynb"))
     return intake
 
 
-def _copy_submission(src: Path, dest: Path, findings: list[str]) -> None:
-    """Copy regular files only: a symlink in a submission could point at the instructor's files."""
-    dest.mkdir(parents=True, exist_ok=True)
+def submission_entries(src: Path) -> Iterator[tuple[Path, str, Path]]:
+    """(relative path, kind, path) of what a submission folder holds, as the grader takes it, here and
+    when packed for a cluster: "link" (a symlink, never followed: it could point at the instructor's
+    files), "oversized" (over MAX_FILE_BYTES: not read) or "file"; notebook checkpoints left out."""
     for path in sorted(src.rglob("*")):
         rel = path.relative_to(src)
         if path.is_symlink():
-            findings.append(f"symlink {rel} not copied")
+            yield rel, "link", path
         elif path.is_file() and ".ipynb_checkpoints" not in rel.parts:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                findings.append(f"{rel} is over {MAX_FILE_BYTES // 1_000_000} MB; not copied")
-                continue
+            yield rel, "oversized" if path.stat().st_size > MAX_FILE_BYTES else "file", path
+
+
+def _copy_submission(src: Path, dest: Path, findings: list[str]) -> None:
+    """Copy regular files only, none too big."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel, kind, path in submission_entries(src):
+        if kind == "link":
+            findings.append(f"symlink {rel} not copied")
+        elif kind == "oversized":
+            findings.append(f"{rel} is over {MAX_FILE_BYTES // 1_000_000} MB; not copied")
+        else:
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest / rel)
 
@@ -147,7 +159,8 @@ def _add_assignment_files(release: Path, submitted: Path) -> None:
 
 
 
-def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: Find, notes: dict[str, str]) -> None:
+def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: Find, intake: Intake) -> None:
+    notes = intake.notes
     present = {p.name for p in submitted.glob("*.ipynb")}
     strays = sorted(present - set(expected))
     for name in expected:
@@ -181,6 +194,7 @@ def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: 
             find(name, "stripped_metadata", f"nbgrader metadata restored on {', '.join(restored)}")
             nbformat.write(nb, path)
         _scan(nb, released, name, find)
+        intake.fingerprints[name] = cell_fingerprints(nb.cells)  # compared across the class by aggregate.py
 
 
 
@@ -217,11 +231,10 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
                 find(name, rule, f"{gid or 'cell'}: {detail}")
     for gid in sorted(set(tests) - seen):
         find(name, "deleted_test_cell", f"{gid} was missing or had lost its metadata (restored and graded)")
-    find(name, "fingerprint", cell_fingerprints(nb.cells))  # compared across the class by aggregate.py
 
 
 # ---------- run
-def _config(unit: Unit, course: Path, runtime: Path):
+def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None):
     from traitlets.config import Config
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                         IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
@@ -234,7 +247,7 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.CourseDirectory.submitted_directory = "submitted"
     c.CourseDirectory.autograded_directory = "autograded"
     c.CourseDirectory.feedback_directory = "feedback"
-    c.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    c.CourseDirectory.db_url = unit.gradebook_url
     c.CourseDirectory.course_id = COURSE_ID
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                           CheckCellMetadata]
@@ -247,14 +260,17 @@ def _config(unit: Unit, course: Path, runtime: Path):
     c.SandboxedExecute.timeout = unit.limits.timeout
     c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
     c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
-    c.SandboxedExecute.release_dir = str(unit.master / "release" / unit.assignment)
+    c.SandboxedExecute.release_dir = str(unit.release)
+    c.SandboxedExecute.disk_bytes = unit.limits.disk_bytes if unit.sandbox else 0
+    c.SandboxedExecute.caps_group = group.to_json() if group else {}
+    c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
     c.KernelManager.connection_file = str(runtime / "kernel.json")
     # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
     c.KernelManager.client_class = STEADY_CLIENT
-    c.LimitOutput.max_lines = 200
+    c.LimitOutput.max_lines = OUTPUT_LINES
     c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     c.GenerateFeedback.exporter_class = FeedbackExporter
     # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
@@ -269,7 +285,7 @@ def _nbgrader_templates() -> Path:
     return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
-def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
+def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
     """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
     course = intake.course
     sandbox.write_kernelspec(course / "jupyter")
@@ -287,9 +303,9 @@ def _kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None
 
 def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
     """The unit's control group with its memory and process caps (None: no caps)."""
-    if not unit.caps:
+    if not unit.caps_mechanism:
         return None
-    return kernel_caps.create(unit.caps, kernel_caps.name_for(str(unit.work)), unit.limits)
+    return kernel_caps.create(unit.caps_mechanism, kernel_caps.name_for(str(unit.work)), unit.limits)
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
@@ -301,18 +317,18 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
         return "", False
     ensure_tools_on_path()
     group = _kernel_group(unit)
-    settings = _kernel_settings(unit, intake, group)
+    settings = _write_kernel_settings(unit, intake, group)
     # short: IPC socket paths are limited to 107 bytes. In memory where there is /dev/shm: what the
     # kernel writes beside its sockets then counts against its memory cap, never the disk
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="cnnk-", dir=shm) as tmp, _removed(group), \
             scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=tmp,
                        **{sandbox.SPEC_ENV: str(settings)}):
-        config = _config(unit, intake.course, Path(tmp))
+        config = _config(unit, intake.course, Path(tmp), group)
         api = NbGraderAPI(CourseDirectory(config=config), config=config)
-        execute.TIMINGS.clear()
         out = api.autograde(unit.assignment, unit.student, force=True, create=True)
-        timings.update(execute.TIMINGS)
+        if (intake.course / "kernel_timings.json").is_file():
+            timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
         ok, log = out["success"], out["log"] + str(out.get("error") or "")
         if ok:
             with _stage(timings, "feedback"):
@@ -362,11 +378,11 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
     """The unit's scores from its gradebook, and what the sandbox saw in each autograded notebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    result = UnitResult(student_id=unit.student, assignment=unit.assignment, score=0.0, max_score=0.0,
-                        master=unit.master_hash, notes=intake.notes, graded=ok,
+    result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=0.0,
+                        master_hash=unit.master_hash, notes=intake.notes, graded=ok,
                         # nbgrader itself failed (a broken grading machine, most often): try again next run
                         retry=bool(log) and not ok)
-    with Gradebook(f"sqlite:///{intake.course / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(unit.gradebook_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         result.max_score = float(assignment.max_score)
         try:
@@ -374,20 +390,21 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
         except MissingEntry:
             result.tests = _zero_tests(assignment)
         else:
-            result.score = float(sub.score)
+            result.raw_score = float(sub.score)
             result.timestamp = str(sub.timestamp or "")
             result.tests = {f"{nbsub.name}:{grade.name}": CellScore(float(grade.score or 0), float(grade.max_score))
                             for nbsub in sub.notebooks for grade in nbsub.grades
                             if grade.cell_type == "code" and grade.max_score}
     find = intake.finder(unit)
     for name in intake.expected:
-        path = intake.course / "autograded" / unit.student / unit.assignment / name
+        path = unit.autograded / name
         if path.exists():
             nb = nbformat.read(path, as_version=4)
             for rule, detail in observed(nb):
                 find(name, rule, detail)
             _add_verdicts(result, name, nb)
     result.findings = intake.findings
+    result.fingerprints = intake.fingerprints
     return result
 
 
@@ -404,14 +421,14 @@ def _add_verdicts(result: UnitResult, notebook: str, nb: Any) -> None:
 
 
 # ---------- publish
-def publish_feedback(unit: Unit, course: Path, expected: list[str], notes: dict[str, str]) -> None:
+def publish_feedback(unit: Unit, expected: list[str], notes: dict[str, str]) -> None:
     """OUT/feedback/<student>/<assignment>/<notebook>.html: nbgrader's page, or one saying why there is none."""
     import html
-    dest = unit.out / "feedback" / unit.student / unit.assignment
+    dest = unit.feedback
     dest.mkdir(parents=True, exist_ok=True)
     for name in expected:
         html_name = name.replace(".ipynb", ".html")
-        made = course / "feedback" / unit.student / unit.assignment / html_name
+        made = unit.course_feedback / html_name
         if made.exists() and name not in notes:
             shutil.copyfile(made, dest / html_name)
         else:
@@ -426,15 +443,15 @@ def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
     from nbgrader.api import Gradebook
-    if unit.caps:  # a killed worker leaves its kernels' group behind
-        kernel_caps.remove(kernel_caps.named(unit.caps, kernel_caps.name_for(str(unit.work))))
-    with Gradebook(f"sqlite:///{unit.master / 'gradebook.db'}", COURSE_ID) as gb:
+    if unit.caps_mechanism:  # a killed worker leaves its kernels' group behind
+        kernel_caps.remove(kernel_caps.named(unit.caps_mechanism, kernel_caps.name_for(str(unit.work))))
+    with Gradebook(unit.master_gradebook_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         max_score, tests = float(assignment.max_score), _zero_tests(assignment)
-    expected = sorted(p.name for p in (unit.master / "release" / unit.assignment).glob("*.ipynb"))
+    expected = unit.notebooks()
     notes = {name: reason for name in expected}
-    result = UnitResult(student_id=unit.student, assignment=unit.assignment, score=0.0, max_score=max_score,
-                        master=unit.master_hash, tests=tests, notes=notes, retry=retry,
+    result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=max_score,
+                        master_hash=unit.master_hash, tests=tests, notes=notes, retry=retry,
                         findings=[Finding(unit.student, unit.assignment, "", "grading_error", reason)])
-    publish_feedback(unit, unit.work / "course", expected, notes)
+    publish_feedback(unit, expected, notes)
     return result.write(unit.work)

@@ -1,11 +1,11 @@
 """Mistakes and correct alternatives for 05_vectorized: correctness, and no Python loop over output positions."""
-import os
 
+from autograder.paths import SOLUTIONS
 from autograder.variants import solution_sources
-from tests.catalogue import Alternative, Mistake
+from . import Alternative, Mistake
 
 ASSIGNMENT = "05_vectorized"
-BACKWARD = os.path.exists(os.path.join(os.path.dirname(__file__), "..", "..", "solutions", "03_backprop"))
+BACKWARD = (SOLUTIONS / "03_backprop").exists()
 
 CONV = ["test_conv_forward_fast", "test_conv_forward_fast_hidden"]
 POOL = ["test_pool_forward_fast", "test_pool_forward_fast_hidden"]
@@ -232,14 +232,11 @@ def conv_backward_fast(dZ, cache):
 if BACKWARD:
     ALTERNATIVES += BACKWARD_ALTERNATIVES
 
-
-
 def _pasted(fn: str, assignment: str, loop_name: str, helpers: tuple[str, ...] = ()) -> str:
     """A loop reference of notebooks 1-3 pasted under the fast name (with the helpers it calls)."""
     sources = solution_sources(assignment)
     code = sources[loop_name].replace(f"def {loop_name}(", f"def {fn}(")
     return "\n\n".join([sources[h] for h in helpers] + [code]) + "\n"
-
 
 LOOPS = "loops over output positions"
 PASTED = [("conv_forward_fast", "01_conv_forward", "conv_forward", ()),

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..paths import SOLUTIONS, child_env
-from ..release import assignments
-from . import course, kernel_caps, master as master_mod
-from .aggregate import write_outputs
-from .records import Limits, Unit, UnitResult
-from .unit import failure_result
+from ...paths import SOLUTIONS, child_env
+from ...release import assignments
+from . import course, master as master_mod
+from .course import Course
+from ..isolation import kernel_caps
+from ..outputs.aggregate import write_outputs
+from ..records import Limits, Unit, UnitResult, size_text
+from ..pipeline.unit import failure_result
 
 
 @dataclass
@@ -31,7 +33,8 @@ class Options:
     show_hidden: bool = False
     quiet: bool = False
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
-    caps: Optional[str] = "auto"  # mechanism of the memory and process caps (kernel_caps), "auto"; None: no caps
+    caps_mechanism: Optional[str] = "auto"  # what holds the memory and process caps (kernel_caps), "auto"; None: none
+    course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
 
 
 def students(submissions: Path) -> list[str]:
@@ -42,9 +45,9 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
     """(units still to grade, all units). A unit with a result from the same solutions is done,
     unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
-    caps = kernel_caps.detect()[0] if opts.caps == "auto" else opts.caps
+    mechanism = kernel_caps.detect()[0] if opts.caps_mechanism == "auto" else opts.caps_mechanism
     limits = opts.limits
-    if not (caps and opts.sandbox and kernel_caps.bwrap_has_size()):
+    if not (mechanism and opts.sandbox and kernel_caps.bwrap_has_size()):
         limits = replace(limits, disk_bytes=0)  # no disk cap without the caps' sandbox
     units, todo = [], []
     for student in students(submissions):
@@ -54,10 +57,10 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
             unit = Unit(student=student, assignment=assignment, submissions=submissions.resolve(),
                         work=out.resolve() / ".grader" / "units" / student / assignment, master=master.resolve(),
                         master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
-                        show_hidden=opts.show_hidden, caps=caps)
+                        show_hidden=opts.show_hidden, caps_mechanism=mechanism)
             units.append(unit)
-            result = UnitResult.read(unit.work / "result.json")
-            if result is None or result.master != digest or result.retry:
+            result = UnitResult.read(unit.result_path)
+            if result is None or result.master_hash != digest or result.retry:
                 todo.append(unit)
     return todo, units
 
@@ -65,7 +68,7 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
 class Worker:
     def __init__(self, log: Path):
         self.log = open(log, "a")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()
@@ -150,11 +153,11 @@ class Progress:
 
 
 def _caps_line(units: list[Unit]) -> str:
-    if not units or not units[0].caps:
+    if not units or not units[0].caps_mechanism:
         return "caps OFF"
     u, limits = units[0], units[0].limits
-    disk = f"disk {limits.disk_bytes / 1024 ** 2:.0f} MiB (tmpfs)" if limits.disk_bytes else "disk uncapped"
-    return f"caps: memory {limits.memory_bytes / 1024 ** 3:g} GiB and {limits.processes} processes ({u.caps}), {disk}"
+    disk = f"disk {size_text(limits.disk_bytes)} (tmpfs)" if limits.disk_bytes else "disk uncapped"
+    return f"caps: memory {size_text(limits.memory_bytes)} and {limits.processes} processes ({u.caps_mechanism}), {disk}"
 
 
 def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
@@ -190,13 +193,13 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
         t.start()
     for t in threads:
         t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
-    return finish(submissions, out, units)
+    return finish(submissions, out, units, opts.course)
 
 
-def finish(submissions: Path, out: Path, units: list[Unit]) -> list[UnitResult]:
+def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Course] = None) -> list[UnitResult]:
     """After every unit has a result (graded here or on a cluster): into the nbgrader course, when
-    graded in one, and OUT's CSVs."""
-    results = [UnitResult.read(u.work / "result.json") for u in units]
-    results = course.record(submissions, results, units)
+    graded in one (`found`, else looked for), and OUT's CSVs."""
+    results = [UnitResult.read(u.result_path) for u in units]
+    results = course.record(found or course.find_course(submissions), results, units)
     write_outputs(out, results, units[0].master if units else None)
     return results

@@ -5,14 +5,14 @@ module's two target misconceptions (parameter sharing = zero weights, zero gradi
 causes with the students who showed each, every graded function's causes (bar charts and counts) and
 the concept questions' answers. Then scores per assignment, per-test failure rates, time-outs and
 grading failures, and integrity findings ranked by how unusual the shared work is in this class.
-Every count is read from OUT/results.json (tests/test_report.py recomputes them).
+Scores, causes and answers are counted from OUT/results.json, time-outs and integrity findings from
+OUT/integrity.csv, identical work from OUT/similarity.json, each read back as the record that wrote it.
 
 With --for-students, OUT/class_summary.html: the most common mistakes and what they mean, for the
 class; no student ids, no answers (concept questions appear by topic and share missed only).
 """
 from __future__ import annotations
 
-import ast
 import base64
 import csv
 import html
@@ -21,6 +21,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Iterable
 
 import matplotlib
@@ -29,9 +30,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
-from ..cells import grade_id, is_test_cell  # noqa: E402
-from ..misconceptions import SEED, WRONG, every_cause  # noqa: E402
-from ..paths import NOTEBOOKS  # noqa: E402
+from ...cells import grade_id, is_test_cell  # noqa: E402
+from ...misconceptions import SEED, WRONG, every_cause  # noqa: E402
+from ...paths import NOTEBOOKS  # noqa: E402
+from ...testcells import test_title  # noqa: E402
+from ..records import UnitResult  # noqa: E402
+from .integrity import FIELDS, Finding  # noqa: E402
+from .similarity import Similarity  # noqa: E402
 
 # causes that say a function was not attempted or not reached: counted apart from misconceptions
 NOT_ATTEMPTED = {"generic.not_written", "generic.not_checked"}
@@ -62,10 +67,12 @@ def _png(fig) -> str:
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
-def load(out: Path) -> tuple[list[dict], list[dict]]:
-    results = json.loads((out / "results.json").read_text())
+def load(out: Path) -> tuple[list[UnitResult], list[Finding]]:
+    """The class's results (OUT/results.json) and integrity findings (OUT/integrity.csv), as the records
+    that wrote them."""
+    results = [UnitResult.from_dict(r) for r in json.loads((out / "results.json").read_text())]
     with open(out / "integrity.csv", newline="") as fh:
-        findings = list(csv.DictReader(fh))
+        findings = [Finding(**row) for row in csv.DictReader(fh)]
     return results, findings
 
 
@@ -75,38 +82,34 @@ def test_titles(notebooks: Path = NOTEBOOKS) -> dict[str, str]:
     for path in sorted(notebooks.glob("*/*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if is_test_cell(cell):
-                try:
-                    doc = ast.get_docstring(ast.parse(cell.source)) or ""
-                except SyntaxError:
-                    doc = ""
-                titles[f"{path.stem}:{grade_id(cell)}"] = doc.strip().splitlines()[0] if doc.strip() else ""
+                titles[f"{path.stem}:{grade_id(cell)}"] = test_title(cell.source)
     return titles
 
 
-def cause_counts(results: list[dict]) -> list[CauseCount]:
+def cause_counts(results: list[UnitResult]) -> list[CauseCount]:
     """Per (function, cause): the students whose graded tests showed it, most students first."""
     known = every_cause()
     who: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in results:
-        for test in r["tests"].values():
-            for cid in test.get("causes", []):
-                who[(test.get("function", ""), cid)].add(r["student_id"])
+        for test in r.tests.values():
+            for cid in test.causes:
+                who[(test.function, cid)].add(r.student_id)
     counts = [CauseCount(fn, cid, known[cid].description if cid in known else cid, sorted(s),
                          known[cid].specific if cid in known else False) for (fn, cid), s in who.items()]
     return sorted(counts, key=lambda c: (-len(c.students), c.function, c.cause_id))
 
 
-def answers(results: list[dict]) -> dict[str, Counter]:
+def answers(results: list[UnitResult]) -> dict[str, Counter]:
     """Concept question -> Counter of the answers recorded (one per student)."""
     found: dict[str, dict[str, str]] = defaultdict(dict)
     for r in results:
-        for test in r["tests"].values():
-            for question, answer in test.get("answers", {}).items():
-                found[question][r["student_id"]] = answer
+        for test in r.tests.values():
+            for question, answer in test.answers.items():
+                found[question][r.student_id] = answer
     return {q: Counter(by.values()) for q, by in sorted(found.items())}
 
 
-def seed_line(results: list[dict]) -> tuple[str, list[tuple[str, int, int]]]:
+def seed_line(results: list[UnitResult]) -> tuple[str, list[tuple[str, int, int]]]:
     """The one line at the top, and (label, students holding it, students who answered) per half."""
     given = answers(results)
     parts, figures = [], []
@@ -120,26 +123,26 @@ def seed_line(results: list[dict]) -> tuple[str, list[tuple[str, int, int]]]:
     return "The module's two target misconceptions: " + "; ".join(parts) + ".", figures
 
 
-def failure_rates(results: list[dict]) -> dict[str, dict[str, float]]:
+def failure_rates(results: list[UnitResult]) -> dict[str, dict[str, float]]:
     """assignment -> test -> fraction of submitted notebooks that lost that test's points."""
     lost: dict[str, Counter] = defaultdict(Counter)
     seen: dict[str, Counter] = defaultdict(Counter)
     for r in results:
-        if not r.get("graded"):
+        if not r.graded:
             continue
-        for test, s in r["tests"].items():
-            seen[r["assignment"]][test] += 1
-            lost[r["assignment"]][test] += s["score"] < s["max_score"]
+        for test, s in r.tests.items():
+            seen[r.assignment][test] += 1
+            lost[r.assignment][test] += s.score < s.max_score
     return {a: {t: lost[a][t] / n for t, n in sorted(tests.items())} for a, tests in sorted(seen.items())}
 
 
-def _assignment_of(results: list[dict]) -> dict[str, str]:
+def _assignment_of(results: list[UnitResult]) -> dict[str, str]:
     """graded function -> its assignment (the first whose tests name it)."""
     found = {}
-    for r in sorted(results, key=lambda r: r["assignment"]):
-        for test in r["tests"].values():
-            if test.get("function"):
-                found.setdefault(test["function"], r["assignment"])
+    for r in sorted(results, key=lambda r: r.assignment):
+        for test in r.tests.values():
+            if test.function:
+                found.setdefault(test.function, r.assignment)
     return found
 
 
@@ -164,7 +167,7 @@ def _cause_chart(rows: list[CauseCount], title: str):
     return fig
 
 
-def _misconceptions(results: list[dict], counts: list[CauseCount], n_students: int) -> list[str]:
+def _misconceptions(results: list[UnitResult], counts: list[CauseCount], n_students: int) -> list[str]:
     parts = ["<h2 id='misconceptions'>What the class got wrong, and who needs which help</h2>"]
     wrong = [c for c in counts if c.cause_id not in NOT_ATTEMPTED and c.specific]
     vague = [c for c in counts if c.cause_id not in NOT_ATTEMPTED and not c.specific]
@@ -185,7 +188,7 @@ def _misconceptions(results: list[dict], counts: list[CauseCount], n_students: i
     return parts
 
 
-def _per_function(results: list[dict], counts: list[CauseCount]) -> list[str]:
+def _per_function(results: list[UnitResult], counts: list[CauseCount]) -> list[str]:
     parts = ["<h2 id='causes'>Causes per graded function</h2>"]
     where = _assignment_of(results)
     by_assignment: dict[str, list[CauseCount]] = defaultdict(list)
@@ -208,11 +211,11 @@ def _per_function(results: list[dict], counts: list[CauseCount]) -> list[str]:
     return parts
 
 
-def _concepts(results: list[dict]) -> list[str]:
+def _concepts(results: list[UnitResult]) -> list[str]:
     given = answers(results)
     if not given:
         return []
-    from ..explanations import ANSWERS
+    from ...explanations import ANSWERS
     parts = ["<h2 id='concepts'>Concept questions: what the class answered</h2>",
              "<p class='muted'>Green: the key. Red: an answer that shows a misconception named by "
              "autograder/misconceptions.py.</p>"]
@@ -236,25 +239,25 @@ def _concepts(results: list[dict]) -> list[str]:
     return parts
 
 
-def _scores(results: list[dict], lines: list[str]) -> list[str]:
-    assignments = sorted({r["assignment"] for r in results})
+def _scores(results: list[UnitResult], lines: list[str]) -> list[str]:
+    assignments = sorted({r.assignment for r in results})
     fig, axes = plt.subplots(1, len(assignments), figsize=(2.3 * len(assignments), 2.3), squeeze=False)
     lines.append(f"{'assignment':28s} {'mean':>6s} {'median':>6s} {'max':>5s} {'graded':>7s}")
     for ax, a in zip(axes[0], assignments):
-        rows = [r for r in results if r["assignment"] == a]
-        scores = sorted(r["score"] for r in rows)
-        top = rows[0]["max_score"] if rows else 0
+        rows = [r for r in results if r.assignment == a]
+        scores = sorted(r.raw_score for r in rows)
+        top = rows[0].max_score if rows else 0
         ax.hist(scores, bins=min(10, max(1, int(top) or 1)), range=(0, top or 1), color="#4c72b0")
         ax.set_title(a, fontsize=8)
         ax.set_xlabel("score", fontsize=8)
         mean = sum(scores) / len(scores) if scores else 0
-        lines.append(f"{a:28s} {mean:6.1f} {scores[len(scores) // 2] if scores else 0:6.1f} {top:5g} "
-                     f"{sum(r.get('graded', False) for r in rows):3d}/{len(rows):<3d}")
+        lines.append(f"{a:28s} {mean:6.1f} {median(scores) if scores else 0:6.1f} {top:5g} "
+                     f"{sum(r.graded for r in rows):3d}/{len(rows):<3d}")
     axes[0][0].set_ylabel("students")
     return ["<h2 id='scores'>Scores per assignment</h2>", _png(fig)]
 
 
-def _failure_rates(results: list[dict], titles: dict[str, str], lines: list[str]) -> list[str]:
+def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: list[str]) -> list[str]:
     rates = failure_rates(results)
     tests = [(a, t, v) for a, ts in rates.items() for t, v in ts.items()]
     if not tests:
@@ -272,59 +275,59 @@ def _failure_rates(results: list[dict], titles: dict[str, str], lines: list[str]
             "<table><tr><th>hardest tests</th><th>what it checks</th><th>lost by</th></tr>" + rows + "</table>"]
 
 
-def _faults(findings: list[dict]) -> list[str]:
-    rows = [f for f in findings if f["rule"] in FAULTS]
+def _faults(findings: list[Finding]) -> list[str]:
+    rows = [f for f in findings if f.rule in FAULTS]
     parts = ["<h2 id='faults'>Time-outs and grading failures</h2>"]
     if not rows:
         return parts + ["<p>None.</p>"]
-    count = Counter(f["rule"] for f in rows)
+    count = Counter(f.rule for f in rows)
     parts.append("<p>" + ", ".join(f"{rule}: {n}" for rule, n in count.most_common()) + "</p>")
-    parts.append(_table(r for r in rows if r["rule"] != "missing_notebook"))
-    missing = [r for r in rows if r["rule"] == "missing_notebook"]
+    parts.append(_table(r for r in rows if r.rule != "missing_notebook"))
+    missing = [r for r in rows if r.rule == "missing_notebook"]
     if missing:  # expected by the hundred (an optional notebook): listed folded
         parts.append(f"<details><summary>{len(missing)} notebooks not submitted</summary>{_table(missing)}</details>")
     return parts
 
 
-def _table(rows: Iterable[dict]) -> str:
-    keys = ("student_id", "assignment", "notebook", "rule", "detail")
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(f[k])}</td>" for k in keys) + "</tr>" for f in rows)
+def _table(rows: Iterable[Finding]) -> str:
+    keys = FIELDS
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(getattr(f, k))}</td>" for k in keys) + "</tr>" for f in rows)
     return "<table><tr>" + "".join(f"<th>{k}</th>" for k in keys) + "</tr>" + body + "</table>"
 
 
-def _integrity(out: Path, findings: list[dict]) -> list[str]:
+def _integrity(out: Path, findings: list[Finding]) -> list[str]:
     parts = ["<h2 id='integrity'>Integrity findings, ranked for review</h2>"]
     path = out / "similarity.json"
-    similar = json.loads(path.read_text()) if path.exists() else {"listed": [], "counted": 0, "pairs": 0}
-    parts.append(f"<p>Identical work, weighed by how unusual it is in this class: {len(similar['listed'])} "
-                 f"listed; {similar['counted']} pairs of students share only common code (expected: "
+    similar = Similarity.read(path) if path.exists() else Similarity([], 0, 0)
+    parts.append(f"<p>Identical work, weighed by how unusual it is in this class: {len(similar.listed)} "
+                 f"listed; {similar.counted} pairs of students share only common code (expected: "
                  f"short or reference-like functions many wrote alike) and are counted, not listed.</p>")
-    if similar["listed"]:
+    if similar.listed:
         parts.append("<table id='similar'><tr><th>bits</th><th>students</th><th>notebook</th><th>evidence</th></tr>")
-        for m in similar["listed"][:15]:
-            parts.append(f"<tr><td>{m['bits']:.0f}</td><td>{html.escape(', '.join(m['students']))}</td>"
-                         f"<td>{html.escape(m['assignment'])}</td><td>{html.escape('; '.join(m['evidence']))}</td></tr>")
+        for m in similar.listed[:15]:
+            parts.append(f"<tr><td>{m.bits:.0f}</td><td>{html.escape(', '.join(m.students))}</td>"
+                         f"<td>{html.escape(m.assignment)}</td><td>{html.escape('; '.join(m.evidence))}</td></tr>")
         parts.append("</table>")
-    other = [f for f in findings if f["rule"] not in FAULTS and f["rule"] != "identical_submission"]
-    by_rule = Counter(f["rule"] for f in other)
+    other = [f for f in findings if f.rule not in FAULTS and f.rule != "identical_submission"]
+    by_rule = Counter(f.rule for f in other)
     if by_rule:
         parts.append("<p>What the code did that these exercises never need, and edited or deleted tests: "
                      + ", ".join(f"{r}: {n}" for r, n in by_rule.most_common()) + ".</p>")
-        parts.append(_table(sorted(other, key=lambda f: (f["rule"], f["student_id"]))))
+        parts.append(_table(sorted(other, key=lambda f: (f.rule, f.student_id))))
     return parts
 
 
 def report(out: Path) -> str:
     """Write OUT/report.html; return the short table printed by `report`."""
     results, findings = load(out)
-    students = sorted({r["student_id"] for r in results})
+    students = sorted({r.student_id for r in results})
     counts = cause_counts(results)
     line, _ = seed_line(results)
     lines: list[str] = []
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title>",
              f"<style>{STYLE}</style></head><body><h1>Grading report</h1>",
              f"<p class='seed' id='seed'>{line}</p>",
-             f"<p>{len(students)} students, {len({r['assignment'] for r in results})} assignments. "
+             f"<p>{len(students)} students, {len({r.assignment for r in results})} assignments. "
              "<a href='#misconceptions'>Misconceptions</a> · <a href='#concepts'>concept answers</a> · "
              "<a href='#causes'>causes per function</a> · <a href='#scores'>scores</a> · "
              "<a href='#tests'>tests</a> · <a href='#faults'>time-outs and failures</a> · "
@@ -350,14 +353,14 @@ def class_summary(out: Path, top: int = 3) -> str:
     """Write OUT/class_summary.html, for the class: the most common mistakes per function and what they
     mean, as shares of the class; no student ids, no answers."""
     results, _ = load(out)
-    n = len({r["student_id"] for r in results}) or 1
+    n = len({r.student_id for r in results}) or 1
     counts = [c for c in cause_counts(results) if c.specific and c.cause_id not in NOT_ATTEMPTED
               and not c.cause_id.startswith("concept.")]  # what a concept answer shows states the answer
     by_function: dict[str, list[CauseCount]] = defaultdict(list)
     for c in counts:
         by_function[c.function].append(c)
     where = _assignment_of(results)
-    submitted = Counter(r["assignment"] for r in results if r.get("graded"))
+    submitted = Counter(r.assignment for r in results if r.graded)
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the class got wrong</title>",
              f"<style>{STYLE}</style></head><body><h1>What the class got wrong, and what it means</h1>",
              f"<p>The most common mistakes the grader found in the {n} submissions, by function. Each names what "
@@ -382,13 +385,13 @@ def class_summary(out: Path, top: int = 3) -> str:
     return f"wrote {out / 'class_summary.html'}"
 
 
-def _concept_misses(results: list[dict]) -> dict[str, tuple[int, int]]:
+def _concept_misses(results: list[UnitResult]) -> dict[str, tuple[int, int]]:
     """concept test -> (students who lost its points, students who answered)."""
     found: dict[str, list[int]] = {}
     for r in results:
-        for test, s in sorted(r["tests"].items()):
-            if s.get("answers"):
+        for test, s in sorted(r.tests.items()):
+            if s.answers:
                 lost, seen = found.setdefault(test, [0, 0])
-                found[test] = [lost + (s["score"] < s["max_score"]), seen + 1]
+                found[test] = [lost + (s.score < s.max_score), seen + 1]
     return {t: (v[0], v[1]) for t, v in found.items()}
 

@@ -11,31 +11,21 @@ from typing import Any, Optional
 from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args, cause, cause_of, get_spec
-from cnn_student.speed import VECTORIZED, loops_in, measure, verdict
-from cnn_student.time_limit import stopped_message, stopped_seconds
-from ..explanations import explanation
-from ..misconceptions import concept_cause
-from ..reference import expected_result
-from ..testcells import parse_checks
+from cnn_student.spec import build_args, cause_of, get_spec
+from cnn_student.protocol import VECTORIZED, Records, stopped_seconds
+from cnn_student.speed import loops_in, verdict
+from cnn_student.time_limit import stopped_message
+from ...explanations import explanation
+from ...misconceptions import concept_cause
+from ...reference import expected_result
+from ...testcells import parse_checks
+from .causes import NOT_CHECKED, NOT_WRITTEN, RAISED, RAISED_INDEX, RAISED_SHAPES, TOO_SLOW
 
-# What a test cell's checks produced: case key -> ("result", value) or ("error", text)
-Results = dict[str, tuple[str, Any]]
+# What a test cell's checks produced: case key -> ("result", value) or ("error", text), as the kernel
+# recorded them (cnn_student/protocol.py states how)
+Results = Records
 
 _expected_cache: dict[tuple[str, str], Any] = {}
-
-# what a test cell's verdict can name beyond a wrong result
-NOT_WRITTEN = cause("generic.not_written", "the function is not written (it still raises NotImplementedError)")
-RAISED = cause("generic.raised", "the function raises an error on the test's inputs", specific=False)
-RAISED_SHAPES = cause("raised.shapes_mismatch", "raises because two arrays' shapes do not match: most often a window "
-                                                "slice runs past the input (output size, slice bounds, missing padding)")
-RAISED_INDEX = cause("raised.index_out_of_range", "raises because an index runs past an array's end (loop bounds, "
-                                                  "output size, swapped axes)")
-TOO_SLOW = cause("generic.too_slow", "far slower than loops over positions on the test's inputs (in a backward pass, most "
-                                     "often a gradient computed numerically)")
-NOT_CHECKED = cause("generic.not_checked", "the test cell stopped before this check (an earlier error, or a "
-                                           "missing function)")
-
 
 def _expected(fn: str, case: dict, assignment: str) -> Any:
     key = (assignment, case_key(fn, case))
@@ -102,45 +92,3 @@ def judge(source: str, results: Results, assignment: str, sources: Optional[list
                 found.message = f"{found.message}\n{why}"
             return found
     return _judge_vectorized(source, results, assignment, sources)
-
-
-def run_in_process(source: str, namespace: dict[str, Any], assignment: str, sources: Optional[list[str]] = None,
-                   calibration_scale: float = 1.0) -> Optional[Diagnosis]:
-    """Judge a test cell against functions defined in this process (the mistake catalogue's tests).
-    `sources` are the code the namespace ran; calibration_scale < 1 plays a slower machine."""
-    results: Results = {}
-    for fn, case in parse_checks(source, ("check_vectorized",)):
-        student = namespace.get(fn)
-        try:
-            value, measures = measure(student, build_args(fn, case), calibration_scale)
-        except Exception as err:  # a mistaken implementation may crash: that is a failed check
-            results[case_key(fn + VECTORIZED, case)] = ("error", f"{type(err).__name__}: {err}")
-        else:
-            results[case_key(fn + VECTORIZED, case)] = ("result", {"value": value, **measures})
-    for fn, case in parse_checks(source):
-        student = namespace.get(fn)
-        try:
-            value = student(*build_args(fn, case)) if callable(student) else student
-        except Exception as err:  # a mistaken implementation may crash: that is a failed check
-            results[case_key(fn, case)] = ("error", f"{type(err).__name__}: {err}")
-        else:
-            results[case_key(fn, case)] = ("result", value)
-    return judge(source, results, assignment, sources)
-
-
-def records(cell: Any) -> Results:
-    """The results that the check calls of a test cell recorded as outputs while grading."""
-    from cnn_student.checks import RECORD_MIME
-    from cnn_student.serialize import decode
-    found: Results = {}
-    for out in cell.get("outputs", []):
-        data = out.get("data", {}).get(RECORD_MIME) if out.get("output_type") == "display_data" else None
-        if not isinstance(data, dict) or not isinstance(data.get("fn"), str) or not isinstance(data.get("case"), dict):
-            continue
-        key = case_key(data["fn"], data["case"])
-        try:
-            found[key] = ("error", str(data["error"])) if "error" in data else ("result", decode(data.get("result")))
-        except (ValueError, TypeError, KeyError) as err:
-            found[key] = ("error", f"an unreadable result ({type(err).__name__})")
-    return found
-

@@ -2,21 +2,20 @@
 and head each test's feedback with its grade id and what it checks."""
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from cnn_student.checks import RECORD_MIME
+from cnn_student.protocol import is_record, read_records
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from ..cells import is_test_cell
-from ..misconceptions import answer_text
-from ..testcells import HIDDEN_RE, hidden_checks, parse_checks
+from ...cells import is_test_cell
+from ...misconceptions import answer_text
+from ...testcells import HIDDEN_RE, hidden_checks, parse_checks, test_title
 from .execute import error_output
-from .verify import judge, records
+from .verify import judge
 
 # cell metadata key of what VerifyChecks found in a test cell; the collect stage (unit.py) reads it from
 # the autograded notebook. nbgrader's ClearMetadataPreprocessor, disabled by default, would remove it.
@@ -24,7 +23,8 @@ VERDICT_KEY = "cnn_autograder"
 
 
 def verdict_metadata(cell: NotebookNode) -> dict[str, Any]:
-    """{"function", "causes", "answers"} recorded on an autograded test cell (empty when it passed)."""
+    """{"function", "causes", "answers"} recorded on an autograded test cell: what failed first and why,
+    and a concept question's answer (recorded whether or not it was right); empty when there is none."""
     found = cell.get("metadata", {}).get(VERDICT_KEY, {})
     return found if isinstance(found, dict) else {}
 
@@ -40,9 +40,9 @@ class VerifyChecks(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            results = records(cell)
+            results = read_records(cell)
             # records count only in test cells; anywhere else they are noise for the feedback
-            cell.outputs = [o for o in cell.get("outputs", []) if RECORD_MIME not in o.get("data", {})]
+            cell.outputs = [o for o in cell.get("outputs", []) if not is_record(o)]
             if not is_test_cell(cell):
                 continue
             try:
@@ -71,11 +71,7 @@ class NameTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         if is_test_cell(cell):
-            try:
-                doc = ast.get_docstring(ast.parse(cell.source)) or ""
-            except SyntaxError:  # an instructor's cell always parses; a title is not worth failing for
-                doc = ""
-            cell.metadata["test_title"] = doc.strip().splitlines()[0] if doc.strip() else ""
+            cell.metadata["test_title"] = test_title(cell.source)
         return cell, resources
 
 

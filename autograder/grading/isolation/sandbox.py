@@ -9,7 +9,7 @@ gets MemoryError). With the caps on (kernel_caps), its working folder and /tmp a
 cap's size, into which the submission is copied before the kernel starts (nothing the kernel writes
 reaches the grading machine's disk), and it runs in its unit's control group (memory, processes).
 
-The grader writes a kernelspec whose argv is `python -m autograder.grading.sandbox {connection_file}`;
+The grader writes a kernelspec whose argv is `python -m autograder.grading.isolation.sandbox {connection_file}`;
 this module turns the settings the grader put in the environment into the bwrap command and execs it.
 """
 from __future__ import annotations
@@ -23,11 +23,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-from cnn_student.time_limit import CASE_ENV
+from cnn_student.protocol import CASE_ENV, GRADING_ENV
 
-from ..paths import DATA, STUDENT_PACKAGE, child_env
+from ...paths import DATA, STUDENT_PACKAGE, child_env
 from . import kernel_caps
-from .records import Limits
+from ..records import Limits
 
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
 SPEC_ENV = "AUTOGRADER_KERNEL_SPEC"
@@ -88,7 +88,7 @@ def kernel_env(spec: KernelSettings) -> dict[str, str]:
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": COURSE if spec.sandbox else str(STUDENT_PACKAGE.parent),
-        "AUTOGRADER_GRADING": "1",
+        GRADING_ENV: "1",
         # a test case may compute for half a cell's time limit (cnn_student/time_limit.py)
         CASE_ENV: f"{spec.limits.timeout / 2:g}",
         # one thread each, so that parallel jobs share the cores fairly and results do not vary
@@ -164,7 +164,7 @@ def write_kernelspec(jupyter_dir: Path) -> None:
     kdir = jupyter_dir / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True, exist_ok=True)
     (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.grading.sandbox", "{connection_file}"],
+        "argv": [sys.executable, "-m", "autograder.grading.isolation.sandbox", "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)", "language": "python",
         # interrupts travel as messages: a signal to bwrap would not reach the kernel
         "interrupt_mode": "message",

@@ -10,7 +10,7 @@ from typing import Optional
 import nbformat
 
 from .integrity import FIELDS, cell_fingerprints
-from .records import UnitResult
+from ..records import UnitResult
 from .similarity import compare
 
 GRADE_FIELDS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -30,7 +30,7 @@ def _stub_fingerprints(master: Optional[Path]) -> dict[tuple[str, str], dict]:
 
 def cause_rows(results: list[UnitResult]) -> list[dict]:
     """One row per (student, test, cause) the grader diagnosed: OUT/causes.csv."""
-    from ..misconceptions import every_cause
+    from ...misconceptions import every_cause
     known = every_cause()
     rows = []
     for r in results:
@@ -52,13 +52,13 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
         for r in results:
             writer.writerow({"assignment": r.assignment, "duedate": r.duedate, "timestamp": r.timestamp,
                              "student_id": r.student_id, "last_name": "", "first_name": "", "email": "",
-                             "raw_score": r.score, "late_submission_penalty": r.late_penalty,
-                             "score": max(0.0, r.score - r.late_penalty), "max_score": r.max_score})
+                             "raw_score": r.raw_score, "late_submission_penalty": r.late_penalty,
+                             "score": max(0.0, r.raw_score - r.late_penalty), "max_score": r.max_score})
     with open(out / "causes.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=CAUSE_FIELDS)
         writer.writeheader()
         writer.writerows(cause_rows(results))
-    rows = [f.row() for r in results for f in r.findings if f.rule != "fingerprint"]
+    rows = [f.row() for r in results for f in r.findings]
     similar = compare(results, _stub_fingerprints(master))
     for match in similar.listed:
         for student in match.students:
@@ -70,8 +70,7 @@ def write_outputs(out: Path, results: list[UnitResult], master: Optional[Path]) 
         writer.writeheader()
         writer.writerows(rows)
     (out / "results.json").write_text(json.dumps([r.to_dict() for r in results], indent=1))
-    (out / "similarity.json").write_text(json.dumps({"listed": [vars(m) for m in similar.listed],
-                                                     "counted": similar.counted, "pairs": similar.pairs}, indent=1))
+    similar.write(out / "similarity.json")
 
 
 def score_table(results: list[UnitResult]) -> str:
@@ -87,8 +86,8 @@ def score_table(results: list[UnitResult]) -> str:
         for n in names:
             r = row.get(n)
             if r:
-                total, top = total + r.score, top + r.max_score
-                cells.append(f"{r.score:>6g} / {r.max_score:<5g}"[:14].rjust(14))
+                total, top = total + r.raw_score, top + r.max_score
+                cells.append(f"{r.raw_score:>6g} / {r.max_score:<5g}"[:14].rjust(14))
             else:
                 cells.append(f"{'-':>14s}")
         lines.append(f"{student:{width}s} " + " ".join(cells) + f" {total:>5g} / {top:<5g}")

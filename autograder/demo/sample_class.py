@@ -1,8 +1,9 @@
 """A sample class of submissions in nbgrader's submitted layout, for the demo and the tests:
 honest students (right, partly right, common mistakes, untouched), broken files, and hostile
-submissions of every kind the grader must survive.
+submissions of every kind the grader must survive (`make`); and a generated class drawn from the
+mistake catalogue (`make_class`).
 
-    python -m autograder sample-class DIR [--assignment A ...]
+    python -m autograder sample-class DIR
 """
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from typing import Callable, Optional
 
 import nbformat
 
-from .paths import NOTEBOOKS
-from .release import assignments
-from .variants import edited, filled_student_notebook, grade_id, solution_sources
+from ..catalogue import mistaken_source, modules
+from ..paths import NOTEBOOKS
+from ..release import assignments
+from ..variants import edited, filled_student_notebook, grade_id, solution_sources
 
 FIRST, SECOND = "01_conv_forward", "02_pool_forward"
 
@@ -24,6 +26,8 @@ MISTAKES = {
     "cy": [(FIRST, "zero_pad", [("((0, 0), (pad, pad), (pad, pad), (0, 0))", "pad")]),
            (SECOND, "pool_forward", [("np.mean(window)", "np.sum(window)")])],
 }
+# what they submit of the assignments without a mistake: right code, or the notebook as released
+ELSEWHERE_RIGHT = {"ben": True, "cy": False}
 
 READ_SECRETS = '''
 import glob, os
@@ -52,13 +56,15 @@ def conv_forward(A_prev, W, b, hparameters):
 '''
 
 
-def _released(assignment: str, notebooks: Path) -> tuple[str, nbformat.NotebookNode]:
+def released_notebook(assignment: str, notebooks: Path = NOTEBOOKS) -> tuple[str, nbformat.NotebookNode]:
+    """(file name, notebook) of an assignment's released notebook."""
     path = next((notebooks / assignment).glob("*.ipynb"))
     return path.name, nbformat.read(path, as_version=4)
 
 
-def _write(root: Path, student: str, assignment: str, name: str, nb: Optional[nbformat.NotebookNode],
-           text: Optional[str] = None) -> None:
+def write_submission(root: Path, student: str, assignment: str, name: str, nb: Optional[nbformat.NotebookNode],
+                     text: Optional[str] = None) -> None:
+    """root/<student>/<assignment>/<name> (the notebook, or `text` as it is) and its timestamp.txt."""
     folder = root / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC")
@@ -77,29 +83,29 @@ def make(root: Path, only: Optional[list[str]] = None, notebooks: Path = NOTEBOO
     plans: dict[str, Callable[[str, str, nbformat.NotebookNode, dict], None]] = {}
 
     def perfect(student, a, name, nb, src):
-        _write(root, student, a, name, filled_student_notebook(nb, src))
+        write_submission(root, student, a, name, filled_student_notebook(nb, src))
 
     def with_mistakes(student):
         def plan(s, a, name, nb, src):
             for assignment, cell, edits in MISTAKES[student]:
                 if assignment == a:
                     src = dict(src, **{cell: edited(src[cell], edits, f"{student} {cell}")})
-            if any(m[0] == a for m in MISTAKES[student]) or student == "ben":
-                _write(root, s, a, name, filled_student_notebook(nb, src))
+            if any(m[0] == a for m in MISTAKES[student]) or ELSEWHERE_RIGHT[student]:
+                write_submission(root, s, a, name, filled_student_notebook(nb, src))
             else:
-                _write(root, s, a, name, nb)  # left untouched
+                write_submission(root, s, a, name, nb)  # left untouched
         return plan
 
     def untouched(s, a, name, nb, src):
-        _write(root, s, a, name, nb)
+        write_submission(root, s, a, name, nb)
 
     def broken(s, a, name, nb, src):
         if a == FIRST:
-            _write(root, s, a, name, None, text=nbformat.writes(filled_student_notebook(nb, src))[:5000])
+            write_submission(root, s, a, name, None, text=nbformat.writes(filled_student_notebook(nb, src))[:5000])
         elif a == SECOND:
             return  # never submitted
         else:
-            _write(root, s, a, "Copy of " + name, filled_student_notebook(nb, src))
+            write_submission(root, s, a, "Copy of " + name, filled_student_notebook(nb, src))
 
     def tampered(s, a, name, nb, src):
         if a == FIRST:
@@ -113,35 +119,35 @@ def make(root: Path, only: Optional[list[str]] = None, notebooks: Path = NOTEBOO
             nb = filled_student_notebook(nb, src)
             for cell in nb.cells:
                 cell.metadata.pop("nbgrader", None)
-        _write(root, s, a, name, nb)
+        write_submission(root, s, a, name, nb)
 
     def hostile(s, a, name, nb, src):
         if a == FIRST:
             src = dict(src, conv_forward=READ_SECRETS + PATCH_CHECKS)
-        _write(root, s, a, name, filled_student_notebook(nb, src))
+        write_submission(root, s, a, name, filled_student_notebook(nb, src))
 
     def kernel_exit(s, a, name, nb, src):
         if a == FIRST:
             src = _append_to(src, "conv_single_step", "import os\nos._exit(1)")
-        _write(root, s, a, name, filled_student_notebook(nb, src))
+        write_submission(root, s, a, name, filled_student_notebook(nb, src))
 
     def endless_and_memory(s, a, name, nb, src):
         if a == FIRST:
             src = _append_to(src, "conv_forward", "while True:\n    pass")
         elif a == SECOND:
             src = _append_to(src, "pool_forward", "hog = np.ones((2 ** 31,))  # 16 GiB")
-        _write(root, s, a, name, filled_student_notebook(nb, src))
+        write_submission(root, s, a, name, filled_student_notebook(nb, src))
 
     def flood(s, a, name, nb, src):
         if a == FIRST:
             src = _append_to(src, "zero_pad", "for k in range(200):\n    print(k, 'flood ' * 5000)")
-        _write(root, s, a, name, filled_student_notebook(nb, src))
+        write_submission(root, s, a, name, filled_student_notebook(nb, src))
 
     plans.update(ada=perfect, ben=with_mistakes("ben"), cy=with_mistakes("cy"), dee=untouched, eve=broken,
                  fay=tampered, gus=hostile, hal=kernel_exit, ivy=endless_and_memory, jo=flood)
     for student, plan in plans.items():
         for a in names:
-            name, nb = _released(a, notebooks)
+            name, nb = released_notebook(a, notebooks)
             plan(student, a, name, nb, solution_sources(a))
     return list(plans)
 
@@ -155,7 +161,7 @@ DESCRIPTIONS = {
 }
 
 
-# ---------- a generated class, from the mistake catalogue (tests/catalogue/)
+# ---------- a generated class, from the mistake catalogue (autograder/catalogue/)
 # How often a student gets each function wrong, and leaves it unwritten; the catalogue's first mistakes
 # of a function are its most common ones (weights fall as 1/rank), as in a real class.
 P_WRONG, P_UNWRITTEN, P_ALTERNATIVE = 0.28, 0.06, 0.3
@@ -181,7 +187,9 @@ NAMES = {"vert_start": ("v0", "top", "row0"), "vert_end": ("v1", "bottom", "row1
          "a_slice_prev": ("a_slice", "sl", "piece"), "X_pad": ("X_padded", "out", "padded_X"),
          "da_prev_pad": ("da_pad", "grad_pad", "dap")}
 COMMON_COMMENTS = ["# loop over the examples", "# output size", "# slice the window", "# TODO check this"]
-# planted for the integrity ranking: one rare wrong answer copied with its odd comment and names
+# planted for the integrity ranking: one rare wrong answer copied with its odd comment and names, by the
+# students of these indices (modulo the class size), and one notebook 3 submitted by three students
+COPIED_BY, COPIED_NOTEBOOK = (7, 31), ("03_backprop", (12, 40, 52))
 COPIED = '''
 def conv_forward(A_prev, W, b, hparameters):
     # my own trick lol - dont share
@@ -200,16 +208,6 @@ def conv_forward(A_prev, W, b, hparameters):
                     Z[i, h, w, c] = np.sum(A_pad_zz[i, vs:vs + f, hs:hs + f, :] * W[..., c]) + b[0, 0, 0, 0]
     return Z, (A_prev, W, b, hparameters)
 '''
-
-
-def _catalogue():
-    """tests/catalogue's modules, by assignment (the catalogue lives with the tests of this checkout)."""
-    import sys
-    from .paths import ROOT
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from tests.catalogue import modules
-    return {m.ASSIGNMENT: m for m in modules()}
 
 
 def _split_defs(source: str) -> dict[str, str]:
@@ -252,16 +250,15 @@ def make_class(root: Path, size: int = 60, seed: int = 0, only: Optional[list[st
     must list both). `submits`: assignment -> share of the class that submits it (default SUBMITS).
     Deterministic for a seed. Returns the student ids."""
     import numpy as np
-    from .variants import edited
     rng = np.random.default_rng(seed)
-    catalogue = _catalogue()
+    catalogue = {m.ASSIGNMENT: m for m in modules()}
     names = [a for a in assignments() if (not only or a in only) and (notebooks / a).is_dir()]
     students = [f"{prefix}{k:03d}" for k in range(1, size + 1)]
     copied_notebook: dict[str, nbformat.NotebookNode] = {}
     for index, student in enumerate(students):
         chosen = [a for a in names if rng.random() < (submits or SUBMITS).get(a, 0.9)] or names[:1]
         for a in chosen:  # every student submits something
-            name, nb = _released(a, notebooks)
+            name, nb = released_notebook(a, notebooks)
             ref = solution_sources(a)
             src = dict(ref)
             module = catalogue.get(a)
@@ -279,7 +276,7 @@ def make_class(root: Path, size: int = 60, seed: int = 0, only: Optional[list[st
                 elif roll < P_UNWRITTEN + P_WRONG and any(k.function == fn for k in mistakes):
                     own = [k for k in mistakes if k.function == fn]
                     k = _weighted(rng, own, [1 / (r + 1) for r in range(len(own))])
-                    src[fn] = k.source if k.source is not None else edited(ref[fn], k.replace, k.id)
+                    src[fn] = mistaken_source(a, k)
                 elif rng.random() < P_ALTERNATIVE:
                     options = [alt[fn] for alt in alternatives if fn in alt]
                     if options:
@@ -287,10 +284,10 @@ def make_class(root: Path, size: int = 60, seed: int = 0, only: Optional[list[st
                 src[fn] = _renamed(src[fn], rng)
                 if rng.random() < 0.15:  # a comment many students write: no signal
                     src[fn] = COMMON_COMMENTS[int(rng.integers(len(COMMON_COMMENTS)))] + "\n" + src[fn]
-            if a == FIRST and index in (7, 31 % size):
+            if a == FIRST and index in [i % size for i in COPIED_BY]:
                 src["conv_forward"] = COPIED
             filled = filled_student_notebook(nb, src)
-            if a == "03_backprop" and index in (12 % size, 40 % size, 52 % size):
+            if a == COPIED_NOTEBOOK[0] and index in [i % size for i in COPIED_NOTEBOOK[1]]:
                 filled = copied_notebook.setdefault(a, filled)  # three submit one notebook
-            _write(root, student, a, name, filled)
+            write_submission(root, student, a, name, filled)
     return students

@@ -1,5 +1,5 @@
 """Mistakes and correct alternatives for 01_conv_forward."""
-from tests.catalogue import Alternative, Mistake
+from . import Alternative, Mistake
 
 ASSIGNMENT = "01_conv_forward"
 PAD_WIDTH = "((0, 0), (pad, pad), (pad, pad), (0, 0))"

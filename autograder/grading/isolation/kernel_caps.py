@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .records import Limits
+from ..records import Limits
 
 PREFIX = "cnn-grader-"
 MECHANISMS = ("cgroup2", "cgroup1", "systemd")
@@ -36,14 +36,14 @@ class Group:
     """One unit's control group(s): what the launcher joins and the grader removes."""
     mechanism: str
     dirs: list[str] = field(default_factory=list)  # cgroup1: memory and pids; cgroup2: one; systemd: none
-    caps: Limits = field(default_factory=Limits)  # memory_bytes and processes are applied here
+    limits: Limits = field(default_factory=Limits)  # its memory_bytes and processes are applied here
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @staticmethod
     def from_json(data: dict) -> "Group":
-        return Group(data["mechanism"], list(data["dirs"]), Limits(**data["caps"]))
+        return Group(data["mechanism"], list(data["dirs"]), Limits(**data["limits"]))
 
 
 # --- where the grader's own groups are -------------------------------------------------------------
@@ -100,9 +100,9 @@ def _try_cgroup(mechanism: str) -> str:
         if not {"memory", "pids"} <= set(delegated):
             return (f"the grader's cgroup v2 group {where[0]} does not delegate memory and pids to its "
                     f"children (cgroup.subtree_control: {' '.join(delegated) or 'empty'})")
-    probe = Group(mechanism, caps=Limits(memory_bytes=64 * 1024 ** 2, processes=16))
+    probe = Group(mechanism, limits=Limits(memory_bytes=64 * 1024 ** 2, processes=16))
     try:
-        probe = create(probe.mechanism, f"probe-{os.getpid()}", probe.caps)
+        probe = create(probe.mechanism, f"probe-{os.getpid()}", probe.limits)
     except OSError as err:
         return f"cannot create a {mechanism} group under {where[0]}: {err.strerror or err}"
     remove(probe)
@@ -157,16 +157,16 @@ def name_for(work: str) -> str:
     return PREFIX + hashlib.sha256(str(work).encode()).hexdigest()[:16]
 
 
-def named(mechanism: str, name: str, caps: Limits = Limits()) -> Group:
+def named(mechanism: str, name: str, limits: Limits = Limits()) -> Group:
     """The group of that name (whether or not it exists)."""
     if mechanism == "systemd":  # systemd-run makes a scope for each kernel and removes it when the kernel ends
-        return Group(mechanism, caps=caps)
-    return Group(mechanism, [str(parent / name) for parent in parents(mechanism)], caps)
+        return Group(mechanism, limits=limits)
+    return Group(mechanism, [str(parent / name) for parent in parents(mechanism)], limits)
 
 
-def create(mechanism: str, name: str, caps: Limits) -> Group:
+def create(mechanism: str, name: str, limits: Limits) -> Group:
     """Make the group with its caps (a leftover of a killed run is removed first)."""
-    group = named(mechanism, name, caps)
+    group = named(mechanism, name, limits)
     if mechanism == "systemd":
         return group
     remove(group)
@@ -176,16 +176,16 @@ def create(mechanism: str, name: str, caps: Limits) -> Group:
     try:
         if mechanism == "cgroup1":
             memory, pids = group_dirs
-            (memory / "memory.limit_in_bytes").write_text(str(caps.memory_bytes))
+            (memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
             if (memory / "memory.memsw.limit_in_bytes").exists():  # swap may not extend the cap
-                (memory / "memory.memsw.limit_in_bytes").write_text(str(caps.memory_bytes))
-            (pids / "pids.max").write_text(str(caps.processes))
+                (memory / "memory.memsw.limit_in_bytes").write_text(str(limits.memory_bytes))
+            (pids / "pids.max").write_text(str(limits.processes))
         else:
             (d,) = group_dirs
-            (d / "memory.max").write_text(str(caps.memory_bytes))
+            (d / "memory.max").write_text(str(limits.memory_bytes))
             if (d / "memory.swap.max").exists():
                 (d / "memory.swap.max").write_text("0")
-            (d / "pids.max").write_text(str(caps.processes))
+            (d / "pids.max").write_text(str(limits.processes))
     except OSError:
         remove(group)
         raise
@@ -203,8 +203,8 @@ def command_prefix(group: Group) -> list[str]:
     if group.mechanism != "systemd":
         return []
     return ["systemd-run", "--user", "--scope", "--quiet", "--collect",
-            "-p", f"MemoryMax={group.caps.memory_bytes}", "-p", "MemorySwapMax=0",
-            "-p", f"TasksMax={group.caps.processes}", "--"]
+            "-p", f"MemoryMax={group.limits.memory_bytes}", "-p", "MemorySwapMax=0",
+            "-p", f"TasksMax={group.limits.processes}", "--"]
 
 
 def _read_key(path: Path, key: str) -> int:

@@ -1,5 +1,5 @@
 """Mistakes and correct alternatives for 02_pool_forward."""
-from tests.catalogue import Alternative, Mistake
+from . import Alternative, Mistake
 
 ASSIGNMENT = "02_pool_forward"
 

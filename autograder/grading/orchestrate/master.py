@@ -6,8 +6,8 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from ..paths import SOLUTIONS
-from ..release import assignments, generate
+from ...paths import SOLUTIONS
+from ...release import assignments, generate
 
 
 def solutions_hash(solutions: Path = SOLUTIONS) -> str:
