@@ -179,7 +179,7 @@ def show_explorer(box: Any) -> None:
 # whatever the description says), so the explorers use number boxes: an <input type=number> tied to its
 # <label>, changed with the arrow keys, its name read out as "input height (n_H_prev)".
 FOCUS_STYLE = ("<style>.cnn-explorer input:focus-visible, .cnn-explorer button:focus-visible"
-               "{outline: 3px solid #0072B2; outline-offset: 2px}</style>")
+               "{outline: 3px solid #0072B2 !important; outline-offset: 2px !important}</style>")
 
 
 def number_control(words: str, symbol: str, value: int, low: int, high: int) -> Any:

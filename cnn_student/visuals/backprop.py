@@ -235,7 +235,7 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
     mode = widgets.RadioButtons(options=["max", "average"], description="pooling (mode)",
                                 style={"description_width": "initial"})
     f = number_control("window size", "f", 2, 2, 3)
-    stride = number_control("stride", "stride", 2, 1, 3)
+    stride = number_control("step between windows", "stride", 2, 1, 3)
     h = number_control("output row", "h", 0, 0, 2)
     w = number_control("output column", "w", 0, 0, 2)
     every = widgets.Checkbox(value=False, description="every output at once")

@@ -51,12 +51,12 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
     for idx in np.flatnonzero(~reached):  # rows/columns no window covers: the floor drops them
         ax.add_patch(Rectangle((idx, 0), 1, size, facecolor="none", edgecolor="black", hatch="///", lw=0))
         ax.add_patch(Rectangle((0, idx), size, 1, facecolor="none", edgecolor="black", hatch="///", lw=0))
-    for k in range(n_out):  # windows along the first row of outputs, then the first column
-        ax.add_patch(Rectangle((k * stride + 0.08, 0.08), f - 0.16, f - 0.16, fill=False,
-                               edgecolor=OKABE_ITO["vermillion"] if k == 0 else OKABE_ITO["blue"],
-                               lw=2.5 if k == 0 else 1.2, ls="-" if k == 0 else "--"))
-        ax.add_patch(Rectangle((0.08, k * stride + 0.08), f - 0.16, f - 0.16, fill=False, edgecolor=OKABE_ITO["blue"],
-                               lw=1.2, ls="--"))
+    for k in range(1, n_out):  # the other windows along the first row of outputs, then the first column
+        for x, y in ((k * stride, 0), (0, k * stride)):
+            ax.add_patch(Rectangle((x + 0.08, y + 0.08), f - 0.16, f - 0.16, fill=False, edgecolor=OKABE_ITO["blue"],
+                                   lw=1.2, ls="--"))
+    if n_out:  # the first window on top, thick and solid
+        ax.add_patch(Rectangle((0.08, 0.08), f - 0.16, f - 0.16, fill=False, edgecolor=OKABE_ITO["vermillion"], lw=3))
     ax.set_xlim(0, size)
     ax.set_ylim(size, 0)
     ax.set_aspect("equal")
@@ -79,7 +79,7 @@ def output_size_explorer():
     n = number_control("input height", "n_H_prev", 7, 3, 12)
     f = number_control("filter size", "f", 3, 1, 7)
     pad = number_control("padding", "pad", 0, 0, 3)
-    stride = number_control("stride", "stride", 2, 1, 4)
+    stride = number_control("step between windows", "stride", 2, 1, 4)
     formula = status_line()
     plot = explorer_plot()
 

@@ -47,7 +47,7 @@ def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
     import ipywidgets as widgets
 
     f = number_control("window size", "f", 4, 1, 12)
-    stride = number_control("stride", "stride", 4, 1, 12)
+    stride = number_control("step between windows", "stride", 4, 1, 12)
     info = status_line()
     plot = explorer_plot()
 

@@ -171,7 +171,7 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     f = number_control("filter size", "f", 3, 1, 4)
     c_prev = number_control("input channels", "n_C_prev", 1, 1, 2)
     c_out = number_control("filters", "n_C", 1, 1, 2)
-    stride = number_control("stride", "stride", 1, 1, 3)
+    stride = number_control("step between windows", "stride", 1, 1, 3)
     pad = number_control("padding", "pad", 0, 0, 2)
     info = status_line()
     plot = explorer_plot()
