@@ -133,3 +133,21 @@ def test_no_red_green_pair_in_the_safe_colours():
     palette = list(_common.OKABE_ITO.values())
     closest = min(np.linalg.norm(seen(a) - seen(b)) for i, a in enumerate(palette) for b in palette[i + 1:])
     assert np.linalg.norm(seen("#d62728") - seen("#2ca02c")) < closest  # tab10's red and green: closer than any pair
+
+
+def _conv_forward(A_prev, W, b, hparameters):
+    """A plain NumPy conv layer (stride 1 only), for the figure tests below."""
+    p = hparameters["pad"]
+    padded = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, W.shape[:2], axis=(1, 2))
+    return np.einsum("mhwcpq,pqcn->mhwn", windows, W) + b, (A_prev, W, b, hparameters)
+
+
+def test_the_sobel_figure_describes_edges_only_when_the_students_z_is_right(sent):
+    from cnn_student.visuals.filters import show_edges
+    photo = np.random.default_rng(0).random((1, 12, 10, 3))
+    show_edges(_conv_forward, photo)
+    show_edges(lambda A, W, b, hp: (np.zeros((1, 12, 10, 2)), None), photo)
+    right, wrong = (bundle["text/plain"] for bundle, _ in sent)
+    assert "(the vertical edges" in right and "differs" not in right
+    assert "(the vertical edges" not in wrong and "your Z differs from the Sobel responses by up to" in wrong

@@ -65,11 +65,16 @@ def show_edges(conv_forward: Callable, photo: np.ndarray) -> None:
     fig.suptitle(f"your conv_forward, W {W.shape} (two hand-set filters), pad 1, stride 1 -> Z {Z.shape}; "
                  "bright = strong response")
     share = {(k, sign): float(np.mean(sign * Z[0, :, :, k] > strong)) for k in (0, 1) for sign in (1, -1)}
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x[0, :, :, 0], 1), (3, 3))
+    sobel = np.stack([np.einsum("hwpq,pq->hw", windows, W[:, :, 0, k]) for k in (0, 1)], axis=-1)
+    gap = float(np.max(np.abs(Z[0] - sobel))) if Z.shape == (1, *sobel.shape) else np.inf
+    where = ((" (the vertical edges: face, collar, hair)", " (the horizontal edges)") if gap < 1e-6 else
+             ("", f" (your Z differs from the Sobel responses by up to {gap:.2g}: see the tests above)"))
     show_figure(fig, f"Six pictures of the portrait, each 150 by 128 pixels: the grey input; your Z channel 0 "
                      f"(SOBEL_X) split by sign: {share[0, 1]:.1%} of pixels respond above {strong:.2f} (brighter to the "
-                     f"right) and {share[0, -1]:.1%} below -{strong:.2f} (darker to the right), both tracing the "
-                     f"vertical edges of the face, collar and hair; channel 1 (SOBEL_Y): {share[1, 1]:.1%} above "
-                     f"(brighter below) and {share[1, -1]:.1%} below (darker below), tracing horizontal edges; and the "
+                     f"right) and {share[0, -1]:.1%} below -{strong:.2f} (darker to the right){where[0]}; channel 1 "
+                     f"(SOBEL_Y): {share[1, 1]:.1%} above (brighter below) and {share[1, -1]:.1%} below (darker "
+                     f"below){where[1]}; and the "
                      f"edge strength, largest {magnitude.max():.2f}, mean {magnitude.mean():.2f}. Z ranges from "
                      f"{Z.min():.2f} to {Z.max():.2f}.", print_alt=True)
 

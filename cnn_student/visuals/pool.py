@@ -37,9 +37,15 @@ def show_pooling(pool_forward: Callable, photo: np.ndarray, f: int = 6, stride: 
     mx, av = results
     show_figure(fig, f"Three pictures of the portrait of Grace Hopper: the input, {photo.shape[1]} by {photo.shape[2]} "
                      f"pixels; max pooling with f = {f}, stride = {stride}: {mx.shape[1]} by {mx.shape[2]} pixels, "
-                     f"mean brightness {mx.mean():.3f} (the input's {photo.mean():.3f}), brighter and blockier; "
-                     f"average pooling: {av.shape[1]} by {av.shape[2]} pixels, mean brightness {av.mean():.3f}, "
-                     "smoother.")
+                     f"mean brightness {mx.mean():.3f} (the input's {photo.mean():.3f}); average pooling: "
+                     f"{av.shape[1]} by {av.shape[2]} pixels, mean brightness {av.mean():.3f}. Mean change between "
+                     f"neighbouring output pixels: max pooling {_roughness(mx):.3f}, average pooling {_roughness(av):.3f}"
+                     " (the larger, the blockier).")
+
+
+def _roughness(img: np.ndarray) -> float:
+    """Mean absolute difference between horizontally neighbouring pixels: how blocky a picture looks."""
+    return float(np.mean(np.abs(np.diff(img, axis=2)))) if img.ndim == 4 and img.shape[2] > 1 else 0.0
 
 
 def pooling_explorer(pool_forward: Callable, photo: np.ndarray):
