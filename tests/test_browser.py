@@ -152,6 +152,9 @@ def test_finished_notebook_runs_clean_in_jupyterlab(page, lab, served, student):
     assert not after, f"{name}: errors after changing the controls: {after}"
     if student.parent.name == KEYBOARD_WALKED:
         _keyboard_walk(page, name)
+    alts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").evaluate_all(
+        "imgs => imgs.map(i => i.getAttribute('alt') || '')")
+    assert alts and all(re.search(r"\d", alt) for alt in alts), f"{name}: figures without numbers in their alt: {alts}"
 
     found = (axe.violations(page, disabled=axe.JUPYTERLAB_GAPS)  # then JupyterLab's gaps, on the module's parts:
              + axe.violations(page, include=axe.OUR_PARTS, only=sorted(set(axe.JUPYTERLAB_GAPS) - {SCROLL}))
@@ -237,7 +240,9 @@ def _axe_nbconvert_html(page, notebook: Path) -> list[str]:
     exported = page.context.new_page()  # JupyterLab stays open in `page` for the Validate button
     try:
         exported.goto(html_path.as_uri())
-        return axe.violations(exported, exclude=axe.NBCONVERT_THEME)
+        alts = exported.locator("img").evaluate_all("imgs => imgs.map(i => i.getAttribute('alt') || '')")
+        bare = [] if alts and all(re.search(r"\d", alt) for alt in alts) else [f"figures' alt texts: {alts}"]
+        return bare + axe.violations(exported, exclude=axe.NBCONVERT_THEME)
     finally:
         exported.close()
 
