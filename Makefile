@@ -6,7 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system release demo test test-fast bench clean
+AXE := tools/node_modules/axe-core/axe.min.js
+
+.PHONY: venv system release demo test test-fast bench clean axe
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,6 +19,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# axe-core, pinned in tools/package-lock.json, for the browser tests' accessibility checks
+$(AXE): tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: system $(AXE)
+
 system:
 	bash scripts/ensure_system_packages.sh
 
@@ -26,7 +35,7 @@ release: venv
 demo: venv system
 	$(BIN)/python -m autograder demo
 
-test: venv system
+test: venv system $(AXE)
 	$(BIN)/python -m pytest -q
 
 # the inner loop: every stage and processing step, the catalogue, no kernel, browser or install (< 1 min)
@@ -37,4 +46,4 @@ bench: venv
 	$(BIN)/python bench/notebook_times.py
 
 clean:
-	rm -rf demo-out artifacts dist .pytest_cache
+	rm -rf demo-out artifacts dist .pytest_cache tools/node_modules

@@ -6,6 +6,10 @@ released). For each, the test runs every cell from JupyterLab's Run menu and rea
 shows; then it validates a finished notebook with nbgrader's Validate button. Notebook 1 is also
 validated untouched, and with `nbgrader validate` from the command line (the same validation; the
 distribution and round-trip tests run it too).
+Accessibility (WCAG 2.1 AA, issue 26), on the same runs: axe-core in JupyterLab with each finished
+notebook open and on nbconvert's HTML of it as JupyterLab saved it; every explorer control named in
+words and symbol and changed by its arrow key; notebook 1's explorer walked by keyboard alone; error
+text readable (4.5:1) in the untouched notebooks.
 Screenshots go to artifacts/screenshots/ (not committed). Needs /usr/bin/chromium: `make system`.
 """
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pytest
 
 from autograder.paths import ROOT
 from autograder.cells import is_solution_cell, is_test_cell
+from tests.browser import axe
 from tests.browser import jupyterlab as jl
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
 from tests.browser.workspace import build, student_notebooks
@@ -31,6 +36,11 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 NOT_WRITTEN = re.compile(r"NotImplementedError: (\w+) is not written yet")
 # what show_example and the figures print when a function is missing (cnn_student.checks, visuals/_common)
 CLI_VALIDATED = "01_conv_forward"  # validated untouched and from the command line: the same validation, shown once
+# a display formula as wide as the cell makes JupyterLab's markdown a scroll region that takes no focus
+# (notebook 5: MathJax's hidden assistive MathML is 14 px wider than the cell at 1280 px): checked on outputs
+SCROLL = "scrollable-region-focusable"
+KEYBOARD_WALKED = "01_conv_forward"  # its explorer is walked with the keyboard alone
+CONTROL_NAME = re.compile(r"^[a-z][a-z ]+ \(\w+\)$")  # "input height (n_H_prev)": words, then the symbol
 MESSAGE = re.compile(r"(\w+) is not written yet|uses (\w+), which is not written yet")
 
 
@@ -128,14 +138,30 @@ def test_finished_notebook_runs_clean_in_jupyterlab(page, lab, served, student):
     assert any(o.pngs for c in shown for o in c.outputs), f"{name} shows no matplotlib figure"
 
     views = jl.widget_views(page)
-    dead = []
+    dead, unnamed = [], []
     for k in range(views.count()):
-        for s in range(views.nth(k).locator(".widget-slider").count()):
-            slider, changed = jl.move_slider(views.nth(k), s)
-            dead += [] if changed else [f"widget {k + 1}, slider {slider}"]
-    assert not dead, f"{name}: moving these sliders (arrow key) changed nothing they show: {dead}"
+        controls = views.nth(k).locator("input[type='number']")
+        assert controls.count(), f"{name}: widget {k + 1} has no number box"
+        for s in range(controls.count()):
+            control, changed = jl.move_control(views.nth(k), s)
+            dead += [] if changed else [f"widget {k + 1}, control {control}"]
+            unnamed += [] if CONTROL_NAME.match(control.split(" (at ")[0]) else [f"widget {k + 1}: {control!r}"]
+    assert not dead, f"{name}: changing these controls (arrow key) changed nothing they show: {dead}"
+    assert not unnamed, f"{name}: controls without a name in words and symbol: {unnamed}"
     after = [(c.index, c.errors[0][-800:]) for c in jl.code_cells(page) if c.errors]
-    assert not after, f"{name}: errors after moving the sliders: {after}"
+    assert not after, f"{name}: errors after changing the controls: {after}"
+    if student.parent.name == KEYBOARD_WALKED:
+        _keyboard_walk(page, name)
+    alts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img").evaluate_all(
+        "imgs => imgs.map(i => i.getAttribute('alt') || '')")
+    assert alts and all(re.search(r"\d", alt) for alt in alts), f"{name}: figures without numbers in their alt: {alts}"
+
+    found = (axe.violations(page, disabled=axe.JUPYTERLAB_GAPS)  # then JupyterLab's gaps, on the module's parts:
+             + axe.violations(page, include=axe.OUR_PARTS, only=sorted(set(axe.JUPYTERLAB_GAPS) - {SCROLL}))
+             + axe.violations(page, include=[".jp-OutputArea"], only=[SCROLL]))
+    assert not found, f"{name} in JupyterLab, axe-core (WCAG 2.1 A/AA):\n" + "\n".join(found)
+    found = _axe_nbconvert_html(page, path)
+    assert not found, f"{name}, nbconvert's HTML of the executed notebook, axe-core:\n" + "\n".join(found)
 
     ok, text = jl.validate(page, SHOTS / f"{name}-validate.png")
     assert ok and "Success! Your notebook passes all the tests." in text, f"Validate button: {text}"
@@ -171,6 +197,8 @@ def test_untouched_notebook_asks_for_code_in_jupyterlab(page, lab, served, stude
     silent = [sorted(defs) for defs in stubs if defs and not defs & named]
     assert not silent, f"{name}: no message tells the student to write {silent}"
     _assert_widgets_and_figures_render(page, saved, shown, name)
+    faint = _low_contrast_error_text(page)
+    assert not faint, f"{name}: error text under 4.5:1 on its background: {faint}"
 
     if student.parent.name != CLI_VALIDATED:
         return  # what validation reports on a notebook's failures is shown once; the cells above showed them all
@@ -179,3 +207,62 @@ def test_untouched_notebook_asks_for_code_in_jupyterlab(page, lab, served, stude
         f"Validate button: {text[:3000]}"
     out = _nbgrader_validate(path)
     assert "VALIDATION FAILED" in out and "not written yet" in out, f"nbgrader validate:\n{out[-3000:]}"
+
+
+def _keyboard_walk(page, name: str) -> None:
+    """The first explorer by keyboard alone: from its first number box, Tab reaches the next, ArrowUp
+    changes it, the status line (an ARIA live region) states the new result, and the focus is visible."""
+    view = jl.widget_views(page).first
+    status = view.locator("[role='status'][aria-live='polite']")
+    assert status.count() == 1, f"{name}: the explorer has no status line (role=status, aria-live=polite)"
+    view.locator("input[type='number']").first.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => [document.activeElement.type, getComputedStyle(document.activeElement).outlineStyle,"
+                            " getComputedStyle(document.activeElement).outlineWidth]")
+    assert focused[0] == "number" and focused[1] != "none" and focused[2] != "0px", f"{name}: Tab reached {focused}"
+    second = view.locator("input[type='number']:focus")
+    label, before, said = jl.accessible_name(second), second.input_value(), status.inner_text()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function("([el, said]) => el.innerText !== said", arg=[status.element_handle(), said])
+    jl.settle(view)
+    assert second.input_value() == str(int(before) + 1), f"{name}: ArrowUp on {label} did not change it"
+    assert CONTROL_NAME.match(label), f"{name}: the focused control is named {label!r}"
+    assert re.search(r"- status:", view.aria_snapshot()), "Chromium exposes no status region"
+    view.screenshot(path=SHOTS / f"{name}-keyboard-walk.png")
+
+
+def _axe_nbconvert_html(page, notebook: Path) -> list[str]:
+    """nbconvert's HTML (lab template) of the notebook JupyterLab ran and saved, checked by axe: every
+    rule, everywhere but nbconvert's own prompts and code highlighting (their colours, axe.NBCONVERT_THEME)."""
+    from nbconvert import HTMLExporter
+    html_path = notebook.with_suffix(".html")
+    html_path.write_text(HTMLExporter().from_filename(str(notebook))[0])
+    exported = page.context.new_page()  # JupyterLab stays open in `page` for the Validate button
+    try:
+        exported.goto(html_path.as_uri())
+        alts = exported.locator("img").evaluate_all("imgs => imgs.map(i => i.getAttribute('alt') || '')")
+        bare = [] if alts and all(re.search(r"\d", alt) for alt in alts) else [f"figures' alt texts: {alts}"]
+        return bare + axe.violations(exported, exclude=axe.NBCONVERT_THEME)
+    finally:
+        exported.close()
+
+
+_TEXT_COLOURS = """() => [...document.querySelectorAll(
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+    + '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] *')]
+  .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+  .map(e => {
+    let bg = e;
+    while (bg && ['rgba(0, 0, 0, 0)', 'transparent'].includes(getComputedStyle(bg).backgroundColor)) bg = bg.parentElement;
+    return [e.innerText.trim().slice(0, 40), getComputedStyle(e).color, bg ? getComputedStyle(bg).backgroundColor : 'rgb(255, 255, 255)'];
+  })"""
+
+
+def _low_contrast_error_text(page) -> list[str]:
+    """Error outputs (CheckFailed, "not written yet") whose text is under 4.5:1 on its background: axe-core
+    4.11 leaves these <pre> spans unchecked, so their colours are read and compared here."""
+    from cnn_student.visuals._common import contrast_ratio
+    rgb = lambda css: tuple(int(v) / 255 for v in re.findall(r"\d+", css)[:3])  # noqa: E731
+    return [f"{text!r}: {colour} on {background}, {contrast_ratio(rgb(colour), rgb(background)):.2f}:1"
+            for text, colour, background in page.evaluate(_TEXT_COLOURS)
+            if contrast_ratio(rgb(colour), rgb(background)) < 4.5]

@@ -65,21 +65,30 @@ def test_the_widget_shows_the_sentence_for_every_setting(monkeypatch):
     monkeypatch.setattr(conv, "_draw", lambda *a: None)
     conv.output_size_explorer()
     (box,) = boxes
-    (n, f), (pad, stride) = (hbox.children for hbox in box.children[:2])
-    formula = box.children[2]
+    widgets = list(_walk(box))
+    controls = {name: next(w for w in widgets if getattr(w, "description", "").endswith(f"({name})"))
+                for name in conv.EXPLORER_SLIDERS}
+    formula = next(w for w in widgets if isinstance(getattr(w, "value", None), str) and "cnn-status" in w.value)
     for values in grid():
-        for slider, value in zip((n, f, pad, stride), values):
-            slider.value = value
+        for control, value in zip(controls.values(), values):
+            control.value = value
         if values[0] + 2 * values[2] < values[1]:
             assert "no output" in formula.value
         else:
-            assert formula.value.endswith(conv.reach_sentence(*values)), values
+            assert conv.reach_sentence(*values) + "</div>" in formula.value, values
+
+
+def _walk(widget):
+    """Every widget in a box, depth first."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
 
 
 @pytest.mark.parametrize("n, f, pad, stride", [(7, 1, 0, 2), (7, 3, 0, 4), (12, 2, 0, 4), (7, 3, 1, 2)])
 def test_the_figure_hatches_what_the_sentence_names(monkeypatch, n, f, pad, stride):
     figures = []
-    monkeypatch.setattr(conv, "show", lambda: figures.append(plt.gcf()))
+    monkeypatch.setattr(conv, "show_figure", lambda fig, alt, **kw: figures.append(fig))
     conv._draw(n, f, pad, stride)
     (fig,) = figures
     size = n + 2 * pad

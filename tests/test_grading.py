@@ -311,3 +311,27 @@ def test_grading_does_not_depend_on_the_project_being_installed(batch, tmp_path)
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert scores(out)[("ada", FIRST)] == (15.0, 15.0), proc.stderr[-3000:]
+
+
+def test_feedback_pages_pass_axe_core_in_chromium(batch):
+    """Feedback on notebook 1 with passing and failing tests (ben), from a crashed kernel (hal) and from an
+    unreadable file (eve), a full-marks page of notebook 4 (tables, figures, concept answers) and a "not
+    submitted" page: axe-core finds no WCAG 2.1 A/AA violation. (About 4 s a full page: one of each kind.)"""
+    from playwright.sync_api import sync_playwright
+    from tests.browser.axe import violations
+    from tests.browser.lab import CHROMIUM, launch_chromium
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
+    feedback_dir = batch["out"] / "feedback"
+    pages = [feedback_dir / student / FIRST / f"{FIRST}.html" for student in ("ben", "hal", "eve")]
+    pages += [feedback_dir / "ada" / ALL[3] / f"{ALL[3]}.html"]
+    pages += [next(p for p in feedback_dir.glob("*/*/*.html") if "Reason: not submitted" in p.read_text())]
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, batch["tmp"] / "axe-profile")
+        page = context.new_page()
+        found = {}
+        for path in pages:
+            page.goto(path.as_uri())
+            found.update({str(path.relative_to(feedback_dir)): v for v in [violations(page)] if v})
+        context.close()
+    assert not found, "axe-core on feedback pages:\n" + "\n".join(f"{k}:\n" + "\n".join(v) for k, v in found.items())

@@ -149,8 +149,29 @@ def test_report_renders_in_chromium_with_every_plot_visible(out, tmp_path):
             loaded = images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
             assert loaded and box and box["width"] > 100 and box["height"] > 50, f"plot {i} is not visible"
         assert page.locator("#seed").is_visible()
+        _assert_accessible(context, out, tmp_path)
         shot = SHOTS / "report.png"  # the README's picture: tests.browser.readme_images makes it from this
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))  # the first screen: what an instructor sees on opening it
         context.close()
     assert crop_and_shrink(shot, tmp_path / "report.png") < 200_000
+
+
+def _assert_accessible(context, out: Path, tmp_path: Path) -> None:
+    """axe-core (WCAG 2.1 A/AA) finds nothing on report.html and class_summary.html, and finds what is
+    planted in a copy of the report: a chart without alt text and a low-contrast label."""
+    from tests.browser.axe import violations
+    page = context.new_page()
+    for name in ("report.html", "class_summary.html"):
+        page.goto((out / name).as_uri())
+        found = violations(page)
+        assert not found, f"{name}, axe-core:\n" + "\n".join(found)
+    planted = tmp_path / "planted.html"
+    text = (out / "report.html").read_text()
+    text = text.replace('<img alt="', '<img data-alt="', 1).replace(
+        "<main>", "<main><p style='color:#bbbbbb;background:#ffffff'>a faint label, 1.9:1</p>", 1)
+    planted.write_text(text)
+    page.goto(planted.as_uri())
+    found = "\n".join(violations(page))
+    assert "image-alt" in found and "color-contrast" in found and "1.9" in found, found
+    page.close()

@@ -111,7 +111,8 @@ def test_the_padding_figure_of_a_wrong_zero_pad_says_so(capsys, monkeypatch):
 
     from cnn_student.visuals import conv
     titles = []
-    monkeypatch.setattr(conv, "show", lambda: (titles.append(plt.gcf()._suptitle.get_text()), plt.close("all")))
+    monkeypatch.setattr(conv, "show_figure", lambda fig, alt, **kw: (titles.append(fig._suptitle.get_text()),
+                                                                     print(alt), plt.close("all")))
     conv.show_padding(notebook(pad=WRONG_PAD)["zero_pad"], pad=2)
     out = capsys.readouterr().out
     assert "not a correct zero padding" in out and "(5, 9, 10, 6)" in out and "WRONG" in titles[-1]

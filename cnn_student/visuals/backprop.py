@@ -9,23 +9,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import explorer_plot, show, show_explorer, try_student
+from ._common import (OKABE_ITO, explorer_box, explorer_plot, label_cells, matrix_text, number_control, set_status,
+                      show_explorer, show_figure, status_line, try_student)
 
 
 def _grid(ax, values: np.ndarray, title: str, cmap: str = "Blues", fmt: str = "{:g}",
           blank_zero: bool = False, vmax: Optional[float] = None) -> None:
     top = vmax if vmax is not None else max(float(np.max(np.abs(values))), 1e-12)
-    ax.imshow(values, cmap=cmap, vmin=-top if cmap == "RdBu_r" else 0, vmax=top)
-    for (r, c), v in np.ndenumerate(values):
-        if blank_zero and v == 0:
-            continue
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8)
+    image = ax.imshow(values, cmap=cmap, vmin=-top if cmap == "PuOr_r" else 0, vmax=top)
+    label_cells(ax, image, values, fmt.format, skip=(lambda v: v == 0) if blank_zero else None, fontsize=8)
     ax.set_xticks(range(values.shape[1]))
     ax.set_yticks(range(values.shape[0]))
     ax.set_title(title, fontsize=9)
 
 
-def _window(ax, r: int, c: int, f: int, color: str = "#d62728", ls: str = "-", lw: float = 2.0) -> None:
+def _window(ax, r: int, c: int, f: int, color: str = OKABE_ITO["vermillion"], ls: str = "-", lw: float = 2.0) -> None:
     ax.add_patch(Rectangle((c - 0.5, r - 0.5), f, f, fill=False, edgecolor=color, ls=ls, lw=lw))
 
 
@@ -159,9 +157,12 @@ def show_conv_routing(conv_backward: Callable) -> None:
         ax.set_ylim(n + 0.5, -1.5)
     _grid(axes[2], counts, "dZ = 1 everywhere, W = 1: how many\nwindows reach each input (they add up)", cmap="Oranges")
     fig.suptitle(f"conv_backward on a {n}x{n} input, f = {f}, pad = {pad}, stride = {stride}.\n"
-                 "Red frame: the window on the padded input; the part of it on the padding is cropped away", fontsize=10)
+                 "Framed: the window on the padded input; the part of it on the padding is cropped away", fontsize=10)
     plt.tight_layout()
-    show()
+    show_figure(fig, f"Three {n}x{n} grids of your dA_prev (f = {f}, pad = {pad}, stride = {stride}); blank cells are 0. "
+                + " ".join(f"Only dZ[{h}, {w}] = 1, window framed at rows and columns from {h * stride - pad}, "
+                           f"{w * stride - pad}: {matrix_text(grad)}." for grad, (h, w) in panels)
+                + f" dZ = 1 everywhere and W = 1, how many windows reach each input: {matrix_text(counts)}.")
 
 
 # ---------- pool_backward: the routing explorer, with the conv layer before the pooling
@@ -212,8 +213,13 @@ def draw_routing(pool_backward: Callable, conv_forward: Callable, conv_backward:
     fig.suptitle(f"conv 3x3 -> {mode} pooling (f = {f}, stride = {stride}); {what}. Backward: pool_backward "
                  "sends dA to Z's inputs, conv_backward turns that dZ into dW", fontsize=10)
     plt.tight_layout()
-    show()
     moved = g != 0
+    where = ", ".join(f"({r}, {c}) {g[r, c]:.3g}" for r, c in zip(*np.nonzero(g)))
+    show_figure(fig, f"Four grids: X, the 8x8 input of a 3x3 conv layer; Z, its 6x6 output, the input of {mode} "
+                     f"pooling with f = {f}, stride = {stride}, {what} (framed window(s)); dZ, the gradient each "
+                     f"activation of Z receives: {int(moved.sum())} of 36 non-zero, at (row, column) {where}; "
+                     + ("dW cannot be drawn before conv_backward is written." if dW is None else
+                        f"dW, the filter's gradient: {matrix_text(dW, '{:.3g}'.format)}."))
     print(f"{int(moved.sum())} of {moved.size} activations received gradient (total {g.sum():.4g}); the other "
           f"{int((~moved).sum())} received exactly 0. Activations are computed, never updated: no step applies to them.")
     if dW is not None:
@@ -226,17 +232,23 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
     and the conv layer's dW that this gradient produces."""
     import ipywidgets as widgets
 
-    mode = widgets.ToggleButtons(options=["max", "average"], description="mode")
-    f = widgets.IntSlider(value=2, min=2, max=3, description="f")
-    stride = widgets.IntSlider(value=2, min=1, max=3, description="stride")
-    h = widgets.IntSlider(value=0, min=0, max=2, description="output h")
-    w = widgets.IntSlider(value=0, min=0, max=2, description="output w")
+    mode = widgets.RadioButtons(options=["max", "average"], description="pooling (mode)",
+                                style={"description_width": "initial"})
+    f = number_control("window size", "f", 2, 2, 3)
+    stride = number_control("step between windows", "stride", 2, 1, 3)
+    h = number_control("output row", "h", 0, 0, 2)
+    w = number_control("output column", "w", 0, 0, 2)
     every = widgets.Checkbox(value=False, description="every output at once")
+    info = status_line()
     plot = explorer_plot()
 
     def update(_=None):
         n_out = (6 - f.value) // stride.value + 1
         h.max = w.max = n_out - 1
+        picked = "every output" if every.value else f"output ({h.value}, {w.value})"
+        set_status(info, f"{mode.value} pooling, f = {f.value}, stride = {stride.value}, {picked} has dA = 1: "
+                         + _routing_summary(pool_backward, conv_forward, conv_backward, mode.value, f.value,
+                                            stride.value, h.value, w.value, every.value))
         with plot:
             plot.clear_output(wait=True)
             draw_routing(pool_backward, conv_forward, conv_backward, mode.value, f.value, stride.value,
@@ -245,7 +257,25 @@ def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backw
     for control in (mode, f, stride, h, w, every):
         control.observe(update, names="value")
     update()
-    show_explorer(widgets.VBox([mode, widgets.HBox([f, stride]), widgets.HBox([h, w, every]), plot]))
+    show_explorer(explorer_box(mode, widgets.HBox([f, stride]), widgets.HBox([h, w, every]), info, plot))
+
+
+def _routing_summary(pool_backward: Callable, conv_forward: Callable, conv_backward: Callable, mode: str, f: int,
+                     stride: int, h: int, w: int, every_output: bool) -> str:
+    """The explorer's result in words: how many activations receive gradient, and dW's non-zero count."""
+    X = _routing_input()
+    W = ROUTING_W.reshape(3, 3, 1, 1)
+    try:
+        Z, conv_cache = conv_forward(X, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+        n_out = (Z.shape[1] - f) // stride + 1
+        dA = np.ones((1, n_out, n_out, 1)) if every_output else np.zeros((1, n_out, n_out, 1))
+        dA[0, h, w, 0] = 1.0
+        g = np.asarray(pool_backward(dA, (Z, {"f": f, "stride": stride}), mode), dtype=np.float64).reshape(Z.shape)
+        dW = np.asarray(conv_backward(g, conv_cache)[1])
+    except NotImplementedError:
+        return "write the functions this explorer uses first (the figure below says which)."
+    return (f"{int(np.count_nonzero(g))} of {g.size} activations receive gradient (total {g.sum():.4g}); "
+            f"{int(np.count_nonzero(dW))} of 9 weights of dW are non-zero.")
 
 
 # ---------- ties

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import explorer_plot, show, show_explorer, try_student
+from ._common import (OKABE_ITO, explorer_box, explorer_plot, label_cells, matrix_text, number_control, set_status,
+                      show_explorer, show_figure, status_line, try_student)
 
 
 def show_padding(zero_pad: Callable, pad: int = 2) -> None:
@@ -26,7 +27,15 @@ def show_padding(zero_pad: Callable, pad: int = 2) -> None:
         ax.set_yticks(range(A.shape[1]))
     fig.suptitle(f"channel 0 of example 0; pad = {pad} adds {pad} rows/columns of zeros on each side of H and W only"
                  + ("\nWRONG: your zero_pad does not return this padding (see below the figure)" if problems else ""))
-    show()
+    P = np.asarray(X_pad)[0, :, :, 0] if np.ndim(X_pad) == 4 else np.zeros((0, 0))
+    border = np.ones(P.shape, bool)
+    border[pad:P.shape[0] - pad, pad:P.shape[1] - pad] = False
+    show_figure(fig, f"Two heat maps (viridis, -2 to 2) of channel 0 of example 0. Left: x, shape {X.shape}, "
+                     f"{X.shape[1]} rows by {X.shape[2]} columns, values from {X[0, :, :, 0].min():.2f} to "
+                     f"{X[0, :, :, 0].max():.2f}. Right: your x_pad, shape {np.shape(X_pad)}: {P.shape[0]} rows by "
+                     f"{P.shape[1]} columns; {int(np.sum(P[border] == 0))} of its {int(border.sum())} border cells "
+                     f"({pad} on each side) are 0." + (" This is not a correct zero padding." if problems else ""),
+                print_alt=True)
     if problems:
         print("✘ This is not a correct zero padding, so the right panel is not what it should show:\n  - "
               + "\n  - ".join(problems))
@@ -101,46 +110,58 @@ def _draw(n: int, f: int, pad: int, stride: int) -> None:
     for r in range(size):
         for c in range(size):
             is_pad = r < pad or c < pad or r >= n + pad or c >= n + pad
-            ax.add_patch(Rectangle((c, r), 1, 1, facecolor="#dddddd" if is_pad else "#9ecae1", edgecolor="white"))
-    for idx in unreached(n, f, pad, stride):  # rows/columns no window covers (the sentence names the same)
-        ax.add_patch(Rectangle((idx, 0), 1, size, facecolor="none", edgecolor="red", hatch="///", lw=0))
-        ax.add_patch(Rectangle((0, idx), size, 1, facecolor="none", edgecolor="red", hatch="///", lw=0))
-    for k in range(n_out):  # windows along the first row of outputs, then the first column
-        ax.add_patch(Rectangle((k * stride + 0.08, 0.08), f - 0.16, f - 0.16, fill=False,
-                               edgecolor="#d62728" if k == 0 else "#ff7f0e", lw=2 if k == 0 else 1.2, ls="-" if k == 0 else "--"))
-        ax.add_patch(Rectangle((0.08, k * stride + 0.08), f - 0.16, f - 0.16, fill=False, edgecolor="#ff7f0e", lw=1.2, ls="--"))
+            ax.add_patch(Rectangle((c, r), 1, 1, facecolor="#dddddd" if is_pad else "#56B4E9", edgecolor="white"))
+            if is_pad:  # padding is told by its 0, not by its grey only
+                ax.text(c + 0.5, r + 0.5, "0", ha="center", va="center", fontsize=8, color="black")
+    missed = unreached(n, f, pad, stride)
+    for idx in missed:  # rows/columns no window covers (the sentence names the same)
+        ax.add_patch(Rectangle((idx, 0), 1, size, facecolor="none", edgecolor="black", hatch="///", lw=0))
+        ax.add_patch(Rectangle((0, idx), size, 1, facecolor="none", edgecolor="black", hatch="///", lw=0))
+    for k in range(1, n_out):  # the other windows along the first row of outputs, then the first column
+        for x, y in ((k * stride, 0), (0, k * stride)):
+            ax.add_patch(Rectangle((x + 0.08, y + 0.08), f - 0.16, f - 0.16, fill=False, edgecolor=OKABE_ITO["blue"],
+                                   lw=1.2, ls="--"))
+    if n_out:  # the first window on top, thick and solid
+        ax.add_patch(Rectangle((0.08, 0.08), f - 0.16, f - 0.16, fill=False, edgecolor=OKABE_ITO["vermillion"], lw=3))
     ax.set_xlim(0, size)
     ax.set_ylim(size, 0)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"padded input {size}x{size} (grey = padding); {n_out} window positions per row\n"
-                 "solid red: first window; dashed: the others; hatched: never reached")
-    show()
+    ax.set_title(f"padded input {size}x{size} (grey cells marked 0 = padding); {n_out} window positions per row\n"
+                 "thick solid frame: first window; dashed: the others; hatched: never reached")
+    starts = ", ".join(str(k * stride) for k in range(n_out))
+    show_figure(fig, f"Grid of the padded input, {size} by {size} cells: the {n} by {n} input inside {pad} ring(s) "
+                     f"of padding cells marked 0. A {f} by {f} window at stride {stride} takes {n_out} position(s) per "
+                     f"row and per column" + (f", starting at rows and columns {starts}" if n_out else "")
+                     + (f"; rows and columns {', '.join(map(str, missed))} (counted from 0) are hatched: no window "
+                        "reaches them." if missed else "; every row and column is under a window."))
 
 
 # the explorer's sliders: name -> (start value, min, max); tests walk the whole grid
 EXPLORER_SLIDERS = {"n_H_prev": (7, 3, 12), "f": (3, 1, 7), "pad": (0, 0, 3), "stride": (2, 1, 4)}
+# what each control is called, in words, with its symbol in brackets (its accessible name)
+EXPLORER_LABELS = {"n_H_prev": "input height", "f": "filter size", "pad": "padding", "stride": "step between windows"}
 
 
 def output_size_explorer():
     """Sliders for input size, filter size, pad and stride; the formula filled in and the windows drawn."""
     import ipywidgets as widgets
 
-    n, f, pad, stride = (widgets.IntSlider(value=value, min=low, max=high, description=name)
+    n, f, pad, stride = (number_control(EXPLORER_LABELS[name], name, value, low, high)
                          for name, (value, low, high) in EXPLORER_SLIDERS.items())
-    formula = widgets.HTML()
+    formula = status_line()
     plot = explorer_plot()
 
     def update(_=None):
         N, F, P, S = n.value, f.value, pad.value, stride.value
         if N + 2 * P < F:
-            formula.value = f"<b>The filter ({F}) is larger than the padded input ({N + 2 * P}): no output.</b>"
+            set_status(formula, f"<b>The filter ({F}) is larger than the padded input ({N + 2 * P}): no output.</b>")
         else:
             out = (N + 2 * P - F) // S + 1
             exact = (N + 2 * P - F) / S
-            formula.value = (f"<code>n_H = floor((n_H_prev + 2·pad − f) / stride) + 1 = floor(({N} + 2·{P} − {F}) / {S}) + 1"
-                             f" = floor({exact:.2f}) + 1 = <b>{out}</b></code><br>" + reach_sentence(N, F, P, S))
+            set_status(formula, f"<code>n_H = floor((n_H_prev + 2·pad − f) / stride) + 1 = floor(({N} + 2·{P} − {F}) / {S}) + 1"
+                                f" = floor({exact:.2f}) + 1 = <b>{out}</b></code><br>" + reach_sentence(N, F, P, S))
         with plot:
             plot.clear_output(wait=True)
             _draw(N, F, P, S)
@@ -148,7 +169,7 @@ def output_size_explorer():
     for w in (n, f, pad, stride):
         w.observe(update, names="value")
     update()
-    show_explorer(widgets.VBox([widgets.HBox([n, f]), widgets.HBox([pad, stride]), formula, plot]))
+    show_explorer(explorer_box(widgets.HBox([n, f]), widgets.HBox([pad, stride]), formula, plot))
 
 
 def window_coverage(n: int, f: int, pad: int, stride: int = 1) -> np.ndarray:
@@ -168,16 +189,16 @@ def show_coverage(n: int = 6, f: int = 3, pads: tuple[int, ...] = (0, 1, 2)) -> 
     fig, axes = plt.subplots(1, len(pads), figsize=(3.6 * len(pads), 3.8))
     for ax, pad in zip(np.atleast_1d(axes), pads):
         counts = window_coverage(n, f, pad)
-        ax.imshow(counts, cmap="Oranges", vmin=0, vmax=f * f)
-        for (r, c), v in np.ndenumerate(counts):
-            ax.text(c, r, str(v), ha="center", va="center", fontsize=10)
+        image = ax.imshow(counts, cmap="Oranges", vmin=0, vmax=f * f)
+        label_cells(ax, image, counts, fontsize=10)
         n_out = n + 2 * pad - f + 1
         ax.set_title(f"pad = {pad}: output {n_out}x{n_out}\ncorner {counts[0, 0]}, centre {counts[n // 2, n // 2]}",
                      fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(f"{n}x{n} input, f = {f}, stride 1: in how many windows does each pixel lie?")
-    show()
+    show_figure(fig, f"{len(pads)} grids of the {n}x{n} input, f = {f}, stride 1, each cell labelled with the number of "
+                     "windows it lies in. " + " ".join(f"pad = {p}: {matrix_text(window_coverage(n, f, p))}." for p in pads))
     for pad in pads:
         counts = window_coverage(n, f, pad)
         print(f"pad = {pad}: corner pixel in {counts[0, 0]} windows, edge pixel (0, {n // 2}) in "
@@ -202,9 +223,8 @@ def show_filter_across_channels(conv_forward: Callable, h: int = 1, w: int = 2) 
         for ax, img, title in ((axes[k, 0], A[0, :, :, k], f"input channel {k}"),
                                (axes[k, 1], W[:, :, k, 0], f"filter slice W[:, :, {k}, 0]"),
                                (axes[k, 2], parts[k][0, :, :, 0], f"what slice {k} finds in channel {k}")):
-            ax.imshow(img, cmap="coolwarm", vmin=-np.abs(img).max() - 1e-9, vmax=np.abs(img).max() + 1e-9)
-            for (r, c), v in np.ndenumerate(img):
-                ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+            image = ax.imshow(img, cmap="PuOr_r", vmin=-np.abs(img).max() - 1e-9, vmax=np.abs(img).max() + 1e-9)
+            label_cells(ax, image, img, fontsize=8)
             ax.set_title(title, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -214,17 +234,22 @@ def show_filter_across_channels(conv_forward: Callable, h: int = 1, w: int = 2) 
         ax.axis("off")
     ax = axes[1, 3]
     ax.axis("on")
-    ax.imshow(Z[0, :, :, 0], cmap="coolwarm")
-    for (r, c), v in np.ndenumerate(Z[0, :, :, 0]):
-        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+    image = ax.imshow(Z[0, :, :, 0], cmap="PuOr_r", vmin=-np.abs(Z).max() - 1e-9, vmax=np.abs(Z).max() + 1e-9)
+    label_cells(ax, image, Z[0, :, :, 0], fontsize=8)
     ax.add_patch(Rectangle((w - 0.5, h - 0.5), 1, 1, fill=False, edgecolor="black", lw=2.5))
     ax.set_title("Z[0, :, :, 0]: the ONE output channel\n= sum of the three maps + b (b = 0.5)", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     fig.suptitle("One filter of shape (3, 3, 3) spans all three input channels and produces one output channel")
     plt.tight_layout()
-    show()
     total = parts[0] + parts[1] + parts[2] + b
+    show_figure(fig, f"Three rows, one per input channel k = 0, 1, 2 of a 6x6 input A {A.shape}: the channel, the 3x3 "
+                     f"filter slice W[:, :, k, 0], and the 4x4 map that slice finds in its channel; at the right, your "
+                     f"Z[0, :, :, 0] (4x4), the one output channel. " + " ".join(
+                         f"Slice {k}: {matrix_text(W[:, :, k, 0])}." for k in range(3))
+                     + f" Framed output (h, w) = ({h}, {w}): {parts[0][0, h, w, 0]:g} + {parts[1][0, h, w, 0]:g} + "
+                     f"{parts[2][0, h, w, 0]:g} + b {b.item():g} = {total[0, h, w, 0]:g}; your Z there is "
+                     f"{Z[0, h, w, 0]:g}. Your Z: {matrix_text(Z[0, :, :, 0])}.")
     print(f"A {A.shape}, W {W.shape}, b {b.shape} -> Z {Z.shape}")
     print(f"at (h, w) = ({h}, {w}): {parts[0][0, h, w, 0]:g} + {parts[1][0, h, w, 0]:g} + {parts[2][0, h, w, 0]:g}"
           f" + {b.item():g} = {total[0, h, w, 0]:g}; your Z there: {Z[0, h, w, 0]:g}")

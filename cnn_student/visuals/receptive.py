@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._common import show, try_student
+from ._common import show_figure, try_student
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,9 @@ def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
         offset = 0 if level == 0 else (receptive_fields(stack)[level - 1][0] - 1) / 2
         for u in range(size):
             x = offset + u * jump        # centre of unit u's receptive field, in input pixels
-            ax.add_patch(Rectangle((x, level), 0.9, 0.7, facecolor="#fd8d3c" if u in fed else "#eeeeee",
-                                   edgecolor="grey"))
+            inside = u in fed  # filled and hatched: told apart by pattern as well as colour
+            ax.add_patch(Rectangle((x, level), 0.9, 0.7, facecolor="#E69F00" if inside else "#eeeeee",
+                                   edgecolor="black" if inside else "grey", hatch="///" if inside else None))
         below = stack[level - 1] if level else None
         label = "input" if below is None else (f"{level}: {below.kind} f={below.f}, s={below.stride}"
                                                + (f", d={below.dilation}" if below.dilation != 1 else ""))
@@ -102,7 +103,13 @@ def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
     ax.axis("off")
     ax.set_title(f"one unit at the top sees {max(feeding[0]) - min(feeding[0]) + 1} input pixels per side "
                  f"(the formula: r = {r}); units drawn at the centre of what they see", fontsize=10)
-    show()
+    show_figure(fig, "Rows of units, the input at the bottom, then " + ", ".join(
+        f"{layer.kind} f={layer.f} stride {layer.stride}" for layer in stack) + ". The units that feed the top unit are "
+                     "filled and hatched: " + "; ".join(
+        f"{'input' if level == 0 else f'layer {level}'}: {len(fed)} units from {min(fed)} to {max(fed)} of {size}"
+        for level, (size, fed) in enumerate(zip(sizes, feeding)))
+                     + f". One unit at the top sees {max(feeding[0]) - min(feeding[0]) + 1} input pixels per side; the "
+                     f"formula gives r = {r}.")
 
 
 def measure_with_impulses(pool_forward: Callable, stack: tuple[Layer, ...] = STACK) -> None:
@@ -124,12 +131,16 @@ def measure_with_impulses(pool_forward: Callable, stack: tuple[Layer, ...] = STA
     rows, cols = np.nonzero(seen)
     fig, ax = plt.subplots(figsize=(4.4, 4.4))
     ax.imshow(seen, cmap="Oranges", vmin=0, vmax=1.4)
+    for rr, cc in zip(rows, cols):  # reached pixels carry a mark, not only a colour
+        ax.text(cc, rr, "•", ha="center", va="center", color="black", fontsize=9)
     ax.add_patch(Rectangle((-0.5, -0.5), r, r, fill=False, edgecolor="black", lw=2, ls="--"))
     ax.set_title(f"{n}x{n} input: pixels that reach output (0, 0)\ndashed: r x r = {r} x {r} from the formula",
                  fontsize=9)
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
-    show()
+    show_figure(fig, f"A {n}x{n} grid of input pixels; the {seen.sum()} pixels that reach output (0, 0) are filled and "
+                     f"dotted: rows {rows.min()} to {rows.max()}, columns {cols.min()} to {cols.max()}. A dashed "
+                     f"square marks the {r} x {r} the formula gives.")
     print(f"measured: the pixels that reach output unit (0, 0) fill rows {rows.min()}..{rows.max()} and "
           f"columns {cols.min()}..{cols.max()}: {rows.max() - rows.min() + 1} x {cols.max() - cols.min() + 1} "
           f"({seen.sum()} pixels); formula: {r} x {r}")

@@ -9,7 +9,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from ..experiment import CLASS_NAMES, WEIGHTS, TrainingRun, zero_fraction
-from ._common import explorer_plot, show, show_explorer, try_student
+from ._common import (OKABE_ITO, explorer_box, explorer_plot, number_control, set_status, show_explorer, show_figure,
+                      status_line, text_colour, try_student)
 
 # (name, f, n_C_prev, n_C, input shape, output shape): LeNet-5's layer sizes on 32x32 colour images with
 # every filter spanning all input channels (not LeNet-5 itself, see LENET5_C3), and VGG-16's first layer
@@ -38,8 +39,12 @@ def param_table(conv_param_count: Callable, dense_param_count: Callable) -> None
         print(f"{name:34s} {str(ins):>14s} {str(outs):>14s} {conv:>12,d} {dense:>18,d} {ratio:>14s}")
     fig, ax = plt.subplots(figsize=(9, 3.2))
     y = np.arange(len(rows))
-    ax.barh(y - 0.2, [r[3] for r in rows], height=0.4, label="conv layer", color="#1f77b4")
-    ax.barh(y + 0.2, [r[4] for r in rows], height=0.4, label="dense layer, same shapes", color="#d62728")
+    ax.barh(y - 0.2, [r[3] for r in rows], height=0.4, label="conv layer", color=OKABE_ITO["blue"])
+    ax.barh(y + 0.2, [r[4] for r in rows], height=0.4, label="dense layer, same shapes (hatched)",
+            color=OKABE_ITO["orange"], hatch="//", edgecolor="black")
+    for k, r in enumerate(rows):  # each bar names itself: colour is not the only cue
+        ax.text(r[3] * 1.15, k - 0.2, f"conv {r[3]:,}", va="center", fontsize=8)
+        ax.text(r[4] * 1.15, k + 0.2, f"dense {r[4]:,}", va="center", fontsize=8)
     ax.set_xscale("log")
     ax.set_yticks(y, [r[0] for r in rows])
     ax.invert_yaxis()
@@ -47,7 +52,10 @@ def param_table(conv_param_count: Callable, dense_param_count: Callable) -> None
     ax.set_xlim(left=1)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("Same input, same output: how many numbers must be learned")
-    show()
+    ax.set_xlim(1, max(r[4] for r in rows) * 30)
+    show_figure(fig, "Bar chart, log scale, parameters of each layer as a conv layer and as a dense layer with the same "
+                     "input and output shapes: " + "; ".join(f"{r[0]}: conv {r[3]:,}, dense {r[4]:,}" for r in rows)
+                     + ".")
     lenet_c1 = int(conv_param_count(5, 1, 6))
     lenet_c3 = sum(n * int(conv_param_count(5, k, 1)) for n, k in LENET5_C3)
     print(f"The LeNet-like rows are not LeNet-5 itself. LeNet-5 read 32x32 grayscale images: its C1 has "
@@ -117,27 +125,39 @@ def show_conv_matrix(conv_as_matrix: Callable, input_shape: tuple = (4, 4, 1), f
         return
     M = np.asarray(M)
     k = W.size
-    colours = ListedColormap(["white"] + [plt.cm.tab20(i % 20) for i in range(k)])
+    # each entry is labelled with the weight it holds (w1..wk); the colour (cividis, light to dark) only
+    # repeats the label, so no two weights are told apart by hue alone
+    ramp = plt.get_cmap("cividis")
+    colours = ListedColormap(["white"] + [ramp(0.35 + 0.65 * i / max(k - 1, 1)) for i in range(k)], name="weights")
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1, 3.2]})
     if input_shape[2] == 1 and n_C == 1:
         ax0.imshow(W[:, :, 0, 0], cmap=colours, vmin=-0.5, vmax=k + 0.5)
         for (i, j), v in np.ndenumerate(W[:, :, 0, 0]):
-            ax0.text(j, i, f"w{int(v)}", ha="center", va="center", fontsize=12)
+            ax0.text(j, i, f"w{int(v)}", ha="center", va="center", fontsize=12,
+                     color=text_colour(colours(int(v) / (k + 1) + 0.5 / (k + 1))))
         ax0.set_title(f"the filter: {k} weights")
     else:
         ax0.text(0.5, 0.5, f"filter {W.shape}:\n{k} weights,\nnumbered 1..{k}", ha="center", va="center")
     ax0.set_xticks([])
     ax0.set_yticks([])
-    ax1.imshow(M, cmap=colours, vmin=-0.5, vmax=k + 0.5, aspect="equal" if M.shape[1] <= 40 else "auto")
+    image = ax1.imshow(M, cmap=colours, vmin=-0.5, vmax=k + 0.5, aspect="equal" if M.shape[1] <= 40 else "auto")
     if M.size <= 400:
         for (r, c), v in np.ndenumerate(M):
             if v:
-                ax1.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7)
+                ax1.text(c, r, f"w{v:g}", ha="center", va="center", fontsize=6 if k >= 10 else 7,
+                         color=text_colour(image.cmap(image.norm(v))))
     ax1.set_xlabel(f"input position (flattened {input_shape}, C order): {M.shape[1]} columns")
     ax1.set_ylabel(f"output position: {M.shape[0]} rows")
-    ax1.set_title("M: white = structural zero (no connection); a colour = the filter weight it reuses")
+    ax1.set_title("M: blank = structural zero (no connection); wN = the filter weight the entry reuses")
     plt.tight_layout()
-    show()
+    Mi = np.rint(M).astype(int)
+    nonzero = int(np.count_nonzero(Mi))
+    rows_text = "; ".join(f"row {r}: " + ", ".join(f"w{v} at column {c}" for c, v in enumerate(row) if v)
+                          for r, row in enumerate(Mi)) if M.size <= 400 else "too many entries to list"
+    show_figure(fig, f"The matrix M of a conv layer with input {input_shape}, a {f}x{f} filter, {n_C} filter(s), stride "
+                     f"{stride}, pad {pad}: {M.shape[0]} rows (outputs) by {M.shape[1]} columns (inputs), {nonzero} of "
+                     f"{M.size} entries non-zero, each one of the filter's {k} weights w1..w{k}, each weight used "
+                     f"{nonzero / k:.1f} times on average. {rows_text}.")
     counts = matrix_counts(conv_as_matrix, input_shape, f, n_C, hp)
     if counts:
         print_counts(counts)
@@ -147,15 +167,24 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     """Sliders for the input size, filter size, channels, stride and pad; the matrix and its counts."""
     import ipywidgets as widgets
 
-    n = widgets.IntSlider(value=5, min=3, max=8, description="n_H_prev")
-    f = widgets.IntSlider(value=3, min=1, max=4, description="f")
-    c_prev = widgets.IntSlider(value=1, min=1, max=2, description="n_C_prev")
-    c_out = widgets.IntSlider(value=1, min=1, max=2, description="n_C")
-    stride = widgets.IntSlider(value=1, min=1, max=3, description="stride")
-    pad = widgets.IntSlider(value=0, min=0, max=2, description="pad")
+    n = number_control("input height and width", "n_H_prev", 5, 3, 8)
+    f = number_control("filter size", "f", 3, 1, 4)
+    c_prev = number_control("input channels", "n_C_prev", 1, 1, 2)
+    c_out = number_control("filters", "n_C", 1, 1, 2)
+    stride = number_control("step between windows", "stride", 1, 1, 3)
+    pad = number_control("padding", "pad", 0, 0, 2)
+    info = status_line()
     plot = explorer_plot()
 
     def update(_=None):
+        size = n.value + 2 * pad.value
+        if size < f.value:
+            set_status(info, "The filter is larger than the padded input: no output.")
+        else:
+            side = (size - f.value) // stride.value + 1
+            rows, cols = side * side * c_out.value, n.value * n.value * c_prev.value
+            set_status(info, f"M has {rows} rows (outputs) and {cols} columns (inputs): {rows * cols} entries, "
+                             f"and the filter {f.value * f.value * c_prev.value * c_out.value} weights.")
         with plot:
             plot.clear_output(wait=True)
             if n.value + 2 * pad.value < f.value:
@@ -167,7 +196,7 @@ def conv_matrix_explorer(conv_as_matrix: Callable):
     for w in (n, f, c_prev, c_out, stride, pad):
         w.observe(update, names="value")
     update()
-    show_explorer(widgets.VBox([widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), plot]))
+    show_explorer(explorer_box(widgets.HBox([n, f, stride]), widgets.HBox([c_prev, c_out, pad]), info, plot))
 
 
 # ---------- the training experiment
@@ -180,18 +209,23 @@ def show_shapes(X: np.ndarray, y: np.ndarray, per_class: int = 6) -> None:
             axes[k, j].set_yticks([])
         axes[k, 0].set_ylabel(name)
     fig.suptitle(f"{len(X)} training images, 16x16x1, {len(CLASS_NAMES)} classes (chance = {1 / len(CLASS_NAMES):.0%})")
-    show()
+    counts = ", ".join(f"{name}: {int(np.sum(y == k))}" for k, name in enumerate(CLASS_NAMES))
+    show_figure(fig, f"{len(CLASS_NAMES)} rows of {per_class} training images each, 16 by 16 grey pixels, light shapes on "
+                     f"a dark background, one row per class: " + ", ".join(CLASS_NAMES) + f". The {len(X)} training "
+                     f"images hold {counts}; chance accuracy is {1 / len(CLASS_NAMES):.0%}.")
 
 
 def plot_training(*runs: TrainingRun) -> None:
     """Mini-batch loss (smoothed) and test accuracy of one or more runs."""
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.4))
-    for run in runs:
+    styles = [(OKABE_ITO["blue"], "-", "o"), (OKABE_ITO["vermillion"], "--", "s"), (OKABE_ITO["bluish green"], ":", "^"),
+              (OKABE_ITO["reddish purple"], "-.", "D")]  # each run: its own colour, line style and marker
+    for run, (colour, ls, marker) in zip(runs, styles * 2):
         label = run.label
         loss = np.convolve(run.losses, np.ones(10) / 10, mode="valid")
-        ax0.plot(np.arange(len(loss)) + 10, loss, label=label)
+        ax0.plot(np.arange(len(loss)) + 10, loss, label=label, color=colour, ls=ls)
         steps, acc = zip(*run.test_accuracy)
-        ax1.plot(steps, acc, marker=".", label=label)
+        ax1.plot(steps, acc, marker=marker, label=label, color=colour, ls=ls)
     ax0.set_xlabel("step")
     ax0.set_ylabel("cross-entropy (10-step mean)")
     ax0.set_title("training loss")
@@ -201,20 +235,31 @@ def plot_training(*runs: TrainingRun) -> None:
     ax1.set_title("accuracy on 500 held-out images")
     for ax in (ax0, ax1):
         ax.legend()
-    show()
+    show_figure(fig, "Two line charts over training steps, one line per run. " + " ".join(
+        f"{r.label}: loss (10-step mean) from {np.mean(r.losses[:10]):.3f} to {np.mean(r.losses[-10:]):.3f} over "
+        f"{len(r.losses)} steps; accuracy on 500 held-out images from {r.test_accuracy[0][1]:.0%} at step "
+        f"{r.test_accuracy[0][0]} to {r.test_accuracy[-1][1]:.0%} at step {r.test_accuracy[-1][0]}." for r in runs)
+                     + f" Chance is {1 / len(CLASS_NAMES):.0%}.")
 
 
 def weight_histograms(run: TrainingRun) -> None:
     """Conv filter weights and dense weights, before and after training, with their count of exact zeros."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    said = []
     for ax, name, what in ((axes[0], "W1", "conv filter weights W1"), (axes[1], "W2", "dense weights W2")):
         before, after = run.params_init[name].ravel(), run.params[name].ravel()
         bins = np.linspace(min(before.min(), after.min()), max(before.max(), after.max()), 41)
-        ax.hist(before, bins=bins, alpha=0.5, label=f"before: {np.sum(before == 0)} of {before.size} exactly 0")
-        ax.hist(after, bins=bins, alpha=0.5, label=f"after: {np.sum(after == 0)} of {after.size} exactly 0")
+        ax.hist(before, bins=bins, alpha=0.6, color=OKABE_ITO["sky blue"],
+                label=f"before (filled): {np.sum(before == 0)} of {before.size} exactly 0")
+        ax.hist(after, bins=bins, histtype="step", lw=2, color=OKABE_ITO["vermillion"],
+                label=f"after (outline): {np.sum(after == 0)} of {after.size} exactly 0")
         ax.set_title(what + (f" (L1 lambda={run.l1:g})" if run.l1 else ""))
         ax.legend(fontsize=8)
-    show()
+        said.append(f"{what}: {before.size} weights, before training from {before.min():.3f} to {before.max():.3f} "
+                    f"(std {before.std():.3f}), {int(np.sum(before == 0))} exactly 0; after, from {after.min():.3f} to "
+                    f"{after.max():.3f} (std {after.std():.3f}), {int(np.sum(after == 0))} exactly 0")
+    show_figure(fig, f"Two histograms of {run.label} weights before (filled) and after (outline) training. "
+                     + "; ".join(said) + ".")
 
 
 def zeros_per_step(run: TrainingRun) -> None:
@@ -227,14 +272,20 @@ def zeros_per_step(run: TrainingRun) -> None:
                         / (run.params["W1"].size + run.params["W2"].size)] for r in recs])
     fig, ax = plt.subplots(figsize=(11, 3.4))
     width = 0.8 / len(recs)
-    for k, r in enumerate(recs):
-        ax.bar(np.arange(len(labels)) + (k - len(recs) / 2 + 0.5) * width, values[k], width, label=f"step {r.step}")
+    ramp = plt.get_cmap("cividis")
+    hatches = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
+    for k, r in enumerate(recs):  # steps told apart by lightness and pattern, in order
+        ax.bar(np.arange(len(labels)) + (k - len(recs) / 2 + 0.5) * width, values[k], width, label=f"step {r.step}",
+               color=ramp(k / max(len(recs) - 1, 1)), hatch=hatches[k % len(hatches)], edgecolor="black", lw=0.5)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylabel("fraction exactly 0")
     ax.set_ylim(0, 1)
     ax.legend(ncol=len(recs), fontsize=8)
     ax.set_title(f"{run.label}: zeros in gradients are common; zeros in weights are not")
-    show()
+    show_figure(fig, f"Grouped bar chart for {run.label}, the fraction of entries exactly 0 at steps "
+                     + ", ".join(str(r.step) for r in recs) + " (the table below lists every value): "
+                     + "; ".join(f"{name.replace(chr(10), ' ')} from {values[:, j].min():.1%} to {values[:, j].max():.1%}"
+                                 for j, name in enumerate(labels)) + ".")
     print(f"{'step':>4s} {'dA1 zeros':>10s} {'dZ1 zeros':>10s} {'dW1 zeros':>10s} {'dW2 zeros':>10s} {'W zeros':>8s}")
     for r, v in zip(recs, values):
         print(f"{r.step:4d} " + " ".join(f"{x:10.1%}" for x in v[:4]) + f" {v[4]:8.1%}")
@@ -254,10 +305,12 @@ def zero_gradient_weights(run: TrainingRun, count: int = 3) -> None:
 def compare_l1(run: TrainingRun, run_l1: TrainingRun) -> None:
     """Histograms of all weights after training, without and with the L1 penalty."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+    said = []
     for ax, r in zip(axes, (run, run_l1)):
         w = np.concatenate([r.params[k].ravel() for k in WEIGHTS])
         n_zero = int(np.sum(w == 0))
-        ax.hist(w[w != 0], bins=np.linspace(-1, 1, 81), color="#d62728" if r.l1 else "#1f77b4", label="non-zero weights")
+        ax.hist(w[w != 0], bins=np.linspace(-1, 1, 81), color=OKABE_ITO["orange"] if r.l1 else OKABE_ITO["blue"],
+                label="non-zero weights")
         ax.bar([0], [max(n_zero, 1e-9)], width=0.01, color="black", label=f"exactly 0: {n_zero}")
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.8)
@@ -266,8 +319,12 @@ def compare_l1(run: TrainingRun, run_l1: TrainingRun) -> None:
         ax.set_title(f"{title}: {zero_fraction(r.params):.0%} of weights exactly 0, "
                      f"accuracy {r.test_accuracy[-1][1]:.0%}", fontsize=10)
         ax.set_xlabel("weight value")
+        said.append(f"{r.label}: {n_zero} of {w.size} weights exactly 0 ({zero_fraction(r.params):.0%}), "
+                    f"{int(np.sum(np.abs(w[w != 0]) < 0.01))} more within 0.01 of 0, accuracy "
+                    f"{r.test_accuracy[-1][1]:.0%}")
     axes[0].set_ylabel("count (log scale)")
-    show()
+    show_figure(fig, "Two histograms (log scale) of all weights after training, the bar at 0 counting exact zeros. "
+                     + "; ".join(said) + ".", print_alt=True)
 
 
 # ---------- a zero gradient under four optimizers
@@ -288,13 +345,13 @@ def zero_gradient_by_optimizer(*runs: TrainingRun) -> None:
     """For each run: at the steps where a weight's gradient was exactly 0, did the step keep it, move it
     toward 0, move it away from 0, or set it to exactly 0? With the facts that decide it, and one example."""
     tallies = [_zero_grad_tally(r) for r in runs]
-    parts = [("kept", "kept its value exactly", "#bbbbbb"), ("toward", "moved toward 0", "#1f77b4"),
-             ("away", "moved away from 0", "#ff7f0e"), ("zeroed", "set to exactly 0", "black")]
+    parts = [("kept", "kept its value exactly", "#bbbbbb", ""), ("toward", "moved toward 0", OKABE_ITO["blue"], "//"),
+             ("away", "moved away from 0", OKABE_ITO["orange"], ".."), ("zeroed", "set to exactly 0", "black", "")]
     fig, ax = plt.subplots(figsize=(11, 0.7 * len(runs) + 1.2))
     left = np.zeros(len(runs))
-    for key, label, colour in parts:
+    for key, label, colour, hatch in parts:
         share = np.array([t[key] / max(t["events"], 1) for t in tallies])
-        ax.barh(range(len(runs)), share, left=left, color=colour, label=label)
+        ax.barh(range(len(runs)), share, left=left, color=colour, label=label, hatch=hatch, edgecolor="white")
         left += share
     ax.set_yticks(range(len(runs)), [r.label for r in runs])
     ax.invert_yaxis()
@@ -303,7 +360,10 @@ def zero_gradient_by_optimizer(*runs: TrainingRun) -> None:
     ax.legend(ncol=4, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.set_title("In a step where a weight's gradient is exactly 0, what does the step do to it?")
     plt.tight_layout()
-    show()
+    show_figure(fig, "Stacked bars, one per optimizer, of what a step did to the weights whose gradient was exactly 0 "
+                     "(the table below gives the counts): " + "; ".join(
+                         f"{r.label}: " + ", ".join(f"{label} {t[key] / max(t['events'], 1):.0%}"
+                                                    for key, label, _, _ in parts) for r, t in zip(runs, tallies)) + ".")
     print(f"{'optimizer':20s} {'zero-gradient':>13s} {'kept':>7s} {'toward 0':>9s} {'away':>7s} {'set to 0':>9s}"
           f" {'with an earlier':>16s} {'kept although':>14s} {'moved without':>14s}")
     print(f"{'':20s} {'(step, weight)':>13s} {'':>7s} {'':>9s} {'':>7s} {'':>9s}"

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..protocol import grading, grading_note
-from ._common import show, try_student
+from ._common import OKABE_ITO, label_cells, matrix_text, show_figure, try_student
 
 
 def show_windows(n_H: int = 5, n_W: int = 6, f: int = 3, stride: int = 2) -> None:
@@ -23,23 +23,24 @@ def show_windows(n_H: int = 5, n_W: int = 6, f: int = 3, stride: int = 2) -> Non
     fig = plt.figure(figsize=(4 + 1.6 * cols, 3 + 0.3 * rows))
     grid = fig.add_gridspec(rows, cols + 2, width_ratios=[2.2, 0.3] + [1] * cols)
     ax = fig.add_subplot(grid[:, 0])
-    ax.imshow(X, cmap="Blues", vmin=-5)
-    for (r, c), v in np.ndenumerate(X):
-        ax.text(c, r, v, ha="center", va="center", fontsize=8)
+    image = ax.imshow(X, cmap="Blues", vmin=-5)
+    label_cells(ax, image, X, str, fontsize=8)
     ax.set_title(f"X: {X.shape}")
     ax.axis("off")
     for h in range(rows):
         for w in range(cols):
             a = fig.add_subplot(grid[h, w + 2])
-            a.imshow(windows[h, w], cmap="Oranges", vmin=windows.min() - 5, vmax=windows.max())
-            for (r, c), v in np.ndenumerate(windows[h, w]):
-                a.text(c, r, v, ha="center", va="center", fontsize=7)
+            image = a.imshow(windows[h, w], cmap="Oranges", vmin=windows.min() - 5, vmax=windows.max())
+            label_cells(a, image, windows[h, w], str, fontsize=7)
             a.set_title(f"[{h}, {w}]", fontsize=8)
             a.axis("off")
     fig.suptitle(f"sliding_window_view(X, ({f}, {f}))[::{stride}, ::{stride}] has shape {windows.shape}:\n"
                  f"window [h, w] starts at row h·{stride}, column w·{stride}; no number is copied", fontsize=10)
     fig.tight_layout()
-    show()
+    show_figure(fig, f"Left: X, {n_H} by {n_W}, holding 0 to {X.size - 1} row by row. Right: the {rows} by {cols} "
+                     f"windows of sliding_window_view(X, ({f}, {f}))[::{stride}, ::{stride}], shape {windows.shape}. "
+                     + " ".join(f"Window [{h}, {w}]: {matrix_text(windows[h, w])}." for h in range(rows)
+                                for w in range(cols)))
 
 
 def loop_note(fn: Callable) -> None:
@@ -98,6 +99,7 @@ def benchmark(pairs: dict[str, tuple[Callable, Callable]], sizes: tuple[int, ...
         grading_note("the benchmark is not timed here (your functions ran once on its smallest input)")
         return
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.5 * len(pairs), 4), squeeze=False)
+    said = []
     for ax, (kind, (loop, fast)) in zip(axes[0], pairs.items()):
         times: dict[str, list[float]] = {"loops": [], "vectorized": []}
         print(f"{kind}: {loop.__name__} (loops) vs {fast.__name__}")
@@ -109,12 +111,18 @@ def benchmark(pairs: dict[str, tuple[Callable, Callable]], sizes: tuple[int, ...
             print(f"  input 2x{n}x{n}x3: loops {times['loops'][-1] * 1e3:8.2f} ms, vectorized "
                   f"{times['vectorized'][-1] * 1e3:7.3f} ms, speedup {times['loops'][-1] / times['vectorized'][-1]:6.0f}x"
                   + ("" if same else "   ✘ the two versions disagree"))
-        for label, ts in times.items():
-            ax.plot(sizes, ts, "o-", label=label)
+        for (label, ts), (colour, style) in zip(times.items(), ((OKABE_ITO["vermillion"], "o-"),
+                                                                 (OKABE_ITO["blue"], "s--"))):
+            ax.plot(sizes, ts, style, label=label, color=colour)
+        said.append(f"{kind}: loops from {times['loops'][0] * 1e3:.2f} to {times['loops'][-1] * 1e3:.2f} ms, vectorized "
+                    f"from {times['vectorized'][0] * 1e3:.3f} to {times['vectorized'][-1] * 1e3:.3f} ms, speedup "
+                    f"{times['loops'][-1] / times['vectorized'][-1]:.0f}x at {sizes[-1]}x{sizes[-1]}")
         ax.set_yscale("log")
         ax.set_xlabel("input height = width (2 examples, 3 channels)")
         ax.set_ylabel("seconds (log scale)")
         ax.set_title(f"{kind} forward: loops vs vectorized")
         ax.legend()
-    show()
+    show_figure(fig, "Line charts, log scale, of the time of the loop version (circles, solid) and the vectorized one "
+                     f"(squares, dashed) on inputs of height and width {', '.join(map(str, sizes))}: "
+                     + "; ".join(said) + ".")
 

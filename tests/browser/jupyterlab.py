@@ -160,25 +160,31 @@ _SHOWN = """view => [...view.querySelectorAll('.widget-html-content, .widget-out
   .map(e => e.innerText + [...e.querySelectorAll('img')].map(i => i.src).join('')).join('|')"""
 
 
-def move_slider(view: Locator, k: int, timeout: float = 60_000) -> tuple[str, bool]:
-    """Focus slider k of a widget view and press ArrowRight (ArrowLeft when it is at its maximum), as a
-    keyboard user would. Returns (its description, whether the view's HTML and output areas changed)."""
-    slider = view.locator(".widget-slider").nth(k)
-    name = slider.locator(".widget-label").inner_text().strip()
-    handle = slider.locator(".noUi-handle")
+def move_control(view: Locator, k: int, timeout: float = 60_000) -> tuple[str, bool]:
+    """Focus number box k of a widget view and press ArrowUp (ArrowDown when it is at its maximum), as a
+    keyboard user would. Returns (its accessible name, whether the view's HTML and output areas changed)."""
+    control = view.locator("input[type='number']").nth(k)
+    name = accessible_name(control)
     before = view.evaluate(_SHOWN)
-    readout = slider.locator(".widget-readout").inner_text()
-    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-    handle.focus()
-    handle.press("ArrowLeft" if at_max else "ArrowRight")
+    value = control.input_value()
+    at_max = control.get_attribute("max") is not None and value == control.get_attribute("max")
+    control.focus()
+    control.press("ArrowDown" if at_max else "ArrowUp")
     try:
         view.page.wait_for_function(f"([view, before]) => ({_SHOWN})(view) !== before && "
                                     "![...view.querySelectorAll('img')].some(i => !i.complete)",
                                     arg=[view.element_handle(), before], timeout=timeout)
     except PlaywrightTimeout:  # the output did not change
-        return f"{name} (at {readout})", False
+        return f"{name} (at {value})", False
     settle(view)
     return name, True
+
+
+def accessible_name(control: Locator) -> str:
+    """The name Chromium gives a control, from its accessibility tree (Playwright's ARIA snapshot):
+    what a screen reader says before its role and value."""
+    found = re.search(r'^- \w+ "([^"]*)"', control.aria_snapshot(), re.M)
+    return found.group(1) if found else ""
 
 
 def settle(view: Locator, quiet_ms: int = 400, timeout: float = 60_000) -> None:

@@ -60,11 +60,18 @@ class CauseCount:
     specific: bool = True  # names why, not only where (cnn_student.spec.Cause)
 
 
-def _png(fig) -> str:
+def _png(fig, alt: str) -> str:
+    """The chart as an <img> whose alt states its numbers (what a sighted instructor reads off it)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    return (f'<img alt="{html.escape(alt)}" '
+            f'src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">')
+
+
+def _th(*names: str) -> str:
+    """A table's header row, each header scoped to its column."""
+    return "<tr>" + "".join(f"<th scope='col'>{n}</th>" for n in names) + "</tr>"
 
 
 def load(out: Path) -> tuple[list[UnitResult], list[Finding]]:
@@ -158,7 +165,7 @@ def _cause_chart(rows: list[CauseCount], title: str):
     fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(rows) + 0.9))
     labels = [f"{c.function}: {c.cause_id.split('.', 1)[-1] if c.cause_id.startswith(c.function) else c.cause_id}"
               for c in rows][::-1]
-    ax.barh(labels, [len(c.students) for c in rows][::-1], color="#c44e52")
+    ax.barh(labels, [len(c.students) for c in rows][::-1], color="#D55E00")
     for y, c in enumerate(rows[::-1]):
         ax.text(len(c.students), y, f" {len(c.students)}", va="center", fontsize=8)
     ax.set_xlabel("students")
@@ -175,7 +182,8 @@ def _misconceptions(results: list[UnitResult], counts: list[CauseCount], n_stude
         return parts + ["<p>No graded check diagnosed a mistake.</p>"]
     parts.append(f"<p class='muted'>Each row: a cause the checks diagnosed in a graded function, the number of "
                  f"students (of {n_students}) whose tests showed it, and who they are. Full list in causes.csv.</p>")
-    parts.append("<table id='top-causes'><tr><th>function</th><th>cause</th><th>students</th><th>who</th></tr>")
+    parts.append("<table id='top-causes'><caption>Causes diagnosed in graded functions, most students first</caption>"
+                 + _th("function", "cause", "students", "who"))
     for c in wrong[:12]:
         parts.append(f"<tr><td><code>{html.escape(c.function)}</code></td><td>{html.escape(c.description)} "
                      f"<span class='muted'>({html.escape(c.cause_id)})</span></td><td>{len(c.students)}</td>"
@@ -199,9 +207,11 @@ def _per_function(results: list[UnitResult], counts: list[CauseCount]) -> list[s
         idle = [c for c in rows if c.cause_id in NOT_ATTEMPTED]
         parts.append(f"<h3>{html.escape(assignment)}</h3>")
         if shown:
-            parts.append(_png(_cause_chart(shown, f"{assignment}: students per cause")))
-        parts.append("<table class='cause-counts'><tr><th>function</th><th>cause id</th><th>what it means</th>"
-                     "<th>students</th><th>who</th></tr>")
+            parts.append(_png(_cause_chart(shown, f"{assignment}: students per cause"),
+                              f"Bar chart, {assignment}: students per cause: " + "; ".join(
+                                  f"{c.function} {c.cause_id}: {len(c.students)}" for c in shown[:18]) + "."))
+        parts.append(f"<table class='cause-counts'><caption>{html.escape(assignment)}: causes per function</caption>"
+                     + _th("function", "cause id", "what it means", "students", "who"))
         for c in sorted(shown + idle, key=lambda c: (c.function, -len(c.students), c.cause_id)):
             parts.append(f"<tr data-function='{html.escape(c.function)}' data-cause='{html.escape(c.cause_id)}' "
                          f"data-students='{len(c.students)}'><td><code>{html.escape(c.function)}</code></td>"
@@ -217,20 +227,30 @@ def _concepts(results: list[UnitResult]) -> list[str]:
         return []
     from ...explanations import ANSWERS
     parts = ["<h2 id='concepts'>Concept questions: what the class answered</h2>",
-             "<p class='muted'>Green: the key. Red: an answer that shows a misconception named by "
-             "autograder/misconceptions.py.</p>"]
+             "<p class='muted'>Blue bars, labelled <b>key</b>: the key. Orange hatched bars, labelled <b>misc.</b>: an "
+             "answer that shows a misconception named by autograder/misconceptions.py. Grey: other answers.</p>"]
+    said = []
     fig, axes = plt.subplots(1, len(given), figsize=(2.1 * len(given), 2.6), squeeze=False)
     for ax, (question, counter) in zip(axes[0], given.items()):
         key = ANSWERS.get(question, "").split(".")[0].split(" ")[0].strip().lower()
         marked = {a for answers_, _ in WRONG.get(question, []) for a in answers_}
         labels = sorted(counter, key=lambda a: -counter[a])
-        colours = ["#55a868" if a.lower() == key else "#c44e52" if a in marked else "#8c8c8c" for a in labels]
-        ax.bar(labels, [counter[a] for a in labels], color=colours)
+        kinds = ["key" if a.lower() == key else "misc." if a in marked else "" for a in labels]
+        bars = ax.bar(labels, [counter[a] for a in labels], edgecolor="black", lw=0.5,
+                      color=[{"key": "#0072B2", "misc.": "#E69F00"}.get(k, "#bbbbbb") for k in kinds])
+        for bar, kind in zip(bars, kinds):  # the kind is written on the bar and patterned, never colour only
+            bar.set_hatch("//" if kind == "misc." else "")
+            if kind:
+                ax.annotate(kind, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
+                            fontsize=7)
+        said.append(f"{question}: " + ", ".join(f"{a} {counter[a]}" + (f" ({k})" if k else "")
+                                                for a, k in zip(labels, kinds)))
         ax.set_title(question, fontsize=8)
         ax.tick_params(axis="x", labelsize=8, rotation=30)
     axes[0][0].set_ylabel("students")
-    parts.append(_png(fig))
-    parts.append("<table id='answers'><tr><th>question</th><th>answers (students)</th></tr>")
+    parts.append(_png(fig, "Bar charts of the students per answer to each concept question: " + "; ".join(said) + "."))
+    parts.append("<table id='answers'><caption>Concept questions: answers given, with the number of students</caption>"
+                 + _th("question", "answers (students)"))
     for question, counter in given.items():
         cells = ", ".join(f"<span data-answer='{html.escape(a)}' data-count='{n}'>{html.escape(a)}: {n}</span>"
                           for a, n in counter.most_common())
@@ -242,19 +262,24 @@ def _concepts(results: list[UnitResult]) -> list[str]:
 def _scores(results: list[UnitResult], lines: list[str]) -> list[str]:
     assignments = sorted({r.assignment for r in results})
     fig, axes = plt.subplots(1, len(assignments), figsize=(2.3 * len(assignments), 2.3), squeeze=False)
+    said = []
     lines.append(f"{'assignment':28s} {'mean':>6s} {'median':>6s} {'max':>5s} {'graded':>7s}")
     for ax, a in zip(axes[0], assignments):
         rows = [r for r in results if r.assignment == a]
         scores = sorted(r.raw_score for r in rows)
         top = rows[0].max_score if rows else 0
-        ax.hist(scores, bins=min(10, max(1, int(top) or 1)), range=(0, top or 1), color="#4c72b0")
+        ax.hist(scores, bins=min(10, max(1, int(top) or 1)), range=(0, top or 1), color="#0072B2")
         ax.set_title(a, fontsize=8)
         ax.set_xlabel("score", fontsize=8)
         mean = sum(scores) / len(scores) if scores else 0
+        said.append(f"{a}: {len(scores)} students, mean {mean:.1f}, median "
+                    f"{median(scores) if scores else 0:.1f}, lowest {min(scores, default=0):g}, highest "
+                    f"{max(scores, default=0):g} of {top:g}")
         lines.append(f"{a:28s} {mean:6.1f} {median(scores) if scores else 0:6.1f} {top:5g} "
                      f"{sum(r.graded for r in rows):3d}/{len(rows):<3d}")
     axes[0][0].set_ylabel("students")
-    return ["<h2 id='scores'>Scores per assignment</h2>", _png(fig)]
+    return ["<h2 id='scores'>Scores per assignment</h2>",
+            _png(fig, "Histograms of the scores per assignment: " + "; ".join(said) + ".")]
 
 
 def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: list[str]) -> list[str]:
@@ -263,7 +288,7 @@ def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: lis
     if not tests:
         return []
     fig, ax = plt.subplots(figsize=(8.5, 0.22 * len(tests) + 1))
-    ax.barh([t for _, t, _ in tests][::-1], [v for *_, v in tests][::-1], color="#dd8452")
+    ax.barh([t for _, t, _ in tests][::-1], [v for *_, v in tests][::-1], color="#E69F00")
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of graded submissions that lost this test's points")
     ax.tick_params(axis="y", labelsize=7)
@@ -271,8 +296,11 @@ def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: lis
     lines.append("\nhardest tests: " + ", ".join(f"{t.split(':')[-1]} ({v:.0%})" for _, t, v in hardest[:5]))
     rows = "".join(f"<tr><td><code>{html.escape(t)}</code></td><td>{html.escape(titles.get(t, ''))}</td>"
                    f"<td>{v:.0%}</td></tr>" for _, t, v in hardest)
-    return ["<h2 id='tests'>Where the class struggles: failure rate per test</h2>", _png(fig),
-            "<table><tr><th>hardest tests</th><th>what it checks</th><th>lost by</th></tr>" + rows + "</table>"]
+    alt = ("Bar chart of the share of graded submissions that lost each test's points: "
+           + "; ".join(f"{t} {v:.0%}" for _, t, v in tests) + ".")
+    return ["<h2 id='tests'>Where the class struggles: failure rate per test</h2>", _png(fig, alt),
+            "<table><caption>The hardest tests</caption>" + _th("hardest tests", "what it checks", "lost by") + rows
+            + "</table>"]
 
 
 def _faults(findings: list[Finding]) -> list[str]:
@@ -292,7 +320,7 @@ def _faults(findings: list[Finding]) -> list[str]:
 def _table(rows: Iterable[Finding]) -> str:
     keys = FIELDS
     body = "".join("<tr>" + "".join(f"<td>{html.escape(getattr(f, k))}</td>" for k in keys) + "</tr>" for f in rows)
-    return "<table><tr>" + "".join(f"<th>{k}</th>" for k in keys) + "</tr>" + body + "</table>"
+    return "<table><caption>Findings</caption>" + _th(*keys) + body + "</table>"
 
 
 def _integrity(out: Path, findings: list[Finding]) -> list[str]:
@@ -303,7 +331,8 @@ def _integrity(out: Path, findings: list[Finding]) -> list[str]:
                  f"listed; {similar.counted} pairs of students share only common code (expected: "
                  f"short or reference-like functions many wrote alike) and are counted, not listed.</p>")
     if similar.listed:
-        parts.append("<table id='similar'><tr><th>bits</th><th>students</th><th>notebook</th><th>evidence</th></tr>")
+        parts.append("<table id='similar'><caption>Identical work, most unusual first</caption>"
+                     + _th("bits", "students", "notebook", "evidence"))
         for m in similar.listed[:15]:
             parts.append(f"<tr><td>{m.bits:.0f}</td><td>{html.escape(', '.join(m.students))}</td>"
                          f"<td>{html.escape(m.assignment)}</td><td>{html.escape('; '.join(m.evidence))}</td></tr>")
@@ -324,14 +353,14 @@ def report(out: Path) -> str:
     counts = cause_counts(results)
     line, _ = seed_line(results)
     lines: list[str] = []
-    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report</title>",
-             f"<style>{STYLE}</style></head><body><h1>Grading report</h1>",
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Grading report</title>",
+             f"<style>{STYLE}</style></head><body><header><h1>Grading report</h1>",
              f"<p class='seed' id='seed'>{line}</p>",
-             f"<p>{len(students)} students, {len({r.assignment for r in results})} assignments. "
-             "<a href='#misconceptions'>Misconceptions</a> · <a href='#concepts'>concept answers</a> · "
+             f"<nav aria-label='Sections'><p>{len(students)} students, {len({r.assignment for r in results})} "
+             "assignments. <a href='#misconceptions'>Misconceptions</a> · <a href='#concepts'>concept answers</a> · "
              "<a href='#causes'>causes per function</a> · <a href='#scores'>scores</a> · "
              "<a href='#tests'>tests</a> · <a href='#faults'>time-outs and failures</a> · "
-             "<a href='#integrity'>integrity</a></p>"]
+             "<a href='#integrity'>integrity</a></p></nav></header><main>"]
     parts += _misconceptions(results, counts, len(students))
     parts += _concepts(results)
     parts += _per_function(results, counts)
@@ -339,7 +368,7 @@ def report(out: Path) -> str:
     parts += _failure_rates(results, test_titles(), lines)
     parts += _faults(findings)
     parts += _integrity(out, findings)
-    parts.append("</body></html>")
+    parts.append("</main></body></html>")
     (out / "report.html").write_text("\n".join(parts))
     top = [c for c in counts if c.cause_id not in NOT_ATTEMPTED][:5]
     lines.insert(0, html.unescape(line.replace("<b>", "").replace("</b>", "").replace("<i>", "").replace("</i>", "")
@@ -361,13 +390,14 @@ def class_summary(out: Path, top: int = 3) -> str:
         by_function[c.function].append(c)
     where = _assignment_of(results)
     submitted = Counter(r.assignment for r in results if r.graded)
-    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>What the class got wrong</title>",
-             f"<style>{STYLE}</style></head><body><h1>What the class got wrong, and what it means</h1>",
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>What the class got wrong</title>",
+             f"<style>{STYLE}</style></head><body><header><h1>What the class got wrong, and what it means</h1>"
+             "</header><main>",
              f"<p>The most common mistakes the grader found in the {n} submissions, by function. Each names what "
              "was wrong, not how to write it: compare it with your own feedback page.</p>"]
     for fn in sorted(by_function, key=lambda f: (where.get(f, ""), f)):
-        parts.append(f"<h3><code>{html.escape(fn)}</code> <span class='muted'>({html.escape(where.get(fn, ''))})"
-                     "</span></h3><ul>")
+        parts.append(f"<h2><code>{html.escape(fn)}</code> <span class='muted'>({html.escape(where.get(fn, ''))})"
+                     "</span></h2><ul>")
         for c in by_function[fn][:top]:
             share = len(c.students) / max(1, submitted[where.get(fn, "")])
             parts.append(f"<li>{share:.0%} of those who submitted it: {html.escape(c.description)}</li>")
@@ -380,7 +410,7 @@ def class_summary(out: Path, top: int = 3) -> str:
             parts.append(f"<li>{html.escape(titles.get(test, test))}: {lost / seen:.0%} of those who answered missed it"
                          "</li>")
         parts.append("</ul>")
-    parts.append("</body></html>")
+    parts.append("</main></body></html>")
     (out / "class_summary.html").write_text("\n".join(parts))
     return f"wrote {out / 'class_summary.html'}"
 

@@ -24,7 +24,7 @@ from ..records import Limits, size_text
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
-                        traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
+                        traceback=[f"{ename}: {evalue}"])  # uncoloured: red on pink is 2.7:1
 
 
 def _note(text: str) -> NotebookNode:

@@ -87,5 +87,5 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.source = HIDDEN_RE.sub(f"# [{n} hidden check(s): their code is not shown]\n", cell.source)
         cell.outputs = [o for o in cell.outputs if o.output_type == "error"]
         for out in cell.outputs:
-            out.traceback = [f"\x1b[0;31m{out.ename}\x1b[0m: {out.evalue}"]  # no frames: they show hidden code
+            out.traceback = [f"{out.ename}: {out.evalue}"]  # no frames (they show hidden code), no colour (2.7:1)
         return cell, resources

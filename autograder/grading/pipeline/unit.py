@@ -434,9 +434,9 @@ def publish_feedback(unit: Unit, expected: list[str], notes: dict[str, str]) -> 
         else:
             reason = notes.get(name, "this notebook could not be graded; ask your instructor")
             (dest / html_name).write_text(
-                f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(name)}</title></head>"
-                f"<body><h1>{html.escape(unit.assignment)} / {html.escape(name)}</h1>"
-                f"<p>Score: 0. Reason: {html.escape(reason)}.</p></body></html>\n")
+                f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(name)}</title>"
+                f"</head><body><main><h1>{html.escape(unit.assignment)} / {html.escape(name)}</h1>"
+                f"<p>Score: 0. Reason: {html.escape(reason)}.</p></main></body></html>\n")
 
 
 def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
