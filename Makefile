@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system release demo test test-fast bench clean
+.PHONY: venv system release demo test test-fast bench clean hub hub-node
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,7 +26,19 @@ release: venv
 demo: venv system
 	$(BIN)/python -m autograder demo
 
-test: venv system
+# configurable-http-proxy for the demo JupyterHub, from npm into hub/node/ (pinned by its package-lock.json)
+PROXY := hub/node/node_modules/.bin/configurable-http-proxy
+$(PROXY): hub/node/package.json hub/node/package-lock.json
+	cd hub/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PROXY)
+
+hub-node: $(PROXY)
+
+# the course on a real JupyterHub on 127.0.0.1 (as root: one Unix account per person); prints how to log in
+hub: venv system hub-node
+	$(BIN)/python -m autograder hub $(HUB_ARGS)
+
+test: venv system hub-node
 	$(BIN)/python -m pytest -q
 
 # the inner loop: every stage and processing step, the catalogue, no kernel, browser or install (< 1 min)
@@ -37,4 +49,4 @@ bench: venv
 	$(BIN)/python bench/notebook_times.py
 
 clean:
-	rm -rf demo-out artifacts dist .pytest_cache
+	rm -rf demo-out artifacts dist .pytest_cache hub/node/node_modules

@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | sample-class | demo` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo | hub` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("dir", type=Path)
 
     sub.add_parser("demo", help="release, run the reference solutions, grade and report on the sample class")
+
+    from . import hub
+    hub.add_arguments(sub.add_parser(
+        "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
+                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from .demo import demo
         return demo()
+    if args.command == "hub":
+        return hub.main(args)
     return 2
 
 
