@@ -11,7 +11,8 @@ What it sets up (as root; otherwise it prints the commands to run as root and st
   for its JupyterLab extensions) and jupyterhub for `jupyterhub-singleuser`; nothing of autograder/ or
   solutions/; the checkout's solutions/, autograder/ and tests/ are closed to other users (chmod o-rwx);
 - nbgrader's exchange `.hub/exchange` (writable by everyone, as nbgrader requires; nbgrader itself makes
-  the course's inbound folder writable but not listable, so a student submits without seeing others);
+  the course's inbound folder writable but not listable, so a student submits without seeing others,
+  and names each submission with 72 random bits; the hub adds the sticky bit to inbound);
 - the instructor's course folder `~instructor/cnn-inside`: a copy of this course (solutions/, notebooks/,
   autograder/, nbgrader_config.py) that the instructor owns and nobody else can read, with
   01_conv_forward released into the exchange by `nbgrader release_assignment` run as the instructor;
@@ -195,7 +196,7 @@ def create_accounts(names: list[str]) -> list[str]:
     created = missing_accounts(names)
     for name in created:
         subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
-    for name in names:  # homes are private whatever the system's default
+    for name in names:  # homes are private whatever the system's default (the instructor's: see give_back)
         os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
     return created
 
@@ -272,15 +273,40 @@ def ensure_course(settings: HubSettings, release: tuple[str, ...] = (FIRST_ASSIG
         with (course / "nbgrader_config.py").open("a") as config:
             config.write(f"\n# this course's exchange on the hub (python -m autograder hub)\n"
                          f"c.Exchange.root = {str(settings.exchange)!r}\n")
-        if settings.isolated and os.geteuid() == 0:
-            user = pwd.getpwnam(settings.instructor)
-            subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(course)], check=True)
-        course.chmod(0o700)
+        give_back(settings)
     outbound = settings.exchange / COURSE_ID / "outbound"
     for assignment in release:
         if not (outbound / assignment).exists():
             as_user(settings, settings.instructor, ["nbgrader", "release_assignment", assignment], cwd=course)
+    seal_inbound(settings)
     return course
+
+
+def give_back(settings: HubSettings) -> None:
+    """The course folder (and the home it is in) belong to the instructor and, by group, to root, who runs
+    `grade` there: the grader's sandbox keeps root's group but none of its privileges, so it reads the
+    course through the group. Other accounts get nothing. Run again after root has graded."""
+    if not (settings.isolated and os.geteuid() == 0):
+        return
+    course, home = settings.course(), settings.home(settings.instructor)
+    owner = pwd.getpwnam(settings.instructor).pw_uid
+    subprocess.run(["chown", "-R", f"{owner}:0", str(course)], check=True)
+    subprocess.run(["chmod", "-R", "g+rX,g-w", str(course)], check=True)
+    subprocess.run(["find", str(course), "-type", "d", "-exec", "chmod", "g+s", "{}", "+"], check=True)
+    # closed at its door, not file by file: `nbgrader release_feedback` copies feedback pages into the
+    # exchange with their modes, and students must be able to read their own there
+    course.chmod(0o2750)
+    os.chown(home, owner, 0)
+    home.chmod(0o750)
+
+
+def seal_inbound(settings: HubSettings) -> None:
+    """nbgrader makes inbound writable and enterable by all but not listable (2733), and each submission
+    folder in it writable by all, hidden by its name's 72 random bits. The sticky bit added here keeps a
+    student who learnt another's folder name from renaming or removing that folder as a whole."""
+    inbound = settings.exchange / COURSE_ID / "inbound"
+    if inbound.exists():
+        inbound.chmod(inbound.stat().st_mode & 0o7777 | 0o1000)
 
 
 # --- JupyterHub's configuration -------------------------------------------------------------------
@@ -481,9 +507,9 @@ def banner(settings: HubSettings) -> str:
         f"Released: {FIRST_ASSIGNMENT}. The exchange: {settings.exchange}",
         "The instructor, in a terminal of their JupyterLab (or `runuser -u instructor -- bash -l` here):",
         f"  cd ~/{COURSE_ID} && nbgrader collect {FIRST_ASSIGNMENT}",
-        "then, on this machine as root (the grader's memory and process caps need it):",
+        "then, on this machine as root (the grader's memory and process caps need it; the course folder's group is root):",
         grade,
-        f"  chown -R {settings.instructor}: {settings.course()}",
+        f"  chown -R {settings.instructor}:root {settings.course()}   # the course back to the instructor",
         f"and as the instructor: nbgrader release_feedback {FIRST_ASSIGNMENT}; students fetch it in the Assignments tab.",
     ]
     if not settings.isolated:
