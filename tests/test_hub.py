@@ -276,3 +276,63 @@ def test_a_student_cannot_read_the_instructors_course(settings):
     finally:
         for path, mode in modes.items():
             path.chmod(mode)
+
+
+# --- faults ------------------------------------------------------------------------------------------
+
+SUBMIT_MANY = r"""
+import sys, nbformat
+from jupyter_core.application import NoStart
+from nbgrader.apps.nbgraderapp import NbGraderApp
+path, count = sys.argv[1], int(sys.argv[2])
+for k in range(1, count + 1):       # each submission differs: its number in the notebook's metadata
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["submission_number"] = k
+    nbformat.write(nb, path)
+    app = NbGraderApp.instance()    # nbgrader's own application, as the `nbgrader submit` command runs it
+    try:
+        app.initialize(["submit", sys.argv[3]])
+        app.start()
+    except NoStart:
+        pass
+    finally:
+        app.reset()
+"""
+
+
+def test_fifty_submissions_and_a_broken_notebook(settings, running, first_master):
+    """student1 submits 50 times (all kept in inbound; collect takes the last), student2 a notebook whose
+    JSON is broken; after collect, grade gives student1 full marks from the 50th and names student2's
+    notebook in integrity.csv, and the batch finishes."""
+    s1, s2 = settings.student_names
+    course, inbound = settings.course(), settings.exchange / COURSE_ID / "inbound"
+    for user in (s1, s2):
+        if not (settings.home(user) / A1).exists():
+            ok(as_user(settings, user, "nbgrader", "fetch_assignment", A1))
+    worked(settings, s1, "alice")
+    before = sum(p.name.startswith(f"{s1}+") for p in inbound.iterdir())
+    script = settings.home(s1) / "submit_many.py"
+    script.write_text(SUBMIT_MANY)
+    ok(as_user(settings, s1, "python", str(script), str(settings.home(s1) / A1 / f"{A1}.ipynb"), "50", A1))
+    assert sum(p.name.startswith(f"{s1}+") for p in inbound.iterdir()) == before + 50  # every one kept
+    broken = settings.home(s2) / A1 / f"{A1}.ipynb"
+    broken.write_text(broken.read_text()[:-200])  # cut short: not JSON any more
+    ok(as_user(settings, s2, "nbgrader", "submit", A1))
+
+    ok(as_user(settings, settings.instructor, "nbgrader", "collect", "--update", A1, cwd=course))
+    collected = nbformat.read(course / "submitted" / s1 / A1 / f"{A1}.ipynb", as_version=4)
+    assert collected.metadata["submission_number"] == 50
+    out = course / "out-faults"
+    seeded(out, first_master)
+    graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
+                             "--out", str(out), "--jobs", "2"], cwd=course, capture_output=True, text=True,
+                            env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    hubmod.give_back(settings)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    rows = grades(out / "grades.csv")
+    # after the journey's due date: the 50th, finished notebook earns full marks before the late rule's 0
+    row = rows[s1]
+    assert float(row["score"]) + float(row["late_submission_penalty"]) == float(row["max_score"]) > 0, row
+    with open(out / "integrity.csv", newline="") as fh:
+        findings = [r for r in csv.DictReader(fh) if r["student_id"] == s2]
+    assert [r["rule"] for r in findings] == ["invalid_notebook"] and float(rows[s2]["score"]) == 0, (findings, rows[s2])
