@@ -3,8 +3,9 @@ accounts, nbgrader's exchange, JupyterLab with nbgrader's extensions in Debian's
 
 The journey: student1 logs in on the hub's login page, fetches 01_conv_forward in the Assignments tab,
 works (the notebook file is written in their home as their account: the reference solution cells, as
-typing them would be; see test_browser.py for cells run in the page), validates with the Validate button
-and submits in the tab. The instructor then sets a due date that has passed, so student2's partly right
+typing them would be; see test_browser.py for cells run in the page), validates with the Validate button;
+their server is then killed (every process of the account), they start it again from the hub's page
+and their work is still there; they submit in the tab. The instructor then sets a due date that has passed, so student2's partly right
 submission is late. The hub is restarted between the submissions and collect (nothing is lost). The
 instructor collects (`nbgrader collect` as their account), `python -m autograder grade` writes into the
 course's gradebook (as root: the grader's caps need it, then the course is given back to the instructor),
@@ -105,6 +106,33 @@ def worked(settings, user: str, who: str) -> Path:
     return path
 
 
+def kill_server(settings, user: str) -> list[int]:
+    """SIGKILL every process of that account (its single-user server and kernels): a crash."""
+    uid, pids = pwd.getpwnam(user).pw_uid, []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), 9)
+                    pids.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return pids
+
+
+def restart_server(page, settings, user: str) -> None:
+    """What the student does: reload, and start the server again from the hub's page."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for _ in range(5):
+        page.goto(f"{settings.url}hub/spawn/{user}")
+        try:
+            page.wait_for_selector(".jp-LabShell", timeout=30_000)
+            return
+        except PlaywrightTimeout:  # the hub had not yet noticed the server was gone: its page, then again
+            page.screenshot(path=SHOTS / "hub-server-restart.png")
+    raise AssertionError(f"{user}'s server did not start again")
+
+
 def grades(path: Path) -> dict[str, dict]:
     with open(path, newline="") as fh:
         return {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == A1}
@@ -113,7 +141,7 @@ def grades(path: Path) -> dict[str, dict]:
 def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
     s1, s2 = settings.student_names
     course = settings.course()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -138,6 +166,13 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
             jl.open_notebook(p1, f"{settings.url}user/{s1}/lab/tree/{A1}/{A1}.ipynb")
             success, message = jl.validate(p1, SHOTS / "hub-validate.png")
             assert success, message
+
+            # student1's server dies mid-session: they start it again from the hub; their work is there
+            work = (settings.home(s1) / A1 / f"{A1}.ipynb").read_bytes()
+            assert kill_server(settings, s1), "no single-user server of student1 found"
+            restart_server(p1, settings, s1)
+            assert (settings.home(s1) / A1 / f"{A1}.ipynb").read_bytes() == work
+            jl.open_notebook(p1, f"{settings.url}user/{s1}/lab/tree/{A1}/{A1}.ipynb")
             tab = ui.open_assignments(p1)
             ui.submit(tab, A1)
             p1.screenshot(path=SHOTS / "hub-submitted.png")
