@@ -274,16 +274,26 @@ def ensure_course(settings: HubSettings, release: tuple[str, ...] = (FIRST_ASSIG
                 shutil.copytree(src, course / name, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
             elif src.exists():
                 shutil.copy2(src, course / name)
-        with (course / "nbgrader_config.py").open("a") as config:
-            config.write(f"\n# this course's exchange on the hub (python -m autograder hub)\n"
-                         f"c.Exchange.root = {str(settings.exchange)!r}\n")
-        give_back(settings)
+    point_at_exchange(course / "nbgrader_config.py", settings.exchange)
+    give_back(settings)
     outbound = settings.exchange / COURSE_ID / "outbound"
     for assignment in release:
         if not (outbound / assignment).exists():
             as_user(settings, settings.instructor, ["nbgrader", "release_assignment", assignment], cwd=course)
     seal_inbound(settings)
     return course
+
+
+HUB_MARK = "# this course's exchange on the hub (python -m autograder hub)"
+
+
+def point_at_exchange(config: Path, exchange: Path) -> None:
+    """The course's nbgrader_config.py names this hub's exchange (replacing an earlier hub's line: a
+    course folder outlives the hub, and its own config outranks the servers')."""
+    lines = config.read_text().splitlines()
+    if HUB_MARK in lines:
+        lines = lines[:lines.index(HUB_MARK)]
+    config.write_text("\n".join(lines + [HUB_MARK, f"c.Exchange.root = {str(exchange)!r}"]) + "\n")
 
 
 def give_back(settings: HubSettings) -> None:
