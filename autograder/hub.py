@@ -519,7 +519,8 @@ def banner(settings: HubSettings) -> str:
         *(f"  {name:<14} a student" for name in settings.student_names[1:]),
         "",
         f"Released: {FIRST_ASSIGNMENT}. The exchange: {settings.exchange}",
-        "The instructor, in a terminal of their JupyterLab (or `runuser -u instructor -- bash -l` here):",
+        "The instructor, in a terminal of their JupyterLab"
+        + (f" (or `runuser -u {settings.instructor} -- bash -l` here):" if settings.isolated else ":"),
         f"  cd ~/{COURSE_ID} && nbgrader collect {FIRST_ASSIGNMENT}",
         "then, on this machine as root (the grader's memory and process caps need it; the course folder's group is root):",
         grade,
@@ -561,7 +562,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         while hub.process.poll() is None:
             time.sleep(1)
-        print(f"JupyterHub exited with {hub.process.returncode}; its log: {hub.log}", file=sys.stderr)
+        print(f"JupyterHub stopped (exit status {hub.process.returncode}); its log: {hub.log}", file=sys.stderr)
     except KeyboardInterrupt:
         print("\nstopping the hub, the single-user servers and the proxy ...", flush=True)
     finally:
