@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 AXE := tools/node_modules/axe-core/axe.min.js
 
-.PHONY: venv system release demo test test-fast bench clean axe
+.PHONY: venv system release demo test test-fast bench clean axe hub hub-node
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,7 +35,19 @@ release: venv
 demo: venv system
 	$(BIN)/python -m autograder demo
 
-test: venv system $(AXE)
+# configurable-http-proxy for the demo JupyterHub, from npm into hub/node/ (pinned by its package-lock.json)
+PROXY := hub/node/node_modules/.bin/configurable-http-proxy
+$(PROXY): hub/node/package.json hub/node/package-lock.json
+	cd hub/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PROXY)
+
+hub-node: $(PROXY)
+
+# the course on a real JupyterHub on 127.0.0.1 (as root: one Unix account per person); prints how to log in
+hub: venv system hub-node
+	$(BIN)/python -m autograder hub $(HUB_ARGS)
+
+test: venv system $(AXE) hub-node
 	$(BIN)/python -m pytest -q
 
 # the inner loop: every stage and processing step, the catalogue, no kernel, browser or install (< 1 min)
@@ -46,4 +58,4 @@ bench: venv
 	$(BIN)/python bench/notebook_times.py
 
 clean:
-	rm -rf demo-out artifacts dist .pytest_cache tools/node_modules
+	rm -rf demo-out artifacts dist .pytest_cache tools/node_modules hub/node/node_modules

@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | sample-class | demo | serve` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo | serve | hub` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         "serve", help="grade each submission in the course's nbgrader exchange as it arrives and release its "
                       "feedback (the course's FeedbackPolicy in nbgrader_config.py; see README)",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CAPS_HELP))
+    from . import hub
+    hub.add_arguments(sub.add_parser(
+        "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
+                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -87,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from .service.cli import serve
         return serve(args)
+    if args.command == "hub":
+        return hub.main(args)
     return 2
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python -m pytest -q tests/test_browser.py -k finished   # writes artifacts/screenshots/
     .venv/bin/python -m pytest -q tests/test_formgrader.py            # and formgrader's page
     .venv/bin/python -m pytest -q tests/test_report.py                # and the report's first screen
+    .venv/bin/python -m pytest -q tests/test_hub.py                   # and the hub's (as root)
     .venv/bin/python -m tests.browser.readme_images                    # writes docs/img/
 
 Each picture is cropped to what is drawn and reduced to a 256-colour palette, to stay small (<200 KB).
@@ -22,6 +23,8 @@ PICTURES = {
     "pooling_explorer.png": "02_pool_forward-finished-widget-1.png",
     "formgrader.png": "formgrader-manage-students.png",  # tests/test_formgrader.py
     "report.png": "report.png",  # tests/test_report.py, the report's first screen
+    "hub-assignments.png": "hub-feedback-fetched-cnnt-student2.png",  # tests/test_hub.py
+    "hub-feedback.png": "hub-feedback-cnnt-student2.png",
 }
 MAX_BYTES = 200_000  # the report's first screen, with its plots, is the largest
 

@@ -1,0 +1,373 @@
+"""The class on a real JupyterHub (`python -m autograder hub`), as root on this machine: real Unix
+accounts, nbgrader's exchange, JupyterLab with nbgrader's extensions in Debian's Chromium.
+
+The journey: student1 logs in on the hub's login page, fetches 01_conv_forward in the Assignments tab,
+works (the notebook file is written in their home as their account: the reference solution cells, as
+typing them would be; see test_browser.py for cells run in the page), validates with the Validate button;
+their server is then killed (every process of the account), they start it again from the hub's page
+and their work is still there; they submit in the tab. The instructor then sets a due date that has passed, so student2's partly right
+submission is late. The hub is restarted between the submissions and collect (nothing is lost). The
+instructor collects (`nbgrader collect` as their account), `python -m autograder grade` writes into the
+course's gradebook (as root: the grader's caps need it, then the course is given back to the instructor),
+`nbgrader release_feedback`; each student fetches feedback in the tab and opens their own page, with their
+score, and is refused the other's.
+
+Isolation: as student2 (runuser), the inbound folder cannot be listed, a submission folder cannot be
+renamed away, and nothing of the instructor's course folder nor of the checkout's solutions/ can be read;
+each check is shown to fail once when its permission is loosened.
+
+Screenshots: artifacts/screenshots/hub-*.png (README pictures: tests/browser/readme_images.py).
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+import pwd
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import hub as hubmod
+from autograder.paths import COURSE_ID, ROOT
+from tests.browser import hub as ui
+from tests.browser import jupyterlab as jl
+from tests.browser.lab import CHROMIUM, launch_chromium
+from tests.conftest import seeded
+
+pytestmark = pytest.mark.slow
+
+A1 = hubmod.FIRST_ASSIGNMENT
+PREFIX = "cnnt-"  # the tests' own accounts, removed afterwards (never the demo's `student1`)
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def _remove_accounts(names: list[str]) -> None:
+    for name in names:
+        if not hubmod.missing_accounts([name]):
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip("the hub's accounts are real Unix users: run as root")
+    if not hubmod.PROXY.exists():
+        pytest.fail(f"{hubmod.PROXY} is missing: `make hub-node` installs it")
+    # not under pytest's temporary folder, which is private: the accounts read the hub's config and exchange
+    state = Path(tempfile.mkdtemp(prefix="cnn-inside-hub-test-"))
+    state.chmod(0o755)
+    s = hubmod.HubSettings(port=hubmod.free_port(), students=2, password=secrets.token_urlsafe(12),
+                           state=str(state), prefix=PREFIX)
+    _remove_accounts(s.accounts)  # a fresh start: homes of an earlier, interrupted run go
+    try:
+        hubmod.prepare(s)
+        yield s
+    finally:
+        _remove_accounts(s.accounts)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def running(settings):
+    hub = hubmod.start(settings)
+    yield hub
+    hub.stop()
+
+
+def as_user(settings, user: str, *cmd: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return hubmod.as_user(settings, user, list(cmd), cwd=cwd, check=False, timeout=300)
+
+
+def ok(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 0, f"{proc.args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout + proc.stderr
+
+
+def write_as(user: str, path: Path, nb: nbformat.NotebookNode) -> None:
+    """Write the notebook where the user's JupyterLab has it, owned by that user (as their editor would)."""
+    nbformat.write(nb, path)
+    account = pwd.getpwnam(user)
+    os.chown(path, account.pw_uid, account.pw_gid)
+
+
+def worked(settings, user: str, who: str) -> Path:
+    """The fetched notebook in the user's home, with the work of the round-trip test's `who` in it."""
+    from tests.test_roundtrip import work
+    path = settings.home(user) / A1 / f"{A1}.ipynb"
+    write_as(user, path, work(who, A1, nbformat.read(path, as_version=4)))
+    return path
+
+
+def kill_server(settings, user: str) -> list[int]:
+    """SIGKILL every process of that account (its single-user server and kernels): a crash."""
+    uid, pids = pwd.getpwnam(user).pw_uid, []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), 9)
+                    pids.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return pids
+
+
+def restart_server(page, settings, user: str) -> None:
+    """What the student does: reload, and start the server again from the hub's page."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for _ in range(5):
+        page.goto(f"{settings.url}hub/spawn/{user}")
+        try:
+            page.wait_for_selector(".jp-LabShell", timeout=30_000)
+            return
+        except PlaywrightTimeout:  # the hub had not yet noticed the server was gone: its page, then again
+            page.screenshot(path=SHOTS / "hub-server-restart.png")
+    raise AssertionError(f"{user}'s server did not start again")
+
+
+def grades(path: Path) -> dict[str, dict]:
+    with open(path, newline="") as fh:
+        return {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == A1}
+
+
+def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+    s1, s2 = settings.student_names
+    course = settings.course()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        def browser_of(user):
+            context = launch_chromium(playwright, tmp_path / f"profile-{user}")
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(120_000)
+            return context, page
+
+        c1, p1 = browser_of(s1)
+        c2, p2 = browser_of(s2)
+        try:
+            # student1: log in, fetch in the Assignments tab, work, Validate, submit
+            p1.goto(f"{settings.url}hub/login")
+            p1.screenshot(path=SHOTS / "hub-login.png")
+            ui.log_in(p1, settings.url, s1, settings.password)
+            tab = ui.open_assignments(p1)
+            ui.fetch(tab, A1)
+            p1.screenshot(path=SHOTS / "hub-assignments-fetched.png")
+            worked(settings, s1, "alice")
+            jl.open_notebook(p1, f"{settings.url}user/{s1}/lab/tree/{A1}/{A1}.ipynb")
+            success, message = jl.validate(p1, SHOTS / "hub-validate.png")
+            assert success, message
+
+            # student1's server dies mid-session: they start it again from the hub; their work is there
+            work = (settings.home(s1) / A1 / f"{A1}.ipynb").read_bytes()
+            assert kill_server(settings, s1), "no single-user server of student1 found"
+            restart_server(p1, settings, s1)
+            assert (settings.home(s1) / A1 / f"{A1}.ipynb").read_bytes() == work
+            jl.open_notebook(p1, f"{settings.url}user/{s1}/lab/tree/{A1}/{A1}.ipynb")
+            tab = ui.open_assignments(p1)
+            ui.submit(tab, A1)
+            p1.screenshot(path=SHOTS / "hub-submitted.png")
+
+            # the due date passes: student2's submission is late
+            due = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+            ok(as_user(settings, settings.instructor, "nbgrader", "db", "assignment", "add", A1,
+                       f"--duedate={due}", cwd=course))
+            with (course / "nbgrader_config.py").open("a") as config:  # as README: late work scores 0
+                config.write('c.LateSubmissionPlugin.penalty_method = "zero"\n')
+            ui.log_in(p2, settings.url, s2, settings.password)
+            tab = ui.open_assignments(p2)
+            ui.fetch(tab, A1)
+            worked(settings, s2, "bob")
+            ui.submit(tab, A1)
+        finally:
+            c1.close()
+            c2.close()
+
+        # the hub restarted between submit and collect: the exchange is on disk, nothing is lost
+        running.stop()
+        running.process = hubmod.start(running.settings).process
+
+        # the instructor collects, grades, releases feedback
+        ok(as_user(settings, settings.instructor, "nbgrader", "collect", A1, cwd=course))
+        seeded(course / "out", first_master)
+        graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
+                                 "--out", "out", "--jobs", "2"], cwd=course, capture_output=True, text=True,
+                                env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+        assert graded.returncode == 0 and "into the nbgrader course" in graded.stdout, graded.stdout + graded.stderr
+        hubmod.give_back(settings)
+        ok(as_user(settings, settings.instructor, "nbgrader", "release_feedback", A1, cwd=course))
+        rows = grades(course / "out" / "grades.csv")
+        assert float(rows[s1]["score"]) == float(rows[s1]["max_score"]) > 0, \
+            (rows, (course / "out" / "integrity.csv").read_text()[-3000:], graded.stdout[-3000:], graded.stderr[-3000:])
+        assert float(rows[s2]["late_submission_penalty"]) > 0 and float(rows[s2]["score"]) == 0, rows[s2]
+
+        # each student fetches feedback and sees their own page, never the other's
+        seen = {}
+        for user, other in ((s1, s2), (s2, s1)):
+            context, page = browser_of(user + "-again")
+            try:
+                ui.log_in(page, settings.url, user, settings.password)
+                tab = ui.open_assignments(page)
+                try:
+                    link = ui.fetch_feedback(tab, A1)
+                except Exception:
+                    page.screenshot(path=SHOTS / f"hub-feedback-failed-{user}.png")
+                    (SHOTS / f"hub-feedback-failed-{user}.html").write_text(page.content())
+                    raise
+                link.click()  # the file browser goes to the feedback folder in the student's home
+                html = next((settings.home(user) / A1 / "feedback").glob(f"*/{A1}.html"))
+                page.locator(".jp-DirListing-item", has_text=html.name).first.wait_for()
+                page.screenshot(path=SHOTS / f"hub-feedback-fetched-{user}.png")
+                page.goto(f"{settings.url}user/{user}/files/{html.relative_to(settings.home(user))}")
+                feedback = page
+                feedback.screenshot(path=SHOTS / f"hub-feedback-{user}.png")
+                seen[user] = feedback.locator("body").inner_text()
+                theirs = page.request.get(f"{settings.url}user/{other}/files/{html.relative_to(settings.home(user))}")
+                assert theirs.status >= 400 and "Score:" not in theirs.text(), \
+                    f"{user} reached {other}'s files: {theirs.status}"
+            finally:
+                context.close()
+    full = f"Score: {float(rows[s1]['max_score']):.1f} / {float(rows[s1]['max_score']):.1f}"
+    assert full in seen[s1] and full not in seen[s2], (seen[s1][:500], seen[s2][:500])
+    assert re.search(r"01_conv_forward \(Score: \d", seen[s2]), seen[s2][:300]  # their own, partial score
+    # the late penalty is in grades.csv and the gradebook (formgrader) above; the feedback page, written
+    # by `grade` before nbgrader's AssignLatePenalties runs, shows the score before it (known gap)
+
+
+# --- isolation, as student2 ------------------------------------------------------------------------
+
+def denied(settings, user: str, *cmd: str) -> bool:
+    proc = as_user(settings, user, *cmd, cwd=Path("/"))
+    return proc.returncode != 0 and any(why in proc.stderr for why in ("Permission denied", "Operation not permitted"))
+
+
+@pytest.fixture(scope="module")
+def submission_of_student1(settings):
+    """student1's submission folder in inbound (submitted here from the command line if the journey did not)."""
+    s1 = settings.student_names[0]
+    inbound = settings.exchange / COURSE_ID / "inbound"
+    if not any(p.name.startswith(f"{s1}+") for p in inbound.iterdir()):
+        ok(as_user(settings, s1, "nbgrader", "fetch_assignment", A1))
+        ok(as_user(settings, s1, "nbgrader", "submit", A1))
+    return next(p for p in sorted(inbound.iterdir()) if p.name.startswith(f"{s1}+"))
+
+
+def test_a_student_cannot_list_inbound(settings, submission_of_student1):
+    s2 = settings.student_names[1]
+    inbound = submission_of_student1.parent
+    assert denied(settings, s2, "ls", str(inbound))
+    mode = inbound.stat().st_mode & 0o7777
+    inbound.chmod(mode | 0o004)  # loosened: the same check now sees student1's submission
+    try:
+        listed = as_user(settings, s2, "ls", str(inbound))
+        assert listed.returncode == 0 and submission_of_student1.name in listed.stdout
+    finally:
+        inbound.chmod(mode)
+
+
+def test_a_student_cannot_find_nor_move_anothers_submission(settings, submission_of_student1):
+    s2 = settings.student_names[1]
+    folder = submission_of_student1
+    # what student2 could guess (student, assignment, time to the microsecond) is not the name: 72 random bits follow
+    guess = folder.parent / folder.name.rsplit("+", 1)[0]
+    assert len(folder.name.rsplit("+", 1)[1]) >= 12
+    assert as_user(settings, s2, "cat", str(guess / f"{A1}.ipynb")).returncode != 0
+    # nor, knowing the name, rename it away (the sticky bit the hub adds on inbound)
+    assert denied(settings, s2, "mv", str(folder), str(folder.parent / "stolen"))
+    mode = folder.parent.stat().st_mode & 0o7777
+    folder.parent.chmod(mode & ~0o1000)  # loosened: without the sticky bit the rename works
+    try:
+        moved = as_user(settings, s2, "mv", str(folder), str(folder.parent / "stolen"))
+        assert moved.returncode == 0, moved.stderr
+        (folder.parent / "stolen").rename(folder)
+    finally:
+        folder.parent.chmod(mode)
+
+
+def test_a_student_cannot_read_the_instructors_course(settings):
+    s2 = settings.student_names[1]
+    course = settings.course()
+    solution = course / "solutions" / A1 / f"{A1}.ipynb"
+    assert solution.exists()
+    for cmd in (("ls", str(course)), ("cat", str(solution)), ("cat", str(course / "gradebook.db")),
+                ("ls", str(settings.home(settings.instructor))),
+                ("cat", str(ROOT / "solutions" / A1 / f"{A1}.ipynb"))):  # nor the checkout's
+        assert denied(settings, s2, *cmd), cmd
+    home = settings.home(settings.instructor)
+    modes = {p: p.stat().st_mode & 0o7777 for p in (home, course, solution.parent.parent, solution.parent)}
+    for path in modes:
+        path.chmod(modes[path] | 0o005)  # loosened: the same check now reads the course's solutions
+    try:
+        assert as_user(settings, s2, "cat", str(solution)).returncode == 0
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+
+
+# --- faults ------------------------------------------------------------------------------------------
+
+SUBMIT_MANY = r"""
+import sys, nbformat
+from jupyter_core.application import NoStart
+from nbgrader.apps.nbgraderapp import NbGraderApp
+path, count = sys.argv[1], int(sys.argv[2])
+for k in range(1, count + 1):       # each submission differs: its number in the notebook's metadata
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["submission_number"] = k
+    nbformat.write(nb, path)
+    app = NbGraderApp.instance()    # nbgrader's own application, as the `nbgrader submit` command runs it
+    try:
+        app.initialize(["submit", sys.argv[3]])
+        app.start()
+    except NoStart:
+        pass
+    finally:
+        app.reset()
+"""
+
+
+def test_fifty_submissions_and_a_broken_notebook(settings, running, first_master):
+    """student1 submits 50 times (all kept in inbound; collect takes the last), student2 a notebook whose
+    JSON is broken; after collect, grade gives student1 full marks from the 50th and names student2's
+    notebook in integrity.csv, and the batch finishes."""
+    s1, s2 = settings.student_names
+    course, inbound = settings.course(), settings.exchange / COURSE_ID / "inbound"
+    for user in (s1, s2):
+        if not (settings.home(user) / A1).exists():
+            ok(as_user(settings, user, "nbgrader", "fetch_assignment", A1))
+    worked(settings, s1, "alice")
+    before = sum(p.name.startswith(f"{s1}+") for p in inbound.iterdir())
+    script = settings.home(s1) / "submit_many.py"
+    script.write_text(SUBMIT_MANY)
+    ok(as_user(settings, s1, "python", str(script), str(settings.home(s1) / A1 / f"{A1}.ipynb"), "50", A1))
+    assert sum(p.name.startswith(f"{s1}+") for p in inbound.iterdir()) == before + 50  # every one kept
+    broken = settings.home(s2) / A1 / f"{A1}.ipynb"
+    broken.write_text(broken.read_text()[:-200])  # cut short: not JSON any more
+    ok(as_user(settings, s2, "nbgrader", "submit", A1))
+
+    ok(as_user(settings, settings.instructor, "nbgrader", "collect", "--update", A1, cwd=course))
+    collected = nbformat.read(course / "submitted" / s1 / A1 / f"{A1}.ipynb", as_version=4)
+    assert collected.metadata["submission_number"] == 50
+    out = course / "out-faults"
+    seeded(out, first_master)
+    graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
+                             "--out", str(out), "--jobs", "2"], cwd=course, capture_output=True, text=True,
+                            env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    hubmod.give_back(settings)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    rows = grades(out / "grades.csv")
+    # after the journey's due date: the 50th, finished notebook earns full marks before the late rule's 0
+    row = rows[s1]
+    assert float(row["score"]) + float(row["late_submission_penalty"]) == float(row["max_score"]) > 0, row
+    with open(out / "integrity.csv", newline="") as fh:
+        findings = [r for r in csv.DictReader(fh) if r["student_id"] == s2]
+    assert [r["rule"] for r in findings] == ["invalid_notebook"] and float(rows[s2]["score"]) == 0, (findings, rows[s2])
