@@ -62,7 +62,9 @@ STUDENT_HIDDEN_LAB = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-
                       "@jupyter/nbgrader:create-assignment")
 STUDENT_HIDDEN_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 # JupyterLab settings for everyone: this machine has no internet; do not ask to fetch news
-LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+                 # the notebook's own kernel, started without a "Select Kernel" question on a busy machine
+                 "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True}}
 
 
 @dataclass(frozen=True)

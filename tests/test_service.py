@@ -126,8 +126,8 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
     official = next(r for r in json.loads((course / "out" / "results.json").read_text()) if r["student_id"] == "bob")
     seq = of(course, "bob")[0]["seq"]
     served = json.loads((course / ".autograder-service" / "units" / f"{seq:07d}" / "result.json").read_text())
-    assert (official["score"], official["tests"]) == (served["score"], served["tests"])
-    assert official["score"] == 3.0
+    assert (official["raw_score"], official["tests"]) == (served["raw_score"], served["tests"])
+    assert official["raw_score"] == 3.0
 
 
 def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
@@ -141,7 +141,7 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
     from distributed import LocalCluster
     from nbgrader.utils import notebook_hash
 
-    from autograder.grading import master as master_mod
+    from autograder.grading.orchestrate import master as master_mod
     from autograder.paths import NOTEBOOKS
     from autograder.service.cli import add_arguments, build
     from autograder.variants import filled_student_notebook

@@ -22,11 +22,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-# JupyterLab user settings for the test session: no news prompt, no update check, and every cell
-# rendered (by default JupyterLab 4 skips rendering cells outside the window, so their text is empty).
+# JupyterLab user settings for the test session: no news prompt, no update check, every cell rendered
+# (by default JupyterLab 4 skips rendering cells outside the window, so their text is empty), and the
+# notebook's own kernel started without asking (on a busy machine the kernel list comes late and
+# JupyterLab asks "Select Kernel" after the page looked ready: the dialog then blocks the next click).
 SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                    "autoStartDefaultKernel": True},
 }
 
 
