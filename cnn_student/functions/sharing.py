@@ -33,6 +33,15 @@ def _not_a_number_hint(ctx: Context) -> Optional[str]:
     return None
 
 
+def known_slip(received: int, expected: Any, known: list) -> Optional[str]:
+    """The first known slip's text whose count the student's equals (and the right count does not):
+    `known` holds (count, cause, text) for each slip a count hint recognises."""
+    for value, named, text in known:
+        if received == value != expected:
+            return named(text)
+    return None
+
+
 # ---------- conv_param_count(f, n_C_prev, n_C); case {"f", "n_C_prev", "n_C"}
 # each count a known slip gives, with its cause (the hints compare the student's count with these)
 CONV_NO_BIASES = cause("conv_param_count.no_biases", "the biases are not counted")
@@ -75,9 +84,9 @@ def _conv_count_hint(ctx: Context) -> Optional[str]:
         (f * f * C + n, CONV_WEIGHTS_OF_ONE_FILTER, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
                         "its own"),
     ]
-    for value, named, text in known:
-        if rec == value != ctx.expected:
-            return named(text)
+    slip = known_slip(rec, ctx.expected, known)
+    if slip:
+        return slip
     return CONV_OTHER(f"your count {rec} is not the weights plus the biases of {layer}: recount with Part 1's "
             "description of what each filter learns")
 
@@ -126,9 +135,9 @@ def _dense_count_hint(ctx: Context) -> Optional[str]:
         (len(ins) * len(outs) + len(outs), DENSE_LEN_OF_SHAPE, f"len(shape) is the number of axes ({len(ins)}), not the number of "
                                            f"units: {units}"),
     ]
-    for value, named, text in known:
-        if rec == value != ctx.expected:
-            return named(text)
+    slip = known_slip(rec, ctx.expected, known)
+    if slip:
+        return slip
     return DENSE_OTHER(f"your count {rec} is not the weights plus the biases of this layer: {units}; see Part 1's description")
 
 
@@ -171,9 +180,9 @@ def _madds_hint(ctx: Context) -> Optional[str]:
                                                                  f"not counted: {work}"),
         (f * C * n_H * n_W * n_C, MADDS_WINDOW_F, f"a window is f x f = {f}x{f} positions per channel, not f = {f}: {work}"),
     ]
-    for value, named, text in known:
-        if rec == value != ctx.expected:
-            return named(text)
+    slip = known_slip(rec, ctx.expected, known)
+    if slip:
+        return slip
     return MADDS_OTHER(f"your count {rec} is not the work of this layer on one example: {work}")
 
 
