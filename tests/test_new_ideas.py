@@ -68,3 +68,15 @@ def test_dilation_widens_the_receptive_field_without_holes(capsys):
     assert "5 x 5 (9 pixels, 16 holes)" in capsys.readouterr().out
     # without dilation the figure and the formula are what they were
     assert receptive_fields()[-1] == (10, 4)
+
+
+def test_the_compute_table_counts_what_q2_asks_about(capsys):
+    """Notebook 4's table, with the reference functions: the numbers Q2's key and explanation rest on."""
+    from autograder.reference import namespace
+    from cnn_student.visuals.sharing import compute_table
+    ns = namespace("04_sharing_vs_sparsity")
+    compute_table(ns["conv_param_count"], ns["dense_param_count"], ns["conv_multiply_adds"], ns["conv_forward"],
+                  repeats=1)
+    rows = {line[:34].strip(): line.split()[-3:] for line in capsys.readouterr().out.splitlines() if "VGG-16" in line}
+    assert rows["VGG-16 conv1_1 (3x3, 64 filters)"][:2] == ["1,792", "86,704,128"]
+    assert rows["VGG-16 fc8 (dense, 4096 -> 1000)"][:2] == ["4,097,000", "4,096,000"]

@@ -45,3 +45,27 @@ def test_ties_are_graded(assignment, name, hidden):
     assert cases, f"no {'hidden' if hidden else 'visible'} max case of {name}"
     tied = [c for c in cases if _tied_windows(c, name)]
     assert tied, f"no {'hidden' if hidden else 'visible'} case of {name} has a tied window: the tie rule goes ungraded"
+
+
+
+def _rule_lines(text: str) -> dict[str, str]:
+    """{rule name: its line} of what show_ties or check_ties_on_bias printed."""
+    return {line.split(":")[0].strip(): line for line in text.splitlines() if line.startswith("  ")}
+
+
+def test_the_notebooks_tie_measurements_tell_the_rules_apart(capsys):
+    """Notebook 3's measurements: the every-maximum rule routes 2*dz from a tied window and its db fails the
+    check against centred differences; the first maximum passes both, and so does the reference mask."""
+    from autograder.reference import namespace
+    from cnn_student.visuals.backprop import check_ties_on_bias, show_ties
+    ns = namespace("03_backprop")
+    show_ties(ns["create_mask_from_window"])
+    routed = _rule_lines(capsys.readouterr().out)
+    assert "fails: 2 times dz" in routed["every maximum (x == max)"]
+    assert "passes the check" in routed["the first maximum in row-major order (this course, PyTorch)"]
+    assert "passes the check" in routed["your mask"]
+    check_ties_on_bias(ns["conv_forward"], ns["create_mask_from_window"])
+    db = _rule_lines(capsys.readouterr().out)
+    assert "WRONG: the check fails" in db["every maximum (x == max)"]
+    assert "right (only rounding differs)" in db["first maximum (row-major)"]
+    assert "right (only rounding differs)" in db["your create_mask_from_window"]
