@@ -76,6 +76,7 @@ class HubSettings:
     state: str
     prefix: str = ""                 # account names' prefix (the tests use their own accounts)
     isolated: bool = True            # False: --single-account, no Unix isolation
+    feedback_service: bool = True    # `python -m autograder serve` as a hub service (issue: feedback in seconds)
     hub_port: int = 0
     proxy_api_port: int = 0
 
@@ -333,13 +334,32 @@ def seal_inbound(settings: HubSettings) -> None:
 
 # --- JupyterHub's configuration -------------------------------------------------------------------
 
+FEEDBACK_SERVICE = "autograder-feedback"
+
+
 def services(settings: HubSettings) -> list[dict]:
-    """The hub's services (JupyterHub.services); the grading service is added here."""
-    return []
+    """The hub's services (JupyterHub.services): the grading service, `python -m autograder serve` in
+    the instructor's course folder, which the hub starts, restarts if it dies, and stops with itself.
+    It runs as root, as `grade` does here (the memory and process caps and the sandbox need it); it
+    reads the exchange and the course, writes only its own state beside the gradebook, and releases
+    each page through nbgrader's feedback channel. It needs nothing of the hub's API, so it has no
+    URL and no role. Off with --no-feedback-service (then `grade` after the deadline, as without it)."""
+    if not settings.feedback_service:
+        return []
+    course = settings.course()
+    log = settings.folder / "autograder-serve.log"
+    return [{
+        "name": FEEDBACK_SERVICE,
+        "command": ["/bin/sh", "-c", 'exec "$0" -m autograder serve --course "$1" --jobs 1 >> "$2" 2>&1',
+                    sys.executable, str(course), str(log)],
+        "cwd": str(course),
+        "environment": {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+                        "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"},
+    }]
 
 
 def service_roles(settings: HubSettings) -> list[dict]:
-    """The roles those services need (JupyterHub.load_roles)."""
+    """The roles those services need (JupyterHub.load_roles): none (the grading service uses no API)."""
     return []
 
 
@@ -527,6 +547,12 @@ def banner(settings: HubSettings) -> str:
         *(f"  {name:<14} a student" for name in settings.student_names[1:]),
         "",
         f"Released: {FIRST_ASSIGNMENT}. The exchange: {settings.exchange}",
+        *([f"Feedback in seconds: the hub runs `python -m autograder serve` (service {FEEDBACK_SERVICE!r}, its log "
+           f"{settings.folder / 'autograder-serve.log'}): each submission is graded and its page released; the "
+           "student's Fetch Feedback shows it. Policy: c.FeedbackPolicy in the course's nbgrader_config.py "
+           "(enabled = False turns it off; read when the hub starts)."] if settings.feedback_service else
+          ["Feedback comes when the instructor grades (no grading service: --no-feedback-service, or not root)."]),
+        "",
         "The instructor, in a terminal of their JupyterLab"
         + (f" (or `runuser -u {settings.instructor} -- bash -l` here):" if settings.isolated else ":"),
         f"  cd ~/{COURSE_ID} && nbgrader collect {FIRST_ASSIGNMENT}",
@@ -548,7 +574,9 @@ def main(args: argparse.Namespace) -> int:
         print("--password must have 8 characters or more (JupyterHub's rule for a shared password)", file=sys.stderr)
         return 2
     settings = HubSettings(port=args.port, students=args.students, password=password,
-                           state=str(args.state.resolve()), isolated=not args.single_account)
+                           state=str(args.state.resolve()), isolated=not args.single_account,
+                           # serve needs root for its caps, as grade does; without it, grade after the deadline
+                           feedback_service=not args.no_feedback_service and os.geteuid() == 0)
     if settings.isolated and os.geteuid() != 0:
         print("The hub runs each person's server as their own Unix account, which needs root.\n"
               "Run `sudo make hub` (or, as root, the commands below, then `sudo .venv/bin/python -m autograder hub`):\n  "
@@ -585,5 +613,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--students", type=int, default=3, help="accounts student1 ... studentN (default 3)")
     parser.add_argument("--password", help="one password for every demo account (default: a random one, printed)")
     parser.add_argument("--state", type=Path, default=STATE, help=f"the hub's own files (default {STATE})")
+    parser.add_argument("--no-feedback-service", action="store_true",
+                        help="do not run `python -m autograder serve` (feedback in seconds after each submit) "
+                             "as a hub service; feedback then comes when you grade")
     parser.add_argument("--single-account", action="store_true",
                         help="DEMO ONLY, NO ISOLATION: every account's server runs as you, no root needed")

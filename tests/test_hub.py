@@ -31,12 +31,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 import pytest
 
 from autograder import hub as hubmod
 from autograder.paths import COURSE_ID, ROOT
+from tests.browser import axe
 from tests.browser import hub as ui
 from tests.browser import jupyterlab as jl
 from tests.browser.lab import CHROMIUM, launch_chromium
@@ -71,6 +73,13 @@ def settings(tmp_path_factory):
     _remove_accounts(s.accounts)  # a fresh start: homes of an earlier, interrupted run go
     try:
         hubmod.prepare(s)
+        # the course's policy with no wait between graded attempts (default 10 minutes), so that a 4th
+        # attempt comes within the test; a due date two hours on, which the journey moves to now
+        with (s.course() / "nbgrader_config.py").open("a") as config:
+            config.write("c.FeedbackPolicy.minutes_between = 0\n")
+        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
+        ok(as_user(s, s.instructor, "nbgrader", "db", "assignment", "add", A1,
+                   f"--duedate={later:%Y-%m-%d %H:%M:%S UTC}", cwd=s.course()))
         yield s
     finally:
         _remove_accounts(s.accounts)
@@ -140,6 +149,25 @@ def grades(path: Path) -> dict[str, dict]:
         return {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == A1}
 
 
+def feedback_page(page, settings, user: str, timestamp: str) -> str:
+    """The fetched feedback page of that submission (a file in the user's home), opened in a new tab of
+    the user's browser as a student opens it; its text (the tab stays open for a screenshot or axe)."""
+    html = settings.home(user) / A1 / "feedback" / timestamp / f"{A1}.html"
+    page.goto(f"{settings.url}user/{user}/files/{quote(str(html.relative_to(settings.home(user))))}")
+    return page.locator("body").inner_text()
+
+
+def last_submitted(settings, user: str) -> str:
+    """The timestamp of the user's newest submission, from its folder's name in inbound (as root)."""
+    names = [p.name for p in (settings.exchange / COURSE_ID / "inbound").iterdir() if p.name.startswith(f"{user}+")]
+    return max(name.split("+")[2] for name in names)
+
+
+def no_axe_violations(page, what: str) -> None:
+    found = axe.violations(page)
+    assert not found, f"{what}, axe-core (WCAG 2.1 A/AA):\n" + "\n".join(found)
+
+
 def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
@@ -157,7 +185,7 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
         c1, p1 = browser_of(s1)
         c2, p2 = browser_of(s2)
         try:
-            # student1: log in, fetch in the Assignments tab, work, Validate, submit
+            # student1: log in, fetch in the Assignments tab, work, Validate
             p1.goto(f"{settings.url}hub/login")
             p1.screenshot(path=SHOTS / "hub-login.png")
             ui.log_in(p1, settings.url, s1, settings.password)
@@ -174,10 +202,32 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
             assert kill_server(settings, s1), "no single-user server of student1 found"
             restart_server(p1, settings, s1)
             assert (settings.home(s1) / A1 / f"{A1}.ipynb").read_bytes() == work
-            jl.open_notebook(p1, f"{settings.url}user/{s1}/lab/tree/{A1}/{A1}.ipynb")
+
+            # submit in the tab; the hub's grading service grades it; Fetch Feedback shows attempt 1
             tab = ui.open_assignments(p1)
             ui.submit(tab, A1)
             p1.screenshot(path=SHOTS / "hub-submitted.png")
+            ui.fetch_feedback(tab, A1, last_submitted(settings, s1))
+            p1.screenshot(path=SHOTS / "hub-attempt-fetched.png")
+            view = c1.new_page()
+            text = feedback_page(view, settings, s1, last_submitted(settings, s1))
+            view.screenshot(path=SHOTS / "hub-attempt-1.png")
+            assert f"{A1}: attempt 1 of 3" in text and "Score of this submission: 15 of 15." in text, text[:1500]
+            assert "Attempts with feedback left for this assignment: 2." in text, text[:1500]
+            no_axe_violations(view, "the service's feedback page of attempt 1")
+
+            # attempts 2 and 3 from a terminal, the 4th in the tab: past the limit, kept; its page says when
+            for _ in range(2):
+                ok(as_user(settings, s1, "nbgrader", "submit", A1))
+            ui.submit(tab, A1)
+            ui.fetch_feedback(tab, A1, last_submitted(settings, s1))
+            text = feedback_page(view, settings, s1, last_submitted(settings, s1))
+            view.screenshot(path=SHOTS / "hub-attempt-4.png")
+            assert "submission received, feedback after the deadline" in text, text[:1500]
+            assert f"You have used your 3 attempts with feedback for {A1}." in text, text[:1500]
+            assert re.search(r"after the deadline \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)", text), text[:1500]
+            no_axe_violations(view, "the service's page of a 4th attempt")
+            view.close()
 
             # the due date passes: student2's submission is late
             due = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
@@ -190,54 +240,47 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
             ui.fetch(tab, A1)
             worked(settings, s2, "bob")
             ui.submit(tab, A1)
-        finally:
-            c1.close()
-            c2.close()
 
-        # the hub restarted between submit and collect: the exchange is on disk, nothing is lost
-        running.stop()
-        running.process = hubmod.start(running.settings).process
+            # the hub restarted between submit and collect (its grading service with it): nothing is lost
+            running.stop()
+            running.process = hubmod.start(running.settings).process
 
-        # the instructor collects, grades, releases feedback
-        ok(as_user(settings, settings.instructor, "nbgrader", "collect", A1, cwd=course))
-        seeded(course / "out", first_master)
-        graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
-                                 "--out", "out", "--jobs", "2"], cwd=course, capture_output=True, text=True,
-                                env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
-        assert graded.returncode == 0 and "into the nbgrader course" in graded.stdout, graded.stdout + graded.stderr
-        hubmod.give_back(settings)
-        ok(as_user(settings, settings.instructor, "nbgrader", "release_feedback", A1, cwd=course))
-        rows = grades(course / "out" / "grades.csv")
-        assert float(rows[s1]["score"]) == float(rows[s1]["max_score"]) > 0, \
-            (rows, (course / "out" / "integrity.csv").read_text()[-3000:], graded.stdout[-3000:], graded.stderr[-3000:])
-        assert float(rows[s2]["late_submission_penalty"]) > 0 and float(rows[s2]["score"]) == 0, rows[s2]
+            # the instructor collects, grades, releases feedback
+            ok(as_user(settings, settings.instructor, "nbgrader", "collect", A1, cwd=course))
+            seeded(course / "out", first_master)
+            graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
+                                     "--out", "out", "--jobs", "2"], cwd=course, capture_output=True, text=True,
+                                    env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+            assert graded.returncode == 0 and "into the nbgrader course" in graded.stdout, graded.stdout + graded.stderr
+            hubmod.give_back(settings)
+            ok(as_user(settings, settings.instructor, "nbgrader", "release_feedback", A1, cwd=course))
+            rows = grades(course / "out" / "grades.csv")
+            assert float(rows[s1]["score"]) == float(rows[s1]["max_score"]) > 0, \
+                (rows, (course / "out" / "integrity.csv").read_text()[-3000:], graded.stdout[-3000:])
+            assert float(rows[s2]["late_submission_penalty"]) > 0 and float(rows[s2]["score"]) == 0, rows[s2]
 
-        # each student fetches feedback and sees their own page, never the other's
-        seen = {}
-        for user, other in ((s1, s2), (s2, s1)):
-            context, page = browser_of(user + "-again")
-            try:
-                ui.log_in(page, settings.url, user, settings.password)
+            # each student fetches feedback in the tab (their server started again after the hub's
+            # restart) and sees their own page, never the other's
+            seen = {}
+            for user, other, page in ((s1, s2, p1), (s2, s1, p2)):
+                restart_server(page, settings, user)
                 tab = ui.open_assignments(page)
+                stamp = (course / "submitted" / user / A1 / "timestamp.txt").read_text().strip()  # the one that counts
                 try:
-                    link = ui.fetch_feedback(tab, A1)
+                    ui.fetch_feedback(tab, A1, stamp)
                 except Exception:
                     page.screenshot(path=SHOTS / f"hub-feedback-failed-{user}.png")
                     (SHOTS / f"hub-feedback-failed-{user}.html").write_text(page.content())
                     raise
-                link.click()  # the file browser goes to the feedback folder in the student's home
-                html = next((settings.home(user) / A1 / "feedback").glob(f"*/{A1}.html"))
-                page.locator(".jp-DirListing-item", has_text=html.name).first.wait_for()
                 page.screenshot(path=SHOTS / f"hub-feedback-fetched-{user}.png")
-                page.goto(f"{settings.url}user/{user}/files/{html.relative_to(settings.home(user))}")
-                feedback = page
-                feedback.screenshot(path=SHOTS / f"hub-feedback-{user}.png")
-                seen[user] = feedback.locator("body").inner_text()
-                theirs = page.request.get(f"{settings.url}user/{other}/files/{html.relative_to(settings.home(user))}")
+                seen[user] = feedback_page(page, settings, user, stamp)
+                page.screenshot(path=SHOTS / f"hub-feedback-{user}.png")
+                theirs = page.request.get(page.url.replace(f"/user/{user}/", f"/user/{other}/"))
                 assert theirs.status >= 400 and "Score:" not in theirs.text(), \
                     f"{user} reached {other}'s files: {theirs.status}"
-            finally:
-                context.close()
+        finally:
+            c1.close()
+            c2.close()
     full = f"Score: {float(rows[s1]['max_score']):.1f} / {float(rows[s1]['max_score']):.1f}"
     assert full in seen[s1] and full not in seen[s2], (seen[s1][:500], seen[s2][:500])
     assert re.search(r"01_conv_forward \(Score: \d", seen[s2]), seen[s2][:300]  # their own, partial score
@@ -258,7 +301,8 @@ def submission_of_student1(settings):
     s1 = settings.student_names[0]
     inbound = settings.exchange / COURSE_ID / "inbound"
     if not any(p.name.startswith(f"{s1}+") for p in inbound.iterdir()):
-        ok(as_user(settings, s1, "nbgrader", "fetch_assignment", A1))
+        if not (settings.home(s1) / A1).exists():
+            ok(as_user(settings, s1, "nbgrader", "fetch_assignment", A1))
         ok(as_user(settings, s1, "nbgrader", "submit", A1))
     return next(p for p in sorted(inbound.iterdir()) if p.name.startswith(f"{s1}+"))
 
@@ -356,7 +400,9 @@ def test_fifty_submissions_and_a_broken_notebook(settings, running, first_master
     broken.write_text(broken.read_text()[:-200])  # cut short: not JSON any more
     ok(as_user(settings, s2, "nbgrader", "submit", A1))
 
-    ok(as_user(settings, settings.instructor, "nbgrader", "collect", "--update", A1, cwd=course))
+    # every late one too: the course's collect takes the last before the due date (its FeedbackPolicy.counts)
+    ok(as_user(settings, settings.instructor, "nbgrader", "collect", "--update", "--ExchangeCollect.before_duedate=False",
+               A1, cwd=course))
     collected = nbformat.read(course / "submitted" / s1 / A1 / f"{A1}.ipynb", as_version=4)
     assert collected.metadata["submission_number"] == 50
     out = course / "out-faults"

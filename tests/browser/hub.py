@@ -5,6 +5,7 @@ feedback. Selectors are the nbgrader 0.9 JupyterLab extension's own (ids of its 
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Locator, Page
 
@@ -49,17 +50,34 @@ def fetch(panel: Locator, assignment: str) -> None:
 
 
 def submit(panel: Locator, assignment: str) -> None:
-    """Submit in the Downloaded section; returns once the Submitted section lists one more submission."""
+    """Submit in the Downloaded section; returns once the Submitted section lists one more submission.
+    The list is loaded afresh first: a click on a row the extension is still redrawing is lost."""
+    refresh(panel)
+    button = row(panel, FETCHED, assignment).locator("button", has_text="Submit")
+    button.wait_for()
     before = panel.locator(f"{SUBMITTED} .list_item").count()
-    row(panel, FETCHED, assignment).locator("button", has_text="Submit").click()
+    button.click()
     panel.page.wait_for_function(
         f"n => document.querySelectorAll('{SUBMITTED} .list_item').length > n", arg=before, timeout=120_000)
 
 
-def fetch_feedback(panel: Locator, assignment: str) -> Locator:
-    """Fetch Feedback on the submitted assignment; the 'view feedback' link it then shows."""
-    refresh(panel)
-    row(panel, SUBMITTED, assignment).locator("button", has_text="Fetch Feedback").click()
-    link = panel.locator(f"{SUBMITTED} a", has_text="view feedback").first
-    link.wait_for(timeout=120_000)
-    return link
+def submission(panel: Locator, timestamp: str) -> Locator:
+    """One submission's line under the assignment in the Submitted section (its timestamp names it)."""
+    return panel.locator(f"{SUBMITTED} .nested_list_item", has_text=timestamp).first
+
+
+def fetch_feedback(panel: Locator, assignment: str, timestamp: str, timeout_s: float = 120) -> None:
+    """As a student does it: refresh the list until that submission says "(feedback available to fetch)",
+    press Fetch Feedback, and wait for its "(view feedback)" link."""
+    page = panel.page
+    item = submission(panel, timestamp)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        refresh(panel)
+        if "feedback available to fetch" in (item.text_content(timeout=10_000) or ""):
+            row(panel, SUBMITTED, assignment).locator("button", has_text="Fetch Feedback").click()
+            item.locator("a", has_text="view feedback").wait_for(timeout=60_000)
+            return
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"no feedback to fetch for the submission of {timestamp} within {timeout_s:g} s: "
+                         f"{item.text_content()!r}")
