@@ -47,10 +47,12 @@ hub-node: $(PROXY)
 hub: venv system hub-node
 	$(BIN)/python -m autograder hub $(HUB_ARGS)
 
-test: venv system $(AXE)
-	$(BIN)/python -m pytest -q -m "not hub"
+# two test files at a time (pytest-xdist; a file's tests stay together, sharing its servers and fixtures):
+# the browser and hub tests mostly wait, so a second process uses the other core meanwhile
+test: venv system $(AXE) hub-node
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
-# the class on a real JupyterHub in Chromium, with real accounts (as root): tests/test_hub.py
+# the class on a real JupyterHub in Chromium, with real accounts (as root): tests/test_hub.py alone
 test-hub: venv system $(AXE) hub-node
 	$(BIN)/python -m pytest -q -m hub
 

@@ -125,10 +125,11 @@ STAGE = STUDENT_DIST / FIRST_ASSIGNMENT
 
 
 def ensure_release() -> None:
-    """dist/student/<stage>/ from solutions/ (release is quick and byte-for-byte reproducible)."""
+    """dist/student/<stage>/ from the committed release (notebooks/ and the package's expected values,
+    which `release` keeps up to date); the release itself is not rewritten, others may be reading it."""
     if not (STAGE / "requirements.txt").exists():
-        from .release import release
-        release()
+        from .distribution import write_distribution
+        write_distribution()
 
 
 def _dist_hash() -> str:
@@ -384,6 +385,9 @@ def configure(c, settings_file: Path) -> None:
     c.Spawner.cmd = [str(STUDENT_ENV / "bin" / "jupyterhub-singleuser")]
     c.Spawner.default_url = "/lab"
     c.Spawner.env_keep = ["LANG"]         # nothing of the hub's environment (its venv, PYTHONPATH) leaks in
+    # a server that died is noticed within 10 s (JupyterHub's default: 30), so that a student whose server
+    # crashed can start it again from the hub's home page sooner; one cheap check per running server
+    c.Spawner.poll_interval = 10
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 180
     c.Spawner.args = ["--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]

@@ -71,6 +71,8 @@ def test_the_policy_in_words_names_the_numbers():
     text = policy(attempts=5, minutes_between=15).describe()
     assert "5 graded attempt(s)" in text and "15 minutes" in text
     assert "after the deadline" in policy(enabled=False).describe()
+    no_wait = policy(minutes_between=0).describe()   # no "at least 0 minutes", no waiting to speak of
+    assert "minutes" not in no_wait and "sooner" not in no_wait and "Submissions past the limit are kept" in no_wait
 
 
 # ---------- state
