@@ -25,6 +25,7 @@ PICTURES = {
     "report.png": "report.png",  # tests/test_report.py, the report's first screen
     "hub-assignments.png": "hub-feedback-fetched-cnnt-student2.png",  # tests/test_hub.py
     "hub-feedback.png": "hub-feedback-cnnt-student2.png",
+    "hub-attempt.png": "hub-attempt-1.png",
 }
 MAX_BYTES = 200_000  # the report's first screen, with its plots, is the largest
 
