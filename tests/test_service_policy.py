@@ -250,3 +250,23 @@ def test_the_student_readme_states_the_courses_policy(tmp_path):
     readme = (tmp_path / "stage" / "README.md").read_text()
     assert "## After you submit: feedback" in readme
     assert "up to 3 graded attempt(s) per assignment, at least 10 minutes apart" in readme   # nbgrader_config.py
+
+
+def test_a_students_extension_moves_their_deadline_only(tmp_path):
+    """nbgrader's own grant_extension, read from a real gradebook: alice's 2 hours count for her alone."""
+    from nbgrader.api import Gradebook
+    from autograder.paths import ensure_tools_on_path
+    ensure_tools_on_path()   # nbgrader's Gradebook runs its alembic
+    due = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "cnn-inside") as gb:
+        gb.update_or_create_assignment("01_conv_forward", duedate=due.replace(tzinfo=None))
+        gb.add_student("alice")
+        gb.add_student("bob")
+        gb.add_submission("01_conv_forward", "alice")   # nbgrader extends a submission's row
+        gb.add_submission("01_conv_forward", "bob")
+        gb.grant_extension("01_conv_forward", "alice", hours=2)
+    dues = DueDates(url)
+    assert dues.get("01_conv_forward", "alice") == due + timedelta(hours=2)
+    assert dues.get("01_conv_forward", "bob") == due == dues.get("01_conv_forward")
+    assert dues.get("02_pool_forward", "alice") is None

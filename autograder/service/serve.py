@@ -15,7 +15,7 @@ import signal
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -41,30 +41,48 @@ def parse_time(text: str) -> Optional[datetime]:
 
 
 class DueDates:
-    """The course gradebook's due dates, read (never written) a few times a minute."""
+    """The course gradebook's due dates and each student's extension (nbgrader's
+    `Gradebook.grant_extension`), read (never written) a few times a minute."""
+
+    EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)   # SQLAlchemy keeps an Interval in sqlite as epoch + it
 
     def __init__(self, db_url: str, every: float = 5.0):
         self.path = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
-        self.every, self.read_at, self.dates = every, 0.0, {}
+        self.every, self.read_at = every, 0.0
+        self.dates: dict[str, datetime] = {}
+        self.extensions: dict[tuple[str, str], timedelta] = {}
 
-    def get(self, assignment: str) -> Optional[datetime]:
+    def get(self, assignment: str, student: Optional[str] = None) -> Optional[datetime]:
+        """The assignment's due date, for that student with their extension."""
         if time.monotonic() - self.read_at > self.every:
             self.read_at = time.monotonic()
-            self.dates = self._read()
-        return self.dates.get(assignment)
+            self.dates, self.extensions = self._read()
+        due = self.dates.get(assignment)
+        if due is None:
+            return None
+        return due + self.extensions.get((assignment, student or ""), timedelta(0))
 
-    def _read(self) -> dict[str, datetime]:
+    def _read(self) -> tuple[dict[str, datetime], dict[tuple[str, str], timedelta]]:
         if self.path is None or not self.path.is_file():
-            return {}
+            return {}, {}
         try:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             try:
                 rows = db.execute("SELECT name, duedate FROM assignment WHERE duedate IS NOT NULL").fetchall()
+                try:
+                    granted = db.execute("SELECT a.name, s.student_id, s.extension FROM submitted_assignment s "
+                                         "JOIN assignment a ON s.assignment_id = a.id "
+                                         "WHERE s.extension IS NOT NULL").fetchall()
+                except sqlite3.OperationalError:   # a gradebook without submissions' table yet
+                    granted = []
             finally:
                 db.close()
         except sqlite3.Error:
-            return self.dates
-        return {name: d for name, text in rows if (d := parse_time(str(text))) is not None}
+            return self.dates, self.extensions
+        dates = {name: d for name, text in rows if (d := parse_time(str(text))) is not None}
+        extensions = {(name, student): d - self.EPOCH for name, student, text in granted
+                      if (d := parse_time(str(text))) is not None}
+        return dates, extensions
 
 
 class Service:
@@ -78,8 +96,8 @@ class Service:
         self.graders: list[Any] = []
 
     # ---------- arrivals
-    def due(self, assignment: str) -> Optional[float]:
-        d = self.dues.get(assignment)
+    def due(self, assignment: str, student: Optional[str] = None) -> Optional[float]:
+        d = self.dues.get(assignment, student)
         return d.timestamp() if d else None
 
     def arrive(self, sub: Submission, now: float) -> Row:
@@ -104,7 +122,7 @@ class Service:
             return row
         while True:   # again if the waiting submission it would replace has just begun its grading
             decision = decide(self.policy, self.state.claimed(sub.student, sub.assignment), now,
-                              self.due(sub.assignment))
+                              self.due(sub.assignment, sub.student))
             row.state, row.attempt, row.not_before = decision.state, decision.attempt, decision.not_before
             if self.state.add(row, supersedes=decision.supersedes):
                 break
@@ -138,7 +156,7 @@ class Service:
                   g.notice_pages(kept, title, g.banner(lines + [self.policy.describe()], title)))
 
     def _notice_deferred(self, row: Row) -> None:
-        due = self.due(row.assignment)
+        due = self.due(row.assignment, row.student)
         after = f"after the deadline ({when(due)})" if due else "when your instructor grades the assignment"
         if not self.policy.enabled:
             why = "This course gives feedback after the deadline only."
@@ -157,7 +175,7 @@ class Service:
         deferred = self.state.deferred()
         for key in sorted({(r.student, r.assignment) for r in deferred}):
             student, assignment = key
-            due = self.dues.get(assignment)
+            due = self.dues.get(assignment, student)
             if due is None or due.timestamp() > now:
                 continue
             rows = [r for r in self.state.of(student, assignment) if r.state not in ("refused",)]
@@ -214,7 +232,7 @@ class Service:
             left = max(0, p.attempts - row.attempt)
             title = f"{row.assignment}: attempt {row.attempt} of {p.attempts}"
             nxt = max(time.time(), row.not_before + p.minutes_between * 60)   # as decide() counts it
-            due = self.due(row.assignment)
+            due = self.due(row.assignment, row.student)
             lines = [f"Feedback on your submission of {row.timestamp}. " + score,
                      f"Attempts with feedback left for this assignment: {left}."
                      + (f" Your next graded attempt: from {when(nxt)}." if left else
