@@ -293,8 +293,7 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
     full = f"Score: {float(rows[s1]['max_score']):.1f} / {float(rows[s1]['max_score']):.1f}"
     assert full in seen[s1] and full not in seen[s2], (seen[s1][:500], seen[s2][:500])
     assert re.search(r"01_conv_forward \(Score: \d", seen[s2]), seen[s2][:300]  # their own, partial score
-    # the late penalty is in grades.csv and the gradebook (formgrader) above; the feedback page, written
-    # by `grade` before nbgrader's AssignLatePenalties runs, shows the score before it (known gap)
+    assert "your score is 0 of 15" in seen[s2] and "late submission" not in seen[s1]   # the late rule's zero
 
 
 # --- isolation, as student2 ------------------------------------------------------------------------

@@ -247,6 +247,9 @@ def test_the_whole_round_trip(tmp_path, grader_two):
         assert shown_hidden_lines(pages[s], A1) == []
     assert "Score: 15.0 / 15.0" in rendered_text(pages["alice"])
     assert "Score: 5.0 / 15.0" in rendered_text(pages["bob"]) and "bias is missing" in rendered_text(pages["bob"])
+    # what the late rule took is on bob's page, and on no one else's
+    assert "takes 5 point(s): your score is 0 of 15" in rendered_text(pages["bob"])
+    assert not any("late submission" in rendered_text(pages[s]) for s in ("alice", "carol"))
     assert "Score: 0.0 / 15.0" in rendered_text(pages["carol"])
 
     # a second run changes nothing

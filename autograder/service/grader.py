@@ -25,6 +25,7 @@ import nbformat
 from ..cells import grade_id, is_test_cell
 from ..grading.orchestrate.batch import Options, Worker, grade_in
 from ..grading.records import Unit, UnitResult
+from ..grading.outputs.pagebox import banner, with_banner  # noqa: F401  (serve.py uses g.banner)
 from ..testcells import HIDDEN_RE
 
 KEPT = ("timestamp.txt", "submission_secret.txt")
@@ -120,25 +121,6 @@ def tidy(unit: Unit) -> None:
 
 
 # ---------- pages
-STYLE = ("<style>.attempt{border:3px solid #1a4f8b;background:#fff;color:#111;padding:0.8em 1.2em;"
-         "margin:1em auto;max-width:60em;font:16px/1.5 sans-serif}.attempt h2{margin-top:0;color:#1a4f8b}</style>")
-
-
-def banner(lines: list[str], title: str) -> str:
-    """The attempt's box at the top of a page: a labelled region, dark text on white (AA contrast)."""
-    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    return (f"{STYLE}<section class='attempt' role='region' aria-labelledby='attempt-title'>"
-            f"<h2 id='attempt-title'>{html.escape(title)}</h2>{items}</section>")
-
-
-def with_banner(page: str, box: str) -> str:
-    i = page.find("<body")
-    if i < 0:
-        return box + page
-    j = page.find(">", i) + 1
-    return page[:j] + box + page[j:]
-
-
 def standalone(title: str, box: str, body: str = "") -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"</head><body><main><h1>{html.escape(title)}</h1>{box}{body}</main></body></html>\n")

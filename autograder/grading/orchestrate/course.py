@@ -180,13 +180,25 @@ def _record_unit(course: Course, unit: Unit, result: UnitResult) -> UnitResult:
             _save_grades(gb, course, unit, submitted, autograded, notebooks)
         gb.db.commit()
         _assign_late_penalties(course, unit, notebooks)
-        _copy_feedback(course, unit, submitted, names)
         gb.db.expire_all()
         sub = gb.find_submission(unit.assignment, unit.student)
         result.timestamp = str(sub.timestamp or "")
         result.duedate = str(gb.find_assignment(unit.assignment).duedate or "")
         result.late_penalty = float(sub.late_submission_penalty or 0.0)
+        _copy_feedback(course, unit, submitted, names, late_box(result, str(sub.duedate or result.duedate)))
     return result
+
+
+def late_box(result: UnitResult, duedate: str) -> str:
+    """What the late rule took, on top of the page students receive (the page's own score is before it)."""
+    if result.late_penalty <= 0:
+        return ""
+    from ..outputs.pagebox import banner
+    title = f"{result.assignment}: late submission"
+    after = max(0.0, result.raw_score - result.late_penalty)
+    return banner([f"Submitted {result.timestamp} UTC, after the due date ({duedate} UTC, with any extension of yours).",
+                   f"The course's late rule takes {result.late_penalty:g} point(s): your score is {after:g} of "
+                   f"{result.max_score:g}. The tests below show what your code earned before it."], title)
 
 
 def _same_files(autograded: Path, submitted: Path, notebooks: dict[str, Optional[NotebookNode]]) -> bool:
@@ -250,8 +262,10 @@ def _assign_late_penalties(course: Course, unit: Unit, notebooks: dict[str, Opti
         late.preprocess(nb or nbformat.v4.new_notebook(), _resources(course, unit, name))
 
 
-def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str]) -> None:
-    """The unit's feedback pages (OUT/feedback) where `nbgrader release_feedback` takes them."""
+def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str], box: str = "") -> None:
+    """The unit's feedback pages (OUT/feedback) where `nbgrader release_feedback` takes them, with
+    `box` (the late penalty) on top."""
+    from ..outputs.pagebox import with_banner
     dest = course.folder("feedback", unit.student, unit.assignment)
     dest.mkdir(parents=True, exist_ok=True)
     for f in SUBMISSION_FILES:
@@ -259,5 +273,8 @@ def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str]
             shutil.copyfile(submitted / f, dest / f)
     for name in names:
         page = unit.feedback / name.replace(".ipynb", ".html")
-        if page.is_file() and _read(dest / page.name) != page.read_bytes():
-            shutil.copyfile(page, dest / page.name)
+        if not page.is_file():
+            continue
+        text = page.read_bytes() if not box else with_banner(page.read_text(), box).encode()
+        if _read(dest / page.name) != text:
+            (dest / page.name).write_bytes(text)
