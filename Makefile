@@ -58,7 +58,7 @@ test-hub: venv system $(AXE) hub-node
 
 # the inner loop: every stage and processing step, the catalogue, no kernel, browser or install (< 1 min)
 test-fast: venv
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
 
 bench: venv
 	$(BIN)/python bench/notebook_times.py
