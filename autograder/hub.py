@@ -76,7 +76,7 @@ class HubSettings:
     state: str
     prefix: str = ""                 # account names' prefix (the tests use their own accounts)
     isolated: bool = True            # False: --single-account, no Unix isolation
-    feedback_service: bool = True    # `python -m autograder serve` as a hub service (issue: feedback in seconds)
+    feedback_service: bool = True    # `python -m autograder serve` as a hub service (feedback in seconds)
     hub_port: int = 0
     proxy_api_port: int = 0
 

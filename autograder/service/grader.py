@@ -25,7 +25,7 @@ import nbformat
 from ..cells import grade_id, is_test_cell
 from ..grading.orchestrate.batch import Options, Worker, grade_in
 from ..grading.records import Unit, UnitResult
-from ..grading.outputs.pagebox import banner, with_banner  # noqa: F401  (serve.py uses g.banner)
+from ..grading.outputs.pagebox import with_banner
 from ..testcells import HIDDEN_RE
 
 KEPT = ("timestamp.txt", "submission_secret.txt")

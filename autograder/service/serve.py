@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ..grading.outputs.pagebox import banner
 from ..grading.records import UnitResult
 from . import grader as g
 from .inbound import Submission, inbound, owner_problem, scan
@@ -153,7 +154,7 @@ class Service:
     def _notice(self, row: Row, title: str, lines: list[str]) -> None:
         kept = self._kept(row)
         g.release(self.setup, row.seq, row.student, row.assignment, kept,
-                  g.notice_pages(kept, title, g.banner(lines + [self.policy.describe()], title)))
+                  g.notice_pages(kept, title, banner(lines + [self.policy.describe()], title)))
 
     def _notice_deferred(self, row: Row) -> None:
         due = self.due(row.assignment, row.student)
@@ -243,7 +244,7 @@ class Service:
                 lines = [f"The grading machine failed on your submission of {row.timestamp} (not your code); "
                          "it used no attempt. Submit again for feedback now; your instructor is told and grades "
                          "it with the class."]
-        return title, g.banner(lines + [p.describe()], title)
+        return title, banner(lines + [p.describe()], title)
 
     def work(self, slot: int) -> None:
         grader = self.make_grader()
