@@ -284,6 +284,7 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
                 page.screenshot(path=SHOTS / f"hub-feedback-fetched-{user}.png")
                 seen[user] = feedback_page(page, settings, user, stamp)
                 page.screenshot(path=SHOTS / f"hub-feedback-{user}.png")
+                no_axe_violations(page, f"{user}'s feedback page from the instructor")   # student2's: the late box
                 theirs = page.request.get(page.url.replace(f"/user/{user}/", f"/user/{other}/"))
                 assert theirs.status >= 400 and "Score:" not in theirs.text(), \
                     f"{user} reached {other}'s files: {theirs.status}"
