@@ -173,21 +173,22 @@ def notice_pages(kept: Path, title: str, box: str) -> dict[str, str]:
     return {name.removesuffix(".ipynb"): standalone(title, box) for name in submitted_notebooks(kept)}
 
 
-def instructors_feedback_folder(setup: Setup) -> Optional[Path]:
-    """`<exchange>/<course>/feedback`, owned by whoever owns `<exchange>/<course>` (the instructor who
-    released the assignments), when this service runs as another user (root on a hub); else None."""
+def feedback_folder_stays_instructors(setup: Setup) -> bool:
+    """Whether this service runs as another user (root on a hub) than the owner of `<exchange>/<course>`
+    (the instructor who released the assignments); if so, `<exchange>/<course>/feedback` is made or
+    given back to that owner, as nbgrader's own release_feedback needs it."""
     import os
     course = setup.exchange / setup.course_id
     owner = course.stat()
     if owner.st_uid == os.geteuid():
-        return None
+        return False
     folder = course / "feedback"
     if not folder.is_dir():
         folder.mkdir(mode=0o755)
         folder.chmod(0o755)   # nbgrader's mode for it: students enter, and read only pages they can name
     if folder.stat().st_uid != owner.st_uid:
         os.chown(folder, owner.st_uid, owner.st_gid)
-    return folder
+    return True
 
 
 def release(setup: Setup, seq: int, student: str, assignment: str, kept: Path, pages: dict[str, str]) -> None:
@@ -208,7 +209,7 @@ def release(setup: Setup, seq: int, student: str, assignment: str, kept: Path, p
     coursedir = CourseDirectory(config=setup.config)
     # nbgrader refuses a feedback folder its user does not own; the folder stays the instructor's
     # (their own release_feedback needs that), and the service, run as root, writes into it anyway
-    coursedir.groupshared = instructors_feedback_folder(setup) is not None
+    coursedir.groupshared = feedback_folder_stays_instructors(setup)
     coursedir.root = str(root)
     coursedir.feedback_directory = "feedback"
     coursedir.course_id = setup.course_id

@@ -45,14 +45,14 @@ class FeedbackPolicy(Configurable):
                   "results come after the deadline)")
         counts = ("your last submission before the deadline" if self.counts == "last_before_deadline"
                   else "your last submission (a late one with the course's late penalty)")
-        apart = (f", at least {self.minutes_between:g} minutes apart" if self.minutes_between > 0 else "")
-        sooner = ("A submission sooner than that waits until the time is up; " if self.minutes_between > 0 else "")
-        limit = "submissions past the limit are" if sooner else "Submissions past the limit are"
+        waits = self.minutes_between > 0
+        apart = f", at least {self.minutes_between:g} minutes apart" if waits else ""
+        past = "submissions past the limit are kept and graded after the deadline."
+        rules = f"A submission sooner than that waits until the time is up; {past}" if waits else past.capitalize()
         return (f"Each submission of an assignment is graded by the course's grader within seconds, up to "
                 f"{self.attempts} graded attempt(s) per assignment{apart}; "
                 f"use Fetch Feedback to read the result. Before the deadline the feedback shows {hidden}. "
-                f"{sooner}{limit} kept and graded after the deadline. Your grade is {counts}, graded by your "
-                "instructor.")
+                f"{rules} Your grade is {counts}, graded by your instructor.")
 
 
 def course_policy(course: Path) -> FeedbackPolicy:
