@@ -159,8 +159,8 @@ def grades(path: Path) -> dict[str, dict]:
 
 
 def feedback_page(page, settings, user: str, timestamp: str) -> str:
-    """The fetched feedback page of that submission (a file in the user's home), opened in a new tab of
-    the user's browser as a student opens it; its text (the tab stays open for a screenshot or axe)."""
+    """The fetched feedback page of that submission (a file in the user's home), opened in `page`, a tab of
+    the user's browser; its text (the page stays there for a screenshot or axe)."""
     html = settings.home(user) / A1 / "feedback" / timestamp / f"{A1}.html"
     page.goto(f"{settings.url}user/{user}/files/{quote(str(html.relative_to(settings.home(user))))}")
     return page.locator("body").inner_text()
