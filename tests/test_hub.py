@@ -48,7 +48,9 @@ from tests.conftest import seeded
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
 
 A1 = hubmod.FIRST_ASSIGNMENT
-PREFIX = "cnnt-"  # the tests' own accounts, removed afterwards (never the demo's `student1`)
+# the tests' own accounts, removed afterwards (never the demo's `student1`); another prefix lets two
+# checkouts on one machine run this file at once
+PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-")
 SHOTS = ROOT / "artifacts" / "screenshots"
 
 
