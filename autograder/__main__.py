@@ -64,14 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         "serve", help="grade each submission in the course's nbgrader exchange as it arrives and release its "
                       "feedback (the course's FeedbackPolicy in nbgrader_config.py; see README)",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CAPS_HELP))
-    from . import hub
+    from .deploy import hub
     hub.add_arguments(sub.add_parser(
         "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
                     "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
     args = parser.parse_args(argv)
 
     if args.command == "release":
-        from .release import release
+        from .authoring.release import release
         for path in release(only=args.assignment):
             print("wrote", path)
         return 0
@@ -138,7 +138,7 @@ def _grade(args: argparse.Namespace) -> int:
     if mechanism is False:
         return 2
     from .grading.orchestrate.course import find_course, submitted_assignments
-    from .release import assignments as all_assignments
+    from .authoring.release import assignments as all_assignments
     course = find_course(args.submissions)
     only = args.assignment
     if course is not None and not only:  # a course grades what its students submitted

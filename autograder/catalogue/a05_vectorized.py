@@ -1,7 +1,7 @@
 """Mistakes and correct alternatives for 05_vectorized: correctness, and no Python loop over output positions."""
 
 from autograder.paths import SOLUTIONS
-from autograder.variants import solution_sources
+from autograder.authoring.variants import solution_sources
 from . import Alternative, Mistake
 
 ASSIGNMENT = "05_vectorized"

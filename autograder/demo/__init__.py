@@ -23,9 +23,9 @@ def demo() -> int:
     from ..grading.orchestrate.batch import Options, run
     from ..grading.records import Limits
     from ..grading.outputs.report import class_summary, report
-    from ..release import release
-    from ..run_notebook import errors, execute
-    from ..release import assignments
+    from ..authoring.release import release
+    from ..authoring.run_notebook import errors, execute
+    from ..authoring.release import assignments
     from .sample_class import DESCRIPTIONS, make, make_class
 
     print("1. Release: notebooks/, the visible cases' expected values and the student distribution from solutions/")

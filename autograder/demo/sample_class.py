@@ -15,8 +15,8 @@ import nbformat
 
 from ..catalogue import mistaken_source, modules
 from ..paths import NOTEBOOKS
-from ..release import assignments
-from ..variants import edited, filled_student_notebook, grade_id, solution_sources
+from ..authoring.release import assignments
+from ..authoring.variants import edited, filled_student_notebook, grade_id, solution_sources
 
 FIRST, SECOND = "01_conv_forward", "02_pool_forward"
 

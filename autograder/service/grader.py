@@ -22,11 +22,11 @@ from typing import Any, Optional
 
 import nbformat
 
-from ..cells import grade_id, is_test_cell
+from ..authoring.cells import grade_id, is_test_cell
 from ..grading.orchestrate.batch import Options, Worker, grade_in
 from ..grading.records import Unit, UnitResult
 from ..grading.outputs.pagebox import with_banner
-from ..testcells import HIDDEN_RE
+from ..authoring.testcells import HIDDEN_RE
 
 KEPT = ("timestamp.txt", "submission_secret.txt")
 

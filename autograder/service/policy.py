@@ -62,7 +62,7 @@ def course_policy(course: Path) -> FeedbackPolicy:
 
 
 def student_section(policy: FeedbackPolicy) -> str:
-    """The student README's section on feedback after submitting (autograder/distribution.py)."""
+    """The student README's section on feedback after submitting (autograder/authoring/distribution.py)."""
     how = ("In JupyterLab: the Assignments tab, **Fetch Feedback** beside your submission; in a terminal: "
            "`nbgrader fetch_feedback <assignment> --course=<course>`. Each submission's page says which attempt "
            "it was, how many remain and when the next graded attempt is allowed.")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ...paths import SOLUTIONS, child_env
-from ...release import assignments
+from ...authoring.release import assignments
 from . import course, master as master_mod
 from .course import Course
 from ..isolation import kernel_caps

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from ...paths import SOLUTIONS
-from ...release import assignments, generate
+from ...authoring.release import assignments, generate
 
 
 def solutions_hash(solutions: Path = SOLUTIONS) -> str:

@@ -30,7 +30,7 @@ def _stub_fingerprints(master: Optional[Path]) -> dict[tuple[str, str], dict]:
 
 def cause_rows(results: list[UnitResult]) -> list[dict]:
     """One row per (student, test, cause) the grader diagnosed: OUT/causes.csv."""
-    from ...misconceptions import every_cause
+    from ..pipeline.misconceptions import every_cause
     known = every_cause()
     rows = []
     for r in results:

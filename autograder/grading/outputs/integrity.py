@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from cnn_student.source import UNREADABLE, python_text
 
-from ...cells import grade_id, is_solution_cell
+from ...authoring.cells import grade_id, is_solution_cell
 
 FIELDS = ("student_id", "assignment", "notebook", "rule", "detail")
 

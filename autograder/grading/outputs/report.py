@@ -30,10 +30,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
-from ...cells import grade_id, is_test_cell  # noqa: E402
-from ...misconceptions import SEED, WRONG, every_cause  # noqa: E402
+from ...authoring.cells import grade_id, is_test_cell  # noqa: E402
+from ..pipeline.misconceptions import SEED, WRONG, every_cause  # noqa: E402
 from ...paths import NOTEBOOKS  # noqa: E402
-from ...testcells import test_title  # noqa: E402
+from ...authoring.testcells import test_title  # noqa: E402
 from ..records import UnitResult  # noqa: E402
 from .integrity import FIELDS, Finding  # noqa: E402
 from .similarity import Similarity  # noqa: E402
@@ -225,10 +225,10 @@ def _concepts(results: list[UnitResult]) -> list[str]:
     given = answers(results)
     if not given:
         return []
-    from ...explanations import ANSWERS
+    from ..pipeline.explanations import ANSWERS
     parts = ["<h2 id='concepts'>Concept questions: what the class answered</h2>",
              "<p class='muted'>Blue bars, labelled <b>key</b>: the key. Orange hatched bars, labelled <b>misc.</b>: an "
-             "answer that shows a misconception named by autograder/misconceptions.py. Grey: other answers.</p>"]
+             "answer that shows a misconception named by autograder/grading/pipeline/misconceptions.py. Grey: other answers.</p>"]
     said = []
     fig, axes = plt.subplots(1, len(given), figsize=(2.1 * len(given), 2.6), squeeze=False)
     for ax, (question, counter) in zip(axes[0], given.items()):

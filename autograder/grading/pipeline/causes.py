@@ -1,5 +1,5 @@
 """What a test cell's verdict can name beyond a wrong result (verify.py): the grader's own causes,
-declared here and listed in VERDICT, which every_cause (autograder/misconceptions.py) reads by name."""
+declared here and listed in VERDICT, which every_cause (autograder/grading/pipeline/misconceptions.py) reads by name."""
 from __future__ import annotations
 
 from cnn_student.spec import cause

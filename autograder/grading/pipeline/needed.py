@@ -26,7 +26,7 @@ from typing import Iterable
 
 from cnn_student.source import UNREADABLE
 
-from ...cells import has_nbgrader
+from ...authoring.cells import has_nbgrader
 
 # names through which code can reach any variable of the notebook's namespace, or another cell's output
 OPAQUE = {"exec", "eval", "globals", "locals", "vars", "dir", "get_ipython", "__import__", "__builtins__",

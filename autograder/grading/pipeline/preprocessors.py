@@ -11,9 +11,9 @@ from traitlets import Bool
 from cnn_student.protocol import is_record, read_records
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from ...cells import is_test_cell
-from ...misconceptions import answer_text
-from ...testcells import HIDDEN_RE, hidden_checks, parse_checks, test_title
+from ...authoring.cells import is_test_cell
+from .misconceptions import answer_text
+from ...authoring.testcells import HIDDEN_RE, hidden_checks, parse_checks, test_title
 from .execute import error_output
 from .verify import judge
 

@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterator
 
 import nbformat
 
-from ...cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
+from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ...paths import COURSE_ID, FEEDBACK_TEMPLATES, ensure_tools_on_path
-from ...kernel_client import DOTTED_NAME as STEADY_CLIENT
+from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
 from ..isolation import kernel_caps, sandbox
 from .feedback_html import FeedbackExporter

@@ -15,10 +15,10 @@ from cnn_student.spec import build_args, cause_of, get_spec
 from cnn_student.protocol import VECTORIZED, Records, stopped_seconds
 from cnn_student.speed import loops_in, verdict
 from cnn_student.time_limit import stopped_message
-from ...explanations import explanation
-from ...misconceptions import concept_cause
-from ...reference import expected_result
-from ...testcells import parse_checks
+from .explanations import explanation
+from .misconceptions import concept_cause
+from ...authoring.reference import expected_result
+from ...authoring.testcells import parse_checks
 from .causes import NOT_CHECKED, NOT_WRITTEN, RAISED, RAISED_INDEX, RAISED_SHAPES, TOO_SLOW
 
 # What a test cell's checks produced: case key -> ("result", value) or ("error", text), as the kernel

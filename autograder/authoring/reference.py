@@ -11,7 +11,7 @@ from typing import Any, Optional
 import nbformat
 
 from .cells import grade_id, is_reference_cell
-from .paths import SOLUTIONS
+from ..paths import SOLUTIONS
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args, get_spec
 

@@ -11,7 +11,7 @@ import nbformat
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from .kernel_client import DOTTED_NAME as STEADY_CLIENT
+from ..grading.pipeline.kernel_client import DOTTED_NAME as STEADY_CLIENT
 
 
 def execute(path: Path, timeout: int = 120, allow_errors: bool = False,

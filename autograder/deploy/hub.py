@@ -46,7 +46,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import COURSE_ID, ROOT, STUDENT_DIST
+from ..paths import COURSE_ID, ROOT, STUDENT_DIST
 
 STATE = ROOT / ".hub"                      # everything the hub writes; .gitignore covers it
 STUDENT_ENV = STATE / "student-env"        # shared by every hub started from this checkout
@@ -128,7 +128,7 @@ def ensure_release() -> None:
     """dist/student/<stage>/ from the committed release (notebooks/ and the package's expected values,
     which `release` keeps up to date); the release itself is not rewritten, others may be reading it."""
     if not (STAGE / "requirements.txt").exists():
-        from .distribution import write_distribution
+        from ..authoring.distribution import write_distribution
         write_distribution()
 
 
@@ -415,7 +415,7 @@ def write_hub_config(settings: HubSettings) -> Path:
     config = settings.folder / "jupyterhub_config.py"
     config.write_text("# written by `python -m autograder hub`: the settings are in hub.json beside it\n"
                       "from pathlib import Path\n"
-                      "from autograder.hub import configure\n\n"
+                      "from autograder.deploy.hub import configure\n\n"
                       "configure(c, Path(__file__).with_name('hub.json'))  # noqa: F821\n")
     return config
 

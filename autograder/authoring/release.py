@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path, gradebook_url
+from ..paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path, gradebook_url
 from .reference import expected_table
 from cnn_student.serialize import encode
 from .testcells import parse_checks, visible_source

@@ -1,0 +1,1 @@
+"""Deployment: the course on a JupyterHub (`python -m autograder hub`)."""
