@@ -8,7 +8,7 @@ What counts as an answer (collected from the instructor's side):
 - every hidden test case (its literal in the test cell, and its key in the expected tables) and
   its expected value (against every value of the same function in cnn_student/expected/);
 - every concept question's key, bound to its question's name, and its explanation
-  (autograder/explanations.py, any 8 consecutive words).
+  (autograder/grading/pipeline/explanations.py, any 8 consecutive words).
 
 What a needle is compared with: every text file of the student distribution, tokenised (names,
 numbers, operators, brackets; quotes, whitespace, line breaks and comments carry no weight), both
@@ -26,7 +26,7 @@ Which needles are trivial (excluded, each with its reason, see `Needle.trivial`)
   brackets, commas, colons, dots or quotes): a line like `return Z, cache` or `Z += b`. A needle
   keeps its exact form but is not searched with names replaced when, once renamed, fewer than
   MIN_RENAMED of its tokens are not `_` (`_ = _ * _`, `_ = _(_, _)`): any code contains those.
-What is scanned is one release stage (autograder/distribution.py): the assignments released so far.
+What is scanned is one release stage (autograder/authoring/distribution.py): the assignments released so far.
 A solution line of an assignment already due at that stage (one released before the stage's newest)
 is given code there, not a leak: later notebooks provide earlier ones' layers. Every other needle,
 the newest assignment's and all later ones', is a leak anywhere in the stage.
@@ -48,7 +48,7 @@ from typing import Any, Iterable, Optional
 import nbformat
 import numpy as np
 
-from autograder.cells import is_solution_cell
+from autograder.authoring.cells import is_solution_cell
 from cnn_student.source import python_text
 
 MIN_EXACT = 5     # distinctive tokens of an exact needle: `vert_start = h * stride` has 5
@@ -252,8 +252,8 @@ def stubs_text(notebooks: Path) -> str:
 
 def hidden_case_needles(solutions: Path) -> list[tuple[str, str, dict, Needle]]:
     """(assignment, fn, case, needle of its literal) for every hidden test case."""
-    from autograder.cells import is_test_cell
-    from autograder.testcells import hidden_checks
+    from autograder.authoring.cells import is_test_cell
+    from autograder.authoring.testcells import hidden_checks
     from cnn_student.serialize import case_key
     found = []
     for nb_path in sorted(solutions.glob("*/*.ipynb")):

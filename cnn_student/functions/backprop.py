@@ -15,7 +15,7 @@ row-major order (as PyTorch does). Standard normal values have no ties; cases wi
 
 The hints look only at the geometry of the windows and at simple transforms of the expected
 result; they never compute a gradient themselves and never spell a line of the reference (students
-can read this package). The formulas are stated, at grading only, by autograder/explanations.py.
+can read this package). The formulas are stated, at grading only, by autograder/grading/pipeline/explanations.py.
 """
 from __future__ import annotations
 

@@ -358,7 +358,7 @@ def _no_args(case: dict, rng: np.random.Generator) -> tuple:
 LETTERS = ("a", "b", "c", "d")
 
 # name -> the kind of answer expected. The keys and their explanations are the instructor's
-# (autograder/explanations.py): they reach students only in the feedback written at grading.
+# (autograder/grading/pipeline/explanations.py): they reach students only in the feedback written at grading.
 CONCEPT_KINDS: dict[str, str] = {
     "sharing_sets_zeros": "bool",
     "fewer_params_less_compute": "bool",
@@ -370,7 +370,7 @@ CONCEPT_KINDS: dict[str, str] = {
 }
 
 
-# the FORMAT of an answer only: what a wrong answer means is the grader's (autograder/misconceptions.py)
+# the FORMAT of an answer only: what a wrong answer means is the grader's (autograder/grading/pipeline/misconceptions.py)
 ANSWER_FORMAT = cause("concept.answer_format", "a concept answer of the wrong kind (a string for True/False, ...)")
 
 
