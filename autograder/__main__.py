@@ -154,7 +154,12 @@ def _grade(args: argparse.Namespace) -> int:
                   "what is missing", file=sys.stderr)
             return 130
     else:
-        results = run(args.submissions, args.out, opts)
+        try:
+            results = run(args.submissions, args.out, opts)
+        except KeyboardInterrupt:
+            print("\ninterrupted: its grading processes are stopped and nothing of them is left; run the same "
+                  "command again to grade what is missing", file=sys.stderr)
+            return 130
     print(score_table(results))
     failed = [r for r in results if r.retry]
     if failed:

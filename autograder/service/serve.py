@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ..grading.isolation import leftovers
 from ..grading.outputs.pagebox import banner
 from ..grading.records import UnitResult
 from . import grader as g
@@ -278,7 +279,8 @@ class Service:
     def run(self, until: Optional[Callable[[], bool]] = None) -> None:
         for row in self.state.recover():
             log(f"restarted: {row.name} was being graded; queued again")
-            self._clear_unit(row)
+        for work in leftovers.sweep():   # what a grading process killed with the service left
+            log(f"removed what the killed grading of {work} left (its kernels' group and runtime folder)")
         known = self.state.names()
         threads = [threading.Thread(target=self.work, args=(n,), daemon=True) for n in range(self.jobs)]
         for t in threads:
@@ -314,13 +316,6 @@ class Service:
             self.wake.notify_all()
         for grader in list(self.graders):
             grader.stop()
-
-    def _clear_unit(self, row: Row) -> None:
-        """What a killed grading left: its kernels' control group (its folders are remade by intake)."""
-        unit = self.setup.unit(row.seq, row.student, row.assignment)
-        if unit.caps_mechanism:
-            from ..grading.isolation import kernel_caps
-            kernel_caps.remove(kernel_caps.named(unit.caps_mechanism, kernel_caps.name_for(str(unit.work))))
 
 
 def install_sigterm(service: Service) -> None:

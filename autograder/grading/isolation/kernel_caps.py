@@ -10,7 +10,7 @@ that holds them here.
     systemd  a transient scope per kernel, `systemd-run --user --scope -p MemoryMax -p TasksMax`, where a
              systemd user session delegates those controllers.
   The grader creates the group, the kernel's launcher (sandbox.py) joins it, and the grader kills whatever
-  is left in it and removes it when the unit ends, also after a worker was killed (failure_result).
+  is left in it and removes it when the unit ends, also after a grading process was killed (leftovers.py).
 - disk: the kernel's working folder and its /tmp are one size-limited tmpfs (bubblewrap --size); see
   sandbox.command. Its pages are memory too, so they also count against the memory cap.
 """
@@ -234,37 +234,40 @@ def refused_forks(group: Group) -> int:
     return _read_key(Path(group.dirs[-1], "pids.events"), "max")
 
 
-def _procs(d: Path) -> list[int]:
+def procs(d: Path) -> list[int]:
+    """The processes in one group folder."""
     try:
         return [int(p) for p in (d / "cgroup.procs").read_text().split()]
     except OSError:
         return []
 
 
-def remove(group: Group) -> None:
-    """Kill every process left in the group, then remove it. Safe to call twice, or on no group."""
+def remove(group: Group) -> bool:
+    """Kill every process left in the group, then remove it. Safe to call twice, or on no group.
+    Whether it is gone (a group is removable only once its last process has left, which can take a
+    moment after SIGKILL; it is tried for up to 10 s)."""
     dirs = [Path(d) for d in group.dirs if Path(d).is_dir()]
-    if not dirs:
-        return
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        pids = {p for d in dirs for p in _procs(d)}
-        if not pids:
-            break
-        if (dirs[0] / "cgroup.kill").exists():
-            (dirs[0] / "cgroup.kill").write_text("1")
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    while dirs and time.monotonic() < deadline:
+        pids = {p for d in dirs for p in procs(d)}
+        if pids:
+            if (dirs[0] / "cgroup.kill").exists():
+                (dirs[0] / "cgroup.kill").write_text("1")
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        else:
+            for d in list(dirs):
+                try:
+                    d.rmdir()
+                    dirs.remove(d)
+                except FileNotFoundError:
+                    dirs.remove(d)
+                except OSError:   # EBUSY: its last processes are still leaving
+                    pass
+            if not dirs:
+                break
         time.sleep(0.02)
-    for d in dirs:
-        for _ in range(50):  # the last processes may take a moment to leave
-            try:
-                d.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.02)
+    return not dirs

@@ -10,15 +10,16 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from ...paths import SOLUTIONS, child_env
 from ...authoring.release import assignments
 from . import course, master as master_mod
 from .course import Course
-from ..isolation import kernel_caps
+from ..isolation import kernel_caps, leftovers
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
 from ..pipeline.unit import failure_result
@@ -66,12 +67,21 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
 
 
 class Worker:
+    """A grading process, kept for unit after unit. Killing one (its deadline, Ctrl-C, SIGTERM, the
+    service stopping) goes through `stop`, which also removes what its unit held (leftovers.sweep)."""
+
+    live: set["Worker"] = set()    # every running one, for stop_all
+    lock = threading.Lock()
+
     def __init__(self, log: Path):
+        leftovers.sweep()   # what grading processes killed outright left on this machine
         self.log = open(log, "a")
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()
+        with Worker.lock:
+            Worker.live.add(self)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -107,12 +117,31 @@ class Worker:
         return True, ""
 
     def stop(self) -> None:
+        """Kill the grading process (its kernels die with it), then remove what its unit held."""
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the worker and every kernel it started
+            os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait()
         self.log.close()
+        with Worker.lock:
+            Worker.live.discard(self)
+        leftovers.sweep()
+
+    def finish(self) -> None:
+        """No more units: the grading process ends by itself."""
+        self.proc.stdin.close()
+        self.proc.wait()
+        self.log.close()
+        with Worker.lock:
+            Worker.live.discard(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        with cls.lock:
+            workers = list(cls.live)
+        for worker in workers:
+            worker.stop()
 
 
 def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
@@ -126,6 +155,23 @@ def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
     worker.stop()
     failure_result(unit, why)
     return None
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does (KeyboardInterrupt in the main thread), so that it kills
+    its grading processes and removes what they held instead of leaving them behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Progress:
@@ -174,25 +220,38 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
     progress = Progress(len(todo), opts.quiet)
     deadline = opts.limits.unit_deadline()
 
+    stopping = threading.Event()
+
     def slot(n: int) -> None:
         worker = None
-        while True:
+        while not stopping.is_set():
             try:
                 unit = pending.get_nowait()
             except queue.Empty:
                 break
             worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log")
+            if stopping.is_set() and worker is None:   # killed by the interrupt, not by the unit: no result
+                unit.result_path.unlink(missing_ok=True)
+                return
             progress.step(f"{unit.student}/{unit.assignment}")
         if worker:
-            worker.proc.stdin.close()
-            worker.proc.wait()
-            worker.log.close()
+            worker.finish()
 
     threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, min(opts.jobs, len(todo))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
+    with sigterm_interrupts():
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                t.join()
+        except KeyboardInterrupt:   # Ctrl-C or SIGTERM: what is being graded is graded by the next run
+            stopping.set()
+            end = time.monotonic() + 30
+            while any(t.is_alive() for t in threads) and time.monotonic() < end:
+                Worker.stop_all()   # again for a process a slot started meanwhile
+                for t in threads:
+                    t.join(timeout=0.2)
+            raise
     return finish(submissions, out, units, opts.course)
 
 

@@ -7,25 +7,13 @@ import os
 import sys
 import traceback
 
+from ..isolation.leftovers import die_with_parent
 from ..records import Unit
 from ..pipeline.unit import failure_result, grade_unit
 
 
-def _die_with_parent() -> None:
-    """If the batch process dies (Ctrl-C, kill), this worker and its kernels go with it (Linux)."""
-    import ctypes
-    import signal
-    parent = os.getppid()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 def main() -> None:
-    _die_with_parent()
+    die_with_parent()   # if the batch process dies (Ctrl-C, kill), this worker and its kernels go with it
     # Kernels and libraries print to file descriptor 1, which child processes inherit: keep the
     # pipe to the batch on a private descriptor and point 1 at the log.
     answer = os.fdopen(os.dup(1), "w")
