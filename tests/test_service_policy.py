@@ -2,7 +2,6 @@
 path, through nbgrader's own submit and fetch_feedback, is in test_service.py."""
 import os
 import pwd
-import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -154,12 +153,14 @@ def test_a_folder_named_for_another_student_is_refused(tmp_path):
 
 # ---------- the service's decisions, released through nbgrader's ExchangeReleaseFeedback
 def gradebook_with_due(path: Path, due: datetime) -> str:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE assignment (name TEXT, duedate DATETIME)")
-    db.execute("INSERT INTO assignment VALUES (?, ?)", ("01_conv_forward", due.strftime("%Y-%m-%d %H:%M:%S.%f")))
-    db.commit()
-    db.close()
-    return f"sqlite:///{path}"
+    """A course gradebook with notebook 1's due date, made as `nbgrader db assignment add` makes it."""
+    from nbgrader.api import Gradebook
+    from autograder.paths import ensure_tools_on_path
+    ensure_tools_on_path()   # nbgrader's Gradebook runs its alembic
+    url = f"sqlite:///{path}"
+    with Gradebook(url, "cnn-inside") as gb:
+        gb.update_or_create_assignment("01_conv_forward", duedate=due.astimezone(timezone.utc).replace(tzinfo=None))
+    return url
 
 
 def released_page(exchange: Path, secret: str = SECRET, notebook: str = "01_conv_forward") -> str:
@@ -175,7 +176,7 @@ def service(tmp_path: Path, due: datetime | None, **kw) -> Service:
     (tmp_path / "master" / "release" / "01_conv_forward").mkdir(parents=True)
     setup = g.Setup(home=tmp_path / "home", config=config, course_id="cnn-inside", exchange=exchange,
                     master=tmp_path / "master", digest="x", opts=Options())
-    dues = DueDates(gradebook_with_due(tmp_path / "gradebook.db", due) if due else "sqlite:///none")
+    dues = DueDates(gradebook_with_due(tmp_path / "gradebook.db", due) if due else "sqlite:///none", "cnn-inside")
     return Service(setup, policy(**kw), State(tmp_path / "s.db"), dues, make_grader=lambda: None, check_owner=False)
 
 
@@ -266,7 +267,11 @@ def test_a_students_extension_moves_their_deadline_only(tmp_path):
         gb.add_submission("01_conv_forward", "alice")   # nbgrader extends a submission's row
         gb.add_submission("01_conv_forward", "bob")
         gb.grant_extension("01_conv_forward", "alice", hours=2)
-    dues = DueDates(url)
+    before = sorted(tmp_path.iterdir()), (tmp_path / "gradebook.db").stat().st_mtime_ns
+    dues = DueDates(url, "cnn-inside")
     assert dues.get("01_conv_forward", "alice") == due + timedelta(hours=2)
     assert dues.get("01_conv_forward", "bob") == due == dues.get("01_conv_forward")
     assert dues.get("02_pool_forward", "alice") is None
+    # never written, not even where nbgrader's Gradebook would add a course it does not know
+    assert DueDates(url, "another-course").get("01_conv_forward") is None
+    assert (sorted(tmp_path.iterdir()), (tmp_path / "gradebook.db").stat().st_mtime_ns) == before

@@ -90,8 +90,8 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     else:
         make = lambda: g.LocalGrader(setup)  # noqa: E731
     return Service(setup, FeedbackPolicy(config=course.config), State(beside / "autograder-service.db"),
-                   DueDates(course.db_url), make, jobs=opts.jobs, check_owner=settings.check_owner,
-                   poll=settings.poll_seconds)
+                   DueDates(course.db_url, course.course_id), make, jobs=opts.jobs,
+                   check_owner=settings.check_owner, poll=settings.poll_seconds)
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -44,15 +43,18 @@ def parse_time(text: str) -> Optional[datetime]:
 
 class DueDates:
     """The course gradebook's due dates and each student's extension (nbgrader's
-    `Gradebook.grant_extension`), read (never written) a few times a minute."""
+    `Gradebook.grant_extension`), read through nbgrader's Gradebook on a read-only connection (never
+    written), a few times a minute."""
 
-    EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)   # SQLAlchemy keeps an Interval in sqlite as epoch + it
-
-    def __init__(self, db_url: str, every: float = 5.0):
-        self.path = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+    def __init__(self, db_url: str, course_id: str, every: float = 5.0):
+        path = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+        self.path, self.course_id = path, course_id
+        # sqlite's read-only mode: nbgrader's Gradebook makes tables and rows it misses; here it cannot
+        self.url = f"sqlite:///file:{path}?mode=ro&uri=true" if path else db_url
         self.every, self.read_at = every, 0.0
         self.dates: dict[str, datetime] = {}
         self.extensions: dict[tuple[str, str], timedelta] = {}
+        self.trouble = ""   # why the last read failed, logged once
 
     def get(self, assignment: str, student: Optional[str] = None) -> Optional[datetime]:
         """The assignment's due date, for that student with their extension."""
@@ -65,25 +67,22 @@ class DueDates:
         return due + self.extensions.get((assignment, student or ""), timedelta(0))
 
     def _read(self) -> tuple[dict[str, datetime], dict[tuple[str, str], timedelta]]:
-        if self.path is None or not self.path.is_file():
+        from nbgrader.api import Gradebook, InvalidEntry
+        from sqlalchemy.exc import SQLAlchemyError
+        if self.path is not None and not self.path.is_file():
             return {}, {}
         try:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            try:
-                rows = db.execute("SELECT name, duedate FROM assignment WHERE duedate IS NOT NULL").fetchall()
-                try:
-                    granted = db.execute("SELECT a.name, s.student_id, s.extension FROM submitted_assignment s "
-                                         "JOIN assignment a ON s.assignment_id = a.id "
-                                         "WHERE s.extension IS NOT NULL").fetchall()
-                except sqlite3.OperationalError:   # a gradebook without submissions' table yet
-                    granted = []
-            finally:
-                db.close()
-        except sqlite3.Error:
+            with Gradebook(self.url, self.course_id) as gb:
+                assignments = [a for a in gb.assignments if a.duedate is not None]
+                dates = {a.name: a.duedate.replace(tzinfo=timezone.utc) for a in assignments}
+                extensions = {(a.name, s.student_id): s.extension for a in assignments
+                              for s in gb.assignment_submissions(a.name) if s.extension}
+        except (SQLAlchemyError, InvalidEntry) as err:   # being written, or not this course's: the last dates read
+            if type(err).__name__ != self.trouble:
+                log(f"due dates: the gradebook could not be read ({type(err).__name__}); the last ones read stay")
+            self.trouble = type(err).__name__
             return self.dates, self.extensions
-        dates = {name: d for name, text in rows if (d := parse_time(str(text))) is not None}
-        extensions = {(name, student): d - self.EPOCH for name, student, text in granted
-                      if (d := parse_time(str(text))) is not None}
+        self.trouble = ""
         return dates, extensions
 
 
