@@ -10,7 +10,7 @@ import pytest
 from traitlets.config import Config
 
 from autograder.service import grader as g
-from autograder.service.inbound import complete, owner_problem, parse, scan
+from autograder.service.inbound import Inbound, parse
 from autograder.service.policy import Claimed, FeedbackPolicy, counted, decide
 from autograder.service.serve import DueDates, Service
 from autograder.service.state import Row, State
@@ -127,16 +127,17 @@ def test_inbound_names_and_complete_folders(tmp_path):
     sub = parse(tmp_path / "alice+01_conv_forward+2026-12-01 10:00:00.000000 UTC+xyz")
     assert (sub.student, sub.assignment, sub.timestamp) == ("alice", "01_conv_forward", "2026-12-01 10:00:00.000000 UTC")
     assert parse(tmp_path / "not-a-submission") is None
+    inbound = Inbound(tmp_path, check_owner=False)
     folder = tmp_path / "bob+01+2026-12-01 10:00:00.000000 UTC+r"
     folder.mkdir()
     (folder / "submission_secret.txt").write_text(SECRET[:40])   # submit is still writing it
-    assert not complete(folder, now=time.time())
+    assert inbound.look(folder, time.time()) is None
     (folder / "submission_secret.txt").write_text(SECRET)
     os.chmod(folder, 0o755)                                      # its last step (chmod 0777) not done yet
-    assert not complete(folder, now=time.time())
+    assert inbound.look(folder, time.time()) is None
     os.chmod(folder, 0o777)
-    assert complete(folder) and [s.name for s in scan(tmp_path, set())] == [folder.name]
-    assert list(scan(tmp_path, {folder.name})) == []
+    assert [(s.name, s.problem, s.secret) for s in inbound.scan(set())] == [(folder.name, "", SECRET)]
+    assert list(inbound.scan({folder.name})) == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
@@ -144,11 +145,11 @@ def test_a_folder_named_for_another_student_is_refused(tmp_path):
     nobody = pwd.getpwnam("nobody")
     folder = submission(tmp_path, "alice+01+2026-12-01 10:00:00.000000 UTC+r")
     os.chown(folder, nobody.pw_uid, nobody.pw_gid)
-    assert "owned by nobody" in owner_problem(parse(folder), check_owner=True)
-    assert owner_problem(parse(folder), check_owner=False) == ""
+    assert "owned by nobody" in Inbound(tmp_path).look(folder, time.time()).problem
+    assert Inbound(tmp_path, check_owner=False).look(folder, time.time()).problem == ""
     own = submission(tmp_path, "nobody+01+2026-12-01 10:00:00.000000 UTC+r")
     os.chown(own, nobody.pw_uid, nobody.pw_gid)
-    assert owner_problem(parse(own), check_owner=True) == ""
+    assert Inbound(tmp_path).look(own, time.time()).problem == ""
 
 
 # ---------- the service's decisions, released through nbgrader's ExchangeReleaseFeedback
@@ -187,7 +188,7 @@ def test_the_fourth_submission_says_when_feedback_comes_and_the_deadline_grades_
     names = [f"alice+01_conv_forward+2026-12-01 10:0{i}:00.000000 UTC+r{i}" for i in range(4)]
     now = time.time()
     for i, name in enumerate(names):
-        sub = parse(submission(inbound, name))
+        sub = svc.inbound.look(submission(inbound, name), now)
         svc.arrive(sub, now + i)
         if i < 3:
             svc.state.set(name, state="done")
@@ -213,7 +214,7 @@ def test_a_quick_resubmission_waits_and_replaces_the_waiting_one(tmp_path):
     for i, name in enumerate(names):
         folder = submission(svc.folder, name)
         (folder / "submission_secret.txt").write_text(secrets[i])
-        svc.arrive(parse(folder), now + i)
+        svc.arrive(svc.inbound.look(folder, now), now + i)
         if i == 0:
             svc.state.set(name, state="done")
     states = [(r.state, r.attempt) for r in svc.state.of("bob", "01_conv_forward")]
@@ -225,7 +226,7 @@ def test_a_quick_resubmission_waits_and_replaces_the_waiting_one(tmp_path):
 def test_a_renamed_assignment_is_not_graded_and_costs_no_attempt(tmp_path):
     svc = service(tmp_path, None)
     name = "bob+01_conv_forward_again+2026-12-01 10:00:00.000000 UTC+r"
-    assert svc.arrive(parse(submission(svc.folder, name)), time.time()).state == "ignored"
+    assert svc.arrive(svc.inbound.look(submission(svc.folder, name), time.time()), time.time()).state == "ignored"
     assert svc.state.claimed("bob", "01_conv_forward") == [] and svc.state.claim() is None
 
 

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Float
+from traitlets import Bool, Float, Int
 from traitlets.config import Configurable
+
+from .inbound import Limits as InboundLimits
 
 
 class FeedbackService(Configurable):
@@ -18,6 +20,19 @@ class FeedbackService(Configurable):
                                   "name gives as the student (a multi-user exchange); False where one account "
                                   "submits for everyone (a test set-up, a hub whose users share a uid)").tag(config=True)
     poll_seconds = Float(0.25, help="how often the inbound folder is read").tag(config=True)
+    max_submission_mb = Float(InboundLimits.submission_bytes / 1e6,
+                              help="megabytes of files one submission may hold; a bigger one is not copied nor "
+                                   "graded, and its student is told why").tag(config=True)
+    max_student_mb = Float(InboundLimits.student_bytes / 1e6,
+                           help="megabytes the service keeps of one student's submissions (it keeps a copy of "
+                                "each); past it, a submission is not graded, and its student is told "
+                                "why").tag(config=True)
+    max_entries = Int(InboundLimits.entries, help="files and folders one submission may hold; one with more is "
+                                                  "not copied nor graded").tag(config=True)
+
+    def limits(self) -> InboundLimits:
+        return InboundLimits(submission_bytes=int(self.max_submission_mb * 1e6),
+                             student_bytes=int(self.max_student_mb * 1e6), entries=self.max_entries)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,11 +106,12 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
         make = lambda: g.LocalGrader(setup)  # noqa: E731
     return Service(setup, FeedbackPolicy(config=course.config), State(beside / "autograder-service.db"),
                    DueDates(course.db_url, course.course_id), make, jobs=opts.jobs,
-                   check_owner=settings.check_owner, poll=settings.poll_seconds)
+                   check_owner=settings.check_owner, poll=settings.poll_seconds, limits=settings.limits())
 
 
 def serve(args: argparse.Namespace) -> int:
     from .. import __main__ as cli
+    from . import status
     from .serve import install_sigterm, log
     caps = cli.isolation(args, "serve")
     if caps is False:
@@ -110,7 +126,9 @@ def serve(args: argparse.Namespace) -> int:
     p = service.policy
     log(f"policy: {'on' if p.enabled else 'OFF'}, {p.attempts} attempts, {p.minutes_between:g} min apart, hidden "
         f"tests {p.hidden_tests}, counts {p.counts}; state {service.state.path}; owner check "
-        f"{'on' if service.check_owner else 'off'}")
+        f"{'on' if service.check_owner else 'off'}; kept at most {service.inbound.limits.submission_bytes / 1e6:g} "
+        f"MB per submission, {service.inbound.limits.student_bytes / 1e6:g} MB per student; the instructor's page "
+        f"{service.state.path.parent / status.PAGE}")
     service.run()
     service.state.close()
     log("stopped")

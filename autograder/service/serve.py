@@ -11,6 +11,7 @@ SIGTERM stops it at once, and what was being graded is graded again on the next 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import threading
 import time
@@ -22,14 +23,20 @@ from ..grading.isolation import leftovers
 from ..grading.outputs.pagebox import banner
 from ..grading.records import UnitResult
 from . import grader as g
-from .inbound import Submission, inbound, owner_problem, scan
+from . import status
+from .inbound import Inbound, Limits as InboundLimits, Submission, TooBig, inbound
 from .policy import FeedbackPolicy, counted, decide, when
 from .state import Row, State
 
 
+def stamp(epoch: Optional[float] = None) -> str:
+    """A time as the log and the instructor's page write it (UTC, to the millisecond)."""
+    moment = datetime.now(timezone.utc) if epoch is None else datetime.fromtimestamp(epoch, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def log(message: str) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
-    print(f"{stamp} {message}", flush=True)
+    print(f"{stamp()} {message}", flush=True)
 
 
 def parse_time(text: str) -> Optional[datetime]:
@@ -88,10 +95,13 @@ class DueDates:
 
 class Service:
     def __init__(self, setup: g.Setup, policy: FeedbackPolicy, state: State, dues: DueDates,
-                 make_grader: Callable[[], Any], jobs: int = 1, check_owner: bool = True, poll: float = 0.25):
+                 make_grader: Callable[[], Any], jobs: int = 1, check_owner: bool = True, poll: float = 0.25,
+                 limits: InboundLimits = InboundLimits()):
         self.setup, self.policy, self.state, self.dues = setup, policy, state, dues
         self.make_grader, self.jobs, self.check_owner, self.poll = make_grader, jobs, check_owner, poll
         self.folder = inbound(setup.exchange, setup.course_id)
+        self.inbound = Inbound(self.folder, check_owner, limits)
+        self.changed = True   # the instructor's page is out of date
         self.stopping = threading.Event()
         self.wake = threading.Condition()
         self.graders: list[Any] = []
@@ -103,24 +113,25 @@ class Service:
 
     def arrive(self, sub: Submission, now: float) -> Row:
         row = Row(name=sub.name, seq=0, student=sub.student, assignment=sub.assignment,
-                  timestamp=sub.timestamp, arrived=now, state="refused")
+                  timestamp=sub.timestamp, arrived=now, state="refused", owner=sub.owner)
         row.seq = self.state.next_seq()    # new rows come from this thread only
-        if not (self.setup.master / "release" / sub.assignment).is_dir():   # another course's, or --assignment
+        if sub.assignment and not (self.setup.master / "release" / sub.assignment).is_dir():   # --assignment
             row.state, row.note = "ignored", "not an assignment this service grades"
             self.state.add(row)
             log(f"ignored {sub.name}: {row.note}")
             return row
-        problem = owner_problem(sub, self.check_owner)
-        if not problem:
-            try:
-                g.keep(self.setup, row.seq, sub.student, sub.assignment, sub.path)
-            except OSError as err:
-                problem = f"could not be copied ({type(err).__name__}: {err})"
-        if problem:
-            row.note = problem
-            self.state.add(row)
-            log(f"refused {sub.name}: {problem}")
-            return row
+        if sub.problem:
+            return self._refuse(row, sub, sub.problem)
+        try:
+            kept = self.inbound.keep(sub, self._kept(row), already=self.state.kept_bytes(sub.student))
+        except TooBig as err:
+            return self._refuse(row, sub, f"too big: {err}")
+        except OSError as err:
+            return self._refuse(row, sub, f"could not be copied ({type(err).__name__}: {err})")
+        row.kept_bytes = kept.bytes
+        if kept.left_out:
+            log(f"kept {sub.name} without {', '.join(kept.left_out[:5])}"
+                + (f" and {len(kept.left_out) - 5} more" if len(kept.left_out) > 5 else ""))
         while True:   # again if the waiting submission it would replace has just begun its grading
             decision = decide(self.policy, self.state.claimed(sub.student, sub.assignment), now,
                               self.due(sub.assignment, sub.student))
@@ -151,10 +162,34 @@ class Service:
     def _kept(self, row: Row) -> Path:
         return self.setup.folder("submissions", row.seq) / row.student / row.assignment
 
-    def _notice(self, row: Row, title: str, lines: list[str]) -> None:
+    def _notice(self, row: Row, title: str, lines: list[str], keys: Optional[Path] = None,
+                notebooks: Optional[list[str]] = None) -> None:
+        """A page with this box for each notebook of the submission, released through its secret (that
+        of the service's copy, unless `keys` holds it)."""
         kept = self._kept(row)
-        g.release(self.setup, row.seq, row.student, row.assignment, kept,
-                  g.notice_pages(kept, title, banner(lines + [self.policy.describe()], title)))
+        g.release(self.setup, row.seq, row.student, row.assignment, keys or kept,
+                  g.notice_pages(g.submitted_notebooks(kept) if notebooks is None else notebooks, title,
+                                 banner(lines + [self.policy.describe()], title)))
+
+    def _refuse(self, row: Row, sub: Submission, why: str) -> Row:
+        """Not graded: recorded, logged and shown on the instructor's page by name; its student is told
+        why through the feedback channel when its secret can be read (else only the instructor knows)."""
+        row.state, row.note = "refused", why
+        self.state.add(row)
+        self.changed = True
+        log(f"refused {sub.name} (owner {sub.owner or 'unknown'}): {why}")
+        if sub.secret and sub.student:
+            keys = self.setup.folder("refused", row.seq)
+            keys.mkdir(parents=True, exist_ok=True)
+            (keys / "timestamp.txt").write_text(sub.timestamp)
+            (keys / "submission_secret.txt").write_text(sub.secret)
+            released = sorted(p.name for p in (self.setup.master / "release" / sub.assignment).glob("*.ipynb"))
+            self._notice(row, f"{sub.assignment}: submission not graded",
+                         [f"Your submission of {sub.timestamp} was not graded by the course's grader: {why}.",
+                          "It used no attempt. Fix that and submit again; your instructor sees this submission "
+                          "listed with the reason."], keys=keys, notebooks=list(sub.notebooks) or released)
+            shutil.rmtree(keys, ignore_errors=True)
+        return row
 
     def _notice_deferred(self, row: Row) -> None:
         due = self.due(row.assignment, row.student)
@@ -289,7 +324,7 @@ class Service:
         last_report, last_line = 0.0, ""
         while not self.stopping.is_set() and not (until and until()):
             now = time.time()
-            for sub in scan(self.folder, known):
+            for sub in self.inbound.scan(known):
                 known.add(sub.name)
                 try:
                     self.arrive(sub, time.time())
@@ -303,11 +338,25 @@ class Service:
                 line = self.report(time.time())
                 if line != last_line:
                     log(line)
+                    self.changed = True
                 last_report, last_line = now, line
+            if self.changed:
+                self.write_status()
             self.stopping.wait(self.poll)
         self.stop()
         for t in threads:
             t.join(timeout=10)
+
+    def write_status(self) -> None:
+        """The instructor's page (status.py), beside the service's state."""
+        self.changed = False
+        bad = tuple(status.BadEntry(r.name, r.owner, r.note, stamp(r.arrived)) for r in reversed(self.state.refused()))
+        view = status.StatusView(course_id=self.setup.course_id, inbound=str(self.folder), updated=stamp(time.time()),
+                                 counts=tuple(sorted(self.state.counts().items())), bad=bad)
+        try:
+            status.write(self.state.path.parent, view)
+        except OSError as err:
+            log(f"the instructor's page could not be written: {err}")
 
     def stop(self) -> None:
         self.stopping.set()
