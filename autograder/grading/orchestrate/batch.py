@@ -221,36 +221,47 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
     deadline = opts.limits.unit_deadline()
 
     stopping = threading.Event()
+    jobs = max(1, min(opts.jobs, len(todo)))
+    left = [jobs]                     # slots still running
+    all_done = threading.Event()
+    lock = threading.Lock()
 
     def slot(n: int) -> None:
         worker = None
-        while not stopping.is_set():
-            try:
-                unit = pending.get_nowait()
-            except queue.Empty:
-                break
-            worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log")
-            if stopping.is_set() and worker is None:   # killed by the interrupt, not by the unit: no result
-                unit.result_path.unlink(missing_ok=True)
-                return
-            progress.step(f"{unit.student}/{unit.assignment}")
-        if worker:
-            worker.finish()
-
-    threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, min(opts.jobs, len(todo))))]
-    with sigterm_interrupts():
-        for t in threads:
-            t.start()
         try:
-            for t in threads:
-                t.join()
+            while not stopping.is_set():
+                try:
+                    unit = pending.get_nowait()
+                except queue.Empty:
+                    break
+                worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log")
+                if stopping.is_set() and worker is None:   # killed by the interrupt, not by the unit: no result
+                    unit.result_path.unlink(missing_ok=True)
+                    return
+                progress.step(f"{unit.student}/{unit.assignment}")
+            if worker:
+                worker.finish()
+        finally:
+            with lock:
+                left[0] -= 1
+                if not left[0]:
+                    all_done.set()
+
+    for n in range(jobs):
+        threading.Thread(target=slot, args=(n,), daemon=True).start()
+    # waited for through an Event, not Thread.join: a join interrupted by Ctrl-C marks a running thread
+    # as stopped in Python 3.11 (bpo-45274's fix), and the interrupt must still find every slot
+    with sigterm_interrupts():
+        try:
+            while not all_done.wait(1.0):
+                pass
         except KeyboardInterrupt:   # Ctrl-C or SIGTERM: what is being graded is graded by the next run
             stopping.set()
             end = time.monotonic() + 30
-            while any(t.is_alive() for t in threads) and time.monotonic() < end:
+            while time.monotonic() < end:
                 Worker.stop_all()   # again for a process a slot started meanwhile
-                for t in threads:
-                    t.join(timeout=0.2)
+                if all_done.wait(0.2):
+                    break
             raise
     return finish(submissions, out, units, opts.course)
 
