@@ -134,13 +134,15 @@ def test_refused_folders_tell_their_student_why_and_the_instructor_by_name(tmp_p
     fifo = submission(svc.folder, f"cy+{A}+{TS}+fifo")
     (fifo / "submission_secret.txt").unlink()
     os.mkfifo(fifo / "submission_secret.txt")
+    plus = submission(svc.folder, f"c+d+{A}+{TS}+ok")
     for sub in svc.inbound.scan(set()):
         svc.arrive(sub, time.time())
-    assert {r.name: r.state for r in svc.state.all()} == {big.name: "refused", fifo.name: "refused"}
+    assert {r.name: r.state for r in svc.state.all()} == {big.name: "refused", fifo.name: "refused", plus.name: "queued"}
     page = released_page(svc.setup.exchange)                       # bob's secret is usable: he is told
     assert "submission not graded" in page and "1.07 GB in files" in page and "used no attempt" in page
     svc.write_status()
     status = (tmp_path / "autograder-service.html").read_text()
     assert big.name in status and fifo.name in status and "its submission_secret.txt is a FIFO" in status
     assert "Entries in inbound that were not graded (2)" in status
+    assert "Students who cannot fetch their feedback (1)" in status and "<li><code>c+d</code></li>" in status
     assert (tmp_path / "autograder-service.html").stat().st_mode & 0o077 == 0   # the instructor's alone

@@ -350,9 +350,12 @@ class Service:
     def write_status(self) -> None:
         """The instructor's page (status.py), beside the service's state."""
         self.changed = False
-        bad = tuple(status.BadEntry(r.name, r.owner, r.note, stamp(r.arrived)) for r in reversed(self.state.refused()))
+        rows = self.state.all()
+        bad = tuple(status.BadEntry(r.name, r.owner, r.note, stamp(r.arrived)) for r in reversed(rows)
+                    if r.state == "refused")
+        plus = tuple(sorted({r.student for r in rows if "+" in r.student and r.state != "refused"}))
         view = status.StatusView(course_id=self.setup.course_id, inbound=str(self.folder), updated=stamp(time.time()),
-                                 counts=tuple(sorted(self.state.counts().items())), bad=bad)
+                                 counts=tuple(sorted(self.state.counts().items())), bad=bad, plus_names=plus)
         try:
             status.write(self.state.path.parent, view)
         except OSError as err:

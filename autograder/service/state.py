@@ -130,9 +130,6 @@ class State:
             return self.db.execute("SELECT COALESCE(SUM(kept_bytes), 0) FROM submission WHERE student = ?",
                                    (student,)).fetchone()[0]
 
-    def refused(self) -> list[Row]:
-        return self._rows("WHERE state = 'refused' ORDER BY seq")
-
     def next_seq(self) -> int:
         with self.lock:
             return self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM submission").fetchone()[0]

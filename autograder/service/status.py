@@ -36,6 +36,7 @@ class StatusView:
     counts: tuple[tuple[str, int], ...] = ()   # submissions by state
     bad: tuple[BadEntry, ...] = ()             # newest first
     bad_shown: int = SHOWN
+    plus_names: tuple[str, ...] = ()           # students with '+' in their name (nbgrader's fetch_feedback fails them)
 
 
 _env = Environment(loader=FileSystemLoader(str(FEEDBACK_TEMPLATES / "service")),
