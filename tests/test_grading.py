@@ -350,7 +350,9 @@ def test_grading_does_not_depend_on_the_project_being_installed(batch, tmp_path)
 def test_feedback_pages_pass_axe_core_in_chromium(batch):
     """Feedback on notebook 1 with passing and failing tests (ben), from a crashed kernel (hal) and from an
     unreadable file (eve), a full-marks page of notebook 4 (tables, figures, concept answers) and a "not
-    submitted" page: axe-core finds no WCAG 2.1 A/AA violation. (About 4 s a full page: one of each kind.)"""
+    submitted" page, and the grading service's page for the instructor with every part shown: axe-core
+    finds no WCAG 2.1 A/AA violation. (About 4 s a full page: one of each kind.)"""
+    from autograder.service import status
     from playwright.sync_api import sync_playwright
     from tests.browser.axe import violations
     from tests.browser.lab import CHROMIUM, launch_chromium
@@ -360,12 +362,19 @@ def test_feedback_pages_pass_axe_core_in_chromium(batch):
     pages = [feedback_dir / student / FIRST / f"{FIRST}.html" for student in ("ben", "hal", "eve")]
     pages += [feedback_dir / "ada" / ALL[3] / f"{ALL[3]}.html"]
     pages += [next(p for p in feedback_dir.glob("*/*/*.html") if "Reason: not submitted" in p.read_text())]
+    service_page = batch["tmp"] / "service-status"
+    service_page.mkdir(exist_ok=True)
+    pages += [status.write(service_page, status.StatusView(
+        course_id="cnn-inside", inbound="/srv/exchange/cnn-inside/inbound", updated="2026-12-01T10:00:00.000Z",
+        counts=(("done", 12), ("refused", 1)), plus_names=("c+d",),
+        bad=(status.BadEntry("mal+01_conv_forward+2026-12-01 09:59:00.000000 UTC+x", "mal",
+                             "its submission_secret.txt is a FIFO, not a file", "2026-12-01T09:59:01.000Z"),)))]
     with sync_playwright() as playwright:
         context = launch_chromium(playwright, batch["tmp"] / "axe-profile")
         page = context.new_page()
         found = {}
         for path in pages:
             page.goto(path.as_uri())
-            found.update({str(path.relative_to(feedback_dir)): v for v in [violations(page)] if v})
+            found.update({"/".join(path.parts[-3:]): v for v in [violations(page)] if v})
         context.close()
     assert not found, "axe-core on feedback pages:\n" + "\n".join(f"{k}:\n" + "\n".join(v) for k, v in found.items())
