@@ -3,8 +3,14 @@
 itself: it is decided at once, never blocks or streams, is copied never, and is named with why. The
 whole service with real accounts and nbgrader's own submit is tests/test_inbound_service.py."""
 import os
+import pwd
+import shutil
+import tempfile
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -67,15 +73,37 @@ def test_entries_that_are_not_folders_are_never_followed(tmp_path):
                                      "(or its time cannot be read)"}
 
 
-def test_a_folder_that_never_completes_is_named_after_a_while(tmp_path):
-    stuck = tmp_path / f"ann+{A}+{TS}+stuck"
-    stuck.mkdir()
-    inbound = Inbound(tmp_path, check_owner=False)
-    now = time.time()
-    assert list(inbound.scan(set(), now)) == []                    # maybe still being written: wait
-    late = list(inbound.scan(set(), now + 600))
-    assert [s.problem for s in late] == ["no complete submission_secret.txt 120 s after it appeared: not a "
-                                         "finished nbgrader submit"]
+@contextmanager
+def as_nobody() -> Iterator[Path]:
+    """A folder readable by all, and this process as `nobody` meanwhile (as a service run by the
+    instructor reads inbound, which root never does: root opens everything)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become another user")
+    base = Path(tempfile.mkdtemp(prefix="cnn-inbound-"))
+    base.chmod(0o755)
+    try:
+        yield base
+    finally:
+        os.seteuid(0)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_folder_that_never_completes_is_named_after_a_while():
+    with as_nobody() as base:
+        stuck = base / f"ann+{A}+{TS}+stuck"
+        stuck.mkdir()
+        closed = submission(base, f"bea+{A}+{TS}+closed")    # as a submit under umask 077 leaves it midway
+        closed.chmod(0o700)
+        inbound = Inbound(base, check_owner=False)
+        now = time.time()
+        os.seteuid(pwd.getpwnam("nobody").pw_uid)
+        assert list(inbound.scan(set(), now)) == []                # maybe still being written: wait
+        assert list(inbound.scan(set(), now + 60)) == []
+        late = {s.name: s.problem for s in inbound.scan(set(), now + 600)}
+        os.seteuid(0)
+    assert late == {stuck.name: "no complete submission_secret.txt 120 s after it appeared: not a finished nbgrader submit",
+                    closed.name: "it cannot be opened (Permission denied) 120 s after it appeared: not a finished "
+                                 "nbgrader submit"}
 
 
 def test_the_copy_takes_regular_files_within_the_limits_and_nothing_else(tmp_path):

@@ -123,6 +123,8 @@ def _read_small(dir_fd: int, name: str, limit: int) -> tuple[Optional[str], str]
         fd = os.open(name, FILE_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         return None, ""
+    except PermissionError:   # not readable yet (a submit under a strict umask): as if not written yet
+        return None, ""
     except OSError as err:
         if err.errno == errno.ELOOP:
             return None, f"its {name} is a symbolic link"
@@ -178,13 +180,23 @@ class Inbound:
             kind = _kind(st.st_mode)
             if stat.S_ISLNK(st.st_mode):
                 kind += f" to {os.readlink(path)}"
-            problem = (f"{kind}, not a folder: not followed" if err.errno in (errno.ELOOP, errno.ENOTDIR)
-                       else f"cannot be opened ({err.strerror})")
-            return self._bad(claimed, _owner(st.st_uid), problem)
+            if err.errno in (errno.ELOOP, errno.ENOTDIR):
+                return self._bad(claimed, _owner(st.st_uid), f"{kind}, not a folder: not followed")
+            # closed to the service (run as the instructor): a submit under a strict umask opens it at its end
+            return self._later(claimed, now, _owner(st.st_uid), f"it cannot be opened ({err.strerror})")
         try:
             return self._look_inside(fd, claimed, now)
         finally:
             os.close(fd)
+
+    def _later(self, sub: Submission, now: float, owner: str, why: str, problem: str = "") -> Optional[Submission]:
+        """None (looked at again) until the entry has been incomplete for INCOMPLETE_SECONDS, then bad
+        (with `problem`, when one is known already)."""
+        first = self.first_seen.setdefault(sub.name, now)
+        if now - first < INCOMPLETE_SECONDS:
+            return None
+        return self._bad(sub, owner, problem or f"{why} {INCOMPLETE_SECONDS:g} s after it appeared: not a finished "
+                                                "nbgrader submit")
 
     def _bad(self, sub: Submission, owner: str, problem: str) -> Submission:
         return Submission(sub.path, sub.student, sub.assignment, sub.timestamp, owner=owner, problem=problem)
@@ -208,11 +220,7 @@ class Inbound:
         secret = text if len(stripped) == SECRET_LENGTH else ""
         settled = (st.st_mode & 0o777) == 0o777 or now - st.st_mtime > SETTLED_SECONDS
         if not (secret and settled):
-            first = self.first_seen.setdefault(claimed.name, now)
-            if now - first < INCOMPLETE_SECONDS:
-                return None
-            return self._bad(claimed, owner, problem or f"no complete submission_secret.txt {INCOMPLETE_SECONDS:g} s "
-                                                        "after it appeared: not a finished nbgrader submit")
+            return self._later(claimed, now, owner, "no complete submission_secret.txt", problem)
         with os.scandir(fd) as it:   # names only, and no more of them than a submission may hold
             notebooks = tuple(sorted(e.name for e in itertools.islice(it, self.limits.entries)
                                      if e.name.endswith(".ipynb")))
