@@ -1,7 +1,8 @@
 """`python -m autograder serve`: graded feedback within seconds of each `nbgrader submit`.
 
-The main thread watches the exchange's inbound folder of the course, decides for each new
-submission what the course's FeedbackPolicy allows (policy.py), keeps a copy and records it
+The main thread watches the exchange's inbound folder of the course (read as hostile: inbound.py;
+an entry it refuses is recorded, logged and listed on the instructor's page, status.py), decides for
+each new submission what the course's FeedbackPolicy allows (policy.py), keeps a copy and records it
 (state.py); `jobs` grading threads take the submissions whose time has come, in arrival order per
 student, grade each as `grade` grades a unit (grader.py) and release its page through nbgrader's
 feedback channel. Once an assignment's due date (the course gradebook's) has passed, the submission
