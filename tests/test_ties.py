@@ -11,7 +11,7 @@ import pytest
 from autograder.authoring.cells import is_test_cell
 from autograder.paths import SOLUTIONS
 from autograder.authoring.testcells import parse_checks
-from cnn_student.spec import build_args
+from cnn_student.functions import build_args
 
 
 def _cases(assignment: str, name: str, hidden: bool) -> list[dict]:
