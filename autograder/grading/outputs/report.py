@@ -34,8 +34,7 @@ from ..pipeline.explanations import ANSWERS  # noqa: E402
 from ..pipeline.misconceptions import SEED, WRONG, every_cause  # noqa: E402
 from ...paths import NOTEBOOKS  # noqa: E402
 from ...authoring.testcells import test_title  # noqa: E402
-from ..records import UnitResult  # noqa: E402
-from .integrity import FIELDS, Finding  # noqa: E402
+from ..records import FIELDS, Finding, UnitResult  # noqa: E402
 from .similarity import Similarity  # noqa: E402
 
 # causes that say a function was not attempted or not reached: counted apart from misconceptions

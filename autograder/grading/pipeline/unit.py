@@ -29,9 +29,9 @@ from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
 from ..isolation import kernel_caps, sandbox
 from .feedback_html import FeedbackExporter
-from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
+from ..outputs.integrity import cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
-from ..records import OUTPUT_LINES, CellScore, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
