@@ -7,16 +7,18 @@ shows; then it validates a finished notebook with nbgrader's Validate button. No
 validated untouched, and with `nbgrader validate` from the command line (the same validation; the
 distribution and round-trip tests run it too).
 Accessibility (WCAG 2.1 AA, issue 26), on the same runs: axe-core in JupyterLab with each finished
-notebook open and on nbconvert's HTML of it as JupyterLab saved it; every explorer control named in
-words and symbol and changed by its arrow key; notebook 1's explorer walked by keyboard alone; error
-text readable (4.5:1) in the untouched notebooks.
+notebook open and on the HTML export of it as JupyterLab saved it (the README's command, every rule on);
+every explorer control named in words and symbol and changed by its arrow key; notebook 1's explorer
+walked by keyboard alone; error text readable (4.5:1) in the untouched notebooks.
 Screenshots go to artifacts/screenshots/ (not committed). Needs /usr/bin/chromium: `make system`.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -232,17 +234,22 @@ def _keyboard_walk(page, name: str) -> None:
 
 
 def _axe_nbconvert_html(page, notebook: Path) -> list[str]:
-    """nbconvert's HTML (lab template) of the notebook JupyterLab ran and saved, checked by axe: every
-    rule, everywhere but nbconvert's own prompts and code highlighting (their colours, axe.NBCONVERT_THEME)."""
-    from nbconvert import HTMLExporter
+    """The HTML an instructor posts of the notebook JupyterLab ran and saved (the README's command, axe.HTML_EXPORT,
+    run in the course folder: nbconvert's lab template with the course's colours), checked by axe: every rule,
+    everywhere on the page. The user's own Jupyter configuration is left out (a scratch config folder)."""
+    bin_dir = Path(sys.executable).parent
+    command = [str(bin_dir / "jupyter"), *axe.HTML_EXPORT.split()[1:], str(notebook)]
+    with tempfile.TemporaryDirectory(prefix="jupyter-config-") as config:
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                             env=dict(os.environ, JUPYTER_CONFIG_DIR=config, PATH=f"{bin_dir}:{os.environ['PATH']}"))
     html_path = notebook.with_suffix(".html")
-    html_path.write_text(HTMLExporter().from_filename(str(notebook))[0])
+    assert run.returncode == 0 and html_path.is_file(), f"{axe.HTML_EXPORT} {notebook.name}:\n{run.stderr[-3000:]}"
     exported = page.context.new_page()  # JupyterLab stays open in `page` for the Validate button
     try:
         exported.goto(html_path.as_uri())
         alts = exported.locator("img").evaluate_all("imgs => imgs.map(i => i.getAttribute('alt') || '')")
         bare = [] if alts and all(re.search(r"\d", alt) for alt in alts) else [f"figures' alt texts: {alts}"]
-        return bare + axe.violations(exported, exclude=axe.NBCONVERT_THEME)
+        return bare + axe.violations(exported)
     finally:
         exported.close()
 
