@@ -61,6 +61,8 @@ def test_the_window_matrix_is_measured_where_it_is_made(ref, capsys):
     assert "whole window matrix: 28.90 MB, 9 times its input" in out
     assert peak >= 28.90  # the reference copies the windows of both maps at once
     assert "that matrix is 115.61 MB, against 12.85 MB of input" in out
+    written_and_read = 2 * costs.window_matrix_bytes(costs.Layer("c", "conv", 64, 3, 1, 1), (56, 56, 64)) / (56 * 56 * 64 * 8)
+    assert f"moves {written_and_read:.0f} times the bytes of its input" in _prose("costs-algorithms-after")
     costs.window_matrix_memory(_offsets_conv)
     peak = float(re.search(r"at most ([\d.,]+) MB allocated", capsys.readouterr().out).group(1))
     assert peak < 10  # output and padded input, no window matrix

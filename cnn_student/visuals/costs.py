@@ -8,11 +8,13 @@ layers where the notebook has them."""
 from __future__ import annotations
 
 import time
+import tracemalloc
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..protocol import grading, grading_note
 from ._common import OKABE_ITO, label_cells, matrix_text, show_figure, try_student
@@ -99,7 +101,6 @@ def window_matrix_bytes(layer: Layer, shape: tuple[int, ...], m: int = 1, itemsi
 def window_matrix_memory(conv_forward: Callable, m: int = 2, shape: tuple[int, ...] = (56, 56, 64)) -> None:
     """The most memory the student's conv layer allocates at once (tracemalloc, which NumPy reports its arrays
     to), against its input, its output and the layer's whole window matrix."""
-    import tracemalloc
     layer = Layer("conv", "conv", shape[-1], 3, 1, 1)
     rng = np.random.default_rng(5)
     A, W = rng.standard_normal((m, *shape)), rng.standard_normal((3, 3, shape[-1], shape[-1]))
@@ -119,9 +120,10 @@ def window_matrix_memory(conv_forward: Callable, m: int = 2, shape: tuple[int, .
         if not tracing:
             tracemalloc.stop()
     matrix = window_matrix_bytes(layer, shape, m)
+    output = m * int(np.prod(layer.output_shape(shape))) * 8
     vgg = Layer("conv1_2", "conv", 64, 3, 1, 1)
     print(f"Your conv_forward_fast, 3x3, {shape[-1]} -> {shape[-1]} filters, pad 1, on {m} maps of {_shape_text(shape)} "
-          f"(float64): input {_size(A.nbytes)}, output {_size(A.nbytes)}; at most {_size(peak)} allocated at once "
+          f"(float64): input {_size(A.nbytes)}, output {_size(output)}; at most {_size(peak)} allocated at once "
           f"(measured). The layer's whole window matrix: {_size(matrix)}, {matrix / A.nbytes:.0f} times its input.")
     print(f"For VGG-16's conv1_2 on one 224x224x64 map in float32, that matrix is "
           f"{_size(window_matrix_bytes(vgg, (224, 224, 64), 1, 4))}, against {_size(224 * 224 * 64 * 4)} of input.")
@@ -129,6 +131,7 @@ def window_matrix_memory(conv_forward: Callable, m: int = 2, shape: tuple[int, .
 
 # ---------- running a network with the student's layers
 def _params(layers: tuple[Layer, ...], input_shape: tuple[int, ...], seed: int = 0) -> list[tuple]:
+    """Random (W, b) for each conv and dense layer, () for the others."""
     rng = np.random.default_rng(seed)
     params = []
     for layer, shape in zip(layers, shapes(layers, input_shape)):
@@ -312,10 +315,10 @@ def decay(dtype: type = np.float64, lr_lambda: float = DECAY_RATE, theta: float 
 
 
 def _im2col_product(dtype: type, m: int = 4, n: int = 32, c: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """The matrices conv_forward_fast multiplies for a 3x3 conv, c -> c channels, pad 1, on m images of n x n."""
+    """The two matrices an im2col conv layer multiplies (the reference conv_forward_fast's), for a 3x3 conv,
+    c -> c channels, pad 1, on m images of n x n."""
     rng = np.random.default_rng(2)
     A = np.pad(rng.standard_normal((m, n, n, c)), ((0, 0), (1, 1), (1, 1), (0, 0))).astype(dtype)
-    from numpy.lib.stride_tricks import sliding_window_view
     cols = sliding_window_view(A, (3, 3), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3).reshape(-1, 9 * c)
     return np.ascontiguousarray(cols), rng.standard_normal((9 * c, c)).astype(dtype)
 
@@ -338,7 +341,7 @@ def number_types() -> None:
     else:
         seconds = [best_time(np.matmul, _im2col_product(k)) for k in kinds]
         rows.append(("3x3 conv, 64 -> 64 channels, 4 images of 32x32: the", [""] * 2))
-        rows.append(("  product of conv_forward_fast's matrices, measured", [f"{s * 1e3:.1f} ms" for s in seconds]))
+        rows.append(("  product of its two im2col matrices, measured", [f"{s * 1e3:.1f} ms" for s in seconds]))
     rows += [(f"weight decay, θ = {DECAY_THETA}, lr·λ = {DECAY_RATE}, gradient 0:", [""] * 2),
              ("  flush-to-zero: θ is exactly 0 after step", [f"{r.flush_step:,}" for r in runs]),
              ("  subnormal numbers kept: θ stops at", [f"{r.stop_value:.4g}" for r in runs]),
