@@ -63,7 +63,7 @@ def loop_note(fn: Callable) -> None:
           "what vectorizing removes.")
 
 
-def best_time(fn: Callable, args: tuple, budget: float = 0.1) -> float:
+def best_time(fn: Callable, args: tuple, budget: float = 0.05) -> float:
     """Best of a few runs (fewer for slow ones): the least disturbed measure of one machine, one run."""
     best, spent = np.inf, 0.0
     while spent < budget or best == np.inf:
