@@ -25,6 +25,9 @@ WRONG = {
     "a running average of its recent gradients": "momentum's v <- beta*v + dw is an unnormalised sum",
     "the windows overlap in memory": "the reshape copies because the transposed view is not contiguous",
     "fits in the processor's cache, the copy of a whole batch does not": "only small maps fit in a cache",
+    "frameworks call it **im2col**": "im2col is one method; cuDNN and oneDNN mostly run implicit GEMM, direct, "
+                                     "Winograd or FFT kernels, which never write the window matrix (issue 33)",
+    "frameworks call the copied form": "the libraries under the frameworks mostly never write that matrix (issue 33)",
     "as long as none is zero": "the receptive field is connectivity; with mixed signs paths can cancel",
     "one forward pass per input": "a centred difference takes two forward passes per input",
     "only `pad = f − 1`": "every pixel lies in f*f windows once pad >= f - 1",
