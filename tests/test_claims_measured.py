@@ -38,3 +38,80 @@ def test_strided_coverage_never_reaches_f_squared(capsys):
     assert "along each axis the pixels lie in 2, 1, 2, 1, 2, 1 windows" in out, out
     assert "counts that occur: 1, 2, 4." in out and "at most ceil(f / stride) = 2 of them, 4 in all" in out
     assert "fewer than f·f = 9" in out
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The text alternatives show_figure sends to the notebook."""
+    shown: list[str] = []
+    import IPython.display
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw=False, metadata=None:
+                        shown.append(bundle["text/plain"]))
+    return shown
+
+
+# ---------- notebook 3
+def _table(out: str) -> dict[int, list[str]]:
+    return {int(line.split()[0]): line.split()[1:] for line in out.splitlines() if re.match(r"\s+\d+\s+\d+\s+\d", line)}
+
+
+def test_the_effective_receptive_field_grows_like_the_square_root_of_depth(capsys, sent):
+    """Notebook 3: backpropagated by the reference conv_backward, and by the flipped-filter correlation while the
+    student's is unwritten, the same numbers: spread sqrt(2L/3), 95% of the gradient in 13 x 13 of the 21 x 21
+    field at depth 10, the corner 1.2e-08 of the centre. A conv_backward that assigns where windows overlap
+    spreads nothing and the table says so."""
+    from cnn_student.visuals.effective import effective_receptive_field
+    ns = namespace("03_backprop")
+    effective_receptive_field(ns["conv_backward"], ns["conv_forward"])
+    out = capsys.readouterr().out
+    rows = _table(out)
+    assert sorted(rows) == list(range(1, 11)), out
+    for L, row in rows.items():
+        assert row[0] == str(2 * L + 1) and float(row[1]) == pytest.approx(np.sqrt(2 * L / 3), abs=1e-3), row
+        assert row[2] == "0.816"
+    assert rows[10][3:] == ["13", "x", "13", "38%", "1.2e-08"], rows[10]
+    assert "backpropagated by your conv_backward" in out
+    assert "depth 10, |gradient| averaged over 2 random images: spread σ = 3.971, 95% in 15 x 15 of the 21 x 21" in out
+    assert "every weight 1/9, depth 10: field 21 x 21, 95% in 13 x 13" in sent[0]
+    text = _notebook_text("03_backprop")
+    for quoted in ("σ/√L stays 0.816", "95% of the gradient lies in 13 x 13 of the 21 x 21 field (38% of its area)",
+                   "1.2e-08 times as much", "95% in 15 x 15"):
+        assert quoted in text, quoted
+
+    def unwritten(dZ, cache):
+        raise NotImplementedError
+    effective_receptive_field(unwritten, ns["conv_forward"])
+    again = capsys.readouterr().out
+    assert "your conv_backward is not written yet" in again and _table(again) == rows
+
+    # the catalogue's "assignment instead of accumulation" in dA_prev: overlapping windows overwrite each other
+    source = _solution_source("03_backprop", "conv_backward")
+    wrong = {"np": np, "zero_pad": ns["zero_pad"]}
+    exec(source.replace("da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] +=",
+                        "da_prev_pad[vert_start:vert_end, horiz_start:horiz_end, :] ="), wrong)
+    effective_receptive_field(wrong["conv_backward"], ns["conv_forward"])
+    out = capsys.readouterr().out
+    assert "your dA_prev is 0 everywhere" in out and not _table(out), out
+    exec(source.replace("dA_prev[i, :, :, :] = da_prev_pad[pad:pad + n_H_prev, pad:pad + n_W_prev, :]",
+                        "dA_prev[i, :, :, :] = da_prev_pad[:n_H_prev, :n_W_prev, :]"), wrong)  # cropped off-centre
+    effective_receptive_field(wrong["conv_backward"], ns["conv_forward"])
+    shifted = _table(capsys.readouterr().out)
+    assert shifted and shifted[10] != rows[10]
+
+
+def _notebook_text(assignment: str) -> str:
+    """The solution notebook's text, line breaks as spaces (what the student reads)."""
+    import nbformat
+
+    from autograder.authoring.reference import notebook_path
+    return re.sub(r"\s+", " ", "\n".join(c.source for c in nbformat.read(notebook_path(assignment), as_version=4).cells))
+
+
+def _solution_source(assignment: str, grade_id: str) -> str:
+    import nbformat
+
+    from autograder.authoring.reference import notebook_path
+    cells = nbformat.read(notebook_path(assignment), as_version=4).cells
+    (source,) = [c.source for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id]
+    assert "+=" in source
+    return source
