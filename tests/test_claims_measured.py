@@ -40,6 +40,50 @@ def test_strided_coverage_never_reaches_f_squared(capsys):
     assert "fewer than f·f = 9" in out
 
 
+# ---------- notebook 2
+def _sliding_pool(A, hp, mode="max"):
+    """A pool_forward written differently from the reference: it must give the same table."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    windows = sliding_window_view(A, (hp["f"], hp["f"]), axis=(1, 2))[:, ::hp["stride"], ::hp["stride"]]
+    return (windows.max(axis=(-2, -1)) if mode == "max" else windows.mean(axis=(-2, -1))), (A, hp)
+
+
+def test_aliasing_stripes_vanish_at_stride_2_and_a_blur_keeps_them(capsys, sent):
+    """Notebook 2: stripes 2 px wide lose all contrast after a 1-px shift through a stride-2 pool (1, 0, 1, 0 over
+    shifts 0-3), keep 0.5 with a blur before the subsampling; without subsampling the photo's output only moves.
+    A pool that ignores its stride subsamples nothing, and the table shows no aliasing."""
+    from cnn_student.visuals.pool import load_photo
+    from cnn_student.visuals.shifts import show_aliasing
+    for pool_forward in (namespace("02_pool_forward")["pool_forward"], _sliding_pool):
+        show_aliasing(pool_forward, load_photo())
+        out = capsys.readouterr().out
+        assert ("shifts 0-3: max pool f 2 1, 0, 1, 0; average pool f 2 1, 0, 1, 0; blur, then subsample 0.5, 0.5, "
+                "0.5, 0.5") in out, out
+        assert "max pool f 2 with stride 1, shifted 1 pixel: 100% of the values equal the old output moved" in out
+        assert "max pool f 2, stride 2: shift 0 1 0 1 0 1 0 1 0, shift 1 1 1 1 1 1 1 1 1" in sent[-1]
+        assert "(blur, then subsample): shift 0 1 0.5 1 0.5 1 0.5 1, shift 1 1 0.5 1 0.5 1 0.5 1" in sent[-1]
+
+    def strideless(A, hp, mode="max"):
+        return _sliding_pool(A, {**hp, "stride": 1}, mode)
+    show_aliasing(strideless, load_photo())
+    assert "max pool f 2 1, 1, 1, 1;" in capsys.readouterr().out
+    text = _notebook_text("02_pool_forward")
+    assert "their contrast goes 1, 0, 1, 0 over the shifts" in text and "the same contrast, 0.5, at every shift" in text
+    assert "100% of its values equal the old output moved by one position" in text
+
+
+def test_the_shift_table_says_where_aliasing_is(capsys, sent):
+    """The values a 1-px shift leaves equal to neither old value sit in detail: 57% of the windows that hold
+    detail, 32% of the flatter ones, the numbers notebook 2 quotes."""
+    from cnn_student.visuals.pool import load_photo
+    from cnn_student.visuals.shifts import measure_pool_shift
+    measure_pool_shift(_sliding_pool, load_photo())
+    out = capsys.readouterr().out
+    assert "are 57% of those whose window holds detail" in out and "23% of the windows) and 32% of the flatter" in out
+    assert "in 57% of the windows that hold detail (their pixels span more than 0.1) and 32% of the flatter ones" in \
+        _notebook_text("02_pool_forward")
+
+
 @pytest.fixture
 def sent(monkeypatch):
     """The text alternatives show_figure sends to the notebook."""
