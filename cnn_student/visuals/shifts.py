@@ -9,18 +9,17 @@ from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._common import label_cells, shift_right, show_figure, try_student
-
 
 DETAIL = 0.1  # a window "holds detail" when its pixels span more than this (the photo's values run from 0 to 1)
 
 
 def measure_pool_shift(pool_forward: Callable, photo: np.ndarray, f: int = 2, stride: int = 2) -> None:
     """Shift the photo by 1 pixel and by `stride` pixels; compare the pooled outputs with the unshifted
-    one, at the same position and one output position further, away from the seam."""
+    one, at the same position and one output position further, away from the seam; then say where the max-pooled
+    values that match neither lie (windows with detail against flat ones)."""
     hp = {"f": f, "stride": stride}
     first = try_student(pool_forward, photo, hp, "max")
     if first is None:
@@ -117,8 +116,8 @@ def _row(values: np.ndarray) -> str:
 
 def show_aliasing(pool_forward: Callable, photo: np.ndarray) -> None:
     """Stripes 2 pixels wide, shifted by 0 to 3 pixels, through max and average pooling with stride 2 and through
-    a blur before the subsampling; then, on the photo, a stride-1 max pool after a 1-pixel shift, and where the
-    stride-2 values that match neither old value lie."""
+    a blur before the subsampling (a table and a figure of shifts 0 and 1); then, on the photo, a stride-1 max pool
+    after a 1-pixel shift: it only moves."""
     if try_student(pool_forward, _stripes(0), {"f": 2, "stride": 2}, "max") is None:
         return
     outputs = {name: [_run(pool_forward, _stripes(k), ops)[0, 0, :, 0] for k in range(4)] for name, ops in STRIPE_OPS}
