@@ -396,8 +396,6 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
     """The first layer of notebook 4's network on its images: conv 3x3 (8 filters, pad 1, biases 0.1),
     ReLU, 2x2 max pooling. Where the tied windows come from (uniform regions: the bias alone only over the
     background, 0), then the bias gradient db from each routing rule, checked against centred differences."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
     from ..data import data_file
     X = np.load(data_file("shapes_images.npy"))[:n_images].astype(float)
     X = X[..., None] if X.ndim == 3 else X  # (m, 16, 16, 1)
@@ -413,9 +411,10 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
     print(f"{n_images} images {X.shape[1:]} of notebook 4, conv 3x3 with 8 filters (pad 1, every bias {bias:g}), "
           f"ReLU, 2x2 max pooling: {P.size} windows, {int(np.sum(k > 1))} of them tied "
           f"({int(tied_up.sum())} above 0, where a tie changes db; up to {int(k.max())} inputs each).")
-    # the 4x4 pixels (padded) under the four conv outputs of each pooling window: all background (0)?
-    region = sliding_window_view(np.pad(X, ((0, 0), (1, 1), (1, 1), (0, 0))), (4, 4), axis=(1, 2))[:, ::2, ::2]
-    background = (region[:, :P.shape[1], :P.shape[2], 0] == 0).all(axis=(-2, -1))[..., None] & tied_up
+    # a pooling window reads only background when the pixels under its four conv outputs are all 0: their
+    # absolute values summed over each 3x3 neighbourhood (a conv with a filter of ones), then the largest of the four
+    spread = conv_forward(np.abs(X), np.ones((3, 3, X.shape[-1], 1)), np.zeros((1, 1, 1, 1)), hp)[0]
+    background = (_pool_2x2(spread)[0] == 0) & tied_up
     at_bias = tied_up & np.all((quads == top) <= (quads == b.reshape(-1)[:, None]), axis=-1)
     print(f"  {int(background.sum())} of the {int(tied_up.sum())} read only background, value 0: there every Z is the "
           f"bias {bias:g} (largest difference {np.max(np.abs(quads[background] - bias)):g}); in "
