@@ -42,6 +42,15 @@ WRONG = {
                                                           "the backward pass; only PyTorch records an index",
     "true where x equals its maximum": "the mask is True at exactly one position, the first maximum (contract)",
     "the graded tests' windows hold random real numbers with **no ties**": "ties are graded now",
+    # issue 33
+    "one copy of `w[0, 0]` per pixel on its diagonal": "M multiplies a column: its diagonal blocks are W[0, 0].T",
+    "an inner pixel in 9. every pixel lies in": "every pixel lies in f*f windows once pad >= f - 1 with stride 1 only",
+    "gives a `db` several times too large": "measured: 217 times for filter 0, 0.848 times for filter 3",
+    "outputs the same number (its bias)": "v times the sum of the weights plus the bias: the bias only where v = 0",
+    "(deeplab) and audio (wavenet) stack dilations 1, 2, 4": "WaveNet doubles up to 512; DeepLab's 1, 2, 4 is v3's "
+                                                             "multi-grid ratio, its parallel branches use 6, 12, 18",
+    "the rule of this course, and of pytorch": "the first maximum is a convention (PyTorch, TensorFlow on CPU), "
+                                               "not what the check proves",
 }
 
 
