@@ -96,37 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def isolation(args: argparse.Namespace, command: str) -> "str | None | bool":
-    """The caps_mechanism for --no-sandbox / --no-caps / --scheduler as given (None: no caps), or False
-    (after saying why) when students' code cannot run isolated here. `grade` and `serve` alike."""
-    from .grading.isolation import kernel_caps, sandbox
-
-    if args.no_sandbox:
-        print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
-    elif not args.scheduler:  # on a cluster, each worker checks its own sandbox when it joins
-        ok, why = sandbox.available()
-        if not ok:
-            print(f"{command} refuses to run students' code unisolated: {why}.\n"
-                  "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
-            return False
-    mechanism = None
-    if args.no_caps:
-        print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
-    elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
-        mechanism = "auto"
-    else:
-        mechanism, why = kernel_caps.detect()
-        if mechanism is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
-            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
-            print(f"{command} refuses to run students' code without its memory, process and disk caps: {why}.\n"
-                  "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
-                  "systemd user session that delegates them; or pass --no-caps, only on a machine with "
-                  "nothing to protect.", file=sys.stderr)
-            return False
-    return mechanism or None
-
-
 def _grade(args: argparse.Namespace) -> int:
+    from .grading.isolation.readiness import caps_or_refusal
     from .grading.outputs.aggregate import score_table
     from .grading.orchestrate.batch import Options, run
     from .grading.records import Limits
@@ -134,7 +105,7 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.submissions.is_dir():
         print(f"no folder {args.submissions}", file=sys.stderr)
         return 2
-    mechanism = isolation(args, "grade")  # what holds the memory and process caps
+    mechanism = caps_or_refusal(args.no_sandbox, args.no_caps, args.scheduler, "grade")  # what holds the caps
     if mechanism is False:
         return 2
     from .grading.orchestrate.course import find_course, submitted_assignments

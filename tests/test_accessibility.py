@@ -124,6 +124,35 @@ def test_the_notebook_check_fails_on_planted_violations():
     assert len(problems) == len(expected), problems
 
 
+def _code_colour_problems(style_name: str) -> list[str]:
+    """Pygments tokens of a style whose colour is under 4.5:1 on the background the style paints them on."""
+    from pygments.styles import get_style_by_name
+    style = get_style_by_name(style_name)
+    problems = []
+    for token, how in style:
+        if how["color"]:
+            background = f"#{how['bgcolor']}" if how["bgcolor"] else style.background_color
+            ratio = contrast_ratio(f"#{how['color']}", background)
+            if ratio < _common.MIN_CONTRAST:
+                problems.append(f"{token}: #{how['color']} on {background}, {ratio:.2f}:1")
+    return problems
+
+
+def test_the_html_export_is_the_readmes_command_and_colours_every_token_at_4_5_to_1():
+    """The command the browser test runs on every executed notebook is the README's, it reads the course's
+    configuration, and the Pygments style of its template keeps 4.5:1 for every kind of token (axe-core, in
+    tests/test_browser.py, sees only the tokens the notebooks hold); a style made for looks, not contrast, fails."""
+    import json
+    from tests.browser.axe import HTML_EXPORT
+    assert HTML_EXPORT in (ROOT / "README.md").read_text()
+    config = HTML_EXPORT.split("--config ")[1].split()[0]
+    assert (ROOT / config).is_file() and '"lab_accessible"' in (ROOT / config).read_text()
+    template = ROOT / "autograder" / "templates" / "lab_accessible"
+    style = json.loads((template / "conf.json").read_text())["preprocessors"]["100-pygments"]["style"]
+    assert _code_colour_problems(style) == []
+    assert len(_code_colour_problems("friendly")) > 10  # its comments: #60a0b0 on #f0f0f0, 2.6:1
+
+
 def test_no_red_green_pair_in_the_safe_colours():
     """Okabe and Ito's palette: under deuteranopia (Machado et al. 2009, severity 1) no two of its colours
     collapse to the same grey-ish tone as red and green do."""

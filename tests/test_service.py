@@ -192,8 +192,8 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
         add_arguments(parser)
         args = parser.parse_args(["--course", str(course), "--scheduler", cluster.scheduler_address,
                                   "--assignment", A, "--jobs", "1"])
-        from autograder.__main__ import isolation
-        service = build(args, isolation(args, "serve"))
+        from autograder.grading.isolation.readiness import caps_or_refusal
+        service = build(args, caps_or_refusal(False, False, cluster.scheduler_address, "serve"))
         end = time.monotonic() + 120
         service.run(until=lambda: page.exists() or time.monotonic() > end)
         service.state.close()

@@ -62,7 +62,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
     from ..grading.orchestrate import master as master_mod
     from ..grading.orchestrate.batch import Options
-    from ..grading.orchestrate.course import _load
+    from ..grading.orchestrate.course import load_course
     from ..grading.records import Limits
     from ..paths import SOLUTIONS, ensure_tools_on_path
     from . import grader as g
@@ -74,7 +74,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     from ..grading.isolation import kernel_caps
 
     ensure_tools_on_path()
-    course = _load(args.course.resolve())
+    course = load_course(args.course.resolve())
     course.config.CourseDirectory.root = str(course.root)   # its gradebook is the course's, whatever the cwd
     exchange = (args.exchange or Path(Exchange(config=course.config).root)).resolve()
     beside = home_of(course.db_url, course.root)
@@ -110,10 +110,10 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .. import __main__ as cli
+    from ..grading.isolation.readiness import caps_or_refusal
     from . import status
     from .serve import install_sigterm, log
-    caps = cli.isolation(args, "serve")
+    caps = caps_or_refusal(args.no_sandbox, args.no_caps, args.scheduler, "serve")
     if caps is False:
         return 2
     service = build(args, caps)

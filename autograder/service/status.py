@@ -10,9 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from ..paths import FEEDBACK_TEMPLATES
+from ..pages import render as render_page
 
 PAGE = "autograder-service.html"
 SHOWN = 200   # bad entries listed at most (newest first); the heading counts them all
@@ -39,12 +37,8 @@ class StatusView:
     plus_names: tuple[str, ...] = ()           # students with '+' in their name (nbgrader's fetch_feedback fails them)
 
 
-_env = Environment(loader=FileSystemLoader(str(FEEDBACK_TEMPLATES / "service")),
-                   autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
-
-
 def render(view: StatusView) -> str:
-    return _env.get_template("status.html.j2").render(view=view)
+    return render_page("service/status.html.j2", view=view)
 
 
 def write(folder: Path, view: StatusView) -> Path:

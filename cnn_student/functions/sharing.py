@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..failures import plain
 from ..spec import Context, FunctionSpec, cause, fallback, register
 from ._hints import out_size
 
@@ -405,7 +406,6 @@ def answer_format(name: str, answer: Any) -> None:
     """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
     `answer` is the student's function that returns the answer."""
     __tracebackhide__ = True  # noqa: F841
-    from ..checks import _plain
     from ..protocol import grading, record
     from ..serialize import encode
     try:
@@ -414,7 +414,7 @@ def answer_format(name: str, answer: Any) -> None:
         if grading():  # as check() records it: the grader counts unanswered questions
             record(name, {}, {"error": "NotImplementedError: not written"})
         # the message alone, plain: IPython's coloured frames on JupyterLab's pink are 1.5 to 3.7:1
-        raise _plain(NotImplementedError(f"{name} is not written yet: in its cell, replace `raise "
+        raise plain(NotImplementedError(f"{name} is not written yet: in its cell, replace `raise "
                                          f"NotImplementedError()` with `return <your answer>`, run that cell, then "
                                          f"this one.")) from None
     if grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
@@ -423,5 +423,5 @@ def answer_format(name: str, answer: Any) -> None:
     if not _right_format(kind, value):
         want = {"bool": "True or False (no quotes)", "choice": 'one letter in quotes, such as "b"',
                 "int": "one whole number, such as 123"}[kind]
-        raise _plain(AssertionError(f"{name}() must return {want}; it returned {type(value).__name__} {value!r}."))
+        raise plain(AssertionError(f"{name}() must return {want}; it returned {type(value).__name__} {value!r}."))
     print(f"{name}() returns {value!r}: the right format. The answer itself is graded when you submit.")

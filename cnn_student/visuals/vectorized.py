@@ -63,7 +63,7 @@ def loop_note(fn: Callable) -> None:
           "what vectorizing removes.")
 
 
-def _best_time(fn: Callable, args: tuple, budget: float = 0.1) -> float:
+def best_time(fn: Callable, args: tuple, budget: float = 0.05) -> float:
     """Best of a few runs (fewer for slow ones): the least disturbed measure of one machine, one run."""
     best, spent = np.inf, 0.0
     while spent < budget or best == np.inf:
@@ -106,8 +106,8 @@ def benchmark(pairs: dict[str, tuple[Callable, Callable]], sizes: tuple[int, ...
         for n in sizes:
             args = _cases(kind, n, rng)
             same = np.allclose(loop(*args)[0], fast(*args)[0])
-            times["loops"].append(_best_time(loop, args))
-            times["vectorized"].append(_best_time(fast, args))
+            times["loops"].append(best_time(loop, args))
+            times["vectorized"].append(best_time(fast, args))
             print(f"  input 2x{n}x{n}x3: loops {times['loops'][-1] * 1e3:8.2f} ms, vectorized "
                   f"{times['vectorized'][-1] * 1e3:7.3f} ms, speedup {times['loops'][-1] / times['vectorized'][-1]:6.0f}x"
                   + ("" if same else "   ✘ the two versions disagree"))

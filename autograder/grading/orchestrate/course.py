@@ -70,7 +70,7 @@ def _cwd(path: Path) -> Iterator[None]:
         os.chdir(old)
 
 
-def _load(folder: Path) -> Course:
+def load_course(folder: Path) -> Course:
     """The configuration `nbgrader` would use when run in `folder` (the Jupyter config path, then the
     folder's nbgrader_config.py, then the course root's)."""
     from nbgrader.apps.baseapp import NbGrader
@@ -91,7 +91,7 @@ def find_course(submissions: Path, cwd: Optional[Path] = None) -> Optional[Cours
     for folder in dict.fromkeys([(cwd or Path.cwd()).resolve(), submissions.parent]):
         if not (folder / "nbgrader_config.py").is_file():
             continue
-        course = _load(folder)
+        course = load_course(folder)
         if (course.root / course.coursedir.submitted_directory).resolve() == submissions:
             return course
     return None

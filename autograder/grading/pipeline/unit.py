@@ -23,14 +23,14 @@ from typing import Any, Callable, Iterator
 import nbformat
 
 from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
-from ...paths import COURSE_ID, FEEDBACK_TEMPLATES, ensure_tools_on_path
+from ...paths import COURSE_ID, TEMPLATES, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
 from ..isolation import kernel_caps, leftovers, sandbox
 from .feedback_html import FeedbackExporter
-from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
+from ..outputs.integrity import cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
-from ..records import OUTPUT_LINES, CellScore, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
@@ -273,7 +273,7 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     c.GenerateFeedback.exporter_class = FeedbackExporter
     # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
-    c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(_nbgrader_templates())]
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(_nbgrader_templates())]
     c.HideHiddenTests.show_hidden = unit.show_hidden
     return c
 
