@@ -4,9 +4,13 @@ nbgrader's own commands: `Student`s all as the one account that runs the tests (
 tests/test_service.py and bench/service.py."""
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import pwd
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 import traceback
@@ -42,10 +46,29 @@ def make_course(root: Path, policy: str = "", duedate: Optional[str] = None,
     return course, exchange
 
 
+@functools.lru_cache(maxsize=1)
+def _blank_gradebook() -> Path:
+    """A new gradebook made by nbgrader's Gradebook, once per test process: a new one asks the
+    `alembic` command for its version (2 s, far more on a busy machine); copies of it do not."""
+    from nbgrader.api import Gradebook
+    os.environ["PATH"] = serve_env()["PATH"]
+    folder = Path(tempfile.mkdtemp(prefix="cnn-gradebook-"))
+    atexit.register(shutil.rmtree, folder, True)
+    Gradebook(f"sqlite:///{folder / 'gradebook.db'}", COURSE_ID).close()
+    return folder / "gradebook.db"
+
+
+def blank_gradebook(path: Path) -> str:
+    """A course's new, empty gradebook at `path`, as nbgrader makes it; its URL."""
+    shutil.copyfile(_blank_gradebook(), path)
+    return f"sqlite:///{path}"
+
+
 def add_assignment(course: Path, assignment: str, duedate: Optional[str] = None) -> None:
     """What `nbgrader db assignment add A [--duedate=D]` does, through the same Gradebook call."""
     from nbgrader.api import Gradebook
-    os.environ["PATH"] = serve_env()["PATH"]
+    if not (course / "gradebook.db").exists():
+        blank_gradebook(course / "gradebook.db")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         gb.update_or_create_assignment(assignment, **({"duedate": duedate} if duedate else {}))
 

@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 
 from autograder.service.inbound import Inbound, Limits, TooBig, parse
-from tests.exchange_class import app, make_course
+from tests.exchange_class import app, blank_gradebook
 from tests.test_service_policy import SECRET, released_page, service, submission
 
 A = "01_conv_forward"
@@ -140,8 +140,12 @@ def test_the_copy_takes_regular_files_within_the_limits_and_nothing_else(tmp_pat
 def test_names_are_read_as_nbgrader_collect_reads_them(tmp_path):
     """A student id with '+', '.', '-' and digits: nbgrader's own collect and the service agree on whose
     submission each folder is and when it was made."""
-    course, exchange = make_course(tmp_path)
-    inbound = exchange / "cnn-inside" / "inbound"
+    course, inbound = tmp_path / "course", tmp_path / "exchange" / "cnn-inside" / "inbound"
+    course.mkdir()
+    inbound.mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.course_id = 'cnn-inside'\n"
+                                               f"c.Exchange.root = {str(tmp_path / 'exchange')!r}\n")
+    blank_gradebook(course / "gradebook.db")
     times = {"ann": "2026-12-01 10:00:00.000000 UTC", "b.o-9": "2026-12-01 10:01:00.000000 UTC",
              "c+d": "2026-12-01 10:02:00.000000 UTC"}
     names = {student: f"{student}+{A}+{t}+{student[0]}R4nd_-" for student, t in times.items()}

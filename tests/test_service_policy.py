@@ -14,6 +14,7 @@ from autograder.service.inbound import Inbound, parse
 from autograder.service.policy import Claimed, FeedbackPolicy, counted, decide
 from autograder.service.serve import DueDates, Service
 from autograder.service.state import Row, State
+from tests.exchange_class import blank_gradebook
 
 T0 = 1_800_000_000.0
 MIN = 60.0
@@ -156,9 +157,7 @@ def test_a_folder_named_for_another_student_is_refused(tmp_path):
 def gradebook_with_due(path: Path, due: datetime) -> str:
     """A course gradebook with notebook 1's due date, made as `nbgrader db assignment add` makes it."""
     from nbgrader.api import Gradebook
-    from autograder.paths import ensure_tools_on_path
-    ensure_tools_on_path()   # nbgrader's Gradebook runs its alembic
-    url = f"sqlite:///{path}"
+    url = blank_gradebook(path)
     with Gradebook(url, "cnn-inside") as gb:
         gb.update_or_create_assignment("01_conv_forward", duedate=due.astimezone(timezone.utc).replace(tzinfo=None))
     return url
@@ -257,10 +256,8 @@ def test_the_student_readme_states_the_courses_policy(tmp_path):
 def test_a_students_extension_moves_their_deadline_only(tmp_path):
     """nbgrader's own grant_extension, read from a real gradebook: alice's 2 hours count for her alone."""
     from nbgrader.api import Gradebook
-    from autograder.paths import ensure_tools_on_path
-    ensure_tools_on_path()   # nbgrader's Gradebook runs its alembic
     due = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    url = blank_gradebook(tmp_path / "gradebook.db")
     with Gradebook(url, "cnn-inside") as gb:
         gb.update_or_create_assignment("01_conv_forward", duedate=due.replace(tzinfo=None))
         gb.add_student("alice")
