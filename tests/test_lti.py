@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
+from pathlib import Path
 
 import pytest
+from jwcrypto.jwk import JWK
+from nbgrader.api import Gradebook
 
-from autograder.lms import accounts
+from autograder.lms import accounts, keys
+from autograder.lms.passback import OUTBOX, REPORT, Outbox, Passback, course_scores
 from autograder.lms.settings import GradePassback, LTITool, read_config
 from autograder.lms.store import LaunchRecords
+from autograder.paths import ensure_tools_on_path
+from tests.lms_platform import Platform, free_lms_port
 
 PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-")
 
@@ -100,3 +107,176 @@ def test_the_settings_come_from_one_file(tmp_path):
     assert tool.issuer == "https://lms.example" and tool.deployment_ids == ["d1"]
     assert GradePassback(config=config).timeout_seconds == 3.0
     assert "LTITool.client_id" in tool.missing("launch") and "LTITool.issuer" not in tool.missing("passback")
+
+
+# --- passback against the stand-in LMS ----------------------------------------------------------------
+
+A1, A2 = "01_conv_forward", "02_pool_forward"
+PEOPLE = {"s-ada": ("Ada", "Lovelace"), "s-bob": ("Bob", "Hopper"), "s-cy": ("Cy", "Young")}
+
+
+@pytest.fixture(scope="module")
+def lms():
+    platform = Platform(free_lms_port()).start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="module")
+def gradebook_file(tmp_path_factory) -> Path:
+    """A course gradebook written with nbgrader's Gradebook API, once (a new gradebook costs seconds:
+    nbgrader runs alembic): two assignments of 15 and 10 points, due in 2020; three students, each one
+    submission of each, graded."""
+    ensure_tools_on_path()
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}", "cnn-inside") as gb:
+        for assignment, points in ((A1, 15), (A2, 10)):
+            gb.add_assignment(assignment, duedate="2020-01-01 00:00:00")
+            gb.add_notebook(assignment, assignment)
+            gb.add_grade_cell("tests", assignment, assignment, max_score=points, cell_type="code")
+        for student, score in (("ada-lovelace", (15, 10)), ("bob-hopper", (6, 2.5)), ("cy-young", (9, 9))):
+            gb.add_student(student)
+            for assignment, points in zip((A1, A2), score):
+                gb.add_submission(assignment, student, timestamp="2019-12-31 12:00:00")
+                grade = gb.find_grade("tests", assignment, assignment, student)
+                grade.auto_score, grade.needs_manual_grade = points, False
+        gb.db.commit()
+    return path
+
+
+@pytest.fixture(scope="module")
+def tool_key(tmp_path_factory) -> Path:
+    return keys.ensure_key(tmp_path_factory.mktemp("tool") / "tool-key.pem")
+
+
+@pytest.fixture
+def course(tmp_path, lms, gradebook_file, tool_key):
+    """A course folder: a copy of the gradebook, the tool's key (registered with the stand-in by value),
+    the launch records of Ada and Bob (Cy never launched from the LMS)."""
+    ensure_tools_on_path()
+    lms.course.line_items.clear(), lms.course.scores.clear(), lms.course.received.clear()
+    lms.course.duplicates = 0
+    lms.fail(0)
+    lms.register_tool("unused", "unused", "unused", key_set=keys.key_set(tool_key.read_text()))
+    records = LaunchRecords(tmp_path / "records.db")
+    for sub, (given, family) in PEOPLE.items():
+        member = lms.enrol(sub, given, family)
+        if sub != "s-cy":
+            records.student(lms.claims(member, "n"), "", never)
+            records.grade_service(lms.claims(member, "n"))
+    shutil.copy(gradebook_file, tmp_path / "gradebook.db")
+    tool = LTITool(issuer=lms.issuer, client_id=lms.client_id, deployment_ids=[lms.deployment_id],
+                   token_url=lms.token_url, tool_key_file=str(tool_key), records=str(tmp_path / "records.db"))
+    return tmp_path, f"sqlite:///{tmp_path / 'gradebook.db'}", tool
+
+
+def passback(course, **settings) -> Passback:
+    folder, url, tool = course
+    return Passback(url, "cnn-inside", folder, tool, GradePassback(**settings))
+
+
+def sub_of(username: str) -> str:
+    return {"ada-lovelace": "s-ada", "bob-hopper": "s-bob"}[username]
+
+
+def expected(url: str) -> dict:
+    """What the LMS gradebook must show: the course's scores of the students the LMS knows."""
+    return {(s.assignment, sub_of(s.student)): s.score for s in course_scores(url, "cnn-inside") if s.student != "cy-young"}
+
+
+def test_each_score_is_posted_once_to_one_line_item_per_assignment(course, lms):
+    folder, url, tool = course
+    report = passback(course).run()
+    assert lms.gradebook() == expected(url) == {(A1, "s-ada"): 15, (A2, "s-ada"): 10, (A1, "s-bob"): 6, (A2, "s-bob"): 2.5}
+    items = sorted((i["label"], i["tag"], i["scoreMaximum"]) for i in lms.course.line_items.values())
+    assert items == [(A1, A1, 15), (A2, A2, 10)]
+    posted = {(r["lineItem"].rsplit("/", 1)[1], r["userId"]): r for r in lms.course.received}
+    ada = lms.course.received[0]
+    assert ada["activityProgress"] == "Completed" and ada["gradingProgress"] == "FullyGraded"   # past due, graded
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", ada["timestamp"])
+    assert len(posted) == len(lms.course.received) == 4
+    # Cy never launched from the LMS: reported, never guessed (not matched to anyone by name)
+    assert report.unknown == [f"cy-young ({A1}: 9 of 15)", f"cy-young ({A2}: 9 of 10)"]
+    assert "the LMS does not know these students" in (folder / REPORT).read_text()
+    # a second pass (the gradebook unchanged) posts nothing
+    assert passback(course).run().posted == [] and len(lms.course.received) == 4 and lms.course.duplicates == 0
+
+
+def test_a_manual_change_and_a_late_penalty_are_posted_again(course, lms):
+    folder, url, tool = course
+    passback(course).run()
+    with Gradebook(url, "cnn-inside") as gb:   # as Formgrader saves a manual score, and AssignLatePenalties a penalty
+        gb.find_grade("tests", A1, A1, "bob-hopper").manual_score = 12
+        gb.find_submission_notebook(A2, A2, "ada-lovelace").late_submission_penalty = 4
+        gb.db.commit()
+    report = passback(course).run()
+    assert len(report.posted) == 2 and len(lms.course.received) == 6
+    assert lms.gradebook() == expected(url) and lms.gradebook()[(A1, "s-bob")] == 12 and lms.gradebook()[(A2, "s-ada")] == 6
+    late = lms.course.received[-1] if lms.course.received[-1]["userId"] == "s-ada" else lms.course.received[-2]
+    assert "late rule took 4 point(s) of 10" in late["comment"]
+    # a score that changes back is a new grade too; one that does not change is not posted
+    with Gradebook(url, "cnn-inside") as gb:
+        gb.find_grade("tests", A1, A1, "bob-hopper").manual_score = None
+        gb.db.commit()
+    passback(course).run()
+    assert lms.gradebook()[(A1, "s-bob")] == 6 and len(lms.course.received) == 7
+
+
+def test_the_lms_not_answering_loses_no_score(course, lms):
+    folder, url, tool = course
+    # the token, the line item's search and creation answer; the first score's post does not within the
+    # tool's 0.5 s, and the slow LMS records it 1.5 s later anyway
+    lms.fail(1, "timeout", delay=1.5, after=3)
+    first = passback(course, timeout_seconds=0.5, backoff_seconds=30).run(now=1000.0)
+    assert first.posted == [] and len(first.waiting) == 4 and "did not answer within 0.5 s" in first.waiting[0]
+    assert "did not answer within 0.5 s" in (folder / REPORT).read_text()
+    time.sleep(1.5)
+    assert len(lms.course.received) == 1
+    # a restart (a new Passback over the same outbox): nothing is tried before the back-off's end (the
+    # other posts to that LMS wait with the one that failed), then every score goes
+    assert passback(course).run(now=1029.0).posted == []
+    assert len(passback(course).run(now=1030.0).posted) == 4
+    assert lms.gradebook() == expected(url)
+    # the score whose answer came too late went again with the same timestamp: the same score for the LMS
+    assert len(lms.course.received) == 5 and lms.course.duplicates == 1
+
+
+def test_a_score_changed_while_waiting_goes_alone(course, lms):
+    """Bob's score changes while the LMS is down: only the newer value is posted once it is back, never
+    the older one after it."""
+    folder, url, tool = course
+    lms.fail(1, "500")
+    passback(course).run(now=100.0)
+    with Gradebook(url, "cnn-inside") as gb:
+        gb.find_grade("tests", A1, A1, "bob-hopper").manual_score = 14
+        gb.db.commit()
+    passback(course).run(now=200.0)
+    item = next(i for i, li in lms.course.line_items.items() if li["label"] == A1)
+    bob = [r["scoreGiven"] for r in lms.course.received if r["userId"] == "s-bob" and r["lineItem"] == item]
+    assert bob == [14] and lms.gradebook() == expected(url)
+
+
+def test_an_error_of_the_lms_is_retried_with_back_off(course, lms):
+    folder, url, tool = course
+    lms.fail(3, "500")
+    pb = passback(course, backoff_seconds=10, max_backoff_seconds=25)
+    outbox = Outbox(folder / OUTBOX)
+    for now, retry in ((100.0, 110.0), (110.0, 130.0), (130.0, 155.0)):   # 10 s, 20 s, then the cap 25 s
+        report = pb.run(now=now)
+        # an LMS that fails (5xx) is not asked again in the same pass: one post tried, all four wait as long
+        assert report.posted == [] and len(report.waiting) == 4 and "HTTP 500" in report.waiting[0], report.waiting
+        assert {p[4] for p in outbox.pending()} == {retry}
+        assert outbox.pending()[0][5].startswith("the LMS answered with an error: HTTP 500")
+    assert pb.run(now=154.0).posted == []           # its time has not come
+    assert len(pb.run(now=155.0).posted) == 4 and lms.gradebook() == expected(url)
+
+
+def test_a_token_the_lms_refuses_keeps_the_scores_queued(course, lms):
+    folder, url, tool = course
+    wrong = JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None).decode()
+    lms.register_tool("unused", "unused", "unused", key_set=keys.key_set(wrong))   # not the tool's key
+    report = passback(course).run()
+    assert report.posted == [] and "refused the tool's token request" in report.waiting[0], report.waiting
+    assert lms.gradebook() == {}
+    lms.register_tool("unused", "unused", "unused", key_set=keys.key_set(Path(tool.tool_key_file).read_text()))
+    assert len(passback(course).run(now=time.time() + 3600).posted) == 4
