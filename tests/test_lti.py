@@ -9,6 +9,8 @@ wrongly signed, replayed, another deployment, another role), each refused with a
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -20,6 +22,7 @@ from jwcrypto.jwk import JWK
 from nbgrader.api import Gradebook
 
 from autograder.lms import accounts, keys
+from autograder.lms.export import LMSExport, canvas_csv, moodle_csv
 from autograder.lms.passback import OUTBOX, REPORT, Outbox, Passback, course_scores
 from autograder.lms.settings import GradePassback, LTITool, read_config
 from autograder.lms.store import LaunchRecords
@@ -280,3 +283,32 @@ def test_a_token_the_lms_refuses_keeps_the_scores_queued(course, lms):
     assert lms.gradebook() == {}
     lms.register_tool("unused", "unused", "unused", key_set=keys.key_set(Path(tool.tool_key_file).read_text()))
     assert len(passback(course).run(now=time.time() + 3600).posted) == 4
+
+
+# --- gradebook import files (no LTI link) -------------------------------------------------------------
+
+ROWS = [{"assignment": A1, "student_id": "1001", "last_name": "Lovelace", "first_name": "Ada", "email": "ada@uni.edu",
+         "score": "15.0", "max_score": "15.0"},
+        {"assignment": A2, "student_id": "1001", "last_name": "Lovelace", "first_name": "Ada", "email": "ada@uni.edu",
+         "score": "2.5", "max_score": "10.0"},
+        {"assignment": A1, "student_id": "1002", "last_name": "", "first_name": "", "email": "",
+         "score": "0.0", "max_score": "15.0"}]
+
+
+def test_canvas_import_file():
+    rows = list(csv.reader(io.StringIO(canvas_csv(ROWS, LMSExport()))))
+    assert rows == [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A1, A2],
+                    ["Points Possible", "", "", "", "", "15", "10"],
+                    ["Lovelace, Ada", "1001", "", "", "", "15", "2.5"],
+                    ["1002", "1002", "", "", "", "0", ""]]
+    by_login = list(csv.reader(io.StringIO(canvas_csv(ROWS, LMSExport(canvas_id_column="SIS Login ID")))))
+    assert by_login[2][:4] == ["Lovelace, Ada", "", "", "1001"]
+
+
+def test_moodle_import_file():
+    rows = list(csv.reader(io.StringIO(moodle_csv(ROWS, LMSExport()))))
+    assert rows == [["Username", "First name", "Last name", "Email address", A1, A2],
+                    ["1001", "Ada", "Lovelace", "ada@uni.edu", "15", "2.5"],
+                    ["1002", "", "", "", "0", ""]]
+    by_mail = list(csv.reader(io.StringIO(moodle_csv(ROWS, LMSExport(moodle_id_column="Email address")))))
+    assert by_mail[0][:4] == ["Email address", "First name", "Last name", A1] and by_mail[1][0] == "1001"

@@ -1,0 +1,72 @@
+"""`python -m autograder lms passback | export`: the course's scores to its LMS (README, "From an LMS")."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="lms_command", required=True)
+    passback = sub.add_parser("passback", help="post the course gradebook's scores to the LMS (LTI Assignment and "
+                                               "Grade Services): what changed since the last pass, and what waits")
+    passback.add_argument("--course", type=Path, default=Path.cwd(),
+                          help="the nbgrader course folder (default: the current folder)")
+    passback.add_argument("--every", action="store_true",
+                          help="a pass every GradePassback.every_seconds until stopped (the hub runs it so)")
+    export = sub.add_parser("export", help="a gradebook import file for Canvas or Moodle from a grades.csv "
+                                           "(where the course has no LTI link)")
+    export.add_argument("--grades", type=Path, required=True,
+                        help="OUT/grades.csv of `grade`, or the grades.csv of `nbgrader export`")
+    export.add_argument("--to", choices=("canvas", "moodle"), required=True)
+    export.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    export.add_argument("--course", type=Path, default=Path.cwd(),
+                        help="the course folder whose nbgrader_config.py may set LMSExport (default: here)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..grading.orchestrate.course import _load
+    course = _load(args.course.resolve())
+    if args.lms_command == "export":
+        from .export import FORMATS, LMSExport, read_grades
+        args.out.write_text(FORMATS[args.to](read_grades(args.grades), LMSExport(config=course.config)))
+        print(f"wrote {args.out} ({args.to} gradebook import, from {args.grades})")
+        return 0
+    return passback(course, args.every)
+
+
+def passback(course: Any, every: bool) -> int:
+    from ..service.cli import home_of
+    from .passback import Passback
+    from .settings import GradePassback, LTITool
+    tool, settings = LTITool(config=course.config), GradePassback(config=course.config)
+    missing = tool.missing("passback")
+    if missing:
+        print(f"lms passback: this course has no complete LTI registration (missing: {', '.join(missing)}). "
+              "The hub's administrator writes it once (README, 'From an LMS: LTI 1.3'); without an LTI link, "
+              "use `python -m autograder lms export` and the LMS's gradebook import.", file=sys.stderr)
+        return 2
+    pb = Passback(course.db_url, course.course_id, home_of(course.db_url, course.root), tool, settings)
+    if not every:
+        print(pb.run().text(time.time()), end="")
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: stop.set())
+    last = ""
+    while not stop.is_set():
+        try:
+            report = pb.run()
+            line = (f"posted {len(report.posted)}, waiting {len(report.waiting)}, not known to the LMS "
+                    f"{len(report.unknown)}, no grade service {len(report.no_service)}")
+        except Exception as err:   # the gradebook or records unreadable for now: said, tried next pass
+            line = f"pass failed: {type(err).__name__}: {err}"
+        if line != last or "posted 0," not in line:
+            print(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), line, flush=True)
+            last = line
+        stop.wait(settings.every_seconds)
+    return 0
