@@ -12,12 +12,18 @@ from __future__ import annotations
 import csv
 import io
 import os
+import pwd
 import re
 import shutil
+import subprocess
+import sys
 import time
+from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 from jwcrypto.jwk import JWK
 from nbgrader.api import Gradebook
 
@@ -312,3 +318,237 @@ def test_moodle_import_file():
                     ["1002", "", "", "", "0", ""]]
     by_mail = list(csv.reader(io.StringIO(moodle_csv(ROWS, LMSExport(moodle_id_column="Email address")))))
     assert by_mail[0][:4] == ["Email address", "First name", "Last name", A1] and by_mail[1][0] == "1001"
+
+
+# --- launches into a real JupyterHub (slow) -----------------------------------------------------------
+
+HUB_CONFIG = """# the tests' hub: the course's LTI login, its settings from the one LTI file
+c = get_config()  # noqa: F821
+load_subconfig({lti!r})  # noqa: F821
+c.JupyterHub.bind_url = {url!r}
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_port}"
+c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.ConfigurableHTTPProxy.pid_file = {pid!r}
+c.JupyterHub.db_url = "sqlite:///{state}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "{state}/cookie_secret"
+c.JupyterHub.pid_file = "{state}/jupyterhub.pid"
+c.JupyterHub.authenticator_class = "autograder.lms.launch.CourseLTIAuthenticator"
+"""
+LTI_CONFIG = """c = get_config()  # noqa: F821
+c.LTITool.issuer = {issuer!r}
+c.LTITool.client_id = {client_id!r}
+c.LTITool.deployment_ids = [{deployment!r}]
+c.LTITool.authorize_url = {authorize!r}
+c.LTITool.key_set_url = {key_set!r}
+c.LTITool.token_url = {token!r}
+c.LTITool.tool_key_file = {key!r}
+c.LTITool.records = {records!r}
+c.LTITool.instructor_account = {instructor!r}
+c.LTITool.username_prefix = {prefix!r}
+"""
+STUDENT_ACCOUNTS = [f"{PREFIX}ada-lovelace", f"{PREFIX}ada-lovelace-2", f"{PREFIX}instructor"]
+
+
+def remove_accounts(names: list[str]) -> None:
+    for name in names:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def lti_hub(tmp_path_factory, lms):
+    """A JupyterHub on 127.0.0.1 whose login is the course's LTI 1.3 authenticator, registered with the
+    stand-in LMS (and the stand-in with it: login, launch and key set URLs)."""
+    from autograder.deploy.hub import PROXY, free_port
+    if os.geteuid() != 0:
+        pytest.skip("a launch creates the student's Unix account: run as root")
+    if not PROXY.exists():
+        pytest.fail(f"{PROXY} is missing: `make hub-node` installs it")
+    state = tmp_path_factory.mktemp("lti-hub")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    key = keys.ensure_key(state / "tool-key.pem")
+    (state / "lti_config.py").write_text(LTI_CONFIG.format(
+        issuer=lms.issuer, client_id=lms.client_id, deployment=lms.deployment_id, authorize=lms.authorize_url,
+        key_set=lms.key_set_url, token=lms.token_url, key=str(key), records=str(state / "records.db"),
+        instructor=f"{PREFIX}instructor", prefix=PREFIX))
+    (state / "jupyterhub_config.py").write_text(HUB_CONFIG.format(
+        lti=str(state / "lti_config.py"), url=url, hub_port=free_port(), proxy_port=free_port(), proxy=str(PROXY),
+        pid=str(state / "proxy.pid"), state=state))
+    lms.register_tool(f"{url}hub/lti13/oauth_login", f"{url}hub/lti13/oauth_callback", f"{url}hub/home",
+                      key_set_url=f"{url}hub/lti13/jwks")
+    remove_accounts(STUDENT_ACCOUNTS)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    log = (state / "jupyterhub.log").open("wb")
+    hub = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(state / "jupyterhub_config.py")],
+                           cwd=state, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert hub.poll() is None, (state / "jupyterhub.log").read_text()[-3000:]
+            try:
+                if requests.get(f"{url}hub/api/", timeout=5).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, (state / "jupyterhub.log").read_text()[-3000:]
+            time.sleep(0.3)
+        yield url, state
+    finally:
+        hub.terminate()
+        hub.wait(timeout=30)
+        log.close()
+        remove_accounts(STUDENT_ACCOUNTS)
+
+
+def login_initiation(session: requests.Session, hub: str, lms: Platform, sub: str, **args: str) -> dict:
+    """OIDC step 1 as the LMS sends it (the browser following the LMS's link); the tool's redirect to the
+    LMS's authorization endpoint, with its state and nonce (and the cookies that hold them)."""
+    params = {"iss": lms.issuer, "login_hint": sub, "target_link_uri": f"{hub}hub/home", "lti_message_hint": sub,
+              "client_id": lms.client_id, "lti_deployment_id": lms.deployment_id, **args}
+    r = session.get(f"{hub}hub/lti13/oauth_login", params=params, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].startswith(lms.authorize_url), (r.status_code, r.text[:500])
+    return {k: v[0] for k, v in parse_qs(urlparse(r.headers["Location"]).query).items()}
+
+
+def post_launch(session: requests.Session, hub: str, id_token: str, state: str) -> requests.Response:
+    return session.post(f"{hub}hub/lti13/oauth_callback", data={"id_token": id_token, "state": state},
+                        allow_redirects=False)
+
+
+def launch(session: requests.Session, lms: Platform, sub: str) -> tuple[requests.Response, dict]:
+    """The whole launch as a browser makes it from the LMS course's link: LMS -> tool's login -> LMS's
+    authorization (the signed launch form) -> tool; the tool's answer and the form's fields."""
+    r = session.get(lms.launch_link(sub), allow_redirects=True)
+    assert r.status_code == 200 and 'id="launch"' in r.text, r.text[:800]
+    fields = dict(re.findall(r'name="(id_token|state)" value="([^"]*)"', r.text))
+    action = re.search(r'action="([^"]+)"', r.text).group(1)
+    return session.post(unescape(action), data=fields, allow_redirects=False), fields
+
+
+def logged_in_as(session: requests.Session, hub: str) -> str:
+    page = session.get(f"{hub}hub/home").text
+    found = re.search(r'id="login_widget">\s*<span[^>]*>([^<]+)</span>', page)
+    return found.group(1).strip() if found else ""
+
+
+def refusal(r: requests.Response) -> str:
+    """The words of the hub's error page (what the person reads)."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", r.text, flags=re.S | re.I)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+@pytest.mark.slow
+def test_a_student_launch_logs_in_as_their_own_account(lti_hub, lms):
+    url, state = lti_hub
+    lms.enrol("ada-1", "Ada", "Lovelace")
+    session = requests.Session()
+    r, _ = launch(session, lms, "ada-1")
+    assert r.status_code == 302 and r.headers["Location"] == "/hub/home", (r.status_code, refusal(r)[:500])
+    name = f"{PREFIX}ada-lovelace"
+    assert logged_in_as(session, url) == name
+    account = pwd.getpwnam(name)                 # made on her first launch, as the hub's other accounts
+    assert os.stat(account.pw_dir).st_mode & 0o777 == 0o700
+    # she changes her e-mail address in the LMS: the same account; another Ada Lovelace: another one
+    lms.enrol("ada-1", "Ada", "Lovelace", email="countess@example.edu")
+    lms.enrol("ada-2", "Ada", "Lovelace")
+    again, other = requests.Session(), requests.Session()
+    launch(again, lms, "ada-1")
+    launch(other, lms, "ada-2")
+    assert logged_in_as(again, url) == name and logged_in_as(other, url) == f"{name}-2"
+    # the LMS course's grade service is kept for the passback
+    records = LaunchRecords(state / "records.db", readonly=True)
+    assert [s.lineitems for s in records.services_of(records.people()[name])] == [lms.lineitems_url]
+    # the tool's key set, for the LMS to check the passback's token requests
+    assert requests.get(f"{url}hub/lti13/jwks").json() == keys.key_set((state / "tool-key.pem").read_text())
+
+
+@pytest.mark.slow
+def test_the_lms_instructor_role_logs_in_as_the_instructor(lti_hub, lms):
+    url, state = lti_hub
+    lms.enrol("teacher-1", "Grace", "Hopper", role="instructor")
+    session = requests.Session()
+    r, _ = launch(session, lms, "teacher-1")
+    assert r.status_code == 302 and logged_in_as(session, url) == f"{PREFIX}instructor"
+    assert f"{PREFIX}grace-hopper" not in LaunchRecords(state / "records.db", readonly=True).people()
+
+
+def forged(lms: Platform, args: dict, **changes) -> str:
+    """A launch for the nonce the tool sent, signed by the platform, with `changes` to its claims."""
+    member = lms.course.members["ada-1"]
+    return lms.sign(lms.claims(member, args["nonce"], **changes))
+
+
+OTHER_KEY = JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None).decode()
+BAD_LAUNCHES = {
+    # name: (how the launch is made from the tool's authorization request `args`, status, words on the page)
+    "unsigned": (lambda lms, a: lms.sign(lms.claims(lms.course.members["ada-1"], a["nonce"]), alg="none"),
+                 400, "not signed by your LMS"),
+    "wrongly signed": (lambda lms, a: lms.sign(lms.claims(lms.course.members["ada-1"], a["nonce"]), key_pem=OTHER_KEY,
+                                               kid=JWK.from_pem(lms.public_pem.encode()).thumbprint()),
+                       400, "not signed by your LMS"),
+    "signed by an unknown key": (lambda lms, a: lms.sign(lms.claims(lms.course.members["ada-1"], a["nonce"]),
+                                                         key_pem=OTHER_KEY), 400, "not signed by your LMS"),
+    "expired": (lambda lms, a: forged(lms, a, iat=int(time.time()) - 4000, exp=int(time.time()) - 3000),
+                400, "This launch has expired"),
+    "another deployment": (lambda lms, a: forged(lms, a, **{
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment-2"}), 403, "does not accept (deployment-2)"),
+    "another tool": (lambda lms, a: forged(lms, a, aud="another-tool", azp="another-tool"), 400, "meant for another tool"),
+    "a mentor": (lambda lms, a: forged(lms, a, **{"https://purl.imsglobal.org/spec/lti/claim/roles":
+                                                  ["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"]}),
+                 403, "gives no account on this hub"),
+    "another nonce": (lambda lms, a: forged(lms, dict(a, nonce="0" * 64)), 400, "already used, or it did not start"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", BAD_LAUNCHES)
+def test_a_bad_launch_is_refused_with_a_page_that_says_why(lti_hub, lms, case):
+    url, state = lti_hub
+    lms.enrol("ada-1", "Ada", "Lovelace")
+    make, status, words = BAD_LAUNCHES[case]
+    session = requests.Session()
+    args = login_initiation(session, url, lms, "ada-1")
+    r = post_launch(session, url, make(lms, args), args["state"])
+    assert r.status_code == status and words in refusal(r), (r.status_code, refusal(r)[:800])
+    assert logged_in_as(session, url) == ""
+    # the same browser's next, proper launch works: nothing was left half done
+    good, _ = launch(session, lms, "ada-1")
+    assert good.status_code == 302 and logged_in_as(session, url) == f"{PREFIX}ada-lovelace"
+
+
+@pytest.mark.slow
+def test_a_replayed_launch_is_refused(lti_hub, lms):
+    url, state = lti_hub
+    lms.enrol("ada-1", "Ada", "Lovelace")
+    session = requests.Session()
+    args = login_initiation(session, url, lms, "ada-1")
+    cookies = session.cookies.copy()             # what a thief of the browser's cookies would hold too
+    token = forged(lms, args)
+    assert post_launch(session, url, token, args["state"]).status_code == 302
+    # again in the same browser: its one-use cookies are gone
+    again = post_launch(session, url, token, args["state"])
+    assert again.status_code == 400 and "already used" in refusal(again)
+    # again with the cookies as they were: the hub has seen the nonce
+    thief = requests.Session()
+    thief.cookies.update(cookies)
+    stolen = post_launch(thief, url, token, args["state"])
+    assert stolen.status_code == 400 and "already used" in refusal(stolen) and logged_in_as(thief, url) == ""
+
+
+@pytest.mark.slow
+def test_a_login_not_from_the_registered_lms_is_refused(lti_hub, lms):
+    url, state = lti_hub
+    for args, words in (({"lti_deployment_id": "deployment-2"}, "does not accept (deployment-2)"),
+                        ({"iss": "https://other-lms.example"}, "another LMS"),
+                        ({"client_id": "another-tool"}, "meant for another tool")):
+        r = requests.get(f"{url}hub/lti13/oauth_login", allow_redirects=False,
+                         params={"iss": lms.issuer, "login_hint": "ada-1", "target_link_uri": f"{url}hub/home", **args})
+        assert r.status_code == 403 and words in refusal(r), (args, r.status_code, refusal(r)[:500])
+    direct = requests.get(f"{url}hub/lti13/oauth_login")    # someone who opens the hub's login by hand
+    assert direct.status_code == 400 and "follow its link to this course" in refusal(direct)
