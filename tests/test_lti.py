@@ -209,6 +209,16 @@ def test_each_score_is_posted_once_to_one_line_item_per_assignment(course, lms):
     assert "the LMS does not know these students" in (folder / REPORT).read_text()
     # a second pass (the gradebook unchanged) posts nothing
     assert passback(course).run().posted == [] and len(lms.course.received) == 4 and lms.course.duplicates == 0
+    # the gradebook's students carry the LMS's names, e-mail address and user id (Formgrader and
+    # nbgrader export show them); one who launched but never submitted is in it too, with no score posted
+    records = LaunchRecords(folder / "records.db")
+    records.student(lms.claims(lms.enrol("s-dee", "Dee", "Nosub"), "n"), "", never)
+    assert passback(course).run().roster == ["dee-nosub"]
+    with Gradebook(url, "cnn-inside") as gb:
+        ada, cy = gb.find_student("ada-lovelace"), gb.find_student("cy-young")
+        assert (ada.first_name, ada.last_name, ada.email, ada.lms_user_id) == ("Ada", "Lovelace", "ada.lovelace@example.edu", "s-ada")
+        assert cy.lms_user_id is None and gb.find_student("dee-nosub").lms_user_id == "s-dee"
+    assert len(lms.course.received) == 4
 
 
 def test_a_manual_change_and_a_late_penalty_are_posted_again(course, lms):

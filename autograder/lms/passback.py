@@ -3,20 +3,22 @@ its student launched from, through LTI Assignment and Grade Services (ags.py).
 
 Each pass (`python -m autograder lms passback`; the hub runs it every minute as the instructor):
 
-1. reads the course's gradebook with nbgrader's Gradebook: one CourseScore per submission, the numbers
+1. brings the course's gradebook's students up to date with the LMS's (names, e-mail, LMS user id, and
+   every student who launched, submitted or not);
+2. reads the course's gradebook with nbgrader's Gradebook: one CourseScore per submission, the numbers
    `nbgrader export` writes (after `grade`, the service's grading into the course, a late penalty or a
    change in Formgrader alike);
-2. queues in the outbox (SQLite beside the gradebook) each score whose value differs from the last one
+3. queues in the outbox (SQLite beside the gradebook) each score whose value differs from the last one
    queued for that student, assignment and LMS course: a score is queued once, a changed one again;
    a waiting older value of the same score is superseded, never sent after the newer one;
-3. posts what is due, oldest first: the assignment's line item (found by its tag, created with the
+4. posts what is due, oldest first: the assignment's line item (found by its tag, created with the
    maximum points if missing), then the score with the time it was queued, `activityProgress` and
    `gradingProgress`. A post that fails (no answer within the timeout, an error) stays queued and is
    retried after 30 s, 60 s, ... (GradePassback); nothing is lost across restarts, since the outbox
    is on disk and a post is marked sent only after the LMS accepted it. A post interrupted between
    the LMS's answer and that mark is sent again with the same timestamp, which AGS platforms take as
    the same score (the spec forbids a tool two different scores with one timestamp);
-4. writes the report (lms-passback.txt beside the outbox): what was posted, what waits and why, and
+5. writes the report (lms-passback.txt beside the outbox): what was posted, what waits and why, and
    the students the LMS does not know (never launched from it): they are reported, not guessed.
 """
 from __future__ import annotations
@@ -73,6 +75,28 @@ def course_scores(db_url: str, course_id: str, now: Optional[datetime] = None) -
     return sorted(found, key=lambda s: (s.student, s.assignment))
 
 
+def roster(db_url: str, course_id: str, people: dict[str, Person]) -> list[str]:
+    """Every student who launched from the LMS, in the course's gradebook with their names, e-mail
+    address and LMS user id (Formgrader's Manage Students, `nbgrader export` and the import files show
+    them); written only where something changed. The accounts added, by name."""
+    from nbgrader.api import Gradebook, MissingEntry
+    ensure_tools_on_path()
+    added = []
+    with Gradebook(db_url, course_id) as gb:
+        for username, p in sorted(people.items()):
+            want = {"first_name": p.given_name or None, "last_name": p.family_name or None,
+                    "email": p.email or None, "lms_user_id": p.subject}
+            try:
+                student = gb.find_student(username)
+            except MissingEntry:
+                gb.add_student(username, **want)
+                added.append(username)
+                continue
+            if any(getattr(student, k) != v for k, v in want.items()):
+                gb.update_or_create_student(username, **want)
+    return added
+
+
 def score_object(score: CourseScore, person: Person, queued: float) -> dict:
     """The AGS score the LMS receives (https://www.imsglobal.org/spec/lti-ags/v2p0/#score-publish-service)."""
     body = {"userId": person.subject, "scoreGiven": score.score, "scoreMaximum": score.max_score,
@@ -94,11 +118,13 @@ class Report:
     unknown: list[str] = field(default_factory=list)      # students the LMS does not know
     no_service: list[str] = field(default_factory=list)   # their LMS course granted no grade service
     line_items: list[str] = field(default_factory=list)   # created in the LMS this pass
+    roster: list[str] = field(default_factory=list)       # students added to the course's gradebook
 
     def text(self, when: float) -> str:
         stamp = datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         lines = [f"Grade passback to the LMS, {stamp}", ""]
-        sections = (("Posted to the LMS in this pass", self.posted),
+        sections = (("Students added to the course's gradebook from the LMS", self.roster),
+                    ("Posted to the LMS in this pass", self.posted),
                     ("Line items created in the LMS", self.line_items),
                     ("Waiting (kept, tried again later)", self.waiting),
                     ("Not posted: the LMS does not know these students (they never launched the course from "
@@ -216,6 +242,7 @@ class Passback:
             report = Report()
             now = time.time() if now is None else now
             people, services = self.records.people(), self.records.services()
+            report.roster = roster(self.db_url, self.course_id, people)
             for score in course_scores(self.db_url, self.course_id):
                 person = people.get(score.student)
                 if person is None:
