@@ -116,6 +116,13 @@ def test_the_settings_come_from_one_file(tmp_path):
     assert tool.issuer == "https://lms.example" and tool.deployment_ids == ["d1"]
     assert GradePassback(config=config).timeout_seconds == 3.0
     assert "LTITool.client_id" in tool.missing("launch") and "LTITool.issuer" not in tool.missing("passback")
+    # the course's nbgrader_config.py loads the same file: the passback, run in the course, reads it
+    from autograder.grading.orchestrate.course import _load
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text(f"c = get_config()  # noqa: F821\n"
+                                               f"load_subconfig({str(tmp_path / 'lti_config.py')!r})  # noqa: F821\n")
+    assert LTITool(config=_load(course).config).issuer == "https://lms.example"
 
 
 # --- passback against the stand-in LMS ----------------------------------------------------------------

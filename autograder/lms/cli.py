@@ -1,4 +1,4 @@
-"""`python -m autograder lms passback | export`: the course's scores to its LMS (README, "From an LMS")."""
+"""`python -m autograder lms passback | export | key`: the course's scores to its LMS (README, "From an LMS")."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="the nbgrader course folder (default: the current folder)")
     passback.add_argument("--every", action="store_true",
                           help="a pass every GradePassback.every_seconds until stopped (the hub runs it so)")
+    key = sub.add_parser("key", help="make the tool's RSA key (once; kept if the file exists) and print its public "
+                                     "key set, as the hub serves it at /hub/lti13/jwks")
+    key.add_argument("path", type=Path, help="the key's PEM file (LTITool.tool_key_file)")
+    key.add_argument("--group", help="the group that may read it besides its owner (the instructor's: the "
+                                     "passback signs with it)")
     export = sub.add_parser("export", help="a gradebook import file for Canvas or Moodle from a grades.csv "
                                            "(where the course has no LTI link)")
     export.add_argument("--grades", type=Path, required=True,
@@ -29,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.lms_command == "key":
+        import grp
+        import json
+        from .keys import ensure_key, key_set
+        path = ensure_key(args.path, grp.getgrnam(args.group).gr_gid if args.group else -1)
+        print(json.dumps(key_set(path.read_text()), indent=1))
+        return 0
     from ..grading.orchestrate.course import _load
     course = _load(args.course.resolve())
     if args.lms_command == "export":
