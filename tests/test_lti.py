@@ -93,6 +93,7 @@ def test_roles():
 
 def test_records_keep_each_persons_account_for_good(tmp_path):
     records = LaunchRecords(tmp_path / "records.db")
+    assert (tmp_path / "records.db").stat().st_mode & 0o777 == 0o600    # names and e-mail addresses: private
     ada = {"iss": "https://lms", "sub": "1", "email": "ada@uni.edu", "given_name": "Ada"}
     first = records.student(ada, "", never)
     # her e-mail address changes: same account, new address kept

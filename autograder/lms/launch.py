@@ -149,7 +149,11 @@ class CourseLTIAuthenticator(LTI13Authenticator, LocalAuthenticator):
             raise ValueError(f"LTI launch settings missing: {', '.join(missing)} (README, 'From an LMS: LTI 1.3')")
         self.issuer, self.client_id = self.tool.issuer, {self.tool.client_id}
         self.authorize_url, self.jwks_endpoint = self.tool.authorize_url, self.tool.key_set_url
-        self.records = LaunchRecords(Path(self.tool.records))
+        try:     # the passback, run as the instructor, reads the records through the instructor's group
+            group = pwd.getpwnam(self.tool.instructor_account).pw_gid
+        except KeyError:
+            group = -1
+        self.records = LaunchRecords(Path(self.tool.records), group=group)
 
     def get_handlers(self, app: Any) -> list:
         return [*super().get_handlers(app), ("/lti13/jwks", KeySetHandler)]

@@ -11,6 +11,7 @@ read by the passback (as the instructor, read-only).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import closing, contextmanager
@@ -45,10 +46,17 @@ class LaunchRecords:
     """The records file; every method opens it for one short transaction (the hub's requests and
     the passback's reads never hold it)."""
 
-    def __init__(self, path: Path, readonly: bool = False):
+    def __init__(self, path: Path, readonly: bool = False, group: int = -1):
+        """readonly: the passback's view; otherwise the file is made if missing, readable by its owner
+        and, when given, one group (the instructor's: the passback reads it), nobody else (it holds
+        the students' names and e-mail addresses)."""
         self.path, self.readonly = Path(path), readonly
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            if group >= 0:
+                os.chown(self.path, -1, group)
+                self.path.chmod(0o640)
             with closing(sqlite3.connect(str(self.path), timeout=10)) as db:
                 db.executescript(SCHEMA)
 
