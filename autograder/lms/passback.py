@@ -31,13 +31,13 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from ..paths import ensure_tools_on_path
 from .ags import LMSClient, LMSError
 from .records import CourseScore, GradeService, Person
 from .settings import GradePassback, LTITool
-from .store import LaunchRecords
+from .store import LaunchRecords, transaction
 
 OUTBOX = "lms-outbox.db"
 REPORT = "lms-passback.txt"
@@ -145,16 +145,8 @@ class Outbox:
         with closing(sqlite3.connect(str(path), timeout=30)) as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(str(self.path), timeout=30, isolation_level=None)) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+    def _db(self) -> Any:
+        return transaction(self.path)
 
     @contextmanager
     def locked(self) -> Iterator[None]:

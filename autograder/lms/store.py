@@ -16,7 +16,7 @@ import sqlite3
 import time
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from . import accounts
 from .records import GradeService, Person
@@ -42,6 +42,24 @@ CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
 DEPLOYMENT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 
 
+@contextmanager
+def transaction(path: Path, readonly: bool = False) -> Iterator[sqlite3.Connection]:
+    """One short transaction on a SQLite file, begun IMMEDIATE (writers wait their turn, never
+    interleave) and committed, or rolled back on any error; readonly: a plain read-only connection."""
+    if readonly:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+            yield db
+        return
+    with closing(sqlite3.connect(str(path), timeout=30, isolation_level=None)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
 class LaunchRecords:
     """The records file; every method opens it for one short transaction (the hub's requests and
     the passback's reads never hold it)."""
@@ -60,23 +78,8 @@ class LaunchRecords:
             with closing(sqlite3.connect(str(self.path), timeout=10)) as db:
                 db.executescript(SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        if self.readonly:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
-        else:
-            conn = sqlite3.connect(str(self.path), timeout=10, isolation_level=None)
-        with closing(conn) as db:
-            if self.readonly:
-                yield db
-                return
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+    def _db(self) -> Any:
+        return transaction(self.path, self.readonly)
 
     # ---------- written by the hub, at each accepted launch
     def first_use(self, nonce: str, expires: float) -> bool:
