@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import grp
+import json
 import signal
 import sys
 import threading
@@ -34,9 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # each command imports what it needs when it runs, as __main__ does: `python -m autograder` starts quickly
     if args.lms_command == "key":
-        import grp
-        import json
         from .keys import ensure_key, key_set
         path = ensure_key(args.path, grp.getgrnam(args.group).gr_gid if args.group else -1)
         print(json.dumps(key_set(path.read_text()), indent=1))

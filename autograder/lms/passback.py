@@ -33,6 +33,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from nbgrader.api import Gradebook, MissingEntry
+
 from ..paths import ensure_tools_on_path
 from .ags import LMSClient, LMSError
 from .records import CourseScore, GradeService, Person
@@ -58,7 +60,6 @@ SAME = ("userId", "scoreGiven", "scoreMaximum", "activityProgress", "gradingProg
 
 def course_scores(db_url: str, course_id: str, now: Optional[datetime] = None) -> list[CourseScore]:
     """One score per submission in the course's gradebook (nbgrader export's numbers)."""
-    from nbgrader.api import Gradebook
     ensure_tools_on_path()
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)    # nbgrader keeps naive UTC
     found = []
@@ -79,7 +80,6 @@ def roster(db_url: str, course_id: str, people: dict[str, Person]) -> list[str]:
     """Every student who launched from the LMS, in the course's gradebook with their names, e-mail
     address and LMS user id (Formgrader's Manage Students, `nbgrader export` and the import files show
     them); written only where something changed. The accounts added, by name."""
-    from nbgrader.api import Gradebook, MissingEntry
     ensure_tools_on_path()
     added = []
     with Gradebook(db_url, course_id) as gb:
