@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import pwd
 import re
@@ -472,6 +473,14 @@ def test_a_student_launch_logs_in_as_their_own_account(lti_hub, lms):
     assert logged_in_as(session, url) == name
     account = pwd.getpwnam(name)                 # made on her first launch, as the hub's other accounts
     assert os.stat(account.pw_dir).st_mode & 0o777 == 0o700
+    # where her launches land (the target link URI): a JupyterLab workspace with the Assignments tab, hers
+    # (the hub writes it before her server starts; the Chromium journey shows the tab open)
+    from autograder.lms.launch import ASSIGNMENTS_TAB, ensure_landing
+    workspace = ensure_landing(name)
+    assert workspace is not None and workspace.stat().st_uid == account.pw_uid
+    assert json.loads(workspace.read_text())["data"]["layout-restorer:data"]["main"]["current"] == ASSIGNMENTS_TAB
+    assert all(p.stat().st_uid == account.pw_uid for p in (workspace.parent, Path(account.pw_dir) / ".jupyter"))
+    assert ensure_landing(name) is None          # once: her own changes to it are kept
     # she changes her e-mail address in the LMS: the same account; another Ada Lovelace: another one
     lms.enrol("ada-1", "Ada", "Lovelace", email="countess@example.edu")
     lms.enrol("ada-2", "Ada", "Lovelace")

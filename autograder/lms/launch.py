@@ -26,6 +26,7 @@ from typing import Any, Optional
 from jupyterhub import orm
 from jupyterhub.auth import LocalAuthenticator
 from jupyterhub.handlers import BaseHandler
+from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION, WorkspacesManager, slugify
 from ltiauthenticator.lti13.auth import LTI13Authenticator
 from ltiauthenticator.lti13.error import ValidationError
 from ltiauthenticator.lti13.handlers import LTI13CallbackHandler, LTI13LoginInitHandler
@@ -38,6 +39,18 @@ from .settings import LTITool
 from .store import DEPLOYMENT_CLAIM, LaunchRecords
 
 ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+# where a launch lands (the target link URI: HUB/hub/user-redirect/lab/workspaces/assignments): a
+# JupyterLab workspace of its own with nbgrader's Assignments tab open, restored by JupyterLab's layout
+# restorer (the tab's tracker is "nbgrader-assignment-list", its one widget named the same)
+WORKSPACE = "assignments"
+ASSIGNMENTS_TAB = "nbgrader-assignment-list:nbgrader-assignment-list"
+LANDING = {"data": {"layout-restorer:data": {"main": {"dock": {"type": "tab-area", "currentIndex": 0,
+                                                                "widgets": [ASSIGNMENTS_TAB]},
+                                                       "current": ASSIGNMENTS_TAB},
+                                              "left": {"collapsed": False, "visible": True, "current": "filebrowser",
+                                                       "widgets": ["filebrowser", "running-sessions", "table-of-contents"]}},
+                    ASSIGNMENTS_TAB: {"data": {}}},
+           "metadata": {"id": WORKSPACE}}
 AGAIN = "Go back to your course in the LMS and open the link to this course again."
 # what the library's and PyJWT's refusals mean, in words a student can act on
 EXPLAINED = (
@@ -117,6 +130,19 @@ class KeySetHandler(BaseHandler):
         self.finish(json.dumps(key_set(pem)))
 
 
+def ensure_landing(username: str) -> Optional[Path]:
+    """The `assignments` JupyterLab workspace in that account's ~/.jupyter/lab/workspaces (written by
+    jupyterlab_server's own WorkspacesManager, then given to the account), unless it is there."""
+    account = pwd.getpwnam(username)
+    folder = Path(account.pw_dir) / ".jupyter" / "lab" / "workspaces"
+    if (folder / f"{slugify(WORKSPACE)}{WORKSPACE_EXTENSION}").exists():
+        return None
+    path = WorkspacesManager(path=str(folder)).save(WORKSPACE, json.dumps(LANDING))
+    for made in (folder.parent.parent, folder.parent, folder, path):   # ~/.jupyter and below: theirs
+        os.chown(made, account.pw_uid, account.pw_gid)
+    return path
+
+
 def wrong_deployment(deployment: str) -> str:
     return (f"This launch comes from an LMS deployment this hub does not accept ({deployment}). Ask your "
             "instructor to add this hub to the course from the tool registered for it, or the hub's "
@@ -188,6 +214,11 @@ class CourseLTIAuthenticator(LTI13Authenticator, LocalAuthenticator):
         person = self.records.student(claims, self.tool.username_prefix, self.taken(handler))
         self.log.info("LTI launch of %s (%s) as %s", person.subject, person.email or person.name, person.username)
         return {"name": person.username, "auth_state": None}
+
+    def pre_spawn_start(self, user: Any, spawner: Any) -> None:
+        """Before a server starts: the landing workspace in the account's JupyterLab settings, if it has
+        none (JupyterLab keeps the student's changes to it from then on)."""
+        ensure_landing(user.name)
 
     def add_system_user(self, user: Any) -> None:
         """useradd (LocalAuthenticator), then the home made private as the hub's other accounts' are."""
