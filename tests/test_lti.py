@@ -230,16 +230,30 @@ def test_each_score_is_posted_once_to_one_line_item_per_assignment(course, lms):
     assert len(lms.course.received) == 4
 
 
+def exported(folder: Path, url: str) -> dict:
+    """`nbgrader export`'s grades.csv of the course (what an instructor hands in after a review), as
+    (assignment, LMS user) -> score for the students the LMS knows."""
+    from tests.test_roundtrip import nbgrader, table
+    nbgrader("export", f"--CourseDirectory.db_url={url}", "--CourseDirectory.course_id=cnn-inside",
+             f"--to={folder / 'grades.csv'}", cwd=folder, home=folder)
+    return {(r["assignment"], sub_of(r["student_id"])): float(r["score"]) for r in table(folder / "grades.csv")
+            if r["student_id"] in ("ada-lovelace", "bob-hopper")}
+
+
 def test_a_manual_change_and_a_late_penalty_are_posted_again(course, lms):
+    """The LMS gradebook equals nbgrader export's grades.csv, before and after a review changed a score
+    and a late penalty was given."""
     folder, url, tool = course
     passback(course).run()
+    assert lms.gradebook() == exported(folder, url)
     with Gradebook(url, "cnn-inside") as gb:   # as Formgrader saves a manual score, and AssignLatePenalties a penalty
         gb.find_grade("tests", A1, A1, "bob-hopper").manual_score = 12
         gb.find_submission_notebook(A2, A2, "ada-lovelace").late_submission_penalty = 4
         gb.db.commit()
     report = passback(course).run()
     assert len(report.posted) == 2 and len(lms.course.received) == 6
-    assert lms.gradebook() == expected(url) and lms.gradebook()[(A1, "s-bob")] == 12 and lms.gradebook()[(A2, "s-ada")] == 6
+    assert lms.gradebook() == exported(folder, url) == expected(url)
+    assert lms.gradebook()[(A1, "s-bob")] == 12 and lms.gradebook()[(A2, "s-ada")] == 6
     late = lms.course.received[-1] if lms.course.received[-1]["userId"] == "s-ada" else lms.course.received[-2]
     assert "late rule took 4 point(s) of 10" in late["comment"]
     # a score that changes back is a new grade too; one that does not change is not posted
@@ -579,59 +593,3 @@ def test_a_login_not_from_the_registered_lms_is_refused(lti_hub, lms):
         assert r.status_code == 403 and words in refusal(r), (args, r.status_code, refusal(r)[:500])
     direct = requests.get(f"{url}hub/lti13/oauth_login")    # someone who opens the hub's login by hand
     assert direct.status_code == 400 and "follow its link to this course" in refusal(direct)
-
-
-# --- a course graded by `grade`, its scores in the LMS (slow) ---------------------------------------
-
-@pytest.mark.slow
-def test_the_lms_gradebook_equals_grades_csv_after_a_late_penalty_and_a_review(tmp_path, lms, tool_key, first_master):
-    """`grade` on a course (alice on time and right, bob partly right and late: the course's late rule
-    gives 0), the passback; then a score changed in review (as Formgrader saves it), `nbgrader export`
-    and the passback again: each time the LMS gradebook holds what grades.csv says."""
-    import datetime
-    import nbformat
-    from autograder.paths import NOTEBOOKS
-    from tests.conftest import seeded
-    from tests.test_roundtrip import grade, make_course, nbgrader, table, work
-
-    course, home = make_course(tmp_path)
-    due = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
-    nbgrader("db", "assignment", "add", A1, f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC", cwd=course, home=home)
-    released = nbformat.read(NOTEBOOKS / A1 / f"{A1}.ipynb", as_version=4)
-    for student, when in (("alice", due - datetime.timedelta(minutes=5)), ("bob", due + datetime.timedelta(minutes=5))):
-        folder = course / "submitted" / student / A1
-        folder.mkdir(parents=True)
-        nbformat.write(work(student, A1, released), folder / f"{A1}.ipynb")
-        (folder / "timestamp.txt").write_text(f"{when:%Y-%m-%d %H:%M:%S.%f} UTC")
-    seeded(course / "OUT", first_master)
-    assert "into the nbgrader course" in grade(course, home)
-
-    lms.course.line_items.clear(), lms.course.scores.clear(), lms.course.received.clear()
-    lms.register_tool("unused", "unused", "unused", key_set=keys.key_set(tool_key.read_text()))
-    records = LaunchRecords(tmp_path / "records.db")
-    subs = {}
-    for student, family in (("alice", "Liddell"), ("bob", "Hopper")):
-        member = lms.enrol(f"lms-{student}", student.title(), family, email=f"{student}@example.edu")
-        subs[records.student(lms.claims(member, "n"), "", never).username] = member.sub
-        records.grade_service(lms.claims(member, "n"))
-    tool = LTITool(issuer=lms.issuer, client_id=lms.client_id, deployment_ids=[lms.deployment_id],
-                   token_url=lms.token_url, tool_key_file=str(tool_key), records=str(tmp_path / "records.db"))
-    db_url = f"sqlite:///{course / 'gradebook.db'}"
-
-    def lms_equals(grades_csv: Path) -> dict:
-        Passback(db_url, "cnn-inside", course, tool, GradePassback()).run()
-        rows = {subs[r["student_id"]]: float(r["score"]) for r in table(grades_csv) if r["assignment"] == A1}
-        shown = {user: score for (label, user), score in lms.gradebook().items() if label == A1}
-        assert shown == rows, (shown, rows)
-        return rows
-
-    first = lms_equals(course / "OUT" / "grades.csv")
-    bob = table(course / "OUT" / "grades.csv")[1]
-    assert first["lms-alice"] > 0 and float(bob["late_submission_penalty"]) > 0 and first["lms-bob"] == 0
-    with Gradebook(db_url, "cnn-inside") as gb:     # the review: one of alice's cells gets 1 point less
-        grade_row = next(g for g in gb.find_submission("01_conv_forward", "alice").notebooks[0].grades if g.max_score)
-        grade_row.manual_score = grade_row.max_score - 1
-        gb.db.commit()
-    nbgrader("export", cwd=course, home=home)
-    after = lms_equals(course / "grades.csv")
-    assert after["lms-alice"] == first["lms-alice"] - 1 and after["lms-bob"] == 0
