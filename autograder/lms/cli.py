@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import grp
 import json
+import os
 import signal
 import sys
 import threading
@@ -62,6 +63,11 @@ def passback(course: Any, every: bool) -> int:
         print(f"lms passback: this course has no complete LTI registration (missing: {', '.join(missing)}). "
               "The hub's administrator writes it once (README, 'From an LMS: LTI 1.3'); without an LTI link, "
               "use `python -m autograder lms export` and the LMS's gradebook import.", file=sys.stderr)
+        return 2
+    unreadable = [p for p in (tool.records, tool.tool_key_file) if Path(p).exists() and not os.access(p, os.R_OK)]
+    if unreadable:
+        print(f"lms passback: cannot read {', '.join(unreadable)} as this user: the hub gives them to the "
+              "instructor's group (run the passback as the instructor)", file=sys.stderr)
         return 2
     pb = Passback(course.db_url, course.course_id, home_of(course.db_url, course.root), tool, settings)
     if not every:
