@@ -436,7 +436,8 @@ def lti_hub(tmp_path_factory, lms):
         hub.terminate()
         hub.wait(timeout=30)
         log.close()
-        remove_accounts(STUDENT_ACCOUNTS)
+        made = LaunchRecords(state / "records.db", readonly=True).people() if (state / "records.db").exists() else {}
+        remove_accounts(sorted(set(STUDENT_ACCOUNTS) | set(made)))     # every account the launches made
 
 
 def login_initiation(session: requests.Session, hub: str, lms: Platform, sub: str, **args: str) -> dict:
