@@ -64,10 +64,12 @@ def passback(course: Any, every: bool) -> int:
               "The hub's administrator writes it once (README, 'From an LMS: LTI 1.3'); without an LTI link, "
               "use `python -m autograder lms export` and the LMS's gradebook import.", file=sys.stderr)
         return 2
-    unreadable = [p for p in (tool.records, tool.tool_key_file) if Path(p).exists() and not os.access(p, os.R_OK)]
+    # the records exist once someone launched; the key always (`lms key`, or the hub, makes it)
+    unreadable = [p for p in (tool.records, tool.tool_key_file)
+                  if (Path(p).exists() or p == tool.tool_key_file) and not os.access(p, os.R_OK)]
     if unreadable:
-        print(f"lms passback: cannot read {', '.join(unreadable)} as this user: the hub gives them to the "
-              "instructor's group (run the passback as the instructor)", file=sys.stderr)
+        print(f"lms passback: cannot read {', '.join(unreadable)} as this user (missing, or not the instructor's "
+              "group's: run the passback as the instructor; `lms key` makes the tool's key)", file=sys.stderr)
         return 2
     pb = Passback(course.db_url, course.course_id, home_of(course.db_url, course.root), tool, settings)
     if not every:
