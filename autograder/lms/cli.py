@@ -43,8 +43,8 @@ def main(args: argparse.Namespace) -> int:
         path = ensure_key(args.path, grp.getgrnam(args.group).gr_gid if args.group else -1)
         print(json.dumps(key_set(path.read_text()), indent=1))
         return 0
-    from ..grading.orchestrate.course import _load
-    course = _load(args.course.resolve())
+    from ..grading.orchestrate.course import load_course
+    course = load_course(args.course.resolve())
     if args.lms_command == "export":
         from .export import FORMATS, LMSExport, read_grades
         args.out.write_text(FORMATS[args.to](read_grades(args.grades), LMSExport(config=course.config)))
