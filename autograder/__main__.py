@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | sample-class | demo | serve | hub` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo | serve | hub | lms` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     hub.add_arguments(sub.add_parser(
         "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
                     "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
+    from .lms import cli as lms_cli
+    lms_cli.add_arguments(sub.add_parser(
+        "lms", help="the course's scores to its LMS: `passback` (LTI 1.3 grade services), `export` (Canvas or "
+                    "Moodle gradebook import file)"))
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -93,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "hub":
         return hub.main(args)
+    if args.command == "lms":
+        return lms_cli.main(args)
     return 2
 
 
