@@ -115,9 +115,8 @@ def isolation(args: argparse.Namespace, command: str) -> "str | None | bool":
     elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
         mechanism = "auto"
     else:
-        mechanism, why = kernel_caps.detect()
-        if mechanism is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
-            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
+        mechanism, why = kernel_caps.usable(sandboxed=not args.no_sandbox)
+        if mechanism is None:
             print(f"{command} refuses to run students' code without its memory, process and disk caps: {why}.\n"
                   "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
                   "systemd user session that delegates them; or pass --no-caps, only on a machine with "
