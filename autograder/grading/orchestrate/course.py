@@ -187,17 +187,18 @@ def complete_submission(gb: Any, assignment: str, student: str) -> list[str]:
     sub = gb.find_submission(assignment, student)
     have = {nb.name: nb for nb in sub.notebooks}
     completed = []
-    for notebook in sub.assignment.notebooks:
-        nb = have.get(notebook.name) or SubmittedNotebook(notebook=notebook, assignment=sub)
-        graded = {g.cell_id for g in nb.grades}
-        commented = {c.cell_id for c in nb.comments}
-        missing = [Grade(cell_id=c.id, notebook=nb) for c in notebook.grade_cells + notebook.task_cells
-                   if c.id not in graded]
-        missing += [Comment(cell_id=c.id, notebook=nb) for c in notebook.solution_cells + notebook.task_cells
-                    if c.id not in commented]
-        if missing or notebook.name not in have:
-            gb.db.add_all([nb, *missing])   # SQLAlchemy 2 adds nothing to the session through a backref
-            completed.append(notebook.name)
+    with gb.db.no_autoflush:   # the new rows are added once whole
+        for notebook in sub.assignment.notebooks:
+            nb = have.get(notebook.name) or SubmittedNotebook(notebook=notebook, assignment=sub)
+            graded = {g.cell_id for g in nb.grades}
+            commented = {c.cell_id for c in nb.comments}
+            missing = [Grade(cell_id=c.id, notebook=nb) for c in notebook.grade_cells + notebook.task_cells
+                       if c.id not in graded]
+            missing += [Comment(cell_id=c.id, notebook=nb) for c in notebook.solution_cells + notebook.task_cells
+                        if c.id not in commented]
+            if missing or notebook.name not in have:
+                gb.db.add_all([nb, *missing])   # SQLAlchemy 2 adds nothing to the session through a backref
+                completed.append(notebook.name)
     if completed:
         gb.db.commit()
     return completed
