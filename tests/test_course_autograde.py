@@ -5,8 +5,6 @@ reads of a submitted folder. tests/test_formgrader.py grades a class through the
 """
 from __future__ import annotations
 
-import io
-import logging
 import os
 import shutil
 import sqlite3
@@ -19,6 +17,7 @@ import pytest
 from autograder.grading.orchestrate import course as course_mod
 from autograder.grading.orchestrate.autograde import submissions_listed
 from autograder.paths import COURSE_ID, ROOT, ensure_tools_on_path
+from tests.test_roundtrip import run_nbgrader
 
 A1 = "01_conv_forward"
 
@@ -52,30 +51,8 @@ def course_folder(tmp_path: Path, students=("ada", "ben")) -> Path:
 
 
 def nbgrader(course: Path, *args: str, path: str | None = None) -> tuple[int, str]:
-    """`nbgrader ARGS` in the course folder, nbgrader's own application in this process (as
-    tests/test_roundtrip.py runs it), with PATH as given; (exit code, its log)."""
-    from jupyter_core.application import NoStart
-    from nbgrader.apps.nbgraderapp import NbGraderApp
-
-    saved_env, saved_cwd, log = dict(os.environ), os.getcwd(), io.StringIO()
-    os.environ["PATH"] = path if path is not None else os.environ["PATH"]
-    os.chdir(course)
-    app = NbGraderApp.instance()
-    try:
-        app.initialize(list(args))
-        app.init_logging(logging.StreamHandler, [log], color=False, subapps=True)
-        app.start()
-        code = 0
-    except NoStart:
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    finally:
-        app.reset()
-        os.environ.clear()
-        os.environ.update(saved_env)
-        os.chdir(saved_cwd)
-    return code, log.getvalue()
+    """`nbgrader ARGS` in the course folder (tests/test_roundtrip.py run_nbgrader), PATH as given."""
+    return run_nbgrader(course, dict(os.environ, PATH=path if path is not None else os.environ["PATH"]), *args)
 
 
 # ---------- which submissions the grader takes over
