@@ -20,6 +20,9 @@ c.FeedbackPolicy.hidden_tests = "verdicts"    # before the deadline: names and v
 c.FeedbackPolicy.counts = "last_before_deadline"  # or "last": which submission the official grade takes
 # nbgrader collect takes the submission that counts (its --before-duedate), from the line above
 c.ExchangeCollect.before_duedate = c.FeedbackPolicy.counts == "last_before_deadline"
+# Formgrader shows a submission's outputs sanitized: a script or an event handler a student's code printed
+# as HTML is shown as text, never run in your browser, where it would act with your Jupyter session
+c.HTMLExporter.sanitize_html = True
 
 if find_spec("autograder") is not None:
     from autograder.grading.pipeline.feedback_html import PREPROCESSORS

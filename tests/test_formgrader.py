@@ -12,8 +12,9 @@ collects. Then, on two copies of that course:
 - in the other, nbgrader's own Autograde first fails as in issue 31 (the course's gradebook does not
   know the notebook yet) and leaves incomplete rows; `grade` is run after it.
 Both courses must hold the same grades, per-cell scores, autograded notebooks and feedback pages; in
-Formgrader the instructor lists the assignment and the scores, Autogrades ben again, generates and
-releases the feedback, and the students fetch it. Screenshot:
+Formgrader the instructor lists the assignment and the scores, sees the script cat's code printed as
+text (not run in the browser), Autogrades ben again, generates and releases the feedback, and the
+students fetch it. Screenshot:
 artifacts/screenshots/formgrader-manage-students.png (README picture: tests/browser/readme_images.py).
 """
 from __future__ import annotations
@@ -80,6 +81,9 @@ def canary_notebook(course: Path) -> nbformat.NotebookNode:
         "        print('WRO' + 'TE', target)",
         "    except OSError as err:",
         "        print('blocked write', type(err).__name__)",
+        # and code for the instructor's browser, where Formgrader shows this output
+        "from IPython.display import HTML, display",
+        "display(HTML(\"<script>window.PWNED = 1</script><img src='none' onerror='window.PWNED = 2'>\"))",
     ])
     sources = solution_sources(A1)
     sources["zero_pad"] += "\n" + spy
@@ -232,6 +236,7 @@ def test_grade_completes_what_a_failed_autograde_left(graded):
 
 def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path):
     """In Chromium: Manage Assignments lists the assignment; Manage Students shows grades.csv's scores;
+    cat's submission shows the script and the event handler cat's code printed as text, not run;
     Autograde on ben's submission grades it again through the grader (its message says so), Generate and
     Release Feedback write and send grade's pages, and the students fetch them."""
     course, by_grade = graded["course"], graded["by_grade"]
@@ -252,6 +257,9 @@ def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path)
         expect(page.locator(".modal.in")).to_have_count(0)
         return text
 
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        cats = gb.find_submission_notebook(A1, A1, "cat").id
     lab = start_lab(course, tmp_path / "lab-state")
     try:
         with sync_playwright() as playwright:
@@ -270,6 +278,11 @@ def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path)
                          shown_rows.nth(k).locator("td.score").inner_text().strip() for k in range(len(CLASS))}
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=SHOTS / "formgrader-manage-students.png")
+                # cat's notebook printed a script and an event handler: Formgrader shows them as text
+                page.goto(f"{base}/submissions/{cats}/")
+                expect(page.locator(".output_html", has_text="window.PWNED = 1")).to_have_count(1)
+                page.wait_for_load_state("load")
+                ran = page.evaluate("() => window.PWNED === undefined ? null : window.PWNED")
                 page.goto(f"{base}/manage_submissions/{A1}")
                 ben = page.locator("tr", has=page.locator("td.student-id", has_text="ben"))
                 ben.locator("td.autograde a").click()
@@ -284,6 +297,7 @@ def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path)
     finally:
         lab.stop()
     assert shown == expected, f"formgrader shows {shown}, OUT/grades.csv says {expected}"
+    assert ran is None, f"the student's code ran in the instructor's browser (window.PWNED = {ran})"
     assert "Successfully autograded" in autograded and "graded ben/01_conv_forward: 5 of 15" in autograded
     assert "Successfully generated feedback" in generated and "Successfully released feedback" in released
     assert same_files(course / "feedback", by_grade / "feedback")

@@ -62,9 +62,11 @@ class FeedbackExporter(HTMLExporter):
     own, which calls every test "Test cell"), templates compiled once per process."""
 
     def __init__(self, config: Any = None, **kwargs: Any) -> None:
-        # this class's own section outranks HTMLExporter's, where nbgrader's API names its template
+        # this class's own section outranks HTMLExporter's, where nbgrader's API names its template and the
+        # course sanitizes what Formgrader shows the instructor; a student's page shows their outputs as run
         ours = Config(FeedbackExporter={"template_name": "feedback_named", "template_file": "named.html.j2",
-                                        "extra_template_basedirs": [str(FEEDBACK_TEMPLATES), str(nbgrader_templates())]})
+                                        "extra_template_basedirs": [str(FEEDBACK_TEMPLATES), str(nbgrader_templates())],
+                                        "sanitize_html": False})
         merged = deepcopy(config) if config is not None else Config()
         merged.merge(ours)
         super().__init__(config=merged, **kwargs)
