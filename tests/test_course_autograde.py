@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -162,3 +163,40 @@ def test_only_small_regular_files_are_read_from_a_submitted_folder(tmp_path):
     assert str(course_mod._timestamp(tmp_path)) == "2026-11-20 12:00:00"
     (tmp_path / "timestamp.txt").write_text("not a time")
     assert course_mod._timestamp(tmp_path) is None
+
+
+# ---------- the course's configuration where the grader is not installed
+WITHOUT_GRADER = r"""
+import sys
+sys.path.append(sys.argv[1])   # the environment's libraries, without its .pth files: no autograder
+from importlib.util import find_spec
+assert find_spec("autograder") is None
+from traitlets.config import Config
+from nbgrader.apps.baseapp import NbGrader
+from nbgrader.apps.nbgraderapp import NbGraderApp
+app = NbGrader()
+app.initialize([])
+print("source_directory", app.config.CourseDirectory.source_directory)
+NbGrader.clear_instance()
+try:
+    NbGraderApp.launch_instance(["autograde", "01_conv_forward"])
+except SystemExit as exit:
+    print("exit", exit.code)
+"""
+
+
+def test_the_course_configuration_loads_where_the_grader_cannot_be_imported(tmp_path):
+    """nbgrader_config.py loads in an environment without autograder (a student's, an instructor's server
+    not set up for grading): its plain settings hold, and Autograde refuses in one line, never running
+    students' code unsandboxed."""
+    import sysconfig
+    course = course_folder(tmp_path)
+    done = subprocess.run([sys.executable, "-S", "-c", WITHOUT_GRADER, sysconfig.get_paths()["purelib"]],
+                          cwd=course, capture_output=True, text=True, timeout=300,
+                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    said = done.stdout + done.stderr
+    assert "source_directory solutions" in done.stdout and "exit 1" in done.stdout, said
+    errors = [line for line in said.splitlines() if "ERROR" in line or "Traceback" in line]
+    assert len(errors) == 1 and "the course's grader (autograder) cannot be imported" in errors[0], said
+    assert "python -m autograder grade --submissions submitted --out out" in errors[0]
+    assert not (course / "gradebook.db").exists() and not (course / "autograded").exists()
