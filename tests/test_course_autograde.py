@@ -200,3 +200,30 @@ def test_the_course_configuration_loads_where_the_grader_cannot_be_imported(tmp_
     assert len(errors) == 1 and "the course's grader (autograder) cannot be imported" in errors[0], said
     assert "python -m autograder grade --submissions submitted --out out" in errors[0]
     assert not (course / "gradebook.db").exists() and not (course / "autograded").exists()
+
+
+@pytest.mark.slow   # waits for SQLite's 5 s busy timeout
+def test_a_gradebook_that_refuses_writes_costs_one_line_not_a_traceback(tmp_path, first_master):
+    """Another process holds the course's gradebook (a write transaction: Formgrader saving, a second grade):
+    writing the results into the course stops with one line that names the assignment and what to do, and
+    the results are returned for grades.csv as they are."""
+    from traitlets.config import Config
+    from autograder.grading.records import Unit, UnitResult
+
+    course = course_folder(tmp_path, students=("ada",))
+    shutil.copyfile(first_master / "gradebook.db", course / "gradebook.db")
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    unit = Unit(student="ada", assignment=A1, submissions=course / "submitted", work=tmp_path / "out" / "ada",
+                master=first_master, master_hash="x", out=tmp_path / "out")
+    result = UnitResult(student_id="ada", assignment=A1, raw_score=15.0, max_score=15.0, master_hash="x")
+    said: list[str] = []
+    holder = sqlite3.connect(course / "gradebook.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        out = course_mod.record(course_mod.Course(root=course, config=config), [result], [unit], said.append)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert out == [result]
+    assert len(said) == 1 and A1 in said[0] and "run the same command again" in said[0], said
