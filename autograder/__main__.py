@@ -114,12 +114,11 @@ def _grade(args: argparse.Namespace) -> int:
     mechanism = caps_or_refusal(args.no_sandbox, args.no_caps, args.scheduler, "grade")  # what holds the caps
     if mechanism is False:
         return 2
-    from .grading.orchestrate.course import find_course, submitted_assignments
-    from .authoring.release import assignments as all_assignments
+    from .grading.orchestrate.course import find_course, graded_assignments
     course = find_course(args.submissions)
     only = args.assignment
     if course is not None and not only:  # a course grades what its students submitted
-        only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
+        only = graded_assignments(course, args.submissions)
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
                    show_hidden=args.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course)
     if args.scheduler:

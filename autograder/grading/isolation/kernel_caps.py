@@ -150,6 +150,15 @@ def bwrap_has_size() -> bool:
     return "--size" in out.stdout + out.stderr
 
 
+def usable(sandboxed: bool = True) -> tuple[str | None, str]:
+    """(the mechanism that holds every cap here, "") or (None, why the caps cannot all be held): the
+    memory and process caps need a mechanism (detect), the disk cap a sandbox whose bubblewrap has --size."""
+    mechanism, why = detect()
+    if mechanism is not None and sandboxed and not bwrap_has_size():
+        return None, "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
+    return mechanism, why
+
+
 # --- one unit's group ------------------------------------------------------------------------------
 
 def name_for(work: str) -> str:

@@ -25,12 +25,22 @@ def caps_or_refusal(no_sandbox: bool, no_caps: bool, scheduler: str | None, comm
     elif scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
         mechanism = "auto"
     else:
-        mechanism, why = kernel_caps.detect()
-        if mechanism is None or (not no_sandbox and not kernel_caps.bwrap_has_size()):
-            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
+        mechanism, why = kernel_caps.usable(sandboxed=not no_sandbox)
+        if mechanism is None:
             print(f"{command} refuses to run students' code without its memory, process and disk caps: {why}.\n"
                   "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
                   "systemd user session that delegates them; or pass --no-caps, only on a machine with "
                   "nothing to protect.", file=sys.stderr)
             return False
     return mechanism or None
+
+
+def isolation_here() -> tuple[str | None, str]:
+    """(the caps' mechanism, "") where students' code can run here as `grade` runs it, in the sandbox and
+    under every cap; else (None, why not). For the paths that cannot be told --no-sandbox or --no-caps
+    (nbgrader's Autograde in a course: orchestrate/autograde.py)."""
+    ok, why = sandbox.available()
+    if not ok:
+        return None, why
+    mechanism, why = kernel_caps.usable()
+    return (mechanism, "") if mechanism else (None, f"no memory, process and disk caps ({why})")

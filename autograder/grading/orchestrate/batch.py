@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Optional
 from ...paths import SOLUTIONS, child_env
 from ...authoring.release import assignments
 from . import course, master as master_mod
-from .course import Course
+from .course import Course, on_stderr
 from ..isolation import kernel_caps, leftovers
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
@@ -36,6 +36,10 @@ class Options:
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
     caps_mechanism: Optional[str] = "auto"  # what holds the memory and process caps (kernel_caps), "auto"; None: none
     course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
+    # (student, assignment) of the units to grade (None: all); the others' results are only read, for OUT's CSVs
+    units: Optional[frozenset[tuple[str, str]]] = None
+    regrade: bool = False            # grade those again even where they have a current result
+    say: Callable[[str], None] = on_stderr  # where lines for the instructor go (grade: stderr)
 
 
 def students(submissions: Path) -> list[str]:
@@ -60,8 +64,10 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
                         master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
                         show_hidden=opts.show_hidden, caps_mechanism=mechanism)
             units.append(unit)
+            if opts.units is not None and (student, assignment) not in opts.units:
+                continue
             result = UnitResult.read(unit.result_path)
-            if result is None or result.master_hash != digest or result.retry:
+            if opts.regrade or result is None or result.master_hash != digest or result.retry:
                 todo.append(unit)
     return todo, units
 
@@ -263,13 +269,15 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
                 if all_done.wait(0.2):
                     break
             raise
-    return finish(submissions, out, units, opts.course)
+    return finish(submissions, out, units, opts.course, opts.say)
 
 
-def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Course] = None) -> list[UnitResult]:
-    """After every unit has a result (graded here or on a cluster): into the nbgrader course, when
-    graded in one (`found`, else looked for), and OUT's CSVs."""
+def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Course] = None,
+           say: Callable[[str], None] = on_stderr) -> list[UnitResult]:
+    """After the units have their results (graded here or on a cluster; with Options.units, those that
+    have one): into the nbgrader course, when graded in one (`found`, else looked for), and OUT's CSVs."""
     results = [UnitResult.read(u.result_path) for u in units]
-    results = course.record(found or course.find_course(submissions), results, units)
-    write_outputs(out, results, units[0].master if units else None)
-    return results
+    results = course.record(found or course.find_course(submissions), results, units, say)
+    done = [r for r in results if r is not None]
+    write_outputs(out, done, units[0].master if units else None)
+    return done
