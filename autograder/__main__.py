@@ -114,7 +114,8 @@ def _grade(args: argparse.Namespace) -> int:
     mechanism = caps_or_refusal(args.no_sandbox, args.no_caps, args.scheduler, "grade")  # what holds the caps
     if mechanism is False:
         return 2
-    from .grading.orchestrate.course import find_course, graded_assignments
+    from .authoring.course import find_course
+    from .grading.orchestrate.course import graded_assignments
     course = find_course(args.submissions)
     only = args.assignment
     if course is not None and not only:  # a course grades what its students submitted

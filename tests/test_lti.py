@@ -119,7 +119,7 @@ def test_the_settings_come_from_one_file(tmp_path):
     assert GradePassback(config=config).timeout_seconds == 3.0
     assert "LTITool.client_id" in tool.missing("launch") and "LTITool.issuer" not in tool.missing("passback")
     # the course's nbgrader_config.py loads the same file: the passback, run in the course, reads it
-    from autograder.grading.orchestrate.course import load_course
+    from autograder.authoring.course import load_course
     course = tmp_path / "course"
     course.mkdir()
     (course / "nbgrader_config.py").write_text(f"c = get_config()  # noqa: F821\n"

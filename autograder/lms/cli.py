@@ -43,7 +43,7 @@ def main(args: argparse.Namespace) -> int:
         path = ensure_key(args.path, grp.getgrnam(args.group).gr_gid if args.group else -1)
         print(json.dumps(key_set(path.read_text()), indent=1))
         return 0
-    from ..grading.orchestrate.course import load_course
+    from ..authoring.course import load_course
     course = load_course(args.course.resolve())
     if args.lms_command == "export":
         from .export import FORMATS, LMSExport, read_grades

@@ -62,7 +62,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
     from ..grading.orchestrate import master as master_mod
     from ..grading.orchestrate.batch import Options
-    from ..grading.orchestrate.course import load_course
+    from ..authoring.course import load_course
     from ..grading.records import Limits
     from ..paths import SOLUTIONS, ensure_tools_on_path
     from . import grader as g

@@ -57,7 +57,7 @@ class FeedbackPolicy(Configurable):
 
 def course_policy(course: Path) -> FeedbackPolicy:
     """The policy the course folder's nbgrader configuration declares."""
-    from ..grading.orchestrate.course import load_course
+    from ..authoring.course import load_course
     return FeedbackPolicy(config=load_course(course).config)
 
 

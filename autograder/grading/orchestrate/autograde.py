@@ -40,7 +40,8 @@ from ...authoring.release import assignments
 from ..isolation.readiness import isolation_here
 from ..records import Limits, UnitResult
 from . import batch, master as master_mod
-from .course import Course, graded_assignments
+from ...authoring.course import Course
+from .course import graded_assignments
 
 
 class GraderAutograde(NotebookExporter):

@@ -18,7 +18,8 @@ from typing import Callable, Iterator, Optional
 from ...paths import SOLUTIONS, child_env
 from ...authoring.release import assignments
 from . import course, master as master_mod
-from .course import Course, on_stderr
+from ...authoring.course import Course, find_course
+from .course import on_stderr
 from ..isolation import kernel_caps, leftovers
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
@@ -277,7 +278,7 @@ def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Cour
     """After the units have their results (graded here or on a cluster; with Options.units, those that
     have one): into the nbgrader course, when graded in one (`found`, else looked for), and OUT's CSVs."""
     results = [UnitResult.read(u.result_path) for u in units]
-    results = course.record(found or course.find_course(submissions), results, units, say)
+    results = course.record(found or find_course(submissions), results, units, say)
     done = [r for r in results if r is not None]
     write_outputs(out, done, units[0].master if units else None)
     return done
