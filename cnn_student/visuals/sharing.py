@@ -408,12 +408,16 @@ def compute_table(conv_param_count: Callable, dense_param_count: Callable, conv_
         if params is None or madds is None:
             return
         print(f"{name:34s} {int(params):>14,d} {int(madds):>24,d} {int(madds) / int(params):>14,.0f}")
+    conv_params, conv_madds = int(params), int(madds)  # the last row: VGG-16 conv1_1, which Q2 compares with fc8
     name, ins, outs = VGG_FC8
     params = try_student(dense_param_count, ins, outs)
     if params is None:
         return
     madds = int(np.prod(ins)) * int(np.prod(outs))  # one multiply-add per weight, whatever the input size
     print(f"{name:34s} {int(params):>14,d} {madds:>24,d} {madds / int(params):>14,.2f}")
+    print(f"\nVGG-16 conv1_1 against fc8: {conv_params / int(params):.2%} of its parameters ({conv_params:,} against "
+          f"{int(params):,}), {conv_madds / madds:.1f} times its multiply-adds per image ({conv_madds:,} against "
+          f"{madds:,}).")
     # the same layer (8 filters of 3x3x1, pad 1) on a small and a large image: time follows multiply-adds
     rng = np.random.default_rng(0)
     W, b, hp = rng.standard_normal((3, 3, 1, 8)), np.zeros((1, 1, 1, 8)), {"stride": 1, "pad": 1}

@@ -22,7 +22,7 @@ ANSWERS: dict[str, str] = {
         "parameters and takes conv_multiply_adds(3, 3, (224, 224, 64)) = 86704128 multiply-adds per image, while "
         "its last dense layer (4096 to 1000 units) has 4097000 parameters and takes 4096000, one per weight. "
         "Sharing makes a conv layer's weights few, and for the same reason each of them is used once per output "
-        "position: fewer parameters, yet twenty times the work of that dense layer."
+        "position: fewer parameters, yet 21.2 times the work of that dense layer."
     ),
     "shift_of_output": (
         "1. Output column w reads input columns 2w to 2w+2. After a shift by 2, those hold what columns 2w-2 "
