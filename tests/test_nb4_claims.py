@@ -46,3 +46,49 @@ def test_q2_states_the_ratio_the_compute_table_prints(ref, capsys):
                   repeats=1)
     assert f"{ratio} its multiply-adds per image" in capsys.readouterr().out
     assert ratio == "21.2 times" and ratio in ANSWERS["fewer_params_less_compute"]
+
+
+def _cell_source(cell_id: str) -> str:
+    cells = json.loads((ROOT / "solutions" / NB4 / f"{NB4}.ipynb").read_text(encoding="utf-8"))["cells"]
+    return "".join(next(c for c in cells if c["id"] == cell_id)["source"])
+
+
+def test_the_decay_cell_prints_the_step_and_the_half_gap_in_units_of_2_to_the_minus_1074(capsys):
+    """Printed as numbers of 2.47e-324 they looked equal; in units of 2^-1074 they are 0.499 and 0.5."""
+    exec(_cell_source("decay-to-the-end"), {"np": __import__("numpy")})
+    out = capsys.readouterr().out
+    assert "after 737,048 steps θ = 499 units of 2^-1074" in out, out
+    assert "exactly 0.499000 units of 2^-1074" in out and "(1 unit, half of it 0.5)" in out, out
+    assert "θ is exactly 0: False" in out
+
+
+def test_weight_decay_ends_as_the_notebook_and_the_feedback_say(capsys):
+    """Gradual underflow with lr·λ < 1/2: never 0; lr·λ = 0.6: 0 after 813 steps; flush-to-zero: 0 after
+    707,350 steps (float64) and 86,602 (float32) when the step multiplies θ by 1 - lr·λ, a normal number and
+    never 0 when it subtracts lr·λ·θ (the step itself flushes to 0 first)."""
+    from cnn_student.update_rules import decay_endings, decay_to_the_end
+    ends = {(e.dtype, e.flush, e.form, e.lr_lambda): e for e in decay_endings()}
+    out = capsys.readouterr().out
+    rule = ends[("float64", False, "subtract", 0.001)]
+    assert (rule.steps, rule.units) == (737_048, 499) and rule.theta > 0
+    assert ends[("float64", False, "multiply", 0.001)].units == 499
+    assert ends[("float64", False, "subtract", 0.5)].units == 1            # ½: the subtracted step rounds to 0
+    assert ends[("float64", False, "multiply", 0.5)].theta == 0            # ... the halved θ rounds to 0
+    assert (ends[("float64", False, "subtract", 0.6)].steps, ends[("float64", False, "subtract", 0.6)].theta) == (813, 0)
+    assert (ends[("float64", True, "multiply", 0.001)].steps, ends[("float64", True, "multiply", 0.001)].theta) \
+        == (707_350, 0)
+    assert (ends[("float32", True, "multiply", 0.001)].steps, ends[("float32", True, "multiply", 0.001)].theta) \
+        == (86_602, 0)
+    for dtype in ("float64", "float32"):                                   # the step flushes first: never 0
+        stalled = ends[(dtype, True, "subtract", 0.001)]
+        assert stalled.theta >= {"float64": 2.0 ** -1022, "float32": 2.0 ** -126}[dtype]
+    assert ends[("float32", False, "subtract", 0.001)].units == 499
+    assert "737,048  499 units of 2^-1074" in out and "707,350  exactly 0" in out and "86,602  exactly 0" in out
+    # the subtracted step stops θ the first time lr·λ·θ falls below 2^-1022, 6,904 steps before the multiplied
+    # form leaves the normal range
+    assert decay_to_the_end(0.5, 0.001, flush=True, form="subtract").steps == 700_446
+    said = ANSWERS["decay_zero_after_300"]
+    for number in ("737,048", "499 units of 2^-1074", "0.499 units", "707,350", "2.22e-305"):
+        assert number in said, number
+    assert f"{ends[('float64', True, 'subtract', 0.001)].theta:.3g}" == "2.22e-305"
+    assert "`lr·λ = 0.001` as above" in _cell_source("f3eb70686140")          # Q7 pins the decay it asks about

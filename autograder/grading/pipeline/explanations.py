@@ -44,17 +44,21 @@ ANSWERS: dict[str, str] = {
     ),
     "decay_zero_after_300": (
         "False. Each step multiplies the weight by 1 - lr*lambda = 0.999, so after 300 steps it is "
-        "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0, "
-        "and never makes it exactly 0: after 737,048 steps it stops at 2.5e-321 (far below the smallest "
-        "normal float64): there a decay step of lr*lambda*θ is too small for float64 to subtract, and rounding "
-        "cancels it. "
+        "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0. "
+        "Ending at exactly 0 takes far more steps, and only some arithmetics get there: in NumPy's float64, "
+        "with gradual underflow and lr*lambda below 1/2, never (after 737,048 steps the weight stops at 499 "
+        "units of 2^-1074, where a step of 0.499 units rounds away); with flush-to-zero, a step written "
+        "θ*(1 - lr*lambda) makes it 0 after 707,350 steps (written θ - lr*lambda*θ, it stops at 2.22e-305 "
+        "instead). "
         "A weight with zero gradient still moves under weight decay, and under momentum or Adam once it has "
         "had a non-zero gradient."
     ),
     "what_makes_weights_sparse": (
         "d (the L1 penalty of Part 3). Its proximal step, θ <- sign(θ) max(|θ| - lr*lambda, 0), sets every "
         "weight smaller than lr*lambda to exactly 0, as the last histogram showed. Max pooling and ReLU have "
-        "no weights to set, and weight decay only scales them down."
+        "no weights to set, and weight decay with lr*lambda = 0.001 only scales them down in 300 steps: it "
+        "would take it hundreds of thousands of steps to end a weight at 0, and in NumPy's arithmetic it never "
+        "does."
     ),
 }
 
