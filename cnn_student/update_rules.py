@@ -1,5 +1,6 @@
 """One weight under an optimizer's rule, step by step, for notebook 4's Part 3: weight decay with a zero
-gradient followed to its end in each floating-point arithmetic a framework may use. Plain Python and NumPy scalars, so that every number is what the processor computes."""
+gradient followed to its end in each floating-point arithmetic a framework may use, and momentum's two
+forms side by side. Plain Python and NumPy scalars, so that every number is what the processor computes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,3 +89,36 @@ def decay_endings(theta: float = 0.5, cases: tuple = DECAY_CASES) -> list[DecayE
         print(f"{e.arithmetic:28s} {FORMS[e.form]:13s} {e.lr_lambda:6g} {e.steps:9,d}  {e.where()}")
     return ends
 
+
+# ---------- momentum: the same velocity, two conventions
+def momentum_forms(beta: float = 0.9, lr: float = 0.03, steps: int = 60, seed: int = 0) -> dict[str, np.ndarray]:
+    """Momentum's sum form v <- beta*v + g and its average form v <- beta*v + (1 - beta)*g, on one weight:
+    (1) a constant gradient g = 1, to show what each does to the step's size; (2) a random sequence of
+    gradients with runs of exact zeros, to show that the average form with lr / (1 - beta) takes the very
+    steps of the sum form with lr, and that under both a zero gradient still moves the weight. Prints both
+    and returns the weights' paths."""
+    v_sum = v_avg = 0.0
+    print(f"A constant gradient g = 1, beta = {beta:g}: the velocity after k steps")
+    print(f"{'k':>4s} {'sum form v':>12s} {'average form v':>16s}")
+    for k in range(1, 101):
+        v_sum, v_avg = beta * v_sum + 1.0, beta * v_avg + (1 - beta) * 1.0
+        if k in (1, 2, 10, 50, 100):
+            print(f"{k:4d} {v_sum:12.4f} {v_avg:16.4f}")
+    print(f"The sum form's velocity grows to g / (1 − beta) = {1 / (1 - beta):g}·g, so its steps grow to {1 / (1 - beta):g} "
+          f"times plain SGD's lr·g; the average form's grows to g, and its steps to plain SGD's.\n")
+    rng = np.random.default_rng(seed)
+    grads = rng.standard_normal(steps) * (rng.random(steps) < 0.5)  # about half of them exactly 0
+    paths = {}
+    for form, rate in (("sum", lr), ("average", lr / (1 - beta))):
+        theta, v, path = 1.0, 0.0, []
+        for g in grads:
+            v = beta * v + (g if form == "sum" else (1 - beta) * g)
+            theta -= rate * v
+            path.append(theta)
+        paths[form] = np.array(path)
+    moved = np.diff(np.concatenate([[1.0], paths["sum"]]))[grads == 0]
+    print(f"{steps} steps of random gradients, {int(np.sum(grads == 0))} of them exactly 0: the sum form with lr = {lr:g} "
+          f"and the average form with lr / (1 − beta) = {lr / (1 - beta):g} give weights that differ by at most "
+          f"{np.max(np.abs(paths['sum'] - paths['average'])):.1e}; in the steps with gradient 0 the weight moved in "
+          f"{int(np.sum(moved != 0))} of {len(moved)}.")
+    return paths

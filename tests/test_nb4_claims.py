@@ -92,3 +92,21 @@ def test_weight_decay_ends_as_the_notebook_and_the_feedback_say(capsys):
         assert number in said, number
     assert f"{ends[('float64', True, 'subtract', 0.001)].theta:.3g}" == "2.22e-305"
     assert "`lr·λ = 0.001` as above" in _cell_source("f3eb70686140")          # Q7 pins the decay it asks about
+
+
+def test_momentum_is_named_in_both_forms_with_what_each_does_to_the_step(capsys):
+    """The sum form's velocity grows to g / (1 - beta), the average form's to g; the average form with
+    lr / (1 - beta) takes the sum form's steps; a zero gradient moves the weight under both. The notebook's
+    table names both rules."""
+    from cnn_student.update_rules import momentum_forms
+    paths = momentum_forms(beta=0.9, lr=0.03)
+    out = capsys.readouterr().out
+    rows = {int(r[0]): (float(r[1]), float(r[2])) for r in (line.split() for line in out.splitlines())
+            if len(r) == 3 and r[0].isdigit()}
+    assert rows[1] == (1.0, 0.1) and rows[100][0] == pytest.approx(10, abs=1e-3) and rows[100][1] == pytest.approx(1, abs=1e-4)
+    assert abs(paths["sum"] - paths["average"]).max() < 1e-12
+    moved = re.search(r"moved in (\d+) of (\d+)", out)
+    assert moved and moved.group(1) == moved.group(2) != "0", out
+    table = _cell_source("6f3665e6b387")
+    assert "`v ← β·v + dθ`" in table and "`v ← β·v + (1 − β)·dθ`" in table
+    assert "average form" in ANSWERS["momentum_moves_zero_grad"]
