@@ -42,8 +42,7 @@ def test_q2_states_the_ratio_the_compute_table_prints(ref, capsys):
     conv = ref["conv_multiply_adds"](3, 3, (224, 224, 64))
     dense = 4096 * 1000  # one multiply-add per weight of fc8
     ratio = f"{conv / dense:.1f} times"
-    compute_table(ref["conv_param_count"], ref["dense_param_count"], ref["conv_multiply_adds"], ref["conv_forward"],
-                  repeats=1)
+    compute_table(ref["conv_param_count"], ref["dense_param_count"], ref["conv_multiply_adds"])
     assert f"{ratio} its multiply-adds per image" in capsys.readouterr().out
     assert ratio == "21.2 times" and ratio in ANSWERS["fewer_params_less_compute"]
 
@@ -109,4 +108,61 @@ def test_momentum_is_named_in_both_forms_with_what_each_does_to_the_step(capsys)
     assert moved and moved.group(1) == moved.group(2) != "0", out
     table = _cell_source("6f3665e6b387")
     assert "`v ← β·v + dθ`" in table and "`v ← β·v + (1 − β)·dθ`" in table
-    assert "average form" in ANSWERS["momentum_moves_zero_grad"]
+    assert "v <- beta*v + (1 - beta)*dθ" in ANSWERS["momentum_moves_zero_grad"]
+
+
+def _tiny_cnn():
+    import sys
+    sys.path.insert(0, str(ROOT / "solutions" / NB4))  # tiny_cnn.py ships with notebook 4
+    import tiny_cnn
+    return tiny_cnn
+
+
+def test_the_timed_layers_separate_the_two_counts(ref):
+    """A, B, C: the same (position, filter) pairs, 1, 16 and 64 times the multiply-adds; C, D: the same
+    multiply-adds, D with 4 times the pairs. Counted with the reference conv_multiply_adds; the layers are
+    called, not timed here (timings belong to bench/)."""
+    from cnn_student.visuals.cost import time_layers
+    calls = set()
+    rows = time_layers(ref["conv_multiply_adds"], {"any": lambda x, W, b: calls.add((x.shape, W.shape))},
+                       repeats=1)
+    by = {r.label: r for r in rows}
+    assert [by[k].pairs for k in "ABC"] == [2048] * 3
+    assert [by[k].multiply_adds // by["A"].multiply_adds for k in "ABC"] == [1, 16, 64]
+    assert [by[k].multiply_adds for k in "CD"] == [1_179_648] * 2 and by["D"].pairs == 4 * by["C"].pairs
+    assert ((1, 32, 32, 16), (3, 3, 16, 8)) in calls and len(calls) == 4
+
+
+def test_the_verdict_names_the_count_the_time_is_proportional_to(capsys):
+    """Times made proportional to one count (plus a call's fixed cost, or a slower inner product for more
+    channels, as measured) must be attributed to that count, and the table and figure text print it."""
+    from cnn_student.visuals import cost
+    counts = {r[0]: (9 * r[2] * r[1] * r[1] * r[3], r[1] * r[1] * r[3]) for r in cost.TIMED_LAYERS}
+    rows = [cost.TimedLayer(label, n, c_prev, c, counts[label][0], counts[label][1],
+                            {"loops": 3e-6 * counts[label][1] * (1 + c_prev / 200),
+                             "vectorized": 50e-6 + 0.7e-9 * counts[label][0]})
+            for label, n, c_prev, c in cost.TIMED_LAYERS]
+    assert min(cost.spreads(rows, "loops"), key=cost.spreads(rows, "loops").get) == "(position, filter) pairs"
+    assert min(cost.spreads(rows, "vectorized"), key=cost.spreads(rows, "vectorized").get) == "multiply-adds"
+
+
+def test_the_vectorized_layer_is_notebook_1s_layer(ref):
+    import numpy as np
+    rng = np.random.default_rng(3)
+    x, W, b = rng.standard_normal((2, 7, 6, 3)), rng.standard_normal((3, 3, 3, 4)), rng.standard_normal((1, 1, 1, 4))
+    Z, _ = ref["conv_forward"](x, W, b, {"stride": 1, "pad": 1})
+    np.testing.assert_allclose(_tiny_cnn().conv_forward_vectorized(x, W, b, 1), Z, atol=1e-12)
+
+
+def test_in_a_training_step_the_activations_outweigh_the_parameters(capsys):
+    """Part 3's network: parameters and gradients 17,056 bytes at every batch size, the activations kept for
+    the backward pass more than that already for one image and in proportion to the batch."""
+    from cnn_student.visuals.cost import training_memory
+    net = _tiny_cnn()
+    X, y, _, _ = net.load_shapes()
+    rows = training_memory(net.forward, net.backward, net.init_params(X.shape[1:]), X, y, batches=(1, 4, 16))
+    assert {(r.parameters, r.gradients) for r in rows} == {(17_056, 17_056)}
+    assert rows[0].activations > rows[0].parameters
+    assert rows[2].activations == 16 * rows[0].activations and all(r.peak >= r.activations for r in rows)
+    assert set(rows[1].kept) == {"cols", "Z1", "quads", "P", "probs"}  # flat is P reshaped: not counted twice
+    assert "17,056" in capsys.readouterr().out

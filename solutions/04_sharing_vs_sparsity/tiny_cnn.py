@@ -39,21 +39,31 @@ def _quads(A: np.ndarray) -> np.ndarray:
     return np.stack([A[:, di:H:2, dj:W:2] for di in (0, 1) for dj in (0, 1)], axis=-1)
 
 
-def forward(params: Params, X: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Class probabilities (m, n_classes) and what the backward pass needs."""
-    W1 = params["W1"]
+def _conv_stride_1(X: np.ndarray, W1: np.ndarray, b1: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """Z of the conv layer with stride 1, and the im2col rows it multiplied (one per output position)."""
     f, _, C, n = W1.shape
-    p = (f - 1) // 2
-    windows = sliding_window_view(np.pad(X, ((0, 0), (p, p), (p, p), (0, 0))), (f, f), axis=(1, 2))
+    windows = sliding_window_view(np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0))), (f, f), axis=(1, 2))
     m, H, W = windows.shape[:3]
     cols = windows.reshape(m * H * W, C * f * f)            # im2col: one row per output position
     # einsum without BLAS: on a busy 2-core machine, threaded BLAS on these thin products is 5-10x slower
-    Z1 = np.einsum("pk,kn->pn", cols, W1.transpose(2, 0, 1, 3).reshape(C * f * f, n)).reshape(m, H, W, n) \
-        + params["b1"]
+    Z = np.einsum("pk,kn->pn", cols, W1.transpose(2, 0, 1, 3).reshape(C * f * f, n)).reshape(m, H, W, n) + b1
+    return Z, cols
+
+
+def conv_forward_vectorized(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, pad: int) -> np.ndarray:
+    """Z (m, n_H, n_W, n_C) of notebook 1's conv layer with stride 1, without a loop over positions: every
+    window copied into one row of a matrix, times the filters (notebook 4 times it against conv_forward)."""
+    return _conv_stride_1(A_prev, W, b, pad)[0]
+
+
+def forward(params: Params, X: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Class probabilities (m, n_classes) and what the backward pass needs."""
+    f = params["W1"].shape[0]
+    Z1, cols = _conv_stride_1(X, params["W1"], params["b1"], (f - 1) // 2)
     A1 = np.maximum(Z1, 0.0)
     quads = _quads(A1)
     P = quads.max(axis=-1)
-    flat = P.reshape(m, -1)
+    flat = P.reshape(len(X), -1)
     logits = flat @ params["W2"] + params["b2"]
     logits -= logits.max(axis=1, keepdims=True)
     probs = np.exp(logits)

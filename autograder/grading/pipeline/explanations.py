@@ -38,9 +38,9 @@ ANSWERS: dict[str, str] = {
     "momentum_moves_zero_grad": (
         "True. With momentum the step is v <- beta*v + dθ, θ <- θ - lr*v: when dθ = 0 the velocity v built "
         "from earlier gradients (a running sum of them, each shrunk by beta per step) still moves θ (unless "
-        "every earlier gradient of θ was 0 too, so that v = 0). Momentum's average form, v <- beta*v + "
-        "(1 - beta)*dθ, makes v their weighted average instead, and moves θ the same way: with lr / (1 - beta) "
-        "it takes the very steps of the sum form. "
+        "every earlier gradient of θ was 0 too, so that v = 0). Written as an average, v <- beta*v + "
+        "(1 - beta)*dθ, momentum is the same rule with a learning rate scaled by 1 - beta, and a zero gradient "
+        "moves θ under it too. "
         "Adam likewise. The rule 'a zero gradient leaves a weight unchanged' is plain SGD's, the optimizer "
         "Part 3 used."
     ),
