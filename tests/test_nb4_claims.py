@@ -166,3 +166,17 @@ def test_in_a_training_step_the_activations_outweigh_the_parameters(capsys):
     assert rows[2].activations == 16 * rows[0].activations and all(r.peak >= r.activations for r in rows)
     assert set(rows[1].kept) == {"cols", "Z1", "quads", "P", "probs"}  # flat is P reshaped: not counted twice
     assert "17,056" in capsys.readouterr().out
+
+
+def test_groups_extends_the_contracts_count_without_changing_any_call(ref):
+    """conv_param_count(f, n_C_prev, n_C) keeps its contract meaning: `groups` is a keyword with default 1, and
+    the three-argument call equals groups=1 (the stub students receive has the signature)."""
+    import inspect
+    fn = ref["conv_param_count"]
+    params = inspect.signature(fn).parameters
+    assert list(params)[:3] == ["f", "n_C_prev", "n_C"] and params["groups"].default == 1
+    for f, c, n in ((3, 4, 8), (5, 3, 6), (1, 7, 2)):
+        assert fn(f, c, n) == fn(f, c, n, groups=1) == (f * f * c + 1) * n
+    assert fn(3, 16, 16, groups=16) == 16 * (9 + 1)                    # depthwise: one channel per filter
+    released = (ROOT / "notebooks" / NB4 / f"{NB4}.ipynb").read_text(encoding="utf-8")
+    assert "def conv_param_count(f, n_C_prev, n_C, groups=1):" in released

@@ -83,7 +83,8 @@ METHODS: dict[str, str] = {
                                 "order: mask = np.zeros(x.shape, dtype=bool), then mask.flat[np.argmax(x)] = True "
                                 "(np.argmax counts row by row and returns the first of tied maxima)."),
     "distribute_value": "Every entry of the (n_rows, n_cols) array is dz / (n_rows * n_cols).",
-    "conv_param_count": "(f * f * n_C_prev + 1) * n_C: each of the n_C filters has f*f*n_C_prev weights and one bias.",
+    "conv_param_count": ("(f * f * (n_C_prev // groups) + 1) * n_C: each of the n_C filters has f*f*(n_C_prev / groups) "
+                         "weights, over the channels of its own group (all n_C_prev when groups = 1), and one bias."),
     "dense_param_count": "n_in * n_out + n_out, with n_in and n_out the products of the two shapes' axes.",
 }
 
