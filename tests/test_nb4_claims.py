@@ -164,7 +164,7 @@ def test_in_a_training_step_the_activations_outweigh_the_parameters(capsys):
     assert {(r.parameters, r.gradients) for r in rows} == {(17_056, 17_056)}
     assert rows[0].activations > rows[0].parameters
     assert rows[2].activations == 16 * rows[0].activations and all(r.peak >= r.activations for r in rows)
-    assert set(rows[1].kept) == {"cols", "Z1", "quads", "P", "probs"}  # flat is P reshaped: not counted twice
+    assert set(rows[1].kept) == {"cols", "Z1", "P", "probs"}  # flat is P reshaped: not counted twice
     assert "17,056" in capsys.readouterr().out
 
 
