@@ -120,7 +120,7 @@ def _tiny_cnn():
 
 def test_the_timed_layers_separate_the_two_counts(ref):
     """A, B, C: the same (position, filter) pairs, 1, 16 and 64 times the multiply-adds; C, D: the same
-    multiply-adds, D with 4 times the pairs. Counted with the reference conv_multiply_adds; the layers are
+    multiply-adds, D with twice the pairs. Counted with the reference conv_multiply_adds; the layers are
     called, not timed here (timings belong to bench/)."""
     from cnn_student.visuals.cost import time_layers
     calls = set()
@@ -129,8 +129,8 @@ def test_the_timed_layers_separate_the_two_counts(ref):
     by = {r.label: r for r in rows}
     assert [by[k].pairs for k in "ABC"] == [2048] * 3
     assert [by[k].multiply_adds // by["A"].multiply_adds for k in "ABC"] == [1, 16, 64]
-    assert [by[k].multiply_adds for k in "CD"] == [1_179_648] * 2 and by["D"].pairs == 4 * by["C"].pairs
-    assert ((1, 32, 32, 16), (3, 3, 16, 8)) in calls and len(calls) == 4
+    assert [by[k].multiply_adds for k in "CD"] == [1_179_648] * 2 and by["D"].pairs == 2 * by["C"].pairs
+    assert ((1, 16, 16, 32), (3, 3, 32, 16)) in calls and len(calls) == 4
 
 
 def test_the_verdict_names_the_count_the_time_is_proportional_to(capsys):
@@ -180,3 +180,42 @@ def test_groups_extends_the_contracts_count_without_changing_any_call(ref):
     assert fn(3, 16, 16, groups=16) == 16 * (9 + 1)                    # depthwise: one channel per filter
     released = (ROOT / "notebooks" / NB4 / f"{NB4}.ipynb").read_text(encoding="utf-8")
     assert "def conv_param_count(f, n_C_prev, n_C, groups=1):" in released
+
+
+def test_stacked_3x3_filters_see_as_far_with_27_against_49_c_squared(ref, capsys):
+    """Measured with the reference conv_forward on an impulse: two 3x3 layers reach 5x5 outputs, three 7x7, as
+    one 5x5 and one 7x7 layer do; weights 18, 25, 27, 49 times C², parameters from the reference count."""
+    from cnn_student.visuals.architectures import stacked_filters
+    rows = stacked_filters(ref["conv_param_count"], ref["conv_multiply_adds"], ref["conv_forward"], channels=64)
+    fields = {k: r["field"] for k, r in rows.items()}
+    assert fields == {"two 3x3": (5, 5), "one 5x5": (5, 5), "three 3x3": (7, 7), "one 7x7": (7, 7)}
+    assert {k: r["weights"] // 64 ** 2 for k, r in rows.items()} == {"two 3x3": 18, "one 5x5": 25, "three 3x3": 27,
+                                                                      "one 7x7": 49}
+    assert rows["three 3x3"]["params"] == 3 * (9 * 64 + 1) * 64 and rows["one 7x7"]["params"] == (49 * 64 + 1) * 64
+    stack = rows["three 3x3"]["response"]
+    assert stack[7, 7] == 49 and stack[4, 4] == 1 and stack[3, 7] == 0  # paths: (1+x+x²)³ has 7 at its middle
+    assert "the same 7 x 7 receptive field (measured), 55% of the parameters" in capsys.readouterr().out
+
+
+def test_depthwise_separable_counts_with_the_students_grouped_count(ref):
+    """MobileNet's 14x14x512 layer: standard 2,359,808 parameters, depthwise 5,120 + pointwise 262,656; the
+    multiply-adds shrink by the same factors. A count that ignores groups shows in the table as it is."""
+    from cnn_student.visuals.architectures import grouped_and_separable
+    rows = grouped_and_separable(ref["conv_param_count"], ref["conv_multiply_adds"])
+    assert rows["standard"] == (2_359_808, 462_422_016)
+    assert rows["depthwise"] == (5_120, 903_168) and rows["pointwise 1x1"] == (262_656, 51_380_224)
+    assert rows["depthwise-separable"] == (267_776, 52_283_392)
+    assert rows["grouped (32 groups)"] == ((9 * 16 + 1) * 512, 9 * 16 * 14 * 14 * 512)
+    ignoring = grouped_and_separable(lambda f, c, n, groups=1: (f * f * c + 1) * n, ref["conv_multiply_adds"])
+    assert ignoring["depthwise"][0] == rows["standard"][0]
+
+
+def test_global_average_pooling_shrinks_the_head_of_part_3s_network(ref):
+    """2,132 parameters with the dense head on 16x16 images, 116 with global average pooling, which stays 116
+    for larger images while the dense head grows with them; the averaged features are one per filter."""
+    import numpy as np
+    from cnn_student.visuals.architectures import average_pooling_head
+    out = average_pooling_head(ref["conv_param_count"], ref["dense_param_count"], np.ones((5, 8, 8, 8)))
+    totals = {n: (c + flat, c + gap) for n, c, flat, gap in out["rows"]}
+    assert totals == {16: (2_132, 116), 32: (8_276, 116), 64: (32_852, 116)}
+    assert out["averaged"].shape == (5, 8)

@@ -15,8 +15,8 @@ from ._common import OKABE_ITO, show_figure, try_student
 
 # (label, n, n_C_prev, n_C): 3x3 filters, pad 1, stride 1, one n x n image. A to C change only the input
 # channels (the multiply-adds 16 and 64 times, the loop's iterations not at all); C and D do the same
-# multiply-adds, D with 4 times the positions, so 4 times the loop's iterations
-TIMED_LAYERS = (("A", 16, 1, 8), ("B", 16, 16, 8), ("C", 16, 64, 8), ("D", 32, 16, 8))
+# multiply-adds, D with half the input channels and twice the filters, so twice the loop's iterations
+TIMED_LAYERS = (("A", 16, 1, 8), ("B", 16, 16, 8), ("C", 16, 64, 8), ("D", 16, 32, 16))
 COUNTS = {"multiply-adds": "multiply_adds", "(position, filter) pairs": "pairs"}
 
 
@@ -38,12 +38,13 @@ class TimedLayer:
 
 def best_time(run: Callable[[], object], repeats: int = 3, least: float = 0.005, budget: float = 0.05) -> float:
     """Seconds of one call: the best of at least `repeats` timings, and of as many more as fit in `budget`
-    seconds, each timing enough calls to last `least` seconds (a fast call timed alone is mostly the clock's
-    and the machine's noise; the best of many is the least disturbed)."""
+    seconds. A call shorter than `least` seconds is timed in batches that last that long: alone, its time
+    would be mostly the clock's and the machine's noise (the best of many timings is the least disturbed)."""
     timer = timeit.Timer(run)
-    once = min(timer.repeat(repeat=2, number=1))
-    number = max(1, int(least / max(once, 1e-9)))
-    times: list[float] = []
+    times = timer.repeat(repeat=2, number=1)
+    number = 1 if min(times) >= least else int(least / max(min(times), 1e-9))
+    if number > 1:
+        times = []
     while len(times) < repeats or sum(times) < budget:
         times.append(timer.timeit(number))
     return min(times) / number
