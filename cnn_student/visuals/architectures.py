@@ -12,10 +12,11 @@ from ._common import OKABE_ITO, label_cells, show_figure, try_student
 
 
 # ---------- stacked 3x3 filters against one larger filter
-def impulse_response(conv_forward: Callable, filter_sizes: tuple[int, ...], n: int = 15) -> np.ndarray:
+def impulse_response(conv_forward: Callable, filter_sizes: tuple[int, ...], n: int = 9) -> np.ndarray:
     """The output of a stack of one-channel conv layers (filters of ones, no bias, 'same' padding, stride 1)
     on an n x n image that is 0 but for a 1 at its centre: output (h, w) holds the number of paths from that
-    pixel to output (h, w), so its non-zero entries are the outputs whose receptive field holds the pixel."""
+    pixel to output (h, w), so its non-zero entries are the outputs whose receptive field holds the pixel
+    (n = 9 leaves a blank border around a 7x7 field: no path is cut off by the edge)."""
     a = np.zeros((1, n, n, 1))
     a[0, n // 2, n // 2, 0] = 1.0
     for f in filter_sizes:
@@ -123,11 +124,13 @@ def _grouped_figure(rows: dict) -> None:
     colours = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"])
     for ax, k, what in ((axes[0], 0, "parameters"), (axes[1], 1, "multiply-adds per image")):
         values = [rows[n][k] for n in names]
-        ax.barh(range(len(names)), values, color=colours, hatch=hatches, edgecolor="black", lw=0.5)
+        left = 10 ** np.floor(np.log10(min(values)) - 1)  # bars of a log axis start at its left edge
+        ax.barh(range(len(names)), np.array(values) - left, left=left, color=colours, hatch=hatches,
+                edgecolor="black", lw=0.5)
         for y, v in enumerate(values):  # each bar says its number: colour is not the only cue
             ax.text(v * 1.1, y, f"{v:,}", va="center", fontsize=8)
         ax.set_xscale("log")
-        ax.set_xlim(right=max(values) * 20)
+        ax.set_xlim(left, max(values) * 20)
         ax.set_xlabel(f"{what} (log scale)")
     axes[0].set_yticks(range(len(names)), names)
     axes[0].invert_yaxis()

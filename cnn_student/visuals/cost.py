@@ -116,8 +116,12 @@ def _figure(rows: list[TimedLayer], verdicts: list[str]) -> None:
             xs = [getattr(r, attr) for r in rows]
             ys = [r.seconds[impl] * 1e3 for r in rows]
             ax.scatter(xs, ys, color=colour, marker=marker, label=impl, zorder=3)
-            for r, x, y in zip(rows, xs, ys):  # each point names its layer: colour is not the only cue
-                ax.annotate(f"{r.label} ({impl[0]})", (x, y), textcoords="offset points", xytext=(5, 3), fontsize=8)
+            # each point names its layer (colour is not the only cue); points that share a count share one label,
+            # their layers listed from the highest time down (the loop's A, B, C share their pairs)
+            for x in sorted(set(xs)):
+                here = sorted((y, r.label) for r, xx, y in zip(rows, xs, ys) if xx == x)
+                ax.annotate(", ".join(label for _, label in reversed(here)) + f" ({impl[0]})", (x, here[-1][0]),
+                            textcoords="offset points", xytext=(6, 3), fontsize=8)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(f"{count} (log scale)")
