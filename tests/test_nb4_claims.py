@@ -23,6 +23,24 @@ def ref():
     return namespace(NB4)
 
 
+@pytest.fixture(autouse=True)
+def figures(monkeypatch):
+    """Every figure the notebook's functions make passes show_figure's accessibility checks; the PNG itself is
+    not rendered here (it is what takes the time), so the tests check the numbers and the checks only."""
+    import matplotlib.pyplot as plt
+    from cnn_student.visuals import _common, architectures, cost, sharing
+    alts = []
+
+    def checked(fig, alt, print_alt=False):
+        problems = _common.figure_problems(fig, alt)
+        plt.close(fig)
+        assert not problems, problems
+        alts.append(alt)
+    for module in (architectures, cost, sharing):
+        monkeypatch.setattr(module, "show_figure", checked)
+    return alts
+
+
 def test_a_named_cell_id_is_its_grade_id(ref):
     """A cell id that is a name, not a random hex string, names the cell's own grade id (Q2's cells kept
     `dense-overfits-more` after their question changed)."""
