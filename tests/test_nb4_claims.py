@@ -205,12 +205,12 @@ def test_stacked_3x3_filters_see_as_far_with_27_against_49_c_squared(ref, capsys
     one 5x5 and one 7x7 layer do; weights 18, 25, 27, 49 times C², parameters from the reference count."""
     from cnn_student.visuals.architectures import stacked_filters
     rows = stacked_filters(ref["conv_param_count"], ref["conv_multiply_adds"], ref["conv_forward"], channels=64)
-    fields = {k: r["field"] for k, r in rows.items()}
+    fields = {k: r.field for k, r in rows.items()}
     assert fields == {"two 3x3": (5, 5), "one 5x5": (5, 5), "three 3x3": (7, 7), "one 7x7": (7, 7)}
-    assert {k: r["weights"] // 64 ** 2 for k, r in rows.items()} == {"two 3x3": 18, "one 5x5": 25, "three 3x3": 27,
-                                                                      "one 7x7": 49}
-    assert rows["three 3x3"]["params"] == 3 * (9 * 64 + 1) * 64 and rows["one 7x7"]["params"] == (49 * 64 + 1) * 64
-    stack = rows["three 3x3"]["response"]
+    assert {k: r.weights // 64 ** 2 for k, r in rows.items()} == {"two 3x3": 18, "one 5x5": 25, "three 3x3": 27,
+                                                                   "one 7x7": 49}
+    assert rows["three 3x3"].params == 3 * (9 * 64 + 1) * 64 and rows["one 7x7"].params == (49 * 64 + 1) * 64
+    stack = rows["three 3x3"].response
     assert stack[4, 4] == 49 and stack[1, 1] == 1 and stack[0, 4] == 0  # paths: (1+x+x²)³ has 7 at its middle
     assert "the same 7 x 7 receptive field (measured), 55% of the parameters" in capsys.readouterr().out
 
@@ -218,14 +218,14 @@ def test_stacked_3x3_filters_see_as_far_with_27_against_49_c_squared(ref, capsys
 def test_depthwise_separable_counts_with_the_students_grouped_count(ref):
     """MobileNet's 14x14x512 layer: standard 2,359,808 parameters, depthwise 5,120 + pointwise 262,656; the
     multiply-adds shrink by the same factors. A count that ignores groups shows in the table as it is."""
-    from cnn_student.visuals.architectures import grouped_and_separable
+    from cnn_student.visuals.architectures import LayerCost, grouped_and_separable
     rows = grouped_and_separable(ref["conv_param_count"], ref["conv_multiply_adds"])
-    assert rows["standard"] == (2_359_808, 462_422_016)
-    assert rows["depthwise"] == (5_120, 903_168) and rows["pointwise 1x1"] == (262_656, 51_380_224)
-    assert rows["depthwise-separable"] == (267_776, 52_283_392)
-    assert rows["grouped (32 groups)"] == ((9 * 16 + 1) * 512, 9 * 16 * 14 * 14 * 512)
+    assert rows["standard"] == LayerCost(2_359_808, 462_422_016)
+    assert rows["depthwise"] == LayerCost(5_120, 903_168) and rows["pointwise 1x1"] == LayerCost(262_656, 51_380_224)
+    assert rows["depthwise-separable"] == LayerCost(267_776, 52_283_392)
+    assert rows["grouped (32 groups)"] == LayerCost((9 * 16 + 1) * 512, 9 * 16 * 14 * 14 * 512)
     ignoring = grouped_and_separable(lambda f, c, n, groups=1: (f * f * c + 1) * n, ref["conv_multiply_adds"])
-    assert ignoring["depthwise"][0] == rows["standard"][0]
+    assert ignoring["depthwise"].parameters == rows["standard"].parameters
 
 
 def test_global_average_pooling_shrinks_the_head_of_part_3s_network(ref):
@@ -233,7 +233,7 @@ def test_global_average_pooling_shrinks_the_head_of_part_3s_network(ref):
     for larger images while the dense head grows with them; the averaged features are one per filter."""
     import numpy as np
     from cnn_student.visuals.architectures import average_pooling_head
-    out = average_pooling_head(ref["conv_param_count"], ref["dense_param_count"], np.ones((5, 8, 8, 8)))
-    totals = {n: (c + flat, c + gap) for n, c, flat, gap in out["rows"]}
+    rows, averaged = average_pooling_head(ref["conv_param_count"], ref["dense_param_count"], np.ones((5, 8, 8, 8)))
+    totals = {r.n: (r.conv + r.dense_head, r.conv + r.pooling_head) for r in rows}
     assert totals == {16: (2_132, 116), 32: (8_276, 116), 64: (32_852, 116)}
-    assert out["averaged"].shape == (5, 8)
+    assert averaged.shape == (5, 8)
