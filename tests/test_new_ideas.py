@@ -75,8 +75,7 @@ def test_the_compute_table_counts_what_q2_asks_about(capsys):
     from autograder.authoring.reference import namespace
     from cnn_student.visuals.sharing import compute_table
     ns = namespace("04_sharing_vs_sparsity")
-    compute_table(ns["conv_param_count"], ns["dense_param_count"], ns["conv_multiply_adds"], ns["conv_forward"],
-                  repeats=1)
-    rows = {line[:34].strip(): line.split()[-3:] for line in capsys.readouterr().out.splitlines() if "VGG-16" in line}
+    compute_table(ns["conv_param_count"], ns["dense_param_count"], ns["conv_multiply_adds"])
+    rows = {line[:34].strip(): line.split()[-4:] for line in capsys.readouterr().out.splitlines() if "VGG-16" in line}
     assert rows["VGG-16 conv1_1 (3x3, 64 filters)"][:2] == ["1,792", "86,704,128"]
     assert rows["VGG-16 fc8 (dense, 4096 -> 1000)"][:2] == ["4,097,000", "4,096,000"]

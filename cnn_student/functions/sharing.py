@@ -43,7 +43,7 @@ def known_slip(received: int, expected: Any, known: list) -> Optional[str]:
     return None
 
 
-# ---------- conv_param_count(f, n_C_prev, n_C); case {"f", "n_C_prev", "n_C"}
+# ---------- conv_param_count(f, n_C_prev, n_C, groups=1); case {"f", "n_C_prev", "n_C"[, "groups"]}
 # each count a known slip gives, with its cause (the hints compare the student's count with these)
 CONV_NO_BIASES = cause("conv_param_count.no_biases", "the biases are not counted")
 CONV_ONE_BIAS = cause("conv_param_count.one_bias", "one bias for the whole layer instead of one per filter")
@@ -57,26 +57,57 @@ CONV_ADDED_DIMENSIONS = cause("conv_param_count.added_dimensions", "the filter's
 CONV_F_PLUS_F = cause("conv_param_count.f_plus_f", "f + f instead of f x f")
 CONV_WEIGHTS_OF_ONE_FILTER = cause("conv_param_count.weights_of_one_filter", "the weights of one filter only, with a bias per filter")
 CONV_OTHER = cause("conv_param_count.other", "a wrong count that no known slip gives", specific=False)
+# grouped convolutions (groups > 1): what a count that misreads the groups gives
+CONV_GROUPS_IGNORED = cause("conv_param_count.groups_ignored", "groups ignored: each filter counted over all input channels, "
+                                                               "not its group's")
+CONV_BIAS_PER_GROUP = cause("conv_param_count.bias_per_group", "one bias per group instead of one per filter")
+CONV_ONE_GROUP = cause("conv_param_count.one_group", "counts the filters of one group only")
+CONV_DIVIDED_TOTAL = cause("conv_param_count.divided_total", "the whole layer's count divided by the groups, biases included")
+CONV_TIMES_GROUPS = cause("conv_param_count.times_groups", "every filter counted once per group")
 
 
 def _conv_count_args(case: dict, rng: np.random.Generator) -> tuple:
-    return case["f"], case["n_C_prev"], case["n_C"]
+    groups = (case["groups"],) if "groups" in case else ()  # groups=1 calls keep the three arguments
+    return (case["f"], case["n_C_prev"], case["n_C"], *groups)
+
+
+def _grouped_slips(f: int, C: int, n: int, g: int) -> list:
+    """The counts of the slips that only a grouped layer (g > 1) allows, each with its cause and text."""
+    per_group = C // g
+    where = (f"with groups = {g}, the {C} input channels form {g} groups of {per_group}, the {n} filters {g} groups of "
+             f"{n // g}, and each filter spans the {per_group} channels of its own group")
+    return [
+        ((f * f * C + 1) * n, CONV_GROUPS_IGNORED, f"your count is that of an ungrouped layer: {where}, so it has "
+                                                   f"{f}x{f}x{per_group} weights, not {f}x{f}x{C}"),
+        (f * f * per_group * n + g, CONV_BIAS_PER_GROUP, f"you counted one bias per group ({g}); each of the {n} filters "
+                                                          f"has its own bias, grouped or not"),
+        ((f * f * per_group + 1) * (n // g), CONV_ONE_GROUP, f"you counted the {n // g} filters of one group; {where}, "
+                                                             f"and the layer has all {g} groups"),
+        ((f * f * C + 1) * n / g, CONV_DIVIDED_TOTAL, f"you divided the whole ungrouped count by groups = {g}: {where}, so "
+                                                      f"grouping shrinks each filter's weights, while every one of the "
+                                                      f"{n} filters keeps its bias"),
+        ((f * f * per_group + 1) * n * g, CONV_TIMES_GROUPS, f"you counted every filter once per group ({g} times): {where}, "
+                                                             f"and belongs to that group only"),
+    ]
 
 
 def _conv_count_hint(ctx: Context) -> Optional[str]:
     rec = _number(ctx.received)
     if rec is None:
         return None
-    f, C, n = ctx.args
-    layer = f"a layer of {n} filters of {f}x{f}x{C}"
-    known = [
+    f, C_all, n, *rest = ctx.args
+    g = rest[0] if rest else 1
+    C = C_all // g  # the input channels each filter spans
+    layer = f"a layer of {n} filters of {f}x{f}x{C}" + (f" ({g} groups)" if g > 1 else "")
+    known = _grouped_slips(f, C_all, n, g) if g > 1 else []
+    known += [
         (f * f * C * n, CONV_NO_BIASES, f"the biases are missing: {layer} has {n} biases, one per filter"),
         (f * f * C * n + 1, CONV_ONE_BIAS, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
         (f * f * C * n + C, CONV_BIAS_PER_INPUT_CHANNEL, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
         ((f * f + 1) * C * n, CONV_BIAS_PER_FILTER_AND_CHANNEL, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
                               "bias for all its channels"),
         (f * f * C + 1, CONV_ONE_FILTER, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
-        ((f * f + 1) * n, CONV_IGNORES_INPUT_CHANNELS, f"the input channels are ignored: each filter spans all n_C_prev = {C} input channels, "
+        ((f * f + 1) * n, CONV_IGNORES_INPUT_CHANNELS, f"the input channels are ignored: each filter spans {C} input channels, "
                           f"{f}x{f}x{C} weights"),
         (f * f * n, CONV_NO_CHANNELS_NO_BIASES, f"the input channels and the biases are both missing from {layer}"),
         ((f * C + 1) * n, CONV_WINDOW_F_NOT_F_SQUARED, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
@@ -92,7 +123,7 @@ def _conv_count_hint(ctx: Context) -> Optional[str]:
             "description of what each filter learns")
 
 
-register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C_prev", "n_C"),
+register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C_prev", "n_C", "groups"),
                       hints=[_not_a_number_hint, _conv_count_hint], exact=True))
 
 
