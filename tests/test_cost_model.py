@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 
 from autograder.authoring.reference import namespace  # noqa: E402
-from cnn_student.visuals import costs  # noqa: E402
+from cnn_student.visuals import cost_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "solutions" / "05_vectorized" / "05_vectorized.ipynb"
@@ -55,40 +55,40 @@ def _offsets_conv(A_prev, W, b, hp):
 
 
 def test_the_window_matrix_is_measured_where_it_is_made(ref, capsys):
-    costs.window_matrix_memory(ref["conv_forward_fast"])
+    cost_model.window_matrix_memory(ref["conv_forward_fast"])
     out = capsys.readouterr().out
     peak = float(re.search(r"at most ([\d.,]+) MB allocated", out).group(1))
     assert "whole window matrix: 28.90 MB, 9 times its input" in out
     assert peak >= 28.90  # the reference copies the windows of both maps at once
     assert "that matrix is 115.61 MB, against 12.85 MB of input" in out
-    written_and_read = 2 * costs.window_matrix_bytes(costs.Layer("c", "conv", 64, 3, 1, 1), (56, 56, 64)) / (56 * 56 * 64 * 8)
+    written_and_read = 2 * cost_model.window_matrix_bytes(cost_model.Layer("c", "conv", 64, 3, 1, 1), (56, 56, 64)) / (56 * 56 * 64 * 8)
     assert f"moves {written_and_read:.0f} times the bytes of its input" in _prose("costs-algorithms-after")
-    costs.window_matrix_memory(_offsets_conv)
+    cost_model.window_matrix_memory(_offsets_conv)
     peak = float(re.search(r"at most ([\d.,]+) MB allocated", capsys.readouterr().out).group(1))
     assert peak < 10  # output and padded input, no window matrix
 
 
 def test_training_keeps_what_the_caches_hold(ref, capsys, sent):
-    costs.training_memory(ref["conv_forward_fast"], ref["pool_forward_fast"])
+    cost_model.training_memory(ref["conv_forward_fast"], ref["pool_forward_fast"])
     out = capsys.readouterr().out
     assert "Your caches keep 4.33 MB, exactly the layers' inputs: 16.0 times the parameters at a batch of 8" in out
     assert ("activations 3,685 MB, parameters 553 MB (138,357,544 of them; with their gradients and Adam's two "
             "moments, 4 times that: 2,214 MB)") in out  # VGG-16's published parameter count
     assert "keep 99.9% of the activations and hold 10.6% of the parameters; the three dense layers hold the other 89.4%" in out
     assert "conv1_1 + ReLU: 430.3 and 0.01; conv1_2 + ReLU: 822.1 and 0.15; pool1: 411.0 and none" in sent[0]
-    rows, distinct = costs.kept_for_backward(ref["conv_forward_fast"], ref["pool_forward_fast"])
+    rows, distinct = cost_model.kept_for_backward(ref["conv_forward_fast"], ref["pool_forward_fast"])
     assert all(r.measured_bytes == r.counted_bytes for r in rows) and distinct == sum(r.counted_bytes for r in rows)
 
     def keeps_padded(A_prev, W, b, hp):  # a cache with the padded input: more than the rule counts
         Z, _ = ref["conv_forward_fast"](A_prev, W, b, hp)
         p = hp["pad"]
         return Z, (np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0))), W, b, hp)
-    costs.training_memory(keeps_padded, ref["pool_forward_fast"])
+    cost_model.training_memory(keeps_padded, ref["pool_forward_fast"])
     assert "not the 4.33 MB of the layers' inputs" in capsys.readouterr().out
 
 
 def test_number_types_and_where_weight_decay_ends(capsys):
-    costs.number_types()
+    cost_model.number_types()
     rows = {line[:52].strip(): line[52:].split() for line in capsys.readouterr().out.splitlines()}
     assert rows["flush-to-zero: θ is exactly 0 after step"] == ["707,350", "86,601"]
     assert rows["subnormal numbers kept: θ stops at"] == ["2.465e-321", "6.992e-43"]
@@ -103,16 +103,16 @@ def test_number_types_and_where_weight_decay_ends(capsys):
         while t != 0:
             t = t - rate * t
             t, steps = (dtype(0) if abs(t) < tiny else t), steps + 1
-        assert steps == expected == costs.decay(dtype).flush_step
+        assert steps == expected == cost_model.decay(dtype).flush_step
     # gradual underflow: never 0 below lr·λ = 1/2, 0 above it
     for rate in (0.01, 0.25, 0.4, 0.499):
-        assert costs.decay(np.float32, rate).stop_value > 0
+        assert cost_model.decay(np.float32, rate).stop_value > 0
     for rate in (0.501, 0.75):
-        assert costs.decay(np.float32, rate).stop_value == 0
+        assert cost_model.decay(np.float32, rate).stop_value == 0
 
 
 def test_bytes_and_multiply_adds_decide_what_is_memory_bound(ref, capsys, sent, monkeypatch):
-    counted = {case.what: costs.count(case) for case in costs.CASES}
+    counted = {case.what: cost_model.count(case) for case in cost_model.CASES}
     assert counted["conv 3x3, 64 -> 64, same input"] == (115_605_504, 3_506_688)
     assert counted["ReLU, 8 maps of 56x56x64"] == (0, 25_690_112)
     assert counted["max pool 2x2, stride 2, same input"] == (0, 16_056_320)
@@ -121,10 +121,10 @@ def test_bytes_and_multiply_adds_decide_what_is_memory_bound(ref, capsys, sent, 
     assert f"{115_605_504 / 3_506_688:.0f} multiply-adds per byte" == "33 multiply-adds per byte"
     assert "33 multiply-adds per byte" in _prose("costs-bound-after")
     # no multiply-adds: memory-bound on any machine; every least time a true bound (the best rate seen)
-    fast = costs.Traffic(costs.CASES[0], 0, 10**9, 1e-3)  # a layer that moved 1 TB/s: the copy was slower
-    machine = costs.measure_machine([fast, costs.Traffic(costs.CASES[5], 10**9, 10**6, 1.0)])
+    fast = cost_model.Traffic(cost_model.CASES[0], 0, 10**9, 1e-3)  # a layer that moved 1 TB/s: the copy was slower
+    machine = cost_model.measure_machine([fast, cost_model.Traffic(cost_model.CASES[5], 10**9, 10**6, 1.0)])
     assert machine.bytes_per_second >= 10**12 and machine.least_seconds(fast) <= fast.seconds
-    costs.memory_bound(ref["conv_forward_fast"], ref["pool_forward_fast"])
+    cost_model.memory_bound(ref["conv_forward_fast"], ref["pool_forward_fast"])
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if re.search(r" ms +[\d.]+ ms$", line)]
     assert len(table) == 6 and all(" memory " in row for row in table[:2])
@@ -133,21 +133,21 @@ def test_bytes_and_multiply_adds_decide_what_is_memory_bound(ref, capsys, sent, 
         assert least <= measured
     assert "1, ReLU, 8 maps of 56x56x64: 0.00 per byte, memory-bound" in sent[0]
     monkeypatch.setenv("AUTOGRADER_GRADING", "1")  # the grader's kernel: nothing is timed
-    costs.memory_bound(ref["conv_forward_fast"], ref["pool_forward_fast"])
+    cost_model.memory_bound(ref["conv_forward_fast"], ref["pool_forward_fast"])
     assert "not timed here" in capsys.readouterr().out and len(sent) == 1
 
 
 @pytest.mark.parametrize("f, stride, interior", [(3, 2, {1, 2, 4}), (4, 2, {4}), (3, 1, {9}), (5, 2, {4, 6, 9}),
                                                  (2, 2, {1}), (3, 3, {1})])
 def test_overlap_counts_are_even_only_where_the_stride_divides_the_filter(f, stride, interior):
-    counts = costs.overlap_counts(6, f, stride)
-    assert set(np.unique(costs.interior(counts, f)).tolist()) == interior
+    counts = cost_model.overlap_counts(6, f, stride)
+    assert set(np.unique(cost_model.interior(counts, f)).tolist()) == interior
     assert (len(interior) == 1) == (f % stride == 0)
     assert counts.sum() == 36 * f * f  # every window's f*f pixels, counted once each
 
 
 def test_the_checkerboard_is_what_conv_backward_computes(ref, capsys, sent):
-    costs.checkerboard(ref["conv_backward_fast"])
+    cost_model.checkerboard(ref["conv_backward_fast"])
     out = capsys.readouterr().out
     assert "f = 3, stride = 2: interior counts 1, 2, 4\n" in out and "f = 4, stride = 2: interior counts 4\n" in out
     assert "row 2: 2, 2, 4, 2, 4, 2, 4, 2, 4, 2, 2" in sent[0]
@@ -164,7 +164,7 @@ def test_the_checkerboard_is_what_conv_backward_computes(ref, capsys, sent):
                 dA[:, i:i + s * n_H:s, j:j + s * n_W:s, :] = (dZ.reshape(-1, dZ.shape[3]) @ W[i, j].T).reshape(
                     m, n_H, n_W, -1)
         return dA, np.zeros(W.shape), np.zeros(b.shape)
-    costs.checkerboard(overwrites)
+    cost_model.checkerboard(overwrites)
     assert "✘ your dA_prev is not the window counts" in capsys.readouterr().out
     assert "these are not the window counts" in sent[-1]
 
@@ -173,5 +173,5 @@ def test_windows_view_agrees_with_the_count_of_the_window_matrix():
     """window_matrix_bytes counts what the reference's im2col reshape holds."""
     A = np.zeros((2, 9, 7, 3))
     cols = sliding_window_view(A, (3, 3), axis=(1, 2)).reshape(-1, 27)
-    layer = costs.Layer("c", "conv", 4, 3, 1, 0)
-    assert costs.window_matrix_bytes(layer, (9, 7, 3), m=2) == cols.size * 8
+    layer = cost_model.Layer("c", "conv", 4, 3, 1, 0)
+    assert cost_model.window_matrix_bytes(layer, (9, 7, 3), m=2) == cols.size * 8

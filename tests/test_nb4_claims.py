@@ -28,7 +28,7 @@ def figures(monkeypatch):
     """Every figure the notebook's functions make passes show_figure's accessibility checks; the PNG itself is
     not rendered here (it is what takes the time), so the tests check the numbers and the checks only."""
     import matplotlib.pyplot as plt
-    from cnn_student.visuals import _common, architectures, cost, sharing
+    from cnn_student.visuals import _common, architectures, sharing, time_memory
     alts = []
 
     def checked(fig, alt, print_alt=False):
@@ -36,7 +36,7 @@ def figures(monkeypatch):
         plt.close(fig)
         assert not problems, problems
         alts.append(alt)
-    for module in (architectures, cost, sharing):
+    for module in (architectures, sharing, time_memory):
         monkeypatch.setattr(module, "show_figure", checked)
     return alts
 
@@ -140,7 +140,7 @@ def test_the_timed_layers_separate_the_two_counts(ref):
     """A, B, C: the same (position, filter) pairs, 1, 16 and 64 times the multiply-adds; C, D: the same
     multiply-adds, D with twice the pairs. Counted with the reference conv_multiply_adds; the layers are
     called, not timed here (timings belong to bench/)."""
-    from cnn_student.visuals.cost import time_layers
+    from cnn_student.visuals.time_memory import time_layers
     calls = set()
     rows = time_layers(ref["conv_multiply_adds"], {"any": lambda x, W, b: calls.add((x.shape, W.shape))},
                        repeats=1)
@@ -154,14 +154,14 @@ def test_the_timed_layers_separate_the_two_counts(ref):
 def test_the_verdict_names_the_count_the_time_is_proportional_to(capsys):
     """Times made proportional to one count (plus a call's fixed cost, or a slower inner product for more
     channels, as measured) must be attributed to that count, and the table and figure text print it."""
-    from cnn_student.visuals import cost
-    counts = {r[0]: (9 * r[2] * r[1] * r[1] * r[3], r[1] * r[1] * r[3]) for r in cost.TIMED_LAYERS}
-    rows = [cost.TimedLayer(label, n, c_prev, c, counts[label][0], counts[label][1],
+    from cnn_student.visuals import time_memory
+    counts = {r[0]: (9 * r[2] * r[1] * r[1] * r[3], r[1] * r[1] * r[3]) for r in time_memory.TIMED_LAYERS}
+    rows = [time_memory.TimedLayer(label, n, c_prev, c, counts[label][0], counts[label][1],
                             {"loops": 3e-6 * counts[label][1] * (1 + c_prev / 200),
                              "vectorized": 50e-6 + 0.7e-9 * counts[label][0]})
-            for label, n, c_prev, c in cost.TIMED_LAYERS]
-    assert min(cost.spreads(rows, "loops"), key=cost.spreads(rows, "loops").get) == "(position, filter) pairs"
-    assert min(cost.spreads(rows, "vectorized"), key=cost.spreads(rows, "vectorized").get) == "multiply-adds"
+            for label, n, c_prev, c in time_memory.TIMED_LAYERS]
+    assert min(time_memory.spreads(rows, "loops"), key=time_memory.spreads(rows, "loops").get) == "(position, filter) pairs"
+    assert min(time_memory.spreads(rows, "vectorized"), key=time_memory.spreads(rows, "vectorized").get) == "multiply-adds"
 
 
 def test_the_vectorized_layer_is_notebook_1s_layer(ref):
@@ -175,7 +175,7 @@ def test_the_vectorized_layer_is_notebook_1s_layer(ref):
 def test_in_a_training_step_the_activations_outweigh_the_parameters(capsys):
     """Part 3's network: parameters and gradients 17,056 bytes at every batch size, the activations kept for
     the backward pass more than that already for one image and in proportion to the batch."""
-    from cnn_student.visuals.cost import training_memory
+    from cnn_student.visuals.time_memory import training_memory
     net = _tiny_cnn()
     X, y, _, _ = net.load_shapes()
     rows = training_memory(net.forward, net.backward, net.init_params(X.shape[1:]), X, y, batches=(1, 4, 16))

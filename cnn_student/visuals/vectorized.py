@@ -4,7 +4,6 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-import time
 from typing import Callable
 
 import matplotlib.pyplot as plt
@@ -12,6 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..protocol import grading, grading_note
+from ..timing import best_time
 from ._common import OKABE_ITO, label_cells, matrix_text, show_figure, try_student
 
 
@@ -61,19 +61,6 @@ def loop_note(fn: Callable) -> None:
         print(f"  line {node.lineno}: {ast.get_source_segment(textwrap.dedent(inspect.getsource(fn)), node).splitlines()[0]}")
     print("A loop over the f·f offsets of the window is fine; a loop over examples, output rows or columns is "
           "what vectorizing removes.")
-
-
-def best_time(fn: Callable, args: tuple, budget: float = 0.05) -> float:
-    """Best of a few runs (fewer for slow ones): the least disturbed measure of one machine, one run."""
-    best, spent = np.inf, 0.0
-    while spent < budget or best == np.inf:
-        start = time.perf_counter()
-        fn(*args)
-        took = time.perf_counter() - start
-        best, spent = min(best, took), spent + took
-        if spent > budget and best > budget / 3:
-            break
-    return best
 
 
 def _cases(kind: str, n: int, rng: np.random.Generator) -> tuple:

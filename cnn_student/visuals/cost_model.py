@@ -18,7 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..protocol import grading, grading_note
 from ._common import OKABE_ITO, label_cells, matrix_text, show_figure, try_student
-from .vectorized import best_time
+from ..timing import best_time
 
 MB = 1e6  # bytes in the megabytes printed here (decimal, as memory sizes are quoted for GPUs)
 

@@ -3,7 +3,6 @@ could predict it, for notebook 1's loops and for a vectorized layer, and what on
 network holds in memory, parameters against activations."""
 from __future__ import annotations
 
-import timeit
 import tracemalloc
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -11,6 +10,7 @@ from typing import Callable, Optional
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..timing import best_time
 from ._common import OKABE_ITO, show_figure, try_student
 
 # (label, n, n_C_prev, n_C): 3x3 filters, pad 1, stride 1, one n x n image. A to C change only the input
@@ -36,20 +36,6 @@ class TimedLayer:
         return f"{self.n}x{self.n}x{self.n_C_prev} -> {self.n}x{self.n}x{self.n_C}"
 
 
-def best_time(run: Callable[[], object], repeats: int = 3, least: float = 0.005, budget: float = 0.05) -> float:
-    """Seconds of one call: the best of at least `repeats` timings, and of as many more as fit in `budget`
-    seconds. A call shorter than `least` seconds is timed in batches that last that long: alone, its time
-    would be mostly the clock's and the machine's noise (the best of many timings is the least disturbed)."""
-    timer = timeit.Timer(run)
-    times = timer.repeat(repeat=2, number=1)
-    number = 1 if min(times) >= least else int(least / max(min(times), 1e-9))
-    if number > 1:
-        times = []
-    while len(times) < repeats or sum(times) < budget:
-        times.append(timer.timeit(number))
-    return min(times) / number
-
-
 def time_layers(conv_multiply_adds: Callable, implementations: dict[str, Callable],
                 layers: tuple = TIMED_LAYERS, repeats: int = 3) -> Optional[list[TimedLayer]]:
     """Time each layer in each implementation (best_time), called as impl(A_prev, W, b) -> Z."""
@@ -63,7 +49,7 @@ def time_layers(conv_multiply_adds: Callable, implementations: dict[str, Callabl
         if madds is None:
             return None
         x, W, b = rng.standard_normal((1, n, n, c_prev)), rng.standard_normal((3, 3, c_prev, c)), np.zeros((1, 1, 1, c))
-        seconds = {name: best_time(lambda: impl(x, W, b), repeats) for name, impl in implementations.items()}
+        seconds = {name: best_time(impl, (x, W, b), repeats) for name, impl in implementations.items()}
         rows.append(TimedLayer(label, n, c_prev, c, int(madds), n * n * c, seconds))
     return rows
 
@@ -190,7 +176,7 @@ def training_memory(forward: Callable, backward: Callable, params: dict, X: np.n
                     batches: tuple[int, ...] = (1, 64, 256)) -> list[StepMemory]:
     """Parameters against activations in one training step of Part 3's network, at a few batch sizes."""
     rows = [measure_step_memory(forward, backward, params, X, y, b) for b in batches]
-    print(f"Bytes (float64) of one training step: forward and backward on a batch of images\n")
+    print("Bytes (float64) of one training step: forward and backward on a batch of images\n")
     print(f"{'batch':>6s} {'parameters':>12s} {'gradients':>12s} {'activations kept':>17s} {'peak of the step':>17s} "
           f"{'activations / parameters':>25s}")
     for r in rows:
