@@ -41,6 +41,10 @@ if find_spec("autograder") is not None:
     # Formgrader's Generate Feedback and `nbgrader generate_feedback` write the page `grade` writes
     c.GenerateFeedback.preprocessors = PREPROCESSORS
     c.GenerateFeedback.exporter_class = "autograder.grading.pipeline.feedback_html.FeedbackExporter"
+    # Formgrader's Collect and `nbgrader collect` read inbound as the grading service does: what a student
+    # planted there (a link to your files, a FIFO, a folder under another's name) is left out and named,
+    # never followed (nbgrader's own collect would copy a linked file's text into submitted/)
+    c.ExchangeFactory.collect = "autograder.service.collect.SafeCollect"
 else:  # no grader in this environment: nbgrader's own Autograde would run students' code as you, unsandboxed
     from nbconvert.exporters import NotebookExporter
     from nbgrader.converters import NbGraderException

@@ -39,7 +39,7 @@ def make_course(root: Path, policy: str = "", duedate: Optional[str] = None,
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         "c.CourseDirectory.release_directory = 'notebooks'\n"
         f"c.Exchange.root = {str(exchange)!r}\n"
-        "c.FeedbackService.check_owner = False   # one Unix account submits for every student here\n"
+        "c.ExchangeCollect.check_owner = False   # one Unix account submits for every student here (service and collect)\n"
         "c.FeedbackService.poll_seconds = 0.1\n" + policy)
     add_assignment(course, assignment, duedate)
     app(course, "release_assignment", assignment)

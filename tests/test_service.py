@@ -174,7 +174,7 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
     course.mkdir()
     (course / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.CourseDirectory.course_id = 'cnn-inside'\nc.Exchange.root = {str(exchange)!r}\n"
-        "c.FeedbackService.check_owner = False\n")
+        "c.ExchangeCollect.check_owner = False\n")
     seeded(course / ".autograder-service" / "grader", first_master)          # the service's course folder
     cache = tmp_path / "cache"                                                # and the worker's
     shutil.copytree(first_master, cache / "masters" / master_mod.master_hash(only=[A]), symlinks=True)
@@ -246,7 +246,7 @@ def world(first_master):
     for name in names:
         subprocess.run(["userdel", name], capture_output=True)   # an earlier, interrupted run's
     try:
-        course, exchange = make_course(base, policy="c.FeedbackService.check_owner = True\n"
+        course, exchange = make_course(base, policy="c.ExchangeCollect.check_owner = True\n"
                                                      "c.FeedbackPolicy.minutes_between = 0\n")
         course.chmod(0o700)
         seeded(course / ".autograder-service" / "grader", first_master)

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Float, Int
+from nbgrader.exchange.default.collect import ExchangeCollect
+from traitlets import Float, Int
 from traitlets.config import Configurable
 
 from .inbound import Limits as InboundLimits
@@ -16,9 +17,6 @@ from .inbound import Limits as InboundLimits
 
 class FeedbackService(Configurable):
     """How the service reads the exchange (nbgrader_config.py; the policy is FeedbackPolicy's)."""
-    check_owner = Bool(True, help="grade a submission only if its inbound folder is owned by the Unix user its "
-                                  "name gives as the student (a multi-user exchange); False where one account "
-                                  "submits for everyone (a test set-up, a hub whose users share a uid)").tag(config=True)
     poll_seconds = Float(0.25, help="how often the inbound folder is read").tag(config=True)
     max_submission_mb = Float(InboundLimits.submission_bytes / 1e6,
                               help="megabytes of files one submission may hold; a bigger one is not copied nor "
@@ -106,7 +104,9 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
         make = lambda: g.LocalGrader(setup)  # noqa: E731
     return Service(setup, FeedbackPolicy(config=course.config), State(beside / "autograder-service.db"),
                    DueDates(course.db_url, course.course_id), make, jobs=opts.jobs,
-                   check_owner=settings.check_owner, poll=settings.poll_seconds, limits=settings.limits())
+                   # nbgrader's own option, which the course's collect (SafeCollect) follows too
+                   check_owner=ExchangeCollect(config=course.config).check_owner, poll=settings.poll_seconds,
+                   limits=settings.limits())
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -154,12 +154,12 @@ class Inbound:
             entries = [e for e in os.scandir(self.folder) if e.name not in known and not e.name.startswith(".")]
         except FileNotFoundError:
             return
-        found = [s for s in (self._safely(Path(e.path), now) for e in entries) if s is not None]
+        found = [s for s in (self.read_entry(Path(e.path), now) for e in entries) if s is not None]
         for sub in sorted(found, key=lambda s: (s.timestamp, s.name)):
             self.first_seen.pop(sub.name, None)
             yield sub
 
-    def _safely(self, path: Path, now: float) -> Optional[Submission]:
+    def read_entry(self, path: Path, now: float) -> Optional[Submission]:
         try:
             return self.look(path, now)
         except OSError as err:   # whatever else the entry does to a read: it alone
