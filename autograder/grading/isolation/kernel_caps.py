@@ -77,11 +77,31 @@ def _own_dir(fstype: str, controller: str = "") -> Path | None:
     return None
 
 
+def v2_root() -> Path | None:
+    """The mount point of the cgroup v2 hierarchy, if there is one."""
+    for mount, root, kind, _ in _mounts():
+        if kind == "cgroup2" and root == "/":
+            return Path(mount)
+    return None
+
+
+def delegates(group: Path) -> bool:
+    """Whether a cgroup v2 group gives the memory and pids controllers to its children."""
+    try:
+        return {"memory", "pids"} <= set((group / "cgroup.subtree_control").read_text().split())
+    except OSError:
+        return False
+
+
 def parents(mechanism: str) -> list[Path]:
     if mechanism == "cgroup1":
         return [d for d in (_own_dir("cgroup", "memory"), _own_dir("cgroup", "pids")) if d]
     if mechanism == "cgroup2":
         d = _own_dir("cgroup2")
+        # a leaf of a group delegated to this user (cgroup v2 keeps processes out of a group that
+        # delegates, so the hub puts its account's processes in a leaf): the units' groups go beside it
+        if d and not delegates(d) and delegates(d.parent) and os.access(d.parent, os.W_OK):
+            return [d.parent]
         return [d] if d else []
     return []
 
@@ -96,8 +116,8 @@ def _try_cgroup(mechanism: str) -> str:
     if mechanism == "cgroup2":
         if not where:
             return "no cgroup v2 hierarchy"
-        delegated = (where[0] / "cgroup.subtree_control").read_text().split()
-        if not {"memory", "pids"} <= set(delegated):
+        if not delegates(where[0]):
+            delegated = (where[0] / "cgroup.subtree_control").read_text().split()
             return (f"the grader's cgroup v2 group {where[0]} does not delegate memory and pids to its "
                     f"children (cgroup.subtree_control: {' '.join(delegated) or 'empty'})")
     probe = Group(mechanism, limits=Limits(memory_bytes=64 * 1024 ** 2, processes=16))
