@@ -67,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     from .deploy import hub
     hub.add_arguments(sub.add_parser(
         "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
-                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
-    args = parser.parse_args(argv)
+                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange; "
+                    "options --Hub.NAME=VALUE"))
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "hub":   # the hub's options are traits: --Hub.NAME=VALUE (deploy/hub.py)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "release":
         from .authoring.release import release
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         from .service.cli import serve
         return serve(args)
     if args.command == "hub":
-        return hub.main(args)
+        return hub.main(args, extra)
     return 2
 
 
