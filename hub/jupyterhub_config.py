@@ -8,6 +8,7 @@
 # the state folder, the accounts, the password) is in run.json there, written by the launcher with mode
 # 0600, so that the password is on no command line; this file reads it and says everything else.
 # Edit it as on The Littlest JupyterHub (README, "The class on a JupyterHub").
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -59,6 +60,8 @@ if run.isolated:
 else:   # --single-account: every server as this Unix user, with a home of its own in the state folder
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = str(run.folder / "homes" / "{username}")
+    if os.geteuid() == 0:
+        c.Spawner.args = [*c.Spawner.args, "--allow-root"]
 
 
 def per_role(spawner) -> None:

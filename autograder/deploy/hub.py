@@ -581,8 +581,8 @@ def banner(run: HubRun) -> str:
            if run.cgroups else "Without control groups here, `grade` refuses to run students' code (it says why)."),
     ]
     if not run.isolated:
-        lines[1:1] = ["", "SINGLE-ACCOUNT DEMO: every account runs as this Unix user, with no isolation between "
-                      "them; students can read each other's files and the instructor's. Never use it with real students."]
+        lines[1:1] = ["SINGLE-ACCOUNT DEMO: every account runs as this Unix user, with no isolation between "
+                      "them; students can read each other's files and the instructor's. Never use it with real students.", ""]
     lines += ["", "Ctrl-C (or SIGTERM) stops the hub, the grading service, every server and the proxy."]
     return "\n".join(lines)
 
