@@ -602,20 +602,13 @@ def test_sigterm_stops_everything_within_30_s(settings, running):
     # a due date ahead again, so that student2 (late so far, no graded attempt) gets a graded one now
     ok(as_user(settings, settings.instructor, "nbgrader", "db", "assignment", "add", A1, f"--duedate={_in_hours(2)}",
                cwd=course))
-    time.sleep(6)   # the service reads the due dates every 5 s
+    moved = time.monotonic()
     if not (settings.home(s2) / A1).is_dir():
         ok(as_user(settings, s2, "nbgrader", "fetch_assignment", A1))
     # the released notebook (student2's own is the broken one of the test above), its first function endless
     nb = nbformat.read(settings.exchange / COURSE_ID / "outbound" / A1 / f"{A1}.ipynb", as_version=4)
     next(c for c in nb.cells if is_solution_cell(c)).source = ENDLESS
     write_as(s2, settings.home(s2) / A1 / f"{A1}.ipynb", nb)
-    ok(as_user(settings, s2, "nbgrader", "submit", A1))
-    deadline = time.monotonic() + 120
-    while not _busy(settings):
-        assert time.monotonic() < deadline, "the service never started grading:\n" + settings.service_log.read_text()[-3000:]
-        time.sleep(0.5)
-    stuck = settings.exchange / COURSE_ID / "inbound" / f"{s1}+{A1}+2030-01-01 00:00:00.000000 UTC+fifo"
-    ok(as_user(settings, s1, "sh", "-c", f"mkdir '{stuck}' && mkfifo '{stuck}/submission_secret.txt' && chmod 777 '{stuck}'"))
     uids = {pwd.getpwnam(u).pw_uid for u in settings.accounts}
     if not _processes_of(s1):       # run alone (-k): student1 has not logged in yet
         log_in_over_http(settings, s1)
@@ -623,6 +616,15 @@ def test_sigterm_stops_everything_within_30_s(settings, running):
     while not _processes_of(s1):
         assert time.monotonic() < deadline, "student1's server did not start"
         time.sleep(0.5)
+    time.sleep(max(0.0, moved + 6 - time.monotonic()))   # the service reads the due dates every 5 s
+    ok(as_user(settings, s2, "nbgrader", "submit", A1))
+    deadline = time.monotonic() + 120
+    while not _busy(settings):
+        assert time.monotonic() < deadline, "the service never started grading:\n" + settings.service_log.read_text()[-3000:]
+        time.sleep(0.5)
+    stuck = settings.exchange / COURSE_ID / "inbound" / f"{s1}+{A1}+2030-01-01 00:00:00.000000 UTC+fifo"
+    ok(as_user(settings, s1, "sh", "-c", f"mkdir '{stuck}' && mkfifo '{stuck}/submission_secret.txt' && chmod 777 '{stuck}'"))
+    time.sleep(1)   # the service's next look at inbound opens the FIFO
 
     took = running.stop(timeout=60)
     assert took < 30, f"the hub took {took:.1f} s to stop:\n" + "".join(running.lines[-10:])

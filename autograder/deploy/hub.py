@@ -90,7 +90,7 @@ class Hub(Configurable):
                             ).tag(config=True)
     single_account = Bool(False, help="DEMO ONLY, NO ISOLATION: every account's server runs as you, without root "
                                       "and without grading service").tag(config=True)
-    stop_seconds = Float(15, help="on SIGTERM or Ctrl-C, how long JupyterHub may take to stop the service, the "
+    stop_seconds = Float(10, help="on SIGTERM or Ctrl-C, how long JupyterHub may take to stop the service, the "
                                   "servers and the proxy before what is left is killed").tag(config=True)
 
     def state(self) -> Path:
@@ -415,7 +415,7 @@ class Running:
     process: subprocess.Popen
     log: Path
 
-    def stop(self, grace: float = 15) -> Left:
+    def stop(self, grace: float = 10) -> Left:
         """SIGTERM to JupyterHub, which stops the service, every server and the proxy; after `grace`
         seconds it is killed, and then whatever of the run is left (clean_up)."""
         if self.process.poll() is None:
