@@ -52,6 +52,7 @@ from pathlib import Path
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Application, Configurable
 
+from ..grading.isolation import kernel_caps
 from ..paths import COURSE_ID, ROOT
 from . import cgroups, envs
 from .envs import FIRST_ASSIGNMENT
@@ -520,19 +521,7 @@ def leftover_runtime(run: HubRun) -> list[Path]:
 def clean_up(run: HubRun) -> Left:
     """Kill every process of the run's accounts and its proxy, remove the accounts' control groups (with
     whatever is in them) and their kernels' runtime folders. Returns what it found."""
-    left = Left()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:      # again: a process may have started another meanwhile
-        pids = leftover_processes(run)
-        if not pids:
-            break
-        left.processes += [p for p in pids if p not in left.processes]
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.05)
+    left = Left(processes=sorted(kernel_caps.kill_until_gone(lambda: leftover_processes(run), 5)))
     left.groups = leftover_groups(run)
     for user in run.accounts if run.cgroups else ():
         cgroups.remove(cgroups.planned(user, run.cgroups))

@@ -24,6 +24,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 from ..records import Limits
 
@@ -261,24 +262,37 @@ def _procs(d: Path) -> list[int]:
         return []
 
 
+def kill_until_gone(find: Callable[[], Iterable[int]], seconds: float) -> set[int]:
+    """SIGKILL the processes find() names until it names none (one may start another meanwhile) or the
+    time is up; returns every pid it killed."""
+    killed: set[int] = set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = set(find())
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    return killed
+
+
 def remove(group: Group) -> None:
     """Kill every process left in the group, then remove it. Safe to call twice, or on no group."""
     dirs = [Path(d) for d in group.dirs if Path(d).is_dir()]
     if not dirs:
         return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def still_there() -> set[int]:
         pids = {p for d in dirs for p in _procs(d)}
-        if not pids:
-            break
-        if (dirs[0] / "cgroup.kill").exists():
+        if pids and (dirs[0] / "cgroup.kill").exists():
             (dirs[0] / "cgroup.kill").write_text("1")
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
+        return pids
+    kill_until_gone(still_there, 10)
     for d in dirs:
         for _ in range(50):  # the last processes may take a moment to leave
             try:
