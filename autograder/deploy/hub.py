@@ -395,7 +395,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Left:
     """What was still there after JupyterHub stopped, and was killed or removed."""
     processes: list[int] = field(default_factory=list)
@@ -520,15 +520,18 @@ def leftover_runtime(run: HubRun) -> list[Path]:
 
 def clean_up(run: HubRun) -> Left:
     """Kill every process of the run's accounts and its proxy, remove the accounts' control groups (with
-    whatever is in them) and their kernels' runtime folders. Returns what it found."""
-    left = Left(processes=sorted(kernel_caps.kill_until_gone(lambda: leftover_processes(run), 5)))
-    left.groups = leftover_groups(run)
+    whatever is in them) and their kernels' runtime folders. Returns what it found. Also for a run whose
+    preparation failed half-way (its groups made, its record not finished)."""
+    if run.isolated and not run.cgroups:
+        run = dataclasses.replace(run, cgroups=cgroups.mechanism()[0] or "")
+    killed = sorted(kernel_caps.kill_until_gone(lambda: leftover_processes(run), 5))
+    groups = leftover_groups(run)
     for user in run.accounts if run.cgroups else ():
         cgroups.remove(cgroups.planned(user, run.cgroups))
-    for path in leftover_runtime(run):
-        left.runtime.append(str(path))
+    runtime = leftover_runtime(run)
+    for path in runtime:
         shutil.rmtree(path, ignore_errors=True)
-    return left
+    return Left(killed, groups, [str(p) for p in runtime])
 
 
 # --- what the launcher prints --------------------------------------------------------------------------
@@ -635,7 +638,11 @@ def main(args: argparse.Namespace, extra: list[str] = ()) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    run, notes = prepare(hub)
+    try:
+        run, notes = prepare(hub)
+    except BaseException:     # what was made so far of this run (its control groups) goes
+        clean_up(planned_run(hub))
+        raise
     for note in notes:
         print(note, flush=True)
     if stopping.is_set():
