@@ -46,6 +46,7 @@ import nbformat
 import pytest
 
 from autograder.authoring.cells import is_solution_cell
+from autograder.deploy import accounts, leftovers
 from autograder.deploy import hub as hubmod
 from autograder.paths import COURSE_ID, ROOT
 from tests.browser import axe
@@ -68,7 +69,7 @@ README_MARK = "<!-- tests/test_hub.py runs these lines, as written, in a login s
 
 def _remove_accounts(names: list[str]) -> None:
     for name in names:
-        if not hubmod.missing_accounts([name]):
+        if not accounts.missing_accounts([name]):
             subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 
@@ -106,7 +107,7 @@ def settings():
                    cwd=s.course()))
         yield s
     finally:
-        hubmod.clean_up(s)
+        leftovers.clean_up(s)
         _remove_accounts(s.accounts)
         _empty_state()
 
@@ -169,7 +170,7 @@ def running(settings):
 
 
 def as_user(settings, user: str, *cmd: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return hubmod.as_user(settings, user, list(cmd), cwd=cwd, check=False, timeout=300)
+    return accounts.as_user(settings, user, list(cmd), cwd=cwd, check=False, timeout=300)
 
 
 def ok(proc: subprocess.CompletedProcess) -> str:
@@ -574,7 +575,7 @@ def test_an_unreachable_state_folder_is_refused_before_anything_starts(tmp_path)
     assert proc.returncode == 2 and proc.stdout == "", (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot serve the state folder" in lines[0] and "closed to other accounts" in lines[0], lines
-    assert not closed.exists() and hubmod.missing_accounts([f"{prefix}instructor"]), "something started"
+    assert not closed.exists() and accounts.missing_accounts([f"{prefix}instructor"]), "something started"
 
 
 # --- stopping -----------------------------------------------------------------------------------------
@@ -630,8 +631,8 @@ def test_sigterm_stops_everything_within_30_s(settings, running):
     assert took < 30, f"the hub took {took:.1f} s to stop:\n" + "".join(running.lines[-10:])
     left = [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) in uids and _cmdline(p)]
     assert not left, f"processes of the accounts left: {left}"
-    assert hubmod.leftover_runtime(settings) == [], "kernel runtime folders left"
-    assert hubmod.leftover_groups(settings) == [], "control groups left"
+    assert leftovers.leftover_runtime(settings) == [], "kernel runtime folders left"
+    assert leftovers.leftover_groups(settings) == [], "control groups left"
     proxy = [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and "configurable-http-proxy" in _cmdline(p)
              and f"--port {settings.port}" in _cmdline(p)]
     assert not proxy, f"the proxy is left: {proxy}"

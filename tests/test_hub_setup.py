@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.deploy import cgroups, hub as hubmod
+from autograder.deploy import accounts, cgroups, hub as hubmod
 from autograder.deploy.run import HubRun
 
 
@@ -65,15 +65,15 @@ def test_writing_into_a_home_follows_no_planted_link(tmp_path):
     (home / ".profile").symlink_to(target)
     nobody = pwd.getpwuid(65534).pw_name
     with pytest.raises(OSError):
-        hubmod.write_in_home(home, ".profile", "hijacked\n", nobody)
+        accounts.write_in_home(home, ".profile", "hijacked\n", nobody)
     (home / "link").symlink_to(tmp_path, target_is_directory=True)   # a folder on the way
     with pytest.raises(OSError):
-        hubmod.write_in_home(home, "link/roots-file", "hijacked\n", nobody)
+        accounts.write_in_home(home, "link/roots-file", "hijacked\n", nobody)
     os.link(target, home / "hard")
     with pytest.raises(PermissionError):
-        hubmod.write_in_home(home, "hard", "hijacked\n", nobody)
+        accounts.write_in_home(home, "hard", "hijacked\n", nobody)
     assert target.read_text() == "root's\n"
-    hubmod.write_in_home(home, "course/nbgrader_config.py", "c = 1\n", nobody)   # a plain file: written, theirs
+    accounts.write_in_home(home, "course/nbgrader_config.py", "c = 1\n", nobody)   # a plain file: written, theirs
     written = home / "course" / "nbgrader_config.py"
     assert written.read_text() == "c = 1\n" and written.stat().st_uid == 65534
 
@@ -102,11 +102,11 @@ def dataclass_replace(run: HubRun, **kw) -> HubRun:
 def test_the_profile_block_gives_the_role_its_environment_and_group(tmp_path, monkeypatch):
     run = run_in(tmp_path, isolated=True, cgroups="cgroup1")
     monkeypatch.setattr(cgroups.kernel_caps, "parents", lambda kind: [Path("/cg/memory/x"), Path("/cg/pids")])
-    block = hubmod.profile_block(run, "instructor")
+    block = accounts.profile_block(run, "instructor")
     assert f"export PATH={run.env('instructor')}/bin:\"$PATH\"" in block
     assert f"export JUPYTER_CONFIG_PATH={run.config_dir('instructor')}" in block
     assert "for group in /cg/memory/x/cnn-hub-instructor /cg/pids/cnn-hub-instructor; do" in block
-    student = hubmod.profile_block(run, "student1")
+    student = accounts.profile_block(run, "student1")
     assert f"{run.env('student')}/bin" in student and "cnn-hub-student1" in student
     assert str(run.env("instructor")) not in student
 
@@ -117,11 +117,11 @@ def test_the_profile_block_is_replaced_not_added_again(tmp_path, monkeypatch):
     home.mkdir()
     (home / ".profile").write_text("# the account's own\n")
     monkeypatch.setattr(HubRun, "home", lambda self, user: home)
-    monkeypatch.setattr(hubmod, "write_in_home", lambda h, rel, text, owner: (h / rel).write_text(text))
-    hubmod.write_profile(run, "student1")
-    hubmod.write_profile(run, "student1")
+    monkeypatch.setattr(accounts, "write_in_home", lambda h, rel, text, owner: (h / rel).write_text(text))
+    accounts.write_profile(run, "student1")
+    accounts.write_profile(run, "student1")
     text = (home / ".profile").read_text()
-    assert text.startswith("# the account's own\n") and text.count(hubmod.PROFILE_BEGIN) == 1, text
+    assert text.startswith("# the account's own\n") and text.count(accounts.PROFILE_BEGIN) == 1, text
 
 
 def test_options_are_traits_from_the_command_line_and_flags():

@@ -36,7 +36,6 @@ import os
 import pwd
 import re
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -46,16 +45,17 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Application, Configurable
 
-from ..grading.isolation import kernel_caps
 from ..paths import COURSE_ID, ROOT
 from . import cgroups, envs
+from .accounts import as_user, create_accounts, read_in_home, write_in_home, write_profile
 from .envs import FIRST_ASSIGNMENT
+from .leftovers import Left, clean_up
 from .run import ROLES, HubRun
 
 CONFIG = ROOT / "hub" / "jupyterhub_config.py"
@@ -69,7 +69,6 @@ STUDENT_HIDDEN_LAB = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-
                       "@jupyter/nbgrader:create-assignment")
 STUDENT_HIDDEN_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 FEEDBACK_SERVICE = "autograder-feedback"
-KERNEL_RUNTIME = Path("/dev/shm")   # where the grader's kernels keep their runtime folders (cnnk-*)
 
 
 class Hub(Configurable):
@@ -117,112 +116,6 @@ def unservable(state: Path) -> str:
     if path.exists() and os.geteuid() == 0 and path.stat().st_uid != 0:
         return f"{path} belongs to user id {path.stat().st_uid}, not root: another account could change it"
     return ""
-
-
-# --- accounts and their homes ----------------------------------------------------------------------
-
-def missing_accounts(names: list[str]) -> list[str]:
-    missing = []
-    for name in names:
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            missing.append(name)
-    return missing
-
-
-def create_accounts(names: list[str]) -> list[str]:
-    created = missing_accounts(names)
-    for name in created:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
-    for name in names:  # homes are private whatever the system's default
-        os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
-    return created
-
-
-def write_in_home(home: Path, relative: str, text: str, owner: str | None) -> None:
-    """Write a file in an account's home as root without following a link the account planted on the
-    way (each folder opened with O_NOFOLLOW); the file stays the account's. Without owner: plainly."""
-    if owner is None:
-        (home / relative).write_text(text)
-        return
-    account = pwd.getpwnam(owner)
-    *folders, name = Path(relative).parts
-    fds = [os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)]
-    try:
-        for folder in folders:
-            fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1]))
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644, dir_fd=fds[-1])
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
-                raise PermissionError(f"{home / relative} is not a plain file of its own: not written")
-            os.ftruncate(fd, 0)
-            os.write(fd, text.encode())
-            os.fchown(fd, account.pw_uid, account.pw_gid)
-        finally:
-            os.close(fd)
-    finally:
-        for fd in fds:
-            os.close(fd)
-
-
-def read_in_home(home: Path, relative: str) -> str:
-    path = home / relative
-    return path.read_text() if path.is_file() and not path.is_symlink() else ""
-
-
-PROFILE_BEGIN = "# >>> the course's hub (written by `python -m autograder hub` at each start) >>>"
-PROFILE_END = "# <<< the course's hub <<<"
-
-
-def profile_block(run: HubRun, user: str) -> str:
-    """What ~/.profile adds for the hub: the account's environment as its server has it, and its control
-    group while the hub runs (silently nothing once the hub has stopped and removed it)."""
-    env = run.environment(user)
-    lines = [PROFILE_BEGIN,
-             f"export PATH={shlex.quote(str(run.env(run.role(user)) / 'bin'))}:\"$PATH\"",
-             *(f"export {key}={shlex.quote(value)}" for key, value in env.items() if key != "PATH")]
-    if run.cgroups:
-        joined = " ".join(shlex.quote(g) for g in cgroups.planned(user, run.cgroups).join)
-        lines += ["# the control group the hub delegated to this account (for the instructor: grade's memory and",
-                  "# process caps), joined by every login shell while the hub runs",
-                  f"for group in {joined}; do",
-                  '    [ -w "$group/cgroup.procs" ] && echo $$ > "$group/cgroup.procs"',
-                  "done 2>/dev/null",
-                  "true"]
-    return "\n".join(lines + [PROFILE_END]) + "\n"
-
-
-def login_file(home: Path) -> str:
-    """The file bash reads first in a login shell (useradd's skeleton gives .profile)."""
-    for name in (".bash_profile", ".bash_login"):
-        if (home / name).is_file():
-            return name
-    return ".profile"
-
-
-def write_profile(run: HubRun, user: str) -> None:
-    home = run.home(user)
-    name = login_file(home)
-    text = read_in_home(home, name)
-    if PROFILE_BEGIN in text:
-        before, _, rest = text.partition(PROFILE_BEGIN)
-        text = before + rest.partition(PROFILE_END + "\n")[2]
-    write_in_home(home, name, text.rstrip("\n") + "\n\n" + profile_block(run, user), user)
-
-
-def as_user(run: HubRun, user: str, cmd: list[str], cwd: Path | None = None,
-            check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    """cmd as that account, in its login shell (~/.profile: the course's environment, its role's Jupyter
-    configuration, its control group), from the clean environment a root login has."""
-    if run.isolated and os.geteuid() == 0:
-        argv = ["runuser", "-u", user, "--", "bash", "-lc", shlex.join(cmd)]
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
-    else:
-        argv, env = cmd, dict(os.environ, HOME=str(run.home(user)), **run.environment(user))
-    return subprocess.run(argv, cwd=cwd or run.home(user), env=env, check=check, text=True,
-                          capture_output=True, **kwargs)
 
 
 # --- the checkout, the state folder, the course ------------------------------------------------------
@@ -395,20 +288,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass(frozen=True)
-class Left:
-    """What was still there after JupyterHub stopped, and was killed or removed."""
-    processes: list[int] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    runtime: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        parts = [f"{len(self.processes)} process(es)" if self.processes else "",
-                 f"{len(self.groups)} control group(s)" if self.groups else "",
-                 f"{len(self.runtime)} kernel runtime folder(s)" if self.runtime else ""]
-        return ", ".join(p for p in parts if p)
-
-
 @dataclass
 class Running:
     """A running JupyterHub: its run and process (start(), stop())."""
@@ -460,78 +339,6 @@ def start(run: HubRun, timeout: float = 120) -> Running:
             time.sleep(0.5)
     hub.stop()
     raise TimeoutError(f"JupyterHub did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def _uids(run: HubRun) -> set[int]:
-    uids = set()
-    if run.isolated:
-        for name in run.accounts:
-            try:
-                uids.add(pwd.getpwnam(name).pw_uid)
-            except KeyError:
-                pass
-    return uids
-
-
-def _proxy_pid(run: HubRun) -> int | None:
-    try:
-        pid = int((run.hub_dir / "proxy.pid").read_text().strip())
-        if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return pid
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def leftover_processes(run: HubRun) -> list[int]:
-    """Processes of the run's accounts, and its proxy, still alive."""
-    uids, proxy = _uids(run), _proxy_pid(run)
-    left = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if entry.stat().st_uid in uids or int(entry.name) == proxy:
-                if (entry / "cmdline").read_bytes():  # not a zombie
-                    left.append(int(entry.name))
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return left
-
-
-def leftover_groups(run: HubRun) -> list[str]:
-    if not run.cgroups:
-        return []
-    return [g for user in run.accounts for g in cgroups.left(cgroups.planned(user, run.cgroups))]
-
-
-def leftover_runtime(run: HubRun) -> list[Path]:
-    """Kernels' runtime folders (the grader's cnnk-*) of the run's accounts."""
-    uids = _uids(run)
-    found = []
-    for path in KERNEL_RUNTIME.glob("cnnk-*"):
-        try:
-            if path.lstat().st_uid in uids:
-                found.append(path)
-        except FileNotFoundError:
-            continue
-    return found
-
-
-def clean_up(run: HubRun) -> Left:
-    """Kill every process of the run's accounts and its proxy, remove the accounts' control groups (with
-    whatever is in them) and their kernels' runtime folders. Returns what it found. Also for a run whose
-    preparation failed half-way (its groups made, its record not finished)."""
-    if run.isolated and not run.cgroups:
-        run = dataclasses.replace(run, cgroups=cgroups.mechanism()[0] or "")
-    killed = sorted(kernel_caps.kill_until_gone(lambda: leftover_processes(run), 5))
-    groups = leftover_groups(run)
-    for user in run.accounts if run.cgroups else ():
-        cgroups.remove(cgroups.planned(user, run.cgroups))
-    runtime = leftover_runtime(run)
-    for path in runtime:
-        shutil.rmtree(path, ignore_errors=True)
-    return Left(killed, groups, [str(p) for p in runtime])
 
 
 # --- what the launcher prints --------------------------------------------------------------------------
