@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import pwd
+import signal
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,19 @@ def test_writing_into_a_home_follows_no_planted_link(tmp_path):
     os.link(target, home / "hard")
     with pytest.raises(PermissionError):
         accounts.write_in_home(home, "hard", "hijacked\n", nobody)
+    os.mkfifo(home / "fifo")              # would block a plain open for writing until someone reads
+
+    def blocked(signum, frame):
+        raise TimeoutError("writing into a planted FIFO blocked")
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(10)
+    try:
+        with pytest.raises(OSError) as refused:
+            accounts.write_in_home(home, "fifo", "hijacked\n", nobody)
+        assert not isinstance(refused.value, TimeoutError)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert target.read_text() == "root's\n"
     accounts.write_in_home(home, "course/nbgrader_config.py", "c = 1\n", nobody)   # a plain file: written, theirs
     written = home / "course" / "nbgrader_config.py"

@@ -49,7 +49,8 @@ def write_in_home(home: Path, relative: str, text: str, owner: str | None) -> No
     try:
         for folder in folders:
             fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1]))
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644, dir_fd=fds[-1])
+        # O_NONBLOCK: a FIFO planted there fails at once (no reader) instead of blocking the launcher
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644, dir_fd=fds[-1])
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
