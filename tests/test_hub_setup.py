@@ -3,6 +3,7 @@ writes into an account's home and how, how its options are read. tests/test_hub.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pwd
 import signal
@@ -23,6 +24,20 @@ def open_tmp(tmp_path_factory):
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def within(seconds: int):
+    """TimeoutError in the block after that many seconds (a FIFO opened without O_NONBLOCK blocks)."""
+    def expired(signum, frame):
+        raise TimeoutError(f"blocked for {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_in(tmp_path: Path, **kw) -> HubRun:
@@ -74,22 +89,30 @@ def test_writing_into_a_home_follows_no_planted_link(tmp_path):
     with pytest.raises(PermissionError):
         accounts.write_in_home(home, "hard", "hijacked\n", nobody)
     os.mkfifo(home / "fifo")              # would block a plain open for writing until someone reads
-
-    def blocked(signum, frame):
-        raise TimeoutError("writing into a planted FIFO blocked")
-    previous = signal.signal(signal.SIGALRM, blocked)
-    signal.alarm(10)
-    try:
-        with pytest.raises(OSError) as refused:
-            accounts.write_in_home(home, "fifo", "hijacked\n", nobody)
-        assert not isinstance(refused.value, TimeoutError)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    with within(10), pytest.raises(OSError) as refused:
+        accounts.write_in_home(home, "fifo", "hijacked\n", nobody)
+    assert not isinstance(refused.value, TimeoutError), "writing into a planted FIFO blocked"
     assert target.read_text() == "root's\n"
     accounts.write_in_home(home, "course/nbgrader_config.py", "c = 1\n", nobody)   # a plain file: written, theirs
     written = home / "course" / "nbgrader_config.py"
     assert written.read_text() == "c = 1\n" and written.stat().st_uid == 65534
+
+
+def test_reading_from_a_home_takes_plain_small_files_only(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".profile").write_text("# theirs\n")
+    assert accounts.read_in_home(home, ".profile") == "# theirs\n"
+    assert accounts.read_in_home(home, ".bash_profile") == ""          # none
+    (tmp_path / "secret").write_text("root's\n")
+    (home / "link").symlink_to(tmp_path / "secret")
+    os.mkfifo(home / "fifo")
+    with open(home / "huge", "wb") as huge:
+        huge.truncate(accounts.MAX_READ + 1)
+    for planted in ("link", "fifo", "huge"):
+        with within(10), pytest.raises(OSError) as refused:
+            accounts.read_in_home(home, planted)
+        assert not isinstance(refused.value, TimeoutError), f"reading the planted {planted} blocked"
 
 
 def test_the_course_config_keeps_what_follows_the_hubs_line(tmp_path, monkeypatch):

@@ -37,37 +37,55 @@ def create_accounts(names: list[str]) -> list[str]:
     return created
 
 
-def write_in_home(home: Path, relative: str, text: str, owner: str | None) -> None:
-    """Write a file in an account's home as root without following a link the account planted on the
-    way (each folder opened with O_NOFOLLOW); the file stays the account's. Without owner: plainly."""
-    if owner is None:
-        (home / relative).write_text(text)
-        return
-    account = pwd.getpwnam(owner)
+MAX_READ = 1024 * 1024    # what root reads of a file in a home (a ~/.profile, the course's config)
+
+
+def _open_in_home(home: Path, relative: str, flags: int, mode: int = 0o644) -> int:
+    """A plain file of the home, opened without following a link the account planted on the way (each
+    folder with O_NOFOLLOW) and without blocking on a FIFO; anything else is refused (OSError)."""
     *folders, name = Path(relative).parts
     fds = [os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)]
     try:
         for folder in folders:
             fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1]))
-        # O_NONBLOCK: a FIFO planted there fails at once (no reader) instead of blocking the launcher
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644, dir_fd=fds[-1])
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
-                raise PermissionError(f"{home / relative} is not a plain file of its own: not written")
-            os.ftruncate(fd, 0)
-            os.write(fd, text.encode())
-            os.fchown(fd, account.pw_uid, account.pw_gid)
-        finally:
-            os.close(fd)
+        fd = os.open(name, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode, dir_fd=fds[-1])
     finally:
-        for fd in fds:
-            os.close(fd)
+        for folder_fd in fds:
+            os.close(folder_fd)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        raise PermissionError(f"{home / relative} is not a plain file of its own: left alone")
+    return fd
+
+
+def write_in_home(home: Path, relative: str, text: str, owner: str | None) -> None:
+    """Write a file in an account's home as root (_open_in_home); the file stays the account's. Without
+    owner (the single-account mode): plainly."""
+    if owner is None:
+        (home / relative).write_text(text)
+        return
+    account = pwd.getpwnam(owner)
+    fd = _open_in_home(home, relative, os.O_WRONLY | os.O_CREAT)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, text.encode())
+        os.fchown(fd, account.pw_uid, account.pw_gid)
+    finally:
+        os.close(fd)
 
 
 def read_in_home(home: Path, relative: str) -> str:
-    path = home / relative
-    return path.read_text() if path.is_file() and not path.is_symlink() else ""
+    """A file of an account's home as root reads it (_open_in_home, at most MAX_READ); '' if there is none."""
+    try:
+        fd = _open_in_home(home, relative, os.O_RDONLY)
+    except FileNotFoundError:
+        return ""
+    with os.fdopen(fd, "rb") as file:
+        data = file.read(MAX_READ + 1)
+    if len(data) > MAX_READ:
+        raise PermissionError(f"{home / relative} is over {MAX_READ} bytes: left alone")
+    return data.decode(errors="replace")
 
 
 PROFILE_BEGIN = "# >>> the course's hub (written by `python -m autograder hub` at each start) >>>"
