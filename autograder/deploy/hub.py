@@ -274,7 +274,11 @@ def prepare(hub: Hub) -> tuple[HubRun, list[str]]:
     write_jupyter_config(run)
     if run.isolated:
         for user in run.accounts:
-            write_profile(run, user)
+            try:
+                write_profile(run, user)
+            except OSError as err:   # the account's own doing (a link, a FIFO): it costs that account only
+                notes.append(f"{user}'s login file was left alone ({err}): their server and terminals lack "
+                             "the course's environment until it is a plain file again")
     ensure_course(run)
     run.write()
     return run, notes
