@@ -67,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     from .deploy import hub
     hub.add_arguments(sub.add_parser(
         "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
-                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
+                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange; "
+                    "options --Hub.NAME=VALUE"))
     from .lms import cli as lms_cli
     lms_cli.add_arguments(sub.add_parser(
         "lms", help="the course's scores to its LMS: `passback` (LTI 1.3 grade services), `export` (Canvas or "
                     "Moodle gradebook import file)"))
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "hub":   # the hub's options are traits: --Hub.NAME=VALUE (deploy/hub.py)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "release":
         from .authoring.release import release
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         from .service.cli import serve
         return serve(args)
     if args.command == "hub":
-        return hub.main(args)
+        return hub.main(args, extra)
     if args.command == "lms":
         return lms_cli.main(args)
     return 2
