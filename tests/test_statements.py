@@ -51,6 +51,12 @@ WRONG = {
                                                              "multi-grid ratio, its parallel branches use 6, 12, 18",
     "the rule of this course, and of pytorch": "the first maximum is a convention (PyTorch, TensorFlow on CPU), "
                                                "not what the check proves",
+    # issue 33, review: notebook 5 said flush-to-zero zeroes the weight whatever the step's form, with a figure
+    # (86,601) that only a single rounding of θ - lr·λ·θ gives
+    "the same weight becomes exactly 0, at the step the table names": "under flush-to-zero θ - lr·λ·θ stops at "
+                                                                     "2.22e-305: the step is flushed first",
+    "the steps before it are the same in both modes": "the step lr·λ·θ leaves the normal range a thousand times "
+                                                      "earlier in θ than θ itself",
 }
 
 
