@@ -75,7 +75,8 @@ def test_the_decay_cell_prints_the_step_and_the_half_gap_in_units_of_2_to_the_mi
     exec(_cell_source("decay-to-the-end"), {"np": __import__("numpy")})
     out = capsys.readouterr().out
     assert "after 737,048 steps θ = 499 units of 2^-1074" in out, out
-    assert "exactly 0.499000 units of 2^-1074" in out and "(1 unit, half of it 0.5)" in out, out
+    assert "the step lr·λ·θ is 0.499000 units of 2^-1074 (computed exactly" in out and "(1 unit, half of it 0.5)" in out
+    assert "float64 rounds the step to 0 and θ − lr·λ·θ is θ again" in out, out
     assert "θ is exactly 0: False" in out
 
 
@@ -148,6 +149,7 @@ def test_the_timed_layers_separate_the_two_counts(ref):
     assert [by[k].pairs for k in "ABC"] == [2048] * 3
     assert [by[k].multiply_adds // by["A"].multiply_adds for k in "ABC"] == [1, 16, 64]
     assert [by[k].multiply_adds for k in "CD"] == [1_179_648] * 2 and by["D"].pairs == 2 * by["C"].pairs
+    assert "so twice the pairs." in " ".join(_cell_source("time-against-counts-intro").split())  # not "over twice"
     assert ((1, 16, 16, 32), (3, 3, 32, 16)) in calls and len(calls) == 4
 
 
@@ -212,7 +214,14 @@ def test_stacked_3x3_filters_see_as_far_with_27_against_49_c_squared(ref, capsys
     assert rows["three 3x3"].params == 3 * (9 * 64 + 1) * 64 and rows["one 7x7"].params == (49 * 64 + 1) * 64
     stack = rows["three 3x3"].response
     assert stack[4, 4] == 49 and stack[1, 1] == 1 and stack[0, 4] == 0  # paths: (1+x+x²)³ has 7 at its middle
-    assert "the same 7 x 7 receptive field (measured), 55% of the parameters" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "the same 7 x 7 receptive field (measured), 55% of the parameters" in out
+    # the text quotes both ratios the table prints, not "about half" (two 3x3 take 72% of one 5x5)
+    shares = [f"{rows[a].params / rows[b].params:.0%}" for a, b in (("two 3x3", "one 5x5"), ("three 3x3", "one 7x7"))]
+    assert shares == ["72%", "55%"] and all(f"{x} of the parameters" in out for x in shares)
+    said = " ".join(_cell_source("grouped-separable-intro").split())
+    assert "for 72% of its parameters and multiply-adds (two 3x3 against one 5x5) or 55%" in said
+    assert "with 72% (5x5) or 55% (7x7) of its weights" in " ".join(_cell_source("0dfad468f0a2").split())
 
 
 def test_depthwise_separable_counts_with_the_students_grouped_count(ref):

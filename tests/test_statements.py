@@ -57,6 +57,14 @@ WRONG = {
                                                                      "2.22e-305: the step is flushed first",
     "the steps before it are the same in both modes": "the step lr·λ·θ leaves the normal range a thousand times "
                                                       "earlier in θ than θ itself",
+    "below ½**, and there only": "under flush-to-zero, θ - lr·λ·θ never reaches 0 either (notebook 4's own table)",
+    "(pytorch's and keras's sgd)": "Keras's SGD keeps lr inside v (v <- beta*v - lr*g, w <- w + v)",
+    "so over twice the pairs": "layer D has exactly twice layer C's (position, filter) pairs",
+    "about half the parameters and multiply-adds": "two 3x3 take 72% of one 5x5, three 3x3 55% of one 7x7",
+    "with about half its weights": "two 3x3 take 72% of one 5x5, three 3x3 55% of one 7x7",
+    "later resnet end instead with **global average pooling**": "Network in Network has no dense layer after "
+                                                                  "its global average pooling; ResNet has one",
+    "(these images have no such region)": "counted in the cell, not asserted",
 }
 
 
