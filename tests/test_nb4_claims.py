@@ -246,3 +246,45 @@ def test_global_average_pooling_shrinks_the_head_of_part_3s_network(ref):
     totals = {r.n: (r.conv + r.dense_head, r.conv + r.pooling_head) for r in rows}
     assert totals == {16: (2_132, 116), 32: (8_276, 116), 64: (32_852, 116)}
     assert averaged.shape == (5, 8)
+
+
+# each slip's count written out here, as a student would compute it: (cause, count(f, C, n, g))
+COUNT_SLIPS = {
+    "conv_param_count.no_biases": lambda f, C, n, g: f * f * (C // g) * n,
+    "conv_param_count.one_bias": lambda f, C, n, g: f * f * (C // g) * n + 1,
+    "conv_param_count.bias_per_input_channel": lambda f, C, n, g: f * f * (C // g) * n + C // g,
+    "conv_param_count.bias_per_filter_and_channel": lambda f, C, n, g: (f * f + 1) * (C // g) * n,
+    "conv_param_count.ignores_input_channels": lambda f, C, n, g: (f * f + 1) * n,
+    "conv_param_count.no_channels_no_biases": lambda f, C, n, g: f * f * n,
+    "conv_param_count.one_filter": lambda f, C, n, g: f * f * (C // g) + 1,
+    "conv_param_count.window_f_not_f_squared": lambda f, C, n, g: (f * (C // g) + 1) * n,
+    "conv_param_count.added_dimensions": lambda f, C, n, g: (f + f + C // g + 1) * n,
+    "conv_param_count.f_plus_f": lambda f, C, n, g: (2 * f * (C // g) + 1) * n,
+    "conv_param_count.weights_of_one_filter": lambda f, C, n, g: f * f * (C // g) + n,
+    "conv_param_count.groups_ignored": lambda f, C, n, g: (f * f * C + 1) * n,
+    "conv_param_count.bias_per_group": lambda f, C, n, g: f * f * (C // g) * n + g,
+    "conv_param_count.one_group": lambda f, C, n, g: (f * f * (C // g) + 1) * (n // g),
+    "conv_param_count.divided_total": lambda f, C, n, g: (f * f * C + 1) * n / g,
+    "conv_param_count.times_groups": lambda f, C, n, g: (f * f * (C // g) + 1) * n * g,
+}
+
+
+@pytest.mark.parametrize("f, C, n, g", [(3, 4, 8, 1), (5, 3, 6, 1), (3, 8, 12, 4), (5, 6, 12, 3), (3, 16, 16, 16)])
+def test_each_count_slip_is_named_from_the_right_count(ref, f, C, n, g):
+    """The hints ship to students, so they derive each slip's count from the right one instead of spelling the
+    grouped count out; each slip is still named by its cause (where two slips give the same count, one of them)."""
+    from cnn_student.compare import diagnose
+    case = {"f": f, "n_C_prev": C, "n_C": n, **({"groups": g} if g > 1 else {})}
+    right = ref["conv_param_count"](f, C, n, g)
+    by_count: dict = {}
+    for cause, slip in COUNT_SLIPS.items():
+        if g > 1 or cause.split(".")[1] not in ("groups_ignored", "bias_per_group", "one_group", "divided_total",
+                                                "times_groups"):
+            by_count.setdefault(slip(f, C, n, g), set()).add(cause)
+    for count, causes in by_count.items():
+        if count == right:
+            continue
+        named = diagnose("conv_param_count", case, right, count).causes
+        assert named[0] in causes, (case, count, causes, named)
+    source = (ROOT / "cnn_student" / "functions" / "sharing.py").read_text()
+    assert "per_group + 1" not in source and "f * f * C + 1" not in source  # no graded count spelled out
