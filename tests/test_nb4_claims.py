@@ -288,3 +288,20 @@ def test_each_count_slip_is_named_from_the_right_count(ref, f, C, n, g):
         assert named[0] in causes, (case, count, causes, named)
     source = (ROOT / "cnn_student" / "functions" / "sharing.py").read_text()
     assert "per_group + 1" not in source and "f * f * C + 1" not in source  # no graded count spelled out
+
+
+def test_which_outweighs_the_other_is_quoted_from_part_1s_table(ref, capsys):
+    """Training memory's reading quotes the output values and parameters of three layers of Part 1's table: a
+    conv layer outputs more values than it has parameters on a large map, fewer on LeNet-like conv2's 10x10 (it
+    said 'a conv layer far more')."""
+    from cnn_student.visuals.sharing import compute_table
+    compute_table(ref["conv_param_count"], ref["dense_param_count"], ref["conv_multiply_adds"])
+    rows = {line[:34].strip(): line.split()[-4:] for line in capsys.readouterr().out.splitlines()
+            if re.match(r"(LeNet|VGG)", line)}
+    said = " ".join(_cell_source("training-memory-reading").split())
+    for name, label in (("VGG-16 fc8 (dense, 4096 -> 1000)", "fc8"), ("VGG-16 conv1_1 (3x3, 64 filters)", "conv1_1"),
+                        ("LeNet-like conv2 (5x5, 16 filters)", "conv2")):
+        params, _, _, outputs = rows[name]
+        assert f"{label}: {outputs} for {params}" in said or f"({outputs} for {params})" in said, (label, said)
+    conv2 = rows["LeNet-like conv2 (5x5, 16 filters)"]
+    assert int(conv2[3].replace(",", "")) < int(conv2[0].replace(",", ""))  # fewer outputs than parameters

@@ -65,6 +65,9 @@ WRONG = {
     "later resnet end instead with **global average pooling**": "Network in Network has no dense layer after "
                                                                   "its global average pooling; ResNet has one",
     "(these images have no such region)": "counted in the cell, not asserted",
+    "parameters, a conv layer far more (part 1's table)": "LeNet-like conv2 outputs 1,600 values for 2,416 "
+                                                          "parameters",
+    "six layers with vgg-16's sizes": "56x56x64 maps are ResNet's; VGG-16's 56x56 maps have 128 or 256 channels",
 }
 
 

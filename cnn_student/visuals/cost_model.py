@@ -361,7 +361,8 @@ class Case:
     input_shape: tuple[int, ...]
 
 
-# VGG-16's 56x56 maps of 64 channels (its third block's input), its first layer, and a dense layer
+# maps of 56x56x64 (ResNet's first stage after its stem; VGG-16's 56x56 maps have 128 or 256 channels), a first layer on 3
+# channels, and a dense layer
 CASES = (Case("ReLU, 8 maps of 56x56x64", Layer("relu", "relu"), 8, (56, 56, 64)),
          Case("max pool 2x2, stride 2, same input", Layer("pool", "pool", f=2, stride=2), 8, (56, 56, 64)),
          Case("dense 1024 -> 1024, batch of 8", Layer("dense", "dense", 1024), 8, (1024,)),
