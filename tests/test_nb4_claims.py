@@ -151,6 +151,13 @@ def test_the_timed_layers_separate_the_two_counts(ref):
     assert [by[k].multiply_adds for k in "CD"] == [1_179_648] * 2 and by["D"].pairs == 2 * by["C"].pairs
     assert "so twice the pairs." in " ".join(_cell_source("time-against-counts-intro").split())  # not "over twice"
     assert ((1, 16, 16, 32), (3, 3, 32, 16)) in calls and len(calls) == 4
+    # the layers are timed in turn, round after round: a busy moment of the machine cannot slow one layer alone
+    from cnn_student.visuals import time_memory
+    order: list = []
+    time_layers(ref["conv_multiply_adds"], {"any": lambda x, W, b: order.append(x.shape[3] * 100 + W.shape[3])},
+                repeats=1)
+    visits = [k for i, k in enumerate(order) if i == 0 or k != order[i - 1]]  # A's warm-up merges with A
+    assert time_memory.ROUNDS >= 2 and visits == [108, 1608, 6408, 3216] * time_memory.ROUNDS, visits
 
 
 def test_the_verdict_names_the_count_the_time_is_proportional_to(capsys):
