@@ -95,6 +95,11 @@ def test_figures_that_need_no_student_code_state_their_numbers(sent):
     assert "pad = 0: row 0: 1, 2, 3, 3, 2, 1; row 1: 2, 4, 6, 6, 4, 2" in alts[0]
     assert "Window [1, 1]: row 0: 14, 15, 16; row 1: 20, 21, 22; row 2: 26, 27, 28." in alts[1]
     assert "sees 10 input pixels per side; the formula gives r = 10" in alts[2]
+    assert "layer 4: 1 unit from 0 to 0 of 2." in alts[2]
+    from cnn_student.visuals.receptive import Layer
+    show_pyramid(tuple(Layer("conv", 3, 1, dilation=d) for d in (1, 2, 4)))  # the dilated stack says its dilations
+    assert "then conv f=3 dilation 1 stride 1, conv f=3 dilation 2 stride 1, conv f=3 dilation 4 stride 1." in \
+        sent[-1][0]["text/plain"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.parent.name}/{p.parent.name}" for p in NOTEBOOKS])

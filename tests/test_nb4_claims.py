@@ -75,7 +75,8 @@ def test_the_decay_cell_prints_the_step_and_the_half_gap_in_units_of_2_to_the_mi
     exec(_cell_source("decay-to-the-end"), {"np": __import__("numpy")})
     out = capsys.readouterr().out
     assert "after 737,048 steps θ = 499 units of 2^-1074" in out, out
-    assert "exactly 0.499000 units of 2^-1074" in out and "(1 unit, half of it 0.5)" in out, out
+    assert "the step lr·λ·θ is 0.499000 units of 2^-1074 (computed exactly" in out and "(1 unit, half of it 0.5)" in out
+    assert "float64 rounds the step to 0 and θ − lr·λ·θ is θ again" in out, out
     assert "θ is exactly 0: False" in out
 
 
@@ -148,7 +149,15 @@ def test_the_timed_layers_separate_the_two_counts(ref):
     assert [by[k].pairs for k in "ABC"] == [2048] * 3
     assert [by[k].multiply_adds // by["A"].multiply_adds for k in "ABC"] == [1, 16, 64]
     assert [by[k].multiply_adds for k in "CD"] == [1_179_648] * 2 and by["D"].pairs == 2 * by["C"].pairs
+    assert "so twice the pairs." in " ".join(_cell_source("time-against-counts-intro").split())  # not "over twice"
     assert ((1, 16, 16, 32), (3, 3, 32, 16)) in calls and len(calls) == 4
+    # the layers are timed in turn, round after round: a busy moment of the machine cannot slow one layer alone
+    from cnn_student.visuals import time_memory
+    order: list = []
+    time_layers(ref["conv_multiply_adds"], {"any": lambda x, W, b: order.append(x.shape[3] * 100 + W.shape[3])},
+                repeats=1)
+    visits = [k for i, k in enumerate(order) if i == 0 or k != order[i - 1]]  # A's warm-up merges with A
+    assert time_memory.ROUNDS >= 2 and visits == [108, 1608, 6408, 3216] * time_memory.ROUNDS, visits
 
 
 def test_the_verdict_names_the_count_the_time_is_proportional_to(capsys):
@@ -212,7 +221,14 @@ def test_stacked_3x3_filters_see_as_far_with_27_against_49_c_squared(ref, capsys
     assert rows["three 3x3"].params == 3 * (9 * 64 + 1) * 64 and rows["one 7x7"].params == (49 * 64 + 1) * 64
     stack = rows["three 3x3"].response
     assert stack[4, 4] == 49 and stack[1, 1] == 1 and stack[0, 4] == 0  # paths: (1+x+x²)³ has 7 at its middle
-    assert "the same 7 x 7 receptive field (measured), 55% of the parameters" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "the same 7 x 7 receptive field (measured), 55% of the parameters" in out
+    # the text quotes both ratios the table prints, not "about half" (two 3x3 take 72% of one 5x5)
+    shares = [f"{rows[a].params / rows[b].params:.0%}" for a, b in (("two 3x3", "one 5x5"), ("three 3x3", "one 7x7"))]
+    assert shares == ["72%", "55%"] and all(f"{x} of the parameters" in out for x in shares)
+    said = " ".join(_cell_source("grouped-separable-intro").split())
+    assert "for 72% of its parameters and multiply-adds (two 3x3 against one 5x5) or 55%" in said
+    assert "with 72% (5x5) or 55% (7x7) of its weights" in " ".join(_cell_source("0dfad468f0a2").split())
 
 
 def test_depthwise_separable_counts_with_the_students_grouped_count(ref):
@@ -237,3 +253,62 @@ def test_global_average_pooling_shrinks_the_head_of_part_3s_network(ref):
     totals = {r.n: (r.conv + r.dense_head, r.conv + r.pooling_head) for r in rows}
     assert totals == {16: (2_132, 116), 32: (8_276, 116), 64: (32_852, 116)}
     assert averaged.shape == (5, 8)
+
+
+# each slip's count written out here, as a student would compute it: (cause, count(f, C, n, g))
+COUNT_SLIPS = {
+    "conv_param_count.no_biases": lambda f, C, n, g: f * f * (C // g) * n,
+    "conv_param_count.one_bias": lambda f, C, n, g: f * f * (C // g) * n + 1,
+    "conv_param_count.bias_per_input_channel": lambda f, C, n, g: f * f * (C // g) * n + C // g,
+    "conv_param_count.bias_per_filter_and_channel": lambda f, C, n, g: (f * f + 1) * (C // g) * n,
+    "conv_param_count.ignores_input_channels": lambda f, C, n, g: (f * f + 1) * n,
+    "conv_param_count.no_channels_no_biases": lambda f, C, n, g: f * f * n,
+    "conv_param_count.one_filter": lambda f, C, n, g: f * f * (C // g) + 1,
+    "conv_param_count.window_f_not_f_squared": lambda f, C, n, g: (f * (C // g) + 1) * n,
+    "conv_param_count.added_dimensions": lambda f, C, n, g: (f + f + C // g + 1) * n,
+    "conv_param_count.f_plus_f": lambda f, C, n, g: (2 * f * (C // g) + 1) * n,
+    "conv_param_count.weights_of_one_filter": lambda f, C, n, g: f * f * (C // g) + n,
+    "conv_param_count.groups_ignored": lambda f, C, n, g: (f * f * C + 1) * n,
+    "conv_param_count.bias_per_group": lambda f, C, n, g: f * f * (C // g) * n + g,
+    "conv_param_count.one_group": lambda f, C, n, g: (f * f * (C // g) + 1) * (n // g),
+    "conv_param_count.divided_total": lambda f, C, n, g: (f * f * C + 1) * n / g,
+    "conv_param_count.times_groups": lambda f, C, n, g: (f * f * (C // g) + 1) * n * g,
+}
+
+
+@pytest.mark.parametrize("f, C, n, g", [(3, 4, 8, 1), (5, 3, 6, 1), (3, 8, 12, 4), (5, 6, 12, 3), (3, 16, 16, 16)])
+def test_each_count_slip_is_named_from_the_right_count(ref, f, C, n, g):
+    """The hints ship to students, so they derive each slip's count from the right one instead of spelling the
+    grouped count out; each slip is still named by its cause (where two slips give the same count, one of them)."""
+    from cnn_student.compare import diagnose
+    case = {"f": f, "n_C_prev": C, "n_C": n, **({"groups": g} if g > 1 else {})}
+    right = ref["conv_param_count"](f, C, n, g)
+    by_count: dict = {}
+    for cause, slip in COUNT_SLIPS.items():
+        if g > 1 or cause.split(".")[1] not in ("groups_ignored", "bias_per_group", "one_group", "divided_total",
+                                                "times_groups"):
+            by_count.setdefault(slip(f, C, n, g), set()).add(cause)
+    for count, causes in by_count.items():
+        if count == right:
+            continue
+        named = diagnose("conv_param_count", case, right, count).causes
+        assert named[0] in causes, (case, count, causes, named)
+    source = (ROOT / "cnn_student" / "functions" / "sharing.py").read_text()
+    assert "per_group + 1" not in source and "f * f * C + 1" not in source  # no graded count spelled out
+
+
+def test_which_outweighs_the_other_is_quoted_from_part_1s_table(ref, capsys):
+    """Training memory's reading quotes the output values and parameters of three layers of Part 1's table: a
+    conv layer outputs more values than it has parameters on a large map, fewer on LeNet-like conv2's 10x10 (it
+    said 'a conv layer far more')."""
+    from cnn_student.visuals.sharing import compute_table
+    compute_table(ref["conv_param_count"], ref["dense_param_count"], ref["conv_multiply_adds"])
+    rows = {line[:34].strip(): line.split()[-4:] for line in capsys.readouterr().out.splitlines()
+            if re.match(r"(LeNet|VGG)", line)}
+    said = " ".join(_cell_source("training-memory-reading").split())
+    for name, label in (("VGG-16 fc8 (dense, 4096 -> 1000)", "fc8"), ("VGG-16 conv1_1 (3x3, 64 filters)", "conv1_1"),
+                        ("LeNet-like conv2 (5x5, 16 filters)", "conv2")):
+        params, _, _, outputs = rows[name]
+        assert f"{label}: {outputs} for {params}" in said or f"({outputs} for {params})" in said, (label, said)
+    conv2 = rows["LeNet-like conv2 (5x5, 16 filters)"]
+    assert int(conv2[3].replace(",", "")) < int(conv2[0].replace(",", ""))  # fewer outputs than parameters

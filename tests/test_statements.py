@@ -51,6 +51,23 @@ WRONG = {
                                                              "multi-grid ratio, its parallel branches use 6, 12, 18",
     "the rule of this course, and of pytorch": "the first maximum is a convention (PyTorch, TensorFlow on CPU), "
                                                "not what the check proves",
+    # issue 33, review: notebook 5 said flush-to-zero zeroes the weight whatever the step's form, with a figure
+    # (86,601) that only a single rounding of θ - lr·λ·θ gives
+    "the same weight becomes exactly 0, at the step the table names": "under flush-to-zero θ - lr·λ·θ stops at "
+                                                                     "2.22e-305: the step is flushed first",
+    "the steps before it are the same in both modes": "the step lr·λ·θ leaves the normal range a thousand times "
+                                                      "earlier in θ than θ itself",
+    "below ½**, and there only": "under flush-to-zero, θ - lr·λ·θ never reaches 0 either (notebook 4's own table)",
+    "(pytorch's and keras's sgd)": "Keras's SGD keeps lr inside v (v <- beta*v - lr*g, w <- w + v)",
+    "so over twice the pairs": "layer D has exactly twice layer C's (position, filter) pairs",
+    "about half the parameters and multiply-adds": "two 3x3 take 72% of one 5x5, three 3x3 55% of one 7x7",
+    "with about half its weights": "two 3x3 take 72% of one 5x5, three 3x3 55% of one 7x7",
+    "later resnet end instead with **global average pooling**": "Network in Network has no dense layer after "
+                                                                  "its global average pooling; ResNet has one",
+    "(these images have no such region)": "counted in the cell, not asserted",
+    "parameters, a conv layer far more (part 1's table)": "LeNet-like conv2 outputs 1,600 values for 2,416 "
+                                                          "parameters",
+    "six layers with vgg-16's sizes": "56x56x64 maps are ResNet's; VGG-16's 56x56 maps have 128 or 256 channels",
 }
 
 

@@ -110,6 +110,15 @@ def test_the_bias_check_passes_every_split_and_its_numbers_are_the_notebooks(cap
     assert "2496 of the 2691 read only background, value 0: there every Z is the bias 0.1 (largest difference 0)" in out
     assert "in 195 more, the tied inputs are outputs over background" in out
     assert "v = 255 gives filters 0-3 [111.0983," in out
+    # the uniform windows it counts (it said 'these images have no such region' without counting), recounted here
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from cnn_student.data import data_file
+    windows = sliding_window_view(np.load(data_file("shapes_images.npy"))[:8].astype(float), (3, 3), axis=(1, 2))
+    flat, top = windows.min(axis=(-2, -1)) == windows.max(axis=(-2, -1)), windows.max(axis=(-2, -1))
+    counted = f"hold {int(np.sum(flat & (top > 0)))} uniform 3x3 windows of a value above 0, and {int(np.sum(flat & (top == 0)))} of value 0"
+    assert counted == "hold 0 uniform 3x3 windows of a value above 0, and 1007 of value 0" and counted in out, out
+    assert "wherever its window lies inside the region" in " ".join(_solution_text().split())
     assert "217 times the measured value for filter 0, 0.848 times for filter 3 (4.8354 against 5.7021)" in \
         " ".join(_solution_text().split())
 

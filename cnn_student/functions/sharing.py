@@ -71,52 +71,55 @@ def _conv_count_args(case: dict, rng: np.random.Generator) -> tuple:
     return (case["f"], case["n_C_prev"], case["n_C"], *groups)
 
 
-def _grouped_slips(f: int, C: int, n: int, g: int) -> list:
-    """The counts of the slips that only a grouped layer (g > 1) allows, each with its cause and text."""
+def _grouped_slips(expected: int, f: int, C: int, n: int, g: int) -> list:
+    """The counts of the slips that only a grouped layer (g > 1) allows, each with its cause and text, derived
+    from the right count (`expected`): this file ships to students, and it spells out no graded count."""
     per_group = C // g
+    ungrouped = (expected - n) * g + n  # every filter over all C channels, g times its group's: the layer without groups
     where = (f"with groups = {g}, the {C} input channels form {g} groups of {per_group}, the {n} filters {g} groups of "
              f"{n // g}, and each filter spans the {per_group} channels of its own group")
     return [
-        ((f * f * C + 1) * n, CONV_GROUPS_IGNORED, f"your count is that of an ungrouped layer: {where}, so it has "
-                                                   f"{f}x{f}x{per_group} weights, not {f}x{f}x{C}"),
-        (f * f * per_group * n + g, CONV_BIAS_PER_GROUP, f"you counted one bias per group ({g}); each of the {n} filters "
-                                                          f"has its own bias, grouped or not"),
-        ((f * f * per_group + 1) * (n // g), CONV_ONE_GROUP, f"you counted the {n // g} filters of one group; {where}, "
-                                                             f"and the layer has all {g} groups"),
-        ((f * f * C + 1) * n / g, CONV_DIVIDED_TOTAL, f"you divided the whole ungrouped count by groups = {g}: {where}, so "
-                                                      f"grouping shrinks each filter's weights, while every one of the "
-                                                      f"{n} filters keeps its bias"),
-        ((f * f * per_group + 1) * n * g, CONV_TIMES_GROUPS, f"you counted every filter once per group ({g} times): {where}, "
-                                                             f"and belongs to that group only"),
+        (ungrouped, CONV_GROUPS_IGNORED, f"your count is that of an ungrouped layer: {where}, so it has "
+                                         f"{f}x{f}x{per_group} weights, not {f}x{f}x{C}"),
+        (expected - n + g, CONV_BIAS_PER_GROUP, f"you counted one bias per group ({g}); each of the {n} filters "
+                                                f"has its own bias, grouped or not"),
+        (expected / g, CONV_ONE_GROUP, f"you counted the {n // g} filters of one group; {where}, and the layer has "
+                                       f"all {g} groups"),
+        (ungrouped / g, CONV_DIVIDED_TOTAL, f"you divided the whole ungrouped count by groups = {g}: {where}, so "
+                                            f"grouping shrinks each filter's weights, while every one of the {n} "
+                                            f"filters keeps its bias"),
+        (expected * g, CONV_TIMES_GROUPS, f"you counted every filter once per group ({g} times): {where}, and "
+                                          f"belongs to that group only"),
     ]
 
 
 def _conv_count_hint(ctx: Context) -> Optional[str]:
-    rec = _number(ctx.received)
-    if rec is None:
+    rec, expected = _number(ctx.received), _number(ctx.expected)
+    if rec is None or expected is None:
         return None
     f, C_all, n, *rest = ctx.args
     g = rest[0] if rest else 1
-    C = C_all // g  # the input channels each filter spans
+    C = C_all // g  # the input channels each filter spans (Part 1: groups of n_C_prev / groups)
+    weights = expected - n  # the right count less its n biases: each slip's count is derived from the right one
     layer = f"a layer of {n} filters of {f}x{f}x{C}" + (f" ({g} groups)" if g > 1 else "")
-    known = _grouped_slips(f, C_all, n, g) if g > 1 else []
+    known = _grouped_slips(expected, f, C_all, n, g) if g > 1 else []
     known += [
-        (f * f * C * n, CONV_NO_BIASES, f"the biases are missing: {layer} has {n} biases, one per filter"),
-        (f * f * C * n + 1, CONV_ONE_BIAS, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
-        (f * f * C * n + C, CONV_BIAS_PER_INPUT_CHANNEL, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
-        ((f * f + 1) * C * n, CONV_BIAS_PER_FILTER_AND_CHANNEL, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
-                              "bias for all its channels"),
-        (f * f * C + 1, CONV_ONE_FILTER, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
+        (weights, CONV_NO_BIASES, f"the biases are missing: {layer} has {n} biases, one per filter"),
+        (weights + 1, CONV_ONE_BIAS, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
+        (weights + C, CONV_BIAS_PER_INPUT_CHANNEL, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
+        (weights + C * n, CONV_BIAS_PER_FILTER_AND_CHANNEL, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
+                          "bias for all its channels"),
+        (expected / n, CONV_ONE_FILTER, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
         ((f * f + 1) * n, CONV_IGNORES_INPUT_CHANNELS, f"the input channels are ignored: each filter spans {C} input channels, "
                           f"{f}x{f}x{C} weights"),
         (f * f * n, CONV_NO_CHANNELS_NO_BIASES, f"the input channels and the biases are both missing from {layer}"),
-        ((f * C + 1) * n, CONV_WINDOW_F_NOT_F_SQUARED, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
+        (weights / f + n, CONV_WINDOW_F_NOT_F_SQUARED, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
         ((f + f + C + 1) * n, CONV_ADDED_DIMENSIONS, f"you added the filter's dimensions {f}, {f} and {C} instead of multiplying them"),
-        ((2 * f * C + 1) * n, CONV_F_PLUS_F, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
-        (f * f * C + n, CONV_WEIGHTS_OF_ONE_FILTER, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
+        (2 * weights / f + n, CONV_F_PLUS_F, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
+        (weights / n + n, CONV_WEIGHTS_OF_ONE_FILTER, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
                         "its own"),
     ]
-    slip = known_slip(rec, ctx.expected, known)
+    slip = known_slip(rec, expected, known)
     if slip:
         return slip
     return CONV_OTHER(f"your count {rec} is not the weights plus the biases of {layer}: recount with Part 1's "

@@ -422,8 +422,15 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
           "and the others are smaller.")
     white = np.full((1, 3, 3, X.shape[-1]), 255.0)
     Z_white = conv_forward(white, W, b, {"stride": 1, "pad": 0})[0].reshape(-1)
-    print(f"  over a uniform region of value v, Z = v·sum(W[..., c]) + b at every position, the bias only when v = 0: "
-          f"v = 255 gives filters 0-3 {np.round(Z_white[:4], 4).tolist()} (these images have no such region).")
+    # the uniform 3x3 windows of the images, counted with the same filter of ones: a window is uniform when
+    # 9·sum(x²) = (sum x)², exact for these whole-number pixels
+    ones, no_bias, inside = np.ones((3, 3, X.shape[-1], 1)), np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0}
+    sums, squares = (conv_forward(x, ones, no_bias, inside)[0] for x in (X, X * X))
+    uniform = 9 * X.shape[-1] * squares == sums * sums
+    print(f"  over a uniform region of value v, Z = v·sum(W[..., c]) + b wherever the 3x3 window lies inside the "
+          f"region, the bias only when v = 0: v = 255 gives filters 0-3 {np.round(Z_white[:4], 4).tolist()}; these "
+          f"{n_images} images hold {int(np.sum(uniform & (sums > 0)))} uniform 3x3 windows of a value above 0, and "
+          f"{int(np.sum(uniform & (sums == 0)))} of value 0.")
     dP = np.random.default_rng(seed + 1).standard_normal(P.shape)
     # bias c moves channel c only, so one pair of forward passes measures all eight derivatives
     loss = lambda b_: np.sum(_pool_2x2(np.maximum(conv_forward(X, W, b_, hp)[0], 0))[0] * dP, axis=(0, 1, 2))

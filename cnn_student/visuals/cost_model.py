@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..protocol import grading, grading_note
 from ._common import OKABE_ITO, label_cells, matrix_text, show_figure, try_student
 from ..timing import best_time
+from ..update_rules import FORMS, DecayEnd, decay_to_the_end
 
 MB = 1e6  # bytes in the megabytes printed here (decimal, as memory sizes are quoted for GPUs)
 
@@ -288,32 +289,6 @@ def training_memory(conv_forward: Callable, pool_forward: Callable, m: int = 8, 
 DECAY_THETA, DECAY_RATE = 0.5, 0.001  # notebook 4's weight: θ = 0.5, lr·λ = 0.001, a gradient of 0 at every step
 
 
-@dataclass(frozen=True)
-class Decay:
-    """Weight decay with a zero gradient, θ ← θ − lr·λ·θ, run in one number type until a step leaves θ unchanged."""
-    dtype: str
-    flush_step: int      # the first step whose result is under the smallest normal number: 0 under flush-to-zero
-    stop_step: int       # with subnormal numbers (gradual underflow): the last step that changed θ
-    stop_value: float    # θ after it (0 only if the decay reached 0)
-
-
-def decay(dtype: type = np.float64, lr_lambda: float = DECAY_RATE, theta: float = DECAY_THETA) -> Decay:
-    """Run the decay in dtype, with the arithmetic of this kernel (NumPy keeps subnormal numbers); under
-    flush-to-zero every step up to flush_step is the same, and that step's result becomes 0."""
-    t, rate, tiny = dtype(theta), dtype(lr_lambda), dtype(np.finfo(dtype).tiny)
-    steps, flush = 0, 0
-    while True:
-        new = t - rate * t
-        if new == t:
-            break
-        t, steps = new, steps + 1
-        if not flush and abs(t) < tiny:
-            flush = steps
-        if t == 0:
-            break
-    return Decay(np.dtype(dtype).name, flush, steps, float(t))
-
-
 def _im2col_product(dtype: type, m: int = 4, n: int = 32, c: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """The two matrices an im2col conv layer multiplies (the reference conv_forward_fast's), for a 3x3 conv,
     c -> c channels, pad 1, on m images of n x n."""
@@ -325,12 +300,18 @@ def _im2col_product(dtype: type, m: int = 4, n: int = 32, c: int = 64) -> tuple[
 
 def number_types() -> None:
     """float64 against float32: bytes, precision, range, the time of one conv layer's matrix product, and
-    where weight decay with a zero gradient ends, with and without flush-to-zero."""
+    where weight decay with a zero gradient ends, with and without flush-to-zero, in both ways of writing its
+    step (notebook 4's simulation, cnn_student.update_rules: one source for both notebooks' numbers)."""
     kinds = (np.float64, np.float32)
+    names = [np.dtype(k).name for k in kinds]
     info = [np.finfo(k) for k in kinds]
-    runs = [decay(k) for k in kinds]
-    halves = [decay(k, 0.5) for k in kinds]    # the step rounds to 0 at the smallest subnormal number: it stays
-    beyond = [decay(k, 0.6) for k in kinds]    # above 1/2 the step rounds to the whole of it: θ reaches 0
+
+    def ends(lr_lambda: float, flush: bool, form: str) -> list[DecayEnd]:
+        return [decay_to_the_end(DECAY_THETA, lr_lambda, name, flush, form) for name in names]
+    kept, multiplied, subtracted = ends(DECAY_RATE, False, "subtract"), ends(DECAY_RATE, True, "multiply"), \
+        ends(DECAY_RATE, True, "subtract")
+    halves = ends(0.5, False, "subtract")    # the step rounds to 0 at the smallest subnormal number: it stays
+    beyond = ends(0.6, False, "subtract")    # above 1/2 the step rounds to the whole of it: θ reaches 0
     print(f"{'':52s}{'float64':>14s}{'float32':>14s}")
     rows = [("bytes per number", [f"{np.dtype(k).itemsize}" for k in kinds]),
             ("relative precision (machine epsilon)", [f"{i.eps:.2g}" for i in info]),
@@ -339,24 +320,33 @@ def number_types() -> None:
     if grading():
         grading_note("the matrix products are not timed here")
     else:
-        seconds = [best_time(np.matmul, _im2col_product(k)) for k in kinds]
+        products = [_im2col_product(k) for k in kinds]
+        times: list[list[float]] = [[] for _ in kinds]
+        for _ in range(2):  # the types in turn: a busy moment of the machine slows both, not one of them
+            for k, product in enumerate(products):
+                times[k].append(best_time(np.matmul, product))
+        seconds = [min(t) for t in times]
         rows.append(("3x3 conv, 64 -> 64 channels, 4 images of 32x32: the", [""] * 2))
         rows.append(("  product of its two im2col matrices, measured", [f"{s * 1e3:.1f} ms" for s in seconds]))
     rows += [(f"weight decay, θ = {DECAY_THETA}, lr·λ = {DECAY_RATE}, gradient 0:", [""] * 2),
-             ("  flush-to-zero: θ is exactly 0 after step", [f"{r.flush_step:,}" for r in runs]),
-             ("  subnormal numbers kept: θ stops at", [f"{r.stop_value:.4g}" for r in runs]),
-             ("    after step", [f"{r.stop_step:,}" for r in runs]),
-             ("lr·λ = 0.5, subnormals kept: θ stops at", [f"{r.stop_value:.3g}" for r in halves]),
+             ("  subnormal numbers kept: θ stops at", [f"{e.theta:.4g}" for e in kept]),
+             ("    after step", [f"{e.steps:,}" for e in kept]),
+             (f"  flush-to-zero, {FORMS['multiply']}: θ is 0 after step",
+              [f"{e.steps:,}" if e.theta == 0 else f"stops, {e.theta:.3g}" for e in multiplied]),
+             (f"  flush-to-zero, {FORMS['subtract']}: θ stops at", [f"{e.theta:.4g}" for e in subtracted]),
+             ("    after step", [f"{e.steps:,}" for e in subtracted]),
+             (f"lr·λ = 0.5, subnormals kept, {FORMS['subtract']}: stops at", [f"{e.theta:.3g}" for e in halves]),
              ("lr·λ = 0.6, subnormals kept: θ is 0 after step",
-              [f"{r.stop_step:,}" if r.stop_value == 0 else f"stops, {r.stop_value:.3g}" for r in beyond])]
+              [f"{e.steps:,}" if e.theta == 0 else f"stops, {e.theta:.3g}" for e in beyond])]
     for name, values in rows:
         print(f"{name:52s}" + "".join(f"{v:>14s}" for v in values))
     if not grading():
         print(f"(matrix products: float32 took {seconds[1] / seconds[0]:.2f} times the time of float64, "
-              "best of several runs)")
+              "best of several runs of each, the two types in turn)")
     half = np.float64(info[0].tiny) / 2
     print(f"In this kernel, the smallest normal float64 halved is {half:.3g}: "
-          + ("not 0, so NumPy keeps subnormal numbers here (flush-to-zero is off)." if half else
+          + ("not 0, so NumPy keeps subnormal numbers here (flush-to-zero is off; the rows under flush-to-zero "
+             "simulate it, as notebook 4 did)." if half else
              "0: this kernel flushes subnormal results to zero (something set the processor's flush-to-zero mode)."))
 
 
@@ -371,7 +361,8 @@ class Case:
     input_shape: tuple[int, ...]
 
 
-# VGG-16's 56x56 maps of 64 channels (its third block's input), its first layer, and a dense layer
+# maps of 56x56x64 (ResNet's first stage after its stem; VGG-16's 56x56 maps have 128 or 256 channels), a first layer on 3
+# channels, and a dense layer
 CASES = (Case("ReLU, 8 maps of 56x56x64", Layer("relu", "relu"), 8, (56, 56, 64)),
          Case("max pool 2x2, stride 2, same input", Layer("pool", "pool", f=2, stride=2), 8, (56, 56, 64)),
          Case("dense 1024 -> 1024, batch of 8", Layer("dense", "dense", 1024), 8, (1024,)),
