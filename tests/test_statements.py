@@ -47,6 +47,7 @@ WRONG = {
     "an inner pixel in 9. every pixel lies in": "every pixel lies in f*f windows once pad >= f - 1 with stride 1 only",
     "gives a `db` several times too large": "measured: 217 times for filter 0, 0.848 times for filter 3",
     "outputs the same number (its bias)": "v times the sum of the weights plus the bias: the bias only where v = 0",
+    "region, the bias only when v = 0": "or where the filter's weights sum to 0 (a Sobel filter), whatever v",
     "(deeplab) and audio (wavenet) stack dilations 1, 2, 4": "WaveNet doubles up to 512; DeepLab's 1, 2, 4 is v3's "
                                                              "multi-grid ratio, its parallel branches use 6, 12, 18",
     "the rule of this course, and of pytorch": "the first maximum is a convention (PyTorch, TensorFlow on CPU), "
