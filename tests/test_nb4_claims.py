@@ -312,3 +312,19 @@ def test_which_outweighs_the_other_is_quoted_from_part_1s_table(ref, capsys):
         assert f"{label}: {outputs} for {params}" in said or f"({outputs} for {params})" in said, (label, said)
     conv2 = rows["LeNet-like conv2 (5x5, 16 filters)"]
     assert int(conv2[3].replace(",", "")) < int(conv2[0].replace(",", ""))  # fewer outputs than parameters
+
+
+def test_the_zeros_figure_says_ranges_not_trends(figures, capsys):
+    """The alt text of Part 3's zeros-per-step chart gives each column's smallest and largest value as a range:
+    read as 'from .. to' it told a trend the table does not show (dZ1 zeros 92.1%, 90.7%, 93.0%, 94.7%, 94.3%)."""
+    from cnn_student.visuals.sharing import zeros_per_step
+    net = _tiny_cnn()
+    X, y, X_test, y_test = net.load_shapes()
+    run = net.train(X, y, X_test, y_test, steps=5, lr=0.3, seed=0)
+    zeros_per_step(run)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    dZ1 = [row[2] for row in rows]
+    assert len(set(dZ1)) > 1 and dZ1 != sorted(dZ1, key=lambda x: float(x[:-1])), dZ1  # not a trend
+    assert f"dZ1: after ReLU backward too between {min(dZ1, key=lambda x: float(x[:-1]))} and " \
+           f"{max(dZ1, key=lambda x: float(x[:-1]))}" in figures[-1], figures[-1]
+    assert "dA1: what max-pool backward passes down 75.0% at every step" in figures[-1]
