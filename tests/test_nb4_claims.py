@@ -328,3 +328,20 @@ def test_the_zeros_figure_says_ranges_not_trends(figures, capsys):
     assert f"dZ1: after ReLU backward too between {min(dZ1, key=lambda x: float(x[:-1]))} and " \
            f"{max(dZ1, key=lambda x: float(x[:-1]))}" in figures[-1], figures[-1]
     assert "dA1: what max-pool backward passes down 75.0% at every step" in figures[-1]
+
+
+def test_q2_points_to_the_section_that_holds_its_table():
+    """Q2 names the section whose second table is the compute table (parameters and multiply-adds of VGG-16's
+    conv1_1 and fc8): it named 'Compute is not parameters', the section of conv_multiply_adds, before any table."""
+    cells = json.loads((ROOT / "solutions" / NB4 / f"{NB4}.ipynb").read_text(encoding="utf-8"))["cells"]
+    section, tables = None, {}
+    for cell in cells:
+        source = "".join(cell["source"])
+        headings = re.findall(r"^#+ (.+)$", source, re.M) if cell["cell_type"] == "markdown" else []
+        section = headings[-1].strip() if headings else section
+        for call in ("param_table(", "compute_table("):
+            if cell["cell_type"] == "code" and source.lstrip().startswith(call):
+                tables.setdefault(section, []).append(call)
+    q2 = " ".join(_cell_source("cdfee8cc1259").split())
+    named = re.search(r"the second table of \*(.+?)\*", q2)
+    assert named and tables.get(named.group(1)) == ["param_table(", "compute_table("], (named, tables)
