@@ -72,6 +72,34 @@ WRONG = {
 }
 
 
+# issue 33's corrected sentences that a program cannot measure (a citation, a library's documentation, what a
+# check proves): the corrected wording must stay, in the solution notebook and in the released one.
+# notebook -> the sentences, as the student reads them (line breaks as spaces)
+RIGHT = {
+    "01_conv_forward": ["each pixel's block on its diagonal is `W[0, 0].T`, of shape `(n_C, n_C_prev)`",
+                        "With stride 1, every pixel lies in `f·f` windows once `pad ≥ f − 1`"],
+    "02_pool_forward": ["gives the three convs of a block dilations in the ratio 1, 2, 4 (\"multi-grid\", times the "
+                        "block's own rate) and runs parallel branches with dilations 6, 12 and 18",
+                        "its paper's example is 1, 2, 4, ..., 512, three times over"],
+    "03_backprop": ["So the first maximum is a **convention**, not something the check proves",
+                    "any split of `dz` into non-negative parts) passes it"],
+    "05_vectorized": ["(im2col is the simplest way to hand a convolution to a matrix product, not the one the libraries "
+                      "under PyTorch and TensorFlow mostly run",
+                      "documents eight algorithms for a convolution's forward pass: *implicit GEMM*",
+                      "explicit *GEMM*, which is im2col", "two *FFT* variants; and two *Winograd* variants",
+                      "computes most shapes with *direct* kernels"],
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(RIGHT))
+def test_corrected_sentences_stay(assignment):
+    for folder in ("solutions", "notebooks"):
+        cells = json.loads((ROOT / folder / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8"))["cells"]
+        text = re.sub(r"\s+", " ", "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown"))
+        missing = [sentence for sentence in RIGHT[assignment] if sentence not in text]
+        assert not missing, f"{folder}/{assignment}: issue 33's corrected sentences are gone: {missing}"
+
+
 def _texts():
     """(path, text) of every notebook cell source and Python file under solutions/, notebooks/,
     cnn_student/ and autograder/."""
