@@ -312,3 +312,36 @@ def test_which_outweighs_the_other_is_quoted_from_part_1s_table(ref, capsys):
         assert f"{label}: {outputs} for {params}" in said or f"({outputs} for {params})" in said, (label, said)
     conv2 = rows["LeNet-like conv2 (5x5, 16 filters)"]
     assert int(conv2[3].replace(",", "")) < int(conv2[0].replace(",", ""))  # fewer outputs than parameters
+
+
+def test_the_zeros_figure_says_ranges_not_trends(figures, capsys):
+    """The alt text of Part 3's zeros-per-step chart gives each column's smallest and largest value as a range:
+    read as 'from .. to' it told a trend the table does not show (dZ1 zeros 92.1%, 90.7%, 93.0%, 94.7%, 94.3%)."""
+    from cnn_student.visuals.sharing import zeros_per_step
+    net = _tiny_cnn()
+    X, y, X_test, y_test = net.load_shapes()
+    run = net.train(X, y, X_test, y_test, steps=5, lr=0.3, seed=0)
+    zeros_per_step(run)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    dZ1 = [row[2] for row in rows]
+    assert len(set(dZ1)) > 1 and dZ1 != sorted(dZ1, key=lambda x: float(x[:-1])), dZ1  # not a trend
+    assert f"dZ1: after ReLU backward too between {min(dZ1, key=lambda x: float(x[:-1]))} and " \
+           f"{max(dZ1, key=lambda x: float(x[:-1]))}" in figures[-1], figures[-1]
+    assert "dA1: what max-pool backward passes down 75.0% at every step" in figures[-1]
+
+
+def test_q2_points_to_the_section_that_holds_its_table():
+    """Q2 names the section whose second table is the compute table (parameters and multiply-adds of VGG-16's
+    conv1_1 and fc8): it named 'Compute is not parameters', the section of conv_multiply_adds, before any table."""
+    cells = json.loads((ROOT / "solutions" / NB4 / f"{NB4}.ipynb").read_text(encoding="utf-8"))["cells"]
+    section, tables = None, {}
+    for cell in cells:
+        source = "".join(cell["source"])
+        headings = re.findall(r"^#+ (.+)$", source, re.M) if cell["cell_type"] == "markdown" else []
+        section = headings[-1].strip() if headings else section
+        for call in ("param_table(", "compute_table("):
+            if cell["cell_type"] == "code" and source.lstrip().startswith(call):
+                tables.setdefault(section, []).append(call)
+    q2 = " ".join(_cell_source("cdfee8cc1259").split())
+    named = re.search(r"the second table of \*(.+?)\*", q2)
+    assert named and tables.get(named.group(1)) == ["param_table(", "compute_table("], (named, tables)

@@ -47,6 +47,7 @@ WRONG = {
     "an inner pixel in 9. every pixel lies in": "every pixel lies in f*f windows once pad >= f - 1 with stride 1 only",
     "gives a `db` several times too large": "measured: 217 times for filter 0, 0.848 times for filter 3",
     "outputs the same number (its bias)": "v times the sum of the weights plus the bias: the bias only where v = 0",
+    "region, the bias only when v = 0": "or where the filter's weights sum to 0 (a Sobel filter), whatever v",
     "(deeplab) and audio (wavenet) stack dilations 1, 2, 4": "WaveNet doubles up to 512; DeepLab's 1, 2, 4 is v3's "
                                                              "multi-grid ratio, its parallel branches use 6, 12, 18",
     "the rule of this course, and of pytorch": "the first maximum is a convention (PyTorch, TensorFlow on CPU), "
@@ -69,6 +70,34 @@ WRONG = {
                                                           "parameters",
     "six layers with vgg-16's sizes": "56x56x64 maps are ResNet's; VGG-16's 56x56 maps have 128 or 256 channels",
 }
+
+
+# issue 33's corrected sentences that a program cannot measure (a citation, a library's documentation, what a
+# check proves): the corrected wording must stay, in the solution notebook and in the released one.
+# notebook -> the sentences, as the student reads them (line breaks as spaces)
+RIGHT = {
+    "01_conv_forward": ["each pixel's block on its diagonal is `W[0, 0].T`, of shape `(n_C, n_C_prev)`",
+                        "With stride 1, every pixel lies in `f·f` windows once `pad ≥ f − 1`"],
+    "02_pool_forward": ["gives the three convs of a block dilations in the ratio 1, 2, 4 (\"multi-grid\", times the "
+                        "block's own rate) and runs parallel branches with dilations 6, 12 and 18",
+                        "its paper's example is 1, 2, 4, ..., 512, three times over"],
+    "03_backprop": ["So the first maximum is a **convention**, not something the check proves",
+                    "any split of `dz` into non-negative parts) passes it"],
+    "05_vectorized": ["(im2col is the simplest way to hand a convolution to a matrix product, not the one the libraries "
+                      "under PyTorch and TensorFlow mostly run",
+                      "documents eight algorithms for a convolution's forward pass: *implicit GEMM*",
+                      "explicit *GEMM*, which is im2col", "two *FFT* variants; and two *Winograd* variants",
+                      "computes most shapes with *direct* kernels"],
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(RIGHT))
+def test_corrected_sentences_stay(assignment):
+    for folder in ("solutions", "notebooks"):
+        cells = json.loads((ROOT / folder / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8"))["cells"]
+        text = re.sub(r"\s+", " ", "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown"))
+        missing = [sentence for sentence in RIGHT[assignment] if sentence not in text]
+        assert not missing, f"{folder}/{assignment}: issue 33's corrected sentences are gone: {missing}"
 
 
 def _texts():

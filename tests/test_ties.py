@@ -118,6 +118,12 @@ def test_the_bias_check_passes_every_split_and_its_numbers_are_the_notebooks(cap
     flat, top = windows.min(axis=(-2, -1)) == windows.max(axis=(-2, -1)), windows.max(axis=(-2, -1))
     counted = f"hold {int(np.sum(flat & (top > 0)))} uniform 3x3 windows of a value above 0, and {int(np.sum(flat & (top == 0)))} of value 0"
     assert counted == "hold 0 uniform 3x3 windows of a value above 0, and 1007 of value 0" and counted in out, out
+    # the bias alone over a uniform region also where a filter's weights sum to 0, whatever v: these filters' do not
+    W = np.random.default_rng(0).standard_normal((3, 3, 1, 8)) * np.sqrt(2 / 9)  # check_ties_on_bias's filters
+    smallest = f"{np.min(np.abs(W.sum(axis=(0, 1, 2)))):.4f}"
+    assert float(smallest) > 0 and f"for a filter whose weights sum to 0 (notebook 1's Sobel filter; here the " \
+        f"smallest |sum(W[..., c])| is {smallest})" in out, out
+    assert "whatever `v`, for a filter whose weights sum to 0" in " ".join(_solution_text().split())
     assert "wherever its window lies inside the region" in " ".join(_solution_text().split())
     assert "217 times the measured value for filter 0, 0.848 times for filter 3 (4.8354 against 5.7021)" in \
         " ".join(_solution_text().split())

@@ -394,8 +394,8 @@ def _route(quads: np.ndarray, dP: np.ndarray, rule: Callable[[np.ndarray], np.nd
 def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable, n_images: int = 8,
                        bias: float = 0.1, seed: int = 0) -> None:
     """The first layer of notebook 4's network on its images: conv 3x3 (8 filters, pad 1, biases 0.1),
-    ReLU, 2x2 max pooling. Where the tied windows come from (uniform regions: the bias alone only over the
-    background, 0), then the bias gradient db from each routing rule, checked against centred differences."""
+    ReLU, 2x2 max pooling. Where the tied windows come from (uniform regions: the bias alone over the
+    background, 0, since no filter's weights sum to 0), then the bias gradient db from each routing rule, checked against centred differences."""
     from ..data import data_file
     X = np.load(data_file("shapes_images.npy"))[:n_images].astype(float)
     X = X[..., None] if X.ndim == 3 else X  # (m, 16, 16, 1)
@@ -428,7 +428,9 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
     sums, squares = (conv_forward(x, ones, no_bias, inside)[0] for x in (X, X * X))
     uniform = 9 * X.shape[-1] * squares == sums * sums
     print(f"  over a uniform region of value v, Z = v·sum(W[..., c]) + b wherever the 3x3 window lies inside the "
-          f"region, the bias only when v = 0: v = 255 gives filters 0-3 {np.round(Z_white[:4], 4).tolist()}; these "
+          f"region: the bias alone where v = 0, or for a filter whose weights sum to 0 (notebook 1's Sobel filter; "
+          f"here the smallest |sum(W[..., c])| is {np.min(np.abs(W.sum(axis=(0, 1, 2)))):.4f}); v = 255 gives filters "
+          f"0-3 {np.round(Z_white[:4], 4).tolist()}; these "
           f"{n_images} images hold {int(np.sum(uniform & (sums > 0)))} uniform 3x3 windows of a value above 0, and "
           f"{int(np.sum(uniform & (sums == 0)))} of value 0.")
     dP = np.random.default_rng(seed + 1).standard_normal(P.shape)

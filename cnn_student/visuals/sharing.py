@@ -262,6 +262,12 @@ def weight_histograms(run: TrainingRun) -> None:
                      + "; ".join(said) + ".")
 
 
+def _span(fractions: np.ndarray) -> str:
+    """The range of a column of the table, said as a range (the steps go up and down; "from .. to" read as a trend)."""
+    low, high = f"{fractions.min():.1%}", f"{fractions.max():.1%}"
+    return f"{low} at every step" if low == high else f"between {low} and {high}"
+
+
 def zeros_per_step(run: TrainingRun) -> None:
     """For each recorded step: zeros in the gradients pooling and ReLU pass down, in dW, and in W."""
     recs = run.records
@@ -284,7 +290,7 @@ def zeros_per_step(run: TrainingRun) -> None:
     ax.set_title(f"{run.label}: zeros in gradients are common; zeros in weights are not")
     show_figure(fig, f"Grouped bar chart for {run.label}, the fraction of entries exactly 0 at steps "
                      + ", ".join(str(r.step) for r in recs) + " (the table below lists every value): "
-                     + "; ".join(f"{name.replace(chr(10), ' ')} from {values[:, j].min():.1%} to {values[:, j].max():.1%}"
+                     + "; ".join(f"{name.replace(chr(10), ' ')} {_span(values[:, j])}"
                                  for j, name in enumerate(labels)) + ".")
     print(f"{'step':>4s} {'dA1 zeros':>10s} {'dZ1 zeros':>10s} {'dW1 zeros':>10s} {'dW2 zeros':>10s} {'W zeros':>8s}")
     for r, v in zip(recs, values):
