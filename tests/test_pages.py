@@ -57,7 +57,7 @@ def test_the_services_notice_pages_are_as_before():
         "01_conv_forward": page, "x<&é": page}
     assert g.notice_pages(["a.ipynb"], "plain", "") == {
         "a": HEAD + "plain</title></head><body><main><h1>plain</h1>" + END}
-    assert g.standalone(HOSTILE, BOX_PLAIN, "<p>This notebook is not part of the assignment; it was not graded.</p>") == (
+    assert g.not_in_assignment_page(HOSTILE, BOX_PLAIN) == (
         HEAD + HOSTILE_HTML + "</title></head><body><main><h1>" + HOSTILE_HTML + "</h1>" + BOX_PLAIN
         + "<p>This notebook is not part of the assignment; it was not graded.</p>" + END)
 
