@@ -93,3 +93,28 @@ def test_the_page_of_a_notebook_that_could_not_be_graded_is_as_before(tmp_path):
     assert (unit.feedback / "n<&\"'é.html").read_text() == (
         HEAD + name + "</title></head><body><main><h1>" + assignment + " / " + name + "</h1><p>Score: 0. Reason: the "
         "kernel died: &lt;MemoryError&gt; &amp; &quot;quotes&quot; &#x27;é&#x27;.</p>" + END)
+
+
+def test_no_html_is_built_in_python_strings():
+    """Every page and box of autograder/ comes from a template (autograder/templates/): no string in its
+    Python code, docstrings aside, holds an HTML tag."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import autograder
+    tag = re.compile(r"</?(html|head|body|main|p|div|span|table|caption|thead|tbody|tr|td|th|section|h[1-6]|style"
+                     r"|script|a|img|ul|ol|li|br|meta|title|details|summary|pre|code|em|strong|b|i|nav|header"
+                     r"|footer|figure|svg|form|input|button|label)\b[^<>]*>", re.I)
+    found = []
+    for path in sorted(Path(autograder.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and tag.search(node.value)):
+                found.append(f"{path.name}:{node.lineno}: {tag.search(node.value).group(0)}")
+    assert not found, found
