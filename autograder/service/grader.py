@@ -13,7 +13,6 @@ so `nbgrader fetch_feedback` finds it for that student alone.
 """
 from __future__ import annotations
 
-import html
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,11 +20,13 @@ from pathlib import Path
 from typing import Any, Optional
 
 import nbformat
+from markupsafe import Markup
 
 from ..authoring.cells import grade_id, is_test_cell
 from ..grading.orchestrate.batch import Options, Worker, grade_in
 from ..grading.records import Unit, UnitResult
 from ..grading.outputs.pagebox import with_banner
+from ..pages import render
 from ..authoring.testcells import HIDDEN_RE
 from .inbound import KEYS
 
@@ -111,9 +112,14 @@ def tidy(unit: Unit) -> None:
 
 
 # ---------- pages
-def standalone(title: str, box: str, body: str = "") -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"</head><body><main><h1>{html.escape(title)}</h1>{box}{body}</main></body></html>\n")
+def standalone(title: str, box: str, template: str = "feedback/page.html.j2", **context: Any) -> str:
+    """A page of the service's own (templates/feedback/): `title`, then `box`, the attempt's box as
+    pagebox.banner rendered it (its text escaped there, so it goes in as it is), then `template`'s body."""
+    return render(template, title=title, box=Markup(box), **context)
+
+
+def not_in_assignment_page(title: str, box: str) -> str:
+    return standalone(title, box, "feedback/not_in_assignment.html.j2")
 
 
 def withheld_page(result: UnitResult, notebook: str, hidden: set[str], title: str, box: str) -> str:
@@ -128,11 +134,8 @@ def withheld_page(result: UnitResult, notebook: str, hidden: set[str], title: st
             kept += 1
             continue
         verdict = "passed" if test.score >= test.max_score else ("partly passed" if test.score else "failed")
-        rows.append(f"<tr><th scope='row'>{html.escape(gid)}</th><td>{test.score:g} of {test.max_score:g}</td>"
-                    f"<td>{verdict}</td></tr>")
-    table = ("<table><caption>Visible tests</caption><thead><tr><th scope='col'>test</th><th scope='col'>points"
-             "</th><th scope='col'>verdict</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-    return standalone(title, box, table + f"<p>{kept} hidden test(s): their results come after the deadline.</p>")
+        rows.append((gid, test, verdict))
+    return standalone(title, box, "feedback/visible_tests.html.j2", rows=rows, kept=kept)
 
 
 def submitted_notebooks(kept: Path) -> list[str]:
@@ -151,7 +154,7 @@ def graded_pages(setup: Setup, unit: Unit, result: UnitResult, kept: Path, title
         stem = name.removesuffix(".ipynb")
         graded_as = stem if stem in expected else (expected[0] if len(expected) == 1 else None)
         if graded_as is None:
-            pages[stem] = standalone(title, box, "<p>This notebook is not part of the assignment; it was not graded.</p>")
+            pages[stem] = not_in_assignment_page(title, box)
         elif withheld:
             pages[stem] = withheld_page(result, f"{graded_as}.ipynb", setup.hidden, title, box)
         else:

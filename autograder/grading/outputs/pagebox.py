@@ -3,27 +3,22 @@ which attempt this was (the grading service), or the late penalty that the cours
 (grade, on the copy nbgrader's release_feedback sends). A labelled region, dark text on white (AA)."""
 from __future__ import annotations
 
-import html
-
-STYLE = ("<style>.attempt{border:3px solid #1a4f8b;background:#fff;color:#111;padding:0.8em 1.2em;"
-         "margin:1em auto;max-width:60em;font:16px/1.5 sans-serif}.attempt h2{margin-top:0;color:#1a4f8b}</style>")
+from ...pages import render
 
 
 def banner(lines: list[str], title: str) -> str:
-    """The box: its title as a heading, each line a paragraph."""
-    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    return (f"{STYLE}<section class='attempt' role='region' aria-labelledby='attempt-title'>"
-            f"<h2 id='attempt-title'>{html.escape(title)}</h2>{items}</section>")
+    """The box (templates/feedback/box.html.j2): its title as a heading, each line a paragraph."""
+    return render("feedback/box.html.j2", title=title, lines=lines)
 
 
 def with_banner(page: str, box: str) -> str:
+    """`page` (nbgrader's, or ours) with `box` just inside its <body> tag: a splice of two finished pages'
+    text, no markup of its own (a template would have to take the whole page, student code and all, as safe)."""
     i = page.find("<body")
     if i < 0:
         return box + page
     j = page.find(">", i) + 1
     return page[:j] + box + page[j:]
-
-
 
 
 def late_box(assignment: str, timestamp: str, duedate: str, raw_score: float, late_penalty: float,

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 import nbformat
 
 from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
+from ...pages import render
 from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
@@ -391,7 +392,6 @@ def _add_verdicts(result: UnitResult, notebook: str, nb: Any) -> None:
 # ---------- publish
 def publish_feedback(unit: Unit, expected: list[str], notes: dict[str, str]) -> None:
     """OUT/feedback/<student>/<assignment>/<notebook>.html: nbgrader's page, or one saying why there is none."""
-    import html
     dest = unit.feedback
     dest.mkdir(parents=True, exist_ok=True)
     for name in expected:
@@ -401,10 +401,8 @@ def publish_feedback(unit: Unit, expected: list[str], notes: dict[str, str]) -> 
             shutil.copyfile(made, dest / html_name)
         else:
             reason = notes.get(name, "this notebook could not be graded; ask your instructor")
-            (dest / html_name).write_text(
-                f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(name)}</title>"
-                f"</head><body><main><h1>{html.escape(unit.assignment)} / {html.escape(name)}</h1>"
-                f"<p>Score: 0. Reason: {html.escape(reason)}.</p></main></body></html>\n")
+            (dest / html_name).write_text(render("feedback/not_graded.html.j2", title=name, box="",
+                                                 assignment=unit.assignment, reason=reason))
 
 
 def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
