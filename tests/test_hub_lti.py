@@ -33,12 +33,13 @@ from autograder.deploy import leftovers, lti
 from autograder.lms import keys
 from autograder.lms.store import LaunchRecords
 from autograder.paths import COURSE_ID
+from tests.browser import axe
 from tests.browser import hub as ui
 from tests.browser.lab import CHROMIUM, launch_chromium
 from tests.lms_platform import Platform, free_lms_port
-from tests.test_hub import (PREFIX, _in_hours, _remove_accounts, feedback_page, in_login_shell, last_submitted,
+from tests.test_hub import (PREFIX, _remove_accounts, feedback_page, in_login_shell, last_submitted,
                             no_axe_violations, ok, readme_commands, seeded_as_instructor, worked, as_user)
-from tests.test_lti import launch, logged_in_as
+from tests.test_lti import LTI_CONFIG, launch, logged_in_as
 
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
 
@@ -47,18 +48,6 @@ ACCOUNTS = f"{PREFIX}l-"
 ADA = f"{ACCOUNTS}ada-lovelace"     # the account her launch makes
 STATE = Path(f"/var/tmp/cnn-inside-hub-test-{PREFIX.strip('-') or 'default'}-lti")
 LTI_PORTS = range(8220, 8230)
-SETTINGS = """# the LMS registration (README, "From an LMS: LTI 1.3"): the stand-in's values
-c = get_config()  # noqa: F821
-c.LTITool.issuer = {issuer!r}
-c.LTITool.client_id = {client_id!r}
-c.LTITool.deployment_ids = [{deployment!r}]
-c.LTITool.authorize_url = {authorize!r}
-c.LTITool.key_set_url = {key_set!r}
-c.LTITool.token_url = {token!r}
-c.LTITool.tool_key_file = {key!r}
-c.LTITool.records = {records!r}
-c.LTITool.username_prefix = {prefix!r}
-"""
 
 
 def _empty_state() -> None:
@@ -87,10 +76,11 @@ def lti_hub(lms):
     settings_file.parent.mkdir(parents=True, exist_ok=True)
     STATE.chmod(0o755)
     settings_file.parent.chmod(0o755)
-    settings_file.write_text(SETTINGS.format(
+    settings_file.write_text(LTI_CONFIG.format(     # the LMS registration: the stand-in's values
         issuer=lms.issuer, client_id=lms.client_id, deployment=lms.deployment_id, authorize=lms.authorize_url,
         key_set=lms.key_set_url, token=lms.token_url, key=str(settings_file.parent / "tool-key.pem"),
-        records=str(settings_file.parent / "records.db"), prefix=ACCOUNTS))
+        records=str(settings_file.parent / "records.db"), instructor="ignored: the hub's instructor",
+        prefix=ACCOUNTS))
     hub = hubmod.Hub(port=hubmod.free_port(), state_dir=str(STATE), account_prefix=ACCOUNTS, lti=str(settings_file))
     assert lti.problem(hub.lti) == ""
     planned = hubmod.planned_run(hub)
@@ -105,8 +95,6 @@ def lti_hub(lms):
         with (course / "nbgrader_config.py").open("a") as config:
             config.write("c.GradePassback.every_seconds = 2.0\nc.GradePassback.backoff_seconds = 1.0\n"
                          "c.GradePassback.max_backoff_seconds = 2.0\n")
-        ok(as_user(run, run.instructor, "nbgrader", "db", "assignment", "add", A1, f"--duedate={_in_hours(2)}",
-                   cwd=course))
         running = hubmod.start(run)
         banner = hubmod.banner(running.run)
         urls = {what: url for what, url in (line.strip().split(": ", 1) for line in banner.splitlines()
@@ -123,6 +111,12 @@ def lti_hub(lms):
         _empty_state()
 
 
+def no_axe_violations_in(page, part: str, what: str) -> None:
+    """axe on one part of JupyterLab, every rule on but those tests/browser/axe.py lists as JupyterLab's."""
+    found = axe.violations(page, disabled=axe.JUPYTERLAB_GAPS, include=[part])
+    assert not found, f"{what}, axe-core (WCAG 2.1 A/AA):\n" + "\n".join(found)
+
+
 def stand_in_gradebook(lms: Platform, people: dict[str, str]) -> dict[tuple[str, str], float]:
     """(assignment, account) -> score, as the stand-in's gradebook holds it."""
     account = {sub: name for name, sub in people.items()}
@@ -134,10 +128,11 @@ def csv_scores(path: Path) -> dict[tuple[str, str], float]:
         return {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(fh)}
 
 
-def wait_for(check, timeout: float, what: str) -> None:
+def wait_for(check, timeout: float, what) -> None:
+    """Until check() is true; after timeout s, fails with what() (said once it failed, not before)."""
     deadline = time.monotonic() + timeout
     while not check():
-        assert time.monotonic() < deadline, what
+        assert time.monotonic() < deadline, what()
         time.sleep(0.3)
 
 
@@ -161,6 +156,7 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
             ada = ADA
             assert f"/user/{ada}/lab/workspaces/assignments" in page.url, page.url
             assert run.lti_students == [ada]
+            no_axe_violations_in(page, "#nbgrader-assignment-list", "the Assignments tab a launch lands on")
             # her account has what the launcher gives every account: the course's environment in her shell
             assert "/envs/student/bin/nbgrader" in ok(as_user(run, ada, "bash", "-lc", "command -v nbgrader"))
             tab = page.locator("#nbgrader-assignment-list")
@@ -191,9 +187,10 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
     lms.fail(0)
     people = {ada: "lms-ada-7"}
     out = csv_scores(course / "out" / "grades.csv")
+    log = course / "lms-passback.log"
     wait_for(lambda: stand_in_gradebook(lms, people) == out, 30,
-             f"the stand-in's gradebook {lms.gradebook()} is not grades.csv's {out}; the service's log:\n"
-             + (course / "lms-passback.log").read_text()[-2000:])
+             lambda: f"the stand-in's gradebook {lms.gradebook()} is not grades.csv's {out}; the passback "
+                     f"service's log: {log.read_text()[-2000:] if log.exists() else 'none'}")
     assert out == {(A1, ada): 15.0}
 
     # a review changes a score (as Formgrader saves it) and a late penalty is given (as nbgrader's
@@ -205,12 +202,12 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
               f"    grade.manual_score = grade.auto_score - 1\n"
               f"    notebook.late_submission_penalty = 2\n"
               f"    gb.db.commit()\n")
-    ok(in_login_shell(run, run.instructor, [f"cd {course}", f"python -c {shlex.quote(review)}"]))
-    ok(in_login_shell(run, run.instructor, [f"cd {course}", "nbgrader export --to reviewed.csv"]))
+    ok(in_login_shell(run, run.instructor, [f"cd {course}", f"python -c {shlex.quote(review)}",
+                                            "nbgrader export --to reviewed.csv"]))
     exported = csv_scores(course / "reviewed.csv")
     assert exported == {(A1, ada): 12.0}, exported
     wait_for(lambda: stand_in_gradebook(lms, people) == exported, 30,
-             f"the stand-in's gradebook {lms.gradebook()} is not nbgrader export's {exported}")
+             lambda: f"the stand-in's gradebook {lms.gradebook()} is not nbgrader export's {exported}")
     late = lms.course.received[-1]
     assert "late rule took 2 point(s) of 14" in late.get("comment", ""), late
     assert lms.course.duplicates == 0

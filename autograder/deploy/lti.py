@@ -64,8 +64,10 @@ def prepare(run: HubRun) -> list[str]:
     ensure_key(Path(tool.tool_key_file), group)
     LaunchRecords(Path(tool.records), group=group)
     if run.isolated:   # the passback runs as the instructor: it reads the settings, the key and the records
-        unread = [p for p in (run.lti, tool.tool_key_file, tool.records)
-                  if as_user(run, run.instructor, ["test", "-r", p], check=False).returncode]
+        paths = (run.lti, tool.tool_key_file, tool.records)     # one login shell for the three
+        said = as_user(run, run.instructor, ["sh", "-c", 'for p; do test -r "$p" || echo "$p"; done', "-", *paths],
+                       check=False).stdout
+        unread = [p for p in paths if p in said.splitlines()]
         if unread:
             raise SystemExit(f"hub: {run.instructor} cannot read {', '.join(unread)}: the grade passback runs as "
                              "the instructor. Make every folder above them enterable (chmod o+x) and the settings "
