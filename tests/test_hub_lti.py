@@ -144,6 +144,7 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
     course = run.course()
     lms.enrol("lms-ada-7", "Ada", "Lovelace")
     lms.enrol("lms-ines-3", "Ines", "Teach", role="instructor")
+    lms.enrol("lms-max-5", "Max", "Mentor", role="mentor")
     with sync_playwright() as playwright:
         context = launch_chromium(playwright, tmp_path / "profile-ada")
         page = context.pages[0] if context.pages else context.new_page()
@@ -168,6 +169,11 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
             text = feedback_page(view, run, ada, last_submitted(run, ada))
             assert "Score of this submission: 15 of 15." in text, text[:1500]
             no_axe_violations(view, "the service's feedback page, after a launch from the LMS")
+            # a launch the hub refuses (a mentor's role gives no account) is a page that says why
+            view.goto(lms.launch_link("lms-max-5"))
+            view.wait_for_selector("text=Launch refused")
+            assert "Your role in this LMS course gives no account on this hub" in view.locator("body").inner_text()
+            no_axe_violations(view, "the hub's page of a refused launch")
         finally:
             context.close()
 
