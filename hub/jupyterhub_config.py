@@ -42,6 +42,9 @@ else:   # --Hub.lti: from the LMS, LTI 1.3 (README, "From an LMS"); the registra
     c.JupyterHub.authenticator_class = "autograder.lms.launch.CourseLTIAuthenticator"
     load_subconfig(run.lti)  # noqa: F821
     c.LTITool.instructor_account = run.instructor   # the LMS's Instructor role: this account, nothing else
+    # the hub's own address, typed or bookmarked, leads to the page that says to open the course from the
+    # LMS, not to a "Sign in with LTI 1.3" button that cannot sign anyone in
+    c.Authenticator.auto_login = True
 
 # --- each person's server: JupyterLab as their own Unix account, from their role's environment -------
 c.JupyterHub.spawner_class = "localprocess"

@@ -181,6 +181,9 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
     session = requests.Session()
     answer, _ = launch(session, lms, "lms-ines-3")
     assert answer.status_code == 302 and logged_in_as(session, run.url) == run.instructor
+    # the hub's own address, without a launch: the page says to open the course from the LMS
+    typed = requests.get(run.url)
+    assert typed.status_code == 400 and "This hub is opened from your LMS" in typed.text, typed.text[-800:]
 
     # the instructor grades (the README's lines, in their login shell) while the LMS fails: the score waits,
     # and grade's output says so; once the LMS answers again, the hub's passback service posts it
