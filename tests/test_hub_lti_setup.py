@@ -45,6 +45,8 @@ def test_the_settings_file_is_checked_before_anything_starts(tmp_path):
     assert "LTITool.records" in said and "LTITool.tool_key_file" in said and "LTITool.issuer" not in said
     relative = settings_file(tmp_path, COMPLETE.replace("{folder}/records.db", "records.db"))
     assert lti.problem(relative) == f"{relative}: LTITool.records must be an absolute path"
+    broken = settings_file(tmp_path, COMPLETE + "c.LTITool.client_id = \n")
+    assert lti.problem(broken).startswith(f"{broken} could not be read: SyntaxError")
     assert lti.problem(settings_file(tmp_path, COMPLETE)) == ""
 
 

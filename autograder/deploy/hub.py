@@ -169,8 +169,6 @@ def write_jupyter_config(run: HubRun) -> None:
 
 
 HUB_MARK = "# this course's exchange on the hub (python -m autograder hub)"
-
-
 LTI_MARK = "# this course's LMS registration on the hub (python -m autograder hub --Hub.lti=...)"
 
 

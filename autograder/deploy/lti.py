@@ -43,7 +43,10 @@ def problem(settings_file: str) -> str:
         return f"Hub.lti {settings_file!r}: give the settings file's absolute path"
     if not path.is_file():
         return f"Hub.lti: there is no file {path} (README, 'From an LMS: LTI 1.3', shows what it holds)"
-    tool = tool_of(settings_file)
+    try:
+        tool = tool_of(settings_file)
+    except Exception as err:    # traitlets runs the file: whatever it raises is the file's mistake
+        return f"{path} could not be read: {type(err).__name__}: {err}"
     missing = sorted(set(tool.missing("launch")) | set(tool.missing("passback")))
     if missing:
         return f"{path} lacks {', '.join(missing)} (README, 'From an LMS: LTI 1.3')"
