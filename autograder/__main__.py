@@ -155,6 +155,8 @@ def _grade(args: argparse.Namespace) -> int:
     if course is not None:
         print(f"and into the nbgrader course {course.root}: its gradebook ({course.db_url}), autograded/ "
               "and feedback/ (nbgrader export, formgrader and release_feedback read them)")
+        from .lms.cli import after_grading
+        after_grading(course)   # an LTI-linked course's scores to the LMS gradebook (README, "From an LMS")
     return 0
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the checkout this file is in
+from autograder.deploy import lti  # noqa: E402
 from autograder.deploy.run import HubRun  # noqa: E402
 
 c = get_config()  # noqa: F821
@@ -33,9 +34,17 @@ c.JupyterHub.cleanup_servers = True     # stopping the hub stops every server ..
 c.JupyterHub.cleanup_proxy = True       # ... and the proxy
 
 # --- who logs in: the run's accounts, one shared password (a demo; PAM or your institution's login for a class)
-c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = run.password
-c.Authenticator.allowed_users = set(run.accounts)
+if not run.lti:
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = run.password
+    c.Authenticator.allowed_users = set(run.accounts)
+else:   # --Hub.lti: from the LMS, LTI 1.3 (README, "From an LMS"); the registration's settings are that file's
+    c.JupyterHub.authenticator_class = "autograder.lms.launch.CourseLTIAuthenticator"
+    load_subconfig(run.lti)  # noqa: F821
+    c.LTITool.instructor_account = run.instructor   # the LMS's Instructor role: this account, nothing else
+    # the hub's own address, typed or bookmarked, leads to the page that says to open the course from the
+    # LMS, not to a "Sign in with LTI 1.3" button that cannot sign anyone in
+    c.Authenticator.auto_login = True
 
 # --- each person's server: JupyterLab as their own Unix account, from their role's environment -------
 c.JupyterHub.spawner_class = "localprocess"
@@ -68,6 +77,8 @@ def per_role(spawner) -> None:
     """The role's jupyterhub-singleuser, and the environment ~/.profile also sets (the one place for it
     in the single-account mode, where the accounts share one ~/.profile)."""
     user = spawner.user.name
+    if run.lti:     # an account made at a launch: its ~/.profile and control group, as the launcher gives all
+        lti.ready(run, user)
     spawner.cmd = [str(run.env(run.role(user)) / "bin" / "jupyterhub-singleuser")]
     spawner.environment = run.environment(user)
 
@@ -78,13 +89,20 @@ c.Spawner.pre_spawn_hook = per_role
 # submission"). JupyterHub starts it as the instructor, in their login shell (their environment and
 # control group: the grader's sandbox and caps need no root), restarts it if it dies and stops it with
 # itself. It needs nothing of the hub's API: no URL, no token, no role. Its log is the instructor's.
+c.JupyterHub.services = []
 if run.feedback_service:
     course = run.course()
     serve = ["python", "-m", "autograder", "serve", "--course", str(course), "--jobs", "1"]
-    c.JupyterHub.services = [{
+    c.JupyterHub.services += [{
         "name": "autograder-feedback",
         "user": run.instructor,
         "cwd": str(course),
         "command": ["bash", "-l", "-c", f"exec {shlex.join(serve)} >> {shlex.quote(str(run.service_log))} 2>&1"],
         "environment": {"LANG": "C.UTF-8"},
     }]
+
+# --- the grade passback (LTI mode): the course's changed scores to the LMS gradebook every
+# GradePassback.every_seconds (the course's nbgrader_config.py), as the instructor; `grade` in the course
+# posts at its end as well. What was posted and what waits: lms-passback.txt in the course folder.
+if run.lti and run.isolated:
+    c.JupyterHub.services += [lti.passback_service(run)]

@@ -464,15 +464,15 @@ def make_app(platform: Platform) -> tornado.web.Application:
     ], platform=platform)
 
 
-def free_lms_port() -> int:
-    """A free port of the stand-in's range (8210-8219)."""
+def free_lms_port(ports: range = range(8210, 8220)) -> int:
+    """A free port of the stand-in's range (8210-8219 unless another is given: each test file its own)."""
     import socket
-    for port in range(8210, 8220):
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8210-8219 for the stand-in LMS")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1} for the stand-in LMS")
 

@@ -52,7 +52,7 @@ from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Application, Configurable
 
 from ..paths import COURSE_ID, ROOT
-from . import cgroups, envs
+from . import cgroups, envs, lti
 from .accounts import as_user, create_accounts, read_in_home, write_in_home, write_profile
 from .envs import FIRST_ASSIGNMENT
 from .leftovers import Left, clean_up
@@ -90,6 +90,10 @@ class Hub(Configurable):
                             ).tag(config=True)
     single_account = Bool(False, help="DEMO ONLY, NO ISOLATION: every account's server runs as you, without root "
                                       "and without grading service").tag(config=True)
+    lti = Unicode("", help="the LMS registration's settings file (c.LTITool...., README 'From an LMS: LTI 1.3'), by "
+                           "its absolute path: people then arrive from the LMS (LTI 1.3 launches; no password, no "
+                           "studentN accounts: a student's account is made at their first launch) and the course's "
+                           "scores go back to the LMS gradebook; empty: the shared password").tag(config=True)
     stop_seconds = Float(10, help="on SIGTERM or Ctrl-C, how long JupyterHub may take to stop the service, the "
                                   "servers and the proxy before what is left is killed").tag(config=True)
 
@@ -165,19 +169,24 @@ def write_jupyter_config(run: HubRun) -> None:
 
 
 HUB_MARK = "# this course's exchange on the hub (python -m autograder hub)"
+LTI_MARK = "# this course's LMS registration on the hub (python -m autograder hub --Hub.lti=...)"
 
 
 def point_at_exchange(run: HubRun) -> None:
-    """The course's nbgrader_config.py names this hub's exchange (replacing an earlier hub's line: a
-    course folder outlives the hub, and its own config outranks the servers')."""
+    """The course's nbgrader_config.py names this hub's exchange and, in the LTI mode, loads the LMS
+    registration's settings (the passback reads them), replacing an earlier hub's lines: a course folder
+    outlives the hub, and its own config outranks the servers'."""
     home = run.home(run.instructor)
     relative = f"{COURSE_ID}/nbgrader_config.py"
     lines = read_in_home(home, relative).splitlines()
-    if HUB_MARK in lines:   # the mark and its line go; what the instructor wrote after them stays
-        at = lines.index(HUB_MARK)
-        lines = lines[:at] + lines[at + 2:]
-    write_in_home(home, relative, "\n".join(lines + [HUB_MARK, f"c.Exchange.root = {str(run.exchange)!r}"]) + "\n",
-                  run.instructor if run.isolated and os.geteuid() == 0 else None)
+    for mark in (HUB_MARK, LTI_MARK):   # each mark and its line go; what the instructor wrote after them stays
+        if mark in lines:
+            at = lines.index(mark)
+            lines = lines[:at] + lines[at + 2:]
+    lines += [HUB_MARK, f"c.Exchange.root = {str(run.exchange)!r}"]
+    if run.lti:
+        lines += [LTI_MARK, f"load_subconfig({run.lti!r})  # noqa: F821"]
+    write_in_home(home, relative, "\n".join(lines) + "\n", run.instructor if run.isolated and os.geteuid() == 0 else None)
 
 
 def ensure_course(run: HubRun, release: tuple[str, ...] = (FIRST_ASSIGNMENT,)) -> Path:
@@ -236,10 +245,11 @@ def hub_password(hub: Hub, run_dir: Path) -> str:
 def planned_run(hub: Hub) -> HubRun:
     """The run's accounts and places (nothing made yet)."""
     isolated = not hub.single_account
+    students = () if hub.lti else tuple(f"{hub.account_prefix}student{k}" for k in range(1, hub.students + 1))
     return HubRun(port=hub.port, state=str(hub.state()), instructor=f"{hub.account_prefix}instructor",
-                  students=tuple(f"{hub.account_prefix}student{k}" for k in range(1, hub.students + 1)),
-                  password="", proxy=str(PROXY), isolated=isolated,
-                  feedback_service=hub.feedback_service and isolated)
+                  students=students, password="", proxy=str(PROXY), isolated=isolated,
+                  feedback_service=hub.feedback_service and isolated, lti=hub.lti,
+                  lti_records=lti.tool_of(hub.lti).records if hub.lti else "")
 
 
 def prepare(hub: Hub) -> tuple[HubRun, list[str]]:
@@ -279,6 +289,8 @@ def prepare(hub: Hub) -> tuple[HubRun, list[str]]:
             except OSError as err:   # the account's own doing (a link, a FIFO): it costs that account only
                 notes.append(f"{user}'s login file was left alone ({err}): their server and terminals lack "
                              "the course's environment until it is a plain file again")
+    if run.lti:
+        notes += lti.prepare(run)
     ensure_course(run)
     run.write()
     return run, notes
@@ -361,12 +373,13 @@ def banner(run: HubRun) -> str:
         "",
         f"JupyterHub for the course {COURSE_ID} is running at {run.url}",
         "",
-        f"Log in on {run.url}hub/login with one of these accounts, password: {run.password}",
-        f"  {run.instructor:<14} the instructor: course folder {run.course()}, Formgrader at "
-        f"{run.url}user/{run.instructor}/formgrader",
-        *(f"  {name:<14} a student: Assignments tab (Nbgrader > Assignment List): fetch {FIRST_ASSIGNMENT}, "
-          "work, Validate, Submit" for name in run.students[:1]),
-        *(f"  {name:<14} a student" for name in run.students[1:]),
+        *(lti.banner(run) if run.lti else [
+            f"Log in on {run.url}hub/login with one of these accounts, password: {run.password}",
+            f"  {run.instructor:<14} the instructor: course folder {run.course()}, Formgrader at "
+            f"{run.url}user/{run.instructor}/formgrader",
+            *(f"  {name:<14} a student: Assignments tab (Nbgrader > Assignment List): fetch {FIRST_ASSIGNMENT}, "
+              "work, Validate, Submit" for name in run.students[:1]),
+            *(f"  {name:<14} a student" for name in run.students[1:])]),
         "",
         f"Released: {FIRST_ASSIGNMENT}. The exchange: {run.exchange}",
         *([f"Feedback in seconds: the hub runs the grading service `python -m autograder serve` as {run.instructor} "
@@ -436,6 +449,14 @@ def main(args: argparse.Namespace, extra: list[str] = ()) -> int:
     if not hub.single_account and os.geteuid() != 0:
         print("hub: each person's server runs as their own Unix account, which needs root: `sudo make hub`. "
               "Only to look at the interface on your own machine: --single-account (no isolation).", file=sys.stderr)
+        return 2
+    if hub.lti and hub.single_account:
+        print("hub: the LTI mode makes an account for each student who arrives from the LMS: not with "
+              "--single-account", file=sys.stderr)
+        return 2
+    why = lti.problem(hub.lti) if hub.lti else ""
+    if why:
+        print(f"hub: {why}", file=sys.stderr)
         return 2
     why = unservable(hub.state())
     if why:

@@ -22,6 +22,7 @@ import pwd
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..lms.store import LaunchRecords
 from ..paths import COURSE_ID
 
 RUN_FILE = "run.json"
@@ -42,6 +43,8 @@ class HubRun:
     hub_port: int = 0
     proxy_api_port: int = 0
     cgroups: str = ""                   # the cgroup version of the accounts' delegated groups ("": none)
+    lti: str = ""                       # Hub.lti: the LMS registration's settings file; "": shared password
+    lti_records: str = ""               # its LTITool.records: the students' accounts made at their launches
 
     # --- places -----------------------------------------------------------------------------------
     @property
@@ -86,8 +89,15 @@ class HubRun:
         return self.course() / "autograder-serve.log"
 
     @property
+    def lti_students(self) -> list[str]:
+        """The accounts made at the students' first launches from the LMS (the launch records)."""
+        if not self.lti_records or not Path(self.lti_records).exists():
+            return []
+        return sorted(LaunchRecords(Path(self.lti_records), readonly=True).people())
+
+    @property
     def accounts(self) -> list[str]:
-        return [self.instructor, *self.students]
+        return [self.instructor, *self.students, *self.lti_students]
 
     @property
     def url(self) -> str:

@@ -53,25 +53,45 @@ def main(args: argparse.Namespace) -> int:
     return passback(course, args.every)
 
 
-def passback(course: Any, every: bool) -> int:
+def prepared(course: Any) -> tuple[Any, str]:
+    """The course's Passback, or None and why there is none (what the instructor reads)."""
     from ..service.cli import home_of
     from .passback import Passback
     from .settings import GradePassback, LTITool
     tool, settings = LTITool(config=course.config), GradePassback(config=course.config)
     missing = tool.missing("passback")
     if missing:
-        print(f"lms passback: this course has no complete LTI registration (missing: {', '.join(missing)}). "
-              "The hub's administrator writes it once (README, 'From an LMS: LTI 1.3'); without an LTI link, "
-              "use `python -m autograder lms export` and the LMS's gradebook import.", file=sys.stderr)
-        return 2
+        return None, (f"this course has no complete LTI registration (missing: {', '.join(missing)}). "
+                      "The hub's administrator writes it once (README, 'From an LMS: LTI 1.3'); without an LTI "
+                      "link, use `python -m autograder lms export` and the LMS's gradebook import.")
     # the records exist once someone launched; the key always (`lms key`, or the hub, makes it)
     unreadable = [p for p in (tool.records, tool.tool_key_file)
                   if (Path(p).exists() or p == tool.tool_key_file) and not os.access(p, os.R_OK)]
     if unreadable:
-        print(f"lms passback: cannot read {', '.join(unreadable)} as this user (missing, or not the instructor's "
-              "group's: run the passback as the instructor; `lms key` makes the tool's key)", file=sys.stderr)
+        return None, (f"cannot read {', '.join(unreadable)} as this user (missing, or not the instructor's "
+                      "group's: run the passback as the instructor; `lms key` makes the tool's key)")
+    return Passback(course.db_url, course.course_id, home_of(course.db_url, course.root), tool, settings), ""
+
+
+def after_grading(course: Any) -> None:
+    """`grade` into a course with an LMS registration: one pass at its end, its report printed (what was
+    posted, what waits and why, who the LMS does not know). A course without one: nothing."""
+    from .settings import LTITool
+    if not LTITool(config=course.config).issuer:
+        return
+    pb, why = prepared(course)
+    if pb is None:
+        print(f"\nLMS grade passback: not done: {why}", file=sys.stderr)
+        return
+    print("\n" + pb.run().text(time.time()), end="")
+
+
+def passback(course: Any, every: bool) -> int:
+    pb, why = prepared(course)
+    if pb is None:
+        print(f"lms passback: {why}", file=sys.stderr)
         return 2
-    pb = Passback(course.db_url, course.course_id, home_of(course.db_url, course.root), tool, settings)
+    settings = pb.settings
     if not every:
         print(pb.run().text(time.time()), end="")
         return 0
