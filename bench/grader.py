@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.release import assignments  # noqa: E402
+from autograder.authoring.release import assignments  # noqa: E402
 from autograder.demo.sample_class import released_notebook, write_submission  # noqa: E402
-from autograder.variants import filled_student_notebook, solution_sources  # noqa: E402
+from autograder.authoring.variants import filled_student_notebook, solution_sources  # noqa: E402
 from autograder.catalogue import mistaken_source, modules  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.run_notebook import errors, execute  # noqa: E402
+from autograder.authoring.run_notebook import errors, execute  # noqa: E402
 
 if __name__ == "__main__":
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}")

@@ -38,9 +38,8 @@ sys.path.insert(0, str(ROOT))
 from nbgrader.utils import notebook_hash  # noqa: E402
 
 from autograder.paths import COURSE_ID  # noqa: E402
-from autograder.variants import solution_sources  # noqa: E402
-from tests.catalogue import modules  # noqa: E402
-from tests.catalogue.harness import mistaken_source  # noqa: E402
+from autograder.authoring.variants import solution_sources  # noqa: E402
+from autograder.catalogue import mistaken_source, modules  # noqa: E402
 from tests.exchange_class import Student, make_course, serve_command, serve_env  # noqa: E402
 
 A = "01_conv_forward"

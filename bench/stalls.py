@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.run_notebook import errors, execute  # noqa: E402
+from autograder.authoring.run_notebook import errors, execute  # noqa: E402
 
 HOG = "while True: pass"
 

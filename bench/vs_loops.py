@@ -53,12 +53,12 @@ def conv_case(seed: int = 0) -> tuple:
 
 def fast(name: str) -> Callable:
     """A reference vectorized function from solutions/05_vectorized."""
-    from autograder.reference import namespace
+    from autograder.authoring.reference import namespace
     return namespace("05_vectorized")[name]
 
 
 def loop(assignment: str, name: str) -> Callable:
-    from autograder.reference import namespace
+    from autograder.authoring.reference import namespace
     return namespace(assignment)[name]
 
 

@@ -9,12 +9,12 @@ from typing import Any, Optional
 
 import nbformat
 
-from autograder.cells import grade_id as cell_grade_id, is_test_cell
+from autograder.authoring.cells import grade_id as cell_grade_id, is_test_cell
 from autograder.grading.pipeline.causes import NOT_CHECKED
 from autograder.grading.pipeline.verify import Results, judge
-from autograder.reference import notebook_path, run_cells
-from autograder.testcells import parse_checks, visible_source
-from autograder.variants import solution_sources
+from autograder.authoring.reference import notebook_path, run_cells
+from autograder.authoring.testcells import parse_checks, visible_source
+from autograder.authoring.variants import solution_sources
 from cnn_student.compare import Diagnosis
 from cnn_student.serialize import case_key
 from cnn_student.spec import build_args

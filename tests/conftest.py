@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.cells import grade_id, points
-from autograder.reference import notebook_path
+from autograder.authoring.cells import grade_id, points
+from autograder.authoring.reference import notebook_path
 from autograder.grading.orchestrate import master as master_mod
 
 

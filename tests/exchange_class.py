@@ -12,7 +12,7 @@ from typing import Optional
 import nbformat
 
 from autograder.paths import COURSE_ID, NOTEBOOKS, child_env
-from autograder.variants import filled_student_notebook, solution_sources
+from autograder.authoring.variants import filled_student_notebook, solution_sources
 
 
 def make_course(root: Path, policy: str = "", duedate: Optional[str] = None,

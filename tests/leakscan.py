@@ -48,7 +48,7 @@ from typing import Any, Iterable, Optional
 import nbformat
 import numpy as np
 
-from autograder.cells import is_solution_cell
+from autograder.authoring.cells import is_solution_cell
 from cnn_student.source import python_text
 
 MIN_EXACT = 5     # distinctive tokens of an exact needle: `vert_start = h * stride` has 5
@@ -252,8 +252,8 @@ def stubs_text(notebooks: Path) -> str:
 
 def hidden_case_needles(solutions: Path) -> list[tuple[str, str, dict, Needle]]:
     """(assignment, fn, case, needle of its literal) for every hidden test case."""
-    from autograder.cells import is_test_cell
-    from autograder.testcells import hidden_checks
+    from autograder.authoring.cells import is_test_cell
+    from autograder.authoring.testcells import hidden_checks
     from cnn_student.serialize import case_key
     found = []
     for nb_path in sorted(solutions.glob("*/*.ipynb")):

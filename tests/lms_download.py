@@ -13,7 +13,7 @@ import nbformat
 
 from autograder.paths import NOTEBOOKS
 from autograder.demo.sample_class import MISTAKES
-from autograder.variants import edited, filled_student_notebook, solution_sources
+from autograder.authoring.variants import edited, filled_student_notebook, solution_sources
 
 # Canvas: <sortable name>_[LATE_]<user id>_<submission id>_<file name>[-<n> for a resubmission].ipynb
 CANVAS_REGEXP = r".*/[a-z]+_(?:LATE_)?(?P<student_id>\d+)_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$"

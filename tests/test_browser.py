@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from autograder.paths import ROOT
-from autograder.cells import is_solution_cell, is_test_cell
+from autograder.authoring.cells import is_solution_cell, is_test_cell
 from tests.browser import axe
 from tests.browser import jupyterlab as jl
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab

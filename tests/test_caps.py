@@ -20,7 +20,7 @@ import pytest
 from autograder.grading.isolation import kernel_caps
 from autograder.paths import ROOT
 from autograder.demo.sample_class import make
-from autograder.variants import filled_student_notebook, solution_sources
+from autograder.authoring.variants import filled_student_notebook, solution_sources
 from tests.conftest import seeded
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@
 naming the likely cause; every correct alternative gets full marks; the reference gets full marks."""
 import pytest
 
-from autograder.release import assignments
+from autograder.authoring.release import assignments
 from cnn_student.spec import all_causes
 
 from autograder.catalogue import mistaken_source, modules

@@ -3,7 +3,7 @@ A renamed or removed id fails here; a new one is added to tests/cause_ids.txt wi
 import re
 from pathlib import Path
 
-from autograder.misconceptions import every_cause as all_causes  # the checks', the verdicts' and the answers'
+from autograder.grading.pipeline.misconceptions import every_cause as all_causes  # the checks', the verdicts' and the answers'
 
 COMMITTED = Path(__file__).with_name("cause_ids.txt")
 
@@ -30,7 +30,7 @@ def test_every_cause_whatever_was_imported_before():
     up as a side effect of which modules happened to be imported)."""
     import subprocess
     import sys
-    script = ("from autograder.misconceptions import every_cause\n"
+    script = ("from autograder.grading.pipeline.misconceptions import every_cause\n"
               "print(len(every_cause()), 'generic.not_checked' in every_cause())")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert out == [str(len(all_causes())), "True"], out

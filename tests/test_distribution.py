@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.distribution import write_distribution
+from autograder.authoring.distribution import write_distribution
 from autograder.paths import ROOT
-from autograder.variants import filled_student_notebook, solution_sources
+from autograder.authoring.variants import filled_student_notebook, solution_sources
 
 pytestmark = pytest.mark.slow
 FIRST = "01_conv_forward"

@@ -16,10 +16,10 @@ import nbformat
 import pytest
 
 from autograder.paths import ROOT
-from autograder.release import assignments
+from autograder.authoring.release import assignments
 from tests.conftest import cell_points
 from autograder.demo.sample_class import make
-from autograder.variants import filled_student_notebook, solution_sources
+from autograder.authoring.variants import filled_student_notebook, solution_sources
 
 pytestmark = pytest.mark.slow
 
@@ -185,9 +185,9 @@ def rendered_text(page: str) -> str:
 
 def hidden_code_lines(assignment: str) -> list[str]:
     """The code lines found only in the hidden-test regions of an assignment's test cells, spaces folded."""
-    from autograder.cells import is_test_cell
-    from autograder.reference import notebook_path
-    from autograder.testcells import HIDDEN_RE, visible_source
+    from autograder.authoring.cells import is_test_cell
+    from autograder.authoring.reference import notebook_path
+    from autograder.authoring.testcells import HIDDEN_RE, visible_source
     cells = [c for c in nbformat.read(notebook_path(assignment), as_version=4).cells if is_test_cell(c)]
     visible = "".join(visible_source(c.source) for c in cells).replace(" ", "").replace("\n", "")
     lines = [" ".join(line.split()) for c in cells for block in HIDDEN_RE.findall(c.source)

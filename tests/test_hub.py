@@ -36,7 +36,7 @@ from urllib.parse import quote
 import nbformat
 import pytest
 
-from autograder import hub as hubmod
+from autograder.deploy import hub as hubmod
 from autograder.paths import COURSE_ID, ROOT
 from tests.browser import axe
 from tests.browser import hub as ui

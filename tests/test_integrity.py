@@ -5,8 +5,8 @@ from nbformat.v4 import new_code_cell
 
 from autograder.grading.outputs.integrity import cell_fingerprints, scan_source
 from cnn_student.speed import loops_in
-from autograder.variants import solution_sources
-from autograder.release import assignments
+from autograder.authoring.variants import solution_sources
+from autograder.authoring.release import assignments
 
 CASES = [
     ("import subprocess\nsubprocess.run(['ls'])", "process_or_network"),

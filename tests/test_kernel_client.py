@@ -7,7 +7,7 @@ import zmq
 import zmq.asyncio
 from jupyter_client.session import Session
 
-from autograder.kernel_client import POLL_SLICE, SlicedPollChannel
+from autograder.grading.pipeline.kernel_client import POLL_SLICE, SlicedPollChannel
 
 LIMIT = 20.0  # the wait's time limit; an unsliced wait returns the message only when it expires
 

@@ -2,7 +2,7 @@
 case or its expected value, no concept-question key, no answer-stating explanation.
 
 The student distribution is built afresh by the real release (nbgrader's generate_assignment, then
-autograder.distribution) into a temporary folder, and every text file of every release stage is
+autograder.authoring.distribution) into a temporary folder, and every text file of every release stage is
 scanned: the released notebooks (every cell, markdown too) and the files released with them,
 cnn_student/ (code, hint strings, comments, expected/*.json), data/, the README, requirements and
 pyproject. At each stage the answers of every assignment not yet due (the stage's newest and all
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.explanations import ANSWERS
+from autograder.grading.pipeline.explanations import ANSWERS
 from autograder.paths import SOLUTIONS
-from autograder.reference import expected_result, namespace
-from autograder.release import release
+from autograder.authoring.reference import expected_result, namespace
+from autograder.authoring.release import release
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import decode
 

@@ -8,11 +8,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder.cells import has_nbgrader
+from autograder.authoring.cells import has_nbgrader
 from autograder.grading.pipeline.needed import _names, skipped
 from autograder.paths import NOTEBOOKS
-from autograder.reference import notebook_path
-from autograder.release import assignments
+from autograder.authoring.reference import notebook_path
+from autograder.authoring.release import assignments
 from cnn_student.source import python_text
 
 # calls that change state a graded cell may read, which no reading of names can see

@@ -72,7 +72,7 @@ def test_dilation_widens_the_receptive_field_without_holes(capsys):
 
 def test_the_compute_table_counts_what_q2_asks_about(capsys):
     """Notebook 4's table, with the reference functions: the numbers Q2's key and explanation rest on."""
-    from autograder.reference import namespace
+    from autograder.authoring.reference import namespace
     from cnn_student.visuals.sharing import compute_table
     ns = namespace("04_sharing_vs_sparsity")
     compute_table(ns["conv_param_count"], ns["dense_param_count"], ns["conv_multiply_adds"], ns["conv_forward"],

@@ -8,10 +8,10 @@ import nbformat
 import pytest
 
 from autograder.paths import EXPECTED, ROOT
-from autograder.cells import is_test_cell
-from autograder.release import assignments, release
+from autograder.authoring.cells import is_test_cell
+from autograder.authoring.release import assignments, release
 from cnn_student.serialize import case_key
-from autograder.testcells import hidden_checks, visible_source
+from autograder.authoring.testcells import hidden_checks, visible_source
 
 ASSIGNMENTS = assignments()
 

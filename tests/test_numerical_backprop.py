@@ -12,9 +12,9 @@ timed test); the mistake catalogue shows both numerical variants losing the cell
 import nbformat
 import numpy as np
 
-from autograder.cells import grade_id
-from autograder.reference import namespace, notebook_path
-from autograder.testcells import parse_checks
+from autograder.authoring.cells import grade_id
+from autograder.authoring.reference import namespace, notebook_path
+from autograder.authoring.testcells import parse_checks
 from cnn_student.gradcheck import numerical_gradient
 from cnn_student.spec import build_args
 

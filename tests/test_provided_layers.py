@@ -5,7 +5,7 @@ compute."""
 import numpy as np
 import pytest
 
-from autograder.reference import namespace
+from autograder.authoring.reference import namespace
 from cnn_student.spec import build_args
 
 CONV_CASES = [{"m": 2, "H": 6, "W": 5, "C": 3, "f": 3, "n_C": 2, "pad": p, "stride": s, "seed": 7 + p + s}

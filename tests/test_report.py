@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.explanations import ANSWERS
+from autograder.grading.pipeline.explanations import ANSWERS
 from autograder.grading.outputs.aggregate import write_outputs
 from autograder.grading.outputs.integrity import Finding, cell_fingerprints
 from autograder.grading.records import CellScore, UnitResult

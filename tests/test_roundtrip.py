@@ -28,7 +28,7 @@ import pytest
 from autograder.grading.orchestrate import master as master_mod
 from autograder.paths import COURSE_ID, NOTEBOOKS, ROOT
 from autograder.demo.sample_class import MISTAKES
-from autograder.variants import edited, filled_student_notebook, solution_sources
+from autograder.authoring.variants import edited, filled_student_notebook, solution_sources
 from tests.conftest import cell_points, seeded
 from tests.lms_download import CANVAS_REGEXP, MOODLE_REGEXP, canvas_zip, moodle_zip
 from tests.test_grading import rendered_text, shown_hidden_lines

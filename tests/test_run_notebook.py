@@ -19,7 +19,7 @@ k._publish_status = drop_next_idle'''
 
 RUN = '''import sys
 from pathlib import Path
-from autograder.run_notebook import execute
+from autograder.authoring.run_notebook import execute
 nb, _ = execute(Path(sys.argv[1]), timeout=30)
 print(nb.cells[1].outputs[0]["text"].strip())
 '''

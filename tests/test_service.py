@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.variants import solution_sources
+from autograder.authoring.variants import solution_sources
 from tests.conftest import seeded
 from tests.test_grading import shown_hidden_lines
 from tests.exchange_class import Student, app, make_course, serve_command, serve_env
@@ -144,7 +144,7 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
     from autograder.grading.orchestrate import master as master_mod
     from autograder.paths import NOTEBOOKS
     from autograder.service.cli import add_arguments, build
-    from autograder.variants import filled_student_notebook
+    from autograder.authoring.variants import filled_student_notebook
     course, exchange = tmp_path / "course", tmp_path / "exchange"
     course.mkdir()
     (course / "nbgrader_config.py").write_text(

@@ -245,7 +245,7 @@ def test_hidden_tests_are_read_from_the_solutions(first_master):
 
 
 def test_the_student_readme_states_the_courses_policy(tmp_path):
-    from autograder.distribution import write_stage
+    from autograder.authoring.distribution import write_stage
     write_stage(tmp_path / "stage", ["01_conv_forward"])
     readme = (tmp_path / "stage" / "README.md").read_text()
     assert "## After you submit: feedback" in readme

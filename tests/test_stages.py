@@ -8,13 +8,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.cells import grade_id, is_solution_cell, is_test_cell
+from autograder.authoring.cells import grade_id, is_solution_cell, is_test_cell
 from autograder.grading.pipeline import unit as unit_mod
 from autograder.grading.pipeline.preprocessors import HideHiddenTests, VerifyChecks
 from autograder.grading.records import Limits, CellScore, Unit, UnitResult, parse_size
 from autograder.paths import NOTEBOOKS
-from autograder.reference import expected_result
-from autograder.variants import filled_student_notebook, solution_sources
+from autograder.authoring.reference import expected_result
+from autograder.authoring.variants import filled_student_notebook, solution_sources
 from cnn_student.protocol import RECORD_MIME
 from cnn_student.serialize import encode
 

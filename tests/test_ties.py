@@ -8,9 +8,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.cells import is_test_cell
+from autograder.authoring.cells import is_test_cell
 from autograder.paths import SOLUTIONS
-from autograder.testcells import parse_checks
+from autograder.authoring.testcells import parse_checks
 from cnn_student.spec import build_args
 
 
@@ -56,7 +56,7 @@ def _rule_lines(text: str) -> dict[str, str]:
 def test_the_notebooks_tie_measurements_tell_the_rules_apart(capsys):
     """Notebook 3's measurements: the every-maximum rule routes 2*dz from a tied window and its db fails the
     check against centred differences; the first maximum passes both, and so does the reference mask."""
-    from autograder.reference import namespace
+    from autograder.authoring.reference import namespace
     from cnn_student.visuals.backprop import check_ties_on_bias, show_ties
     ns = namespace("03_backprop")
     show_ties(ns["create_mask_from_window"])

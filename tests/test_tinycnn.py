@@ -82,7 +82,7 @@ def test_loop_layers_equal_the_network_with_the_first_maximum_rule():
     """The provided loop layers of notebook 4 (the student's may replace them) give the network's loss and
     gradients: both route a tied window's gradient to its first maximum. Routing it to every tied input
     instead changes db1 at step 1, not dW1 (the notebook shows it)."""
-    from autograder.reference import namespace
+    from autograder.authoring.reference import namespace
     from tiny_cnn import forward_backward_with_layers
     layers = {k: namespace("04_sharing_vs_sparsity")[k]
               for k in ("conv_forward", "conv_backward", "pool_forward", "pool_backward")}

@@ -9,9 +9,9 @@ the source scan alone.
 import nbformat
 import pytest
 
-from autograder.cells import grade_id, is_test_cell
-from autograder.reference import notebook_path
-from autograder.testcells import parse_checks
+from autograder.authoring.cells import grade_id, is_test_cell
+from autograder.authoring.reference import notebook_path
+from autograder.authoring.testcells import parse_checks
 from cnn_student.spec import build_args
 from cnn_student.speed import LIMIT, loops_in, measure, verdict
 

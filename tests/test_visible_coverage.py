@@ -6,9 +6,9 @@ from functools import lru_cache
 import nbformat
 import pytest
 
-from autograder.cells import is_test_cell, points
-from autograder.reference import notebook_path
-from autograder.testcells import HIDDEN_RE
+from autograder.authoring.cells import is_test_cell, points
+from autograder.authoring.reference import notebook_path
+from autograder.authoring.testcells import HIDDEN_RE
 
 from autograder.catalogue import mistaken_source, modules
 from tests.catalogue_harness import namespace_with, visible_failures

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.cells import grade_id, is_solution_cell
+from autograder.authoring.cells import grade_id, is_solution_cell
 from autograder.paths import ROOT
 
 VARIANTS = ("finished", "untouched")
