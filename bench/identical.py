@@ -1,0 +1,131 @@
+"""Grades and feedback identical to another commit's: the demo's sample class graded by that commit's
+grader and by this working tree, in one run, compared file by file.
+
+    .venv/bin/python bench/identical.py [--ref main] [--generated 60] [--keep DIR]
+
+The class is the demo's (`autograder.demo.sample_class`: the ten named students, honest and hostile,
+and --generated students drawn from the mistake catalogue), written once by this tree. Both graders
+run `python -m autograder grade --jobs 2 --timeout 10` (the demo's options) into the same OUT path,
+one after the other, so that no path in a page differs by where it was written.
+
+Compared byte for byte: grades.csv, causes.csv, integrity.csv and similarity.json. results.json with
+each unit's "timings" (seconds per stage) left out. Every feedback page
+(feedback/<student>/<assignment>/<notebook>.html) byte for byte after three normalisations, each of
+something that differs between two runs of one and the same grader (seen: main against itself):
+- notebook 5's measured ratio, "0.031 calibrations on the timed case" (a timing), as "N calibrations";
+- cell ids (`id="cell-id=..."`): nbgrader gives each test cell it restores a new random id;
+- the traceback of a cell stopped at its time limit (where the interrupt lands is timing): the
+  output's text up to its last line, "KeyboardInterrupt: ".
+Exit status 1 when anything differs, with the first lines of each difference.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from common import ROOT, checkout, load, run  # noqa: E402
+
+FILES = ("grades.csv", "causes.csv", "integrity.csv", "similarity.json")
+PAGE_NORMALISATIONS = (
+    (re.compile(r"\b\d+\.\d+ calibrations on the timed case"), "N calibrations on the timed case"),
+    (re.compile(r'id="cell-id=[^"]*"'), 'id="cell-id=?"'),
+    (re.compile(r"<pre>(?:(?!</pre>).)*(KeyboardInterrupt</span>: (?:(?!</pre>).)*)</pre>", re.S), r"<pre>[...]\1</pre>"),
+)
+
+
+def normalised_page(text: str) -> str:
+    for pattern, replacement in PAGE_NORMALISATIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def write_class(root: Path, generated: int) -> Path:
+    from autograder.demo import sample_class
+    subs = root / "submissions"
+    sample_class(subs, generated)
+    return subs
+
+
+def grade(tree: Path, subs: Path, out: Path, keep: Path, *options: str) -> float:
+    """Grade the class with the grader of `tree` into `out`, then move the outputs to `keep`."""
+    if out.exists():
+        shutil.rmtree(out)
+    start = time.perf_counter()
+    run(tree, "grade", "--submissions", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "10", *options)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(out / ".grader")
+    out.rename(keep)
+    return seconds
+
+
+def normalised_results(folder: Path) -> str:
+    results = json.loads((folder / "results.json").read_text())
+    for r in results:
+        r.pop("timings", None)
+    return json.dumps(results, indent=1, sort_keys=True)
+
+
+def differences(before: Path, after: Path) -> list[str]:
+    """What differs between two graded OUT folders (empty: identical)."""
+    found = []
+
+    def compare(name: str, a: str, b: str) -> None:
+        if a != b:
+            diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "before/" + name, "after/" + name, n=1,
+                                             lineterm=""))
+            found.append("\n".join(diff[:12]))
+
+    for name in FILES:
+        a, b = before / name, after / name
+        compare(name, a.read_text() if a.exists() else "(missing)", b.read_text() if b.exists() else "(missing)")
+    compare("results.json (timings left out)", normalised_results(before), normalised_results(after))
+    pages_a = {p.relative_to(before) for p in (before / "feedback").rglob("*.html")}
+    pages_b = {p.relative_to(after) for p in (after / "feedback").rglob("*.html")}
+    for missing in sorted(pages_a ^ pages_b):
+        found.append(f"{missing}: only {'before' if missing in pages_a else 'after'}")
+    for page in sorted(pages_a & pages_b):
+        compare(str(page), normalised_page((before / page).read_text()), normalised_page((after / page).read_text()))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ref", default="main", help="the commit whose grades are today's (default main)")
+    parser.add_argument("--generated", type=int, default=60, help="generated students besides the ten named")
+    parser.add_argument("--keep", type=Path, help="keep the class and both graded folders here")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-identical-"))
+    root.mkdir(parents=True, exist_ok=True)
+    subs = write_class(root, args.generated)
+    units = sum(1 for _ in subs.glob("*/*"))
+    print(f"the demo's class: 10 named + {args.generated} generated students, {units} units; {load()}")
+    ref_tree = checkout(args.ref, root)
+    before = grade(ref_tree, subs, root / "out", root / "before")
+    print(f"{args.ref}: {before:.1f} s ({before / units:.2f} s per unit); {load()}")
+    after = grade(ROOT, subs, root / "out", root / "after")
+    print(f"this tree: {after:.1f} s ({after / units:.2f} s per unit), {after / before:.2f}x; {load()}")
+    found = differences(root / "before", root / "after")
+    pages = sum(1 for _ in (root / "after" / "feedback").rglob("*.html"))
+    if ref_tree != ROOT:
+        shutil.rmtree(ref_tree)
+    if not args.keep:
+        shutil.rmtree(root)
+    if found:
+        print(f"DIFFERENT: {len(found)} file(s)\n" + "\n\n".join(found[:20]))
+        sys.exit(1)
+    print(f"identical: {', '.join(FILES)}, results.json (timings left out) and {pages} feedback pages "
+          "(normalised: notebook 5's measured ratio, cell ids, tracebacks of cells stopped at their time limit)")
+
+
+if __name__ == "__main__":
+    main()
