@@ -57,6 +57,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
     from dataclasses import replace
     from ..grading.isolation import kernel_caps
+    from ..grading.isolation.pool import KernelPool
 
     ensure_tools_on_path()
     course = _load(args.course.resolve())
@@ -67,7 +68,8 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)   # students' copies and pages: the instructor's alone, like the course folder
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   assignments=args.assignment, caps_mechanism=caps, quiet=True)
+                   assignments=args.assignment, caps_mechanism=caps, quiet=True,
+                   kernels_ahead=KernelPool(config=course.config).size)
     # as grading/batch.py's plan() resolves them for grade's units
     unit_caps = kernel_caps.detect()[0] if caps == "auto" else caps
     if not (unit_caps and opts.sandbox and kernel_caps.bwrap_has_size()):

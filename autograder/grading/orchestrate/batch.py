@@ -18,7 +18,8 @@ from ...paths import SOLUTIONS, child_env
 from ...authoring.release import assignments
 from . import course, master as master_mod
 from .course import Course
-from ..isolation import kernel_caps
+from ..isolation import kernel_caps, pool
+from ..isolation.pool import KernelPool
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
 from ..pipeline.unit import failure_result
@@ -35,6 +36,7 @@ class Options:
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
     caps_mechanism: Optional[str] = "auto"  # what holds the memory and process caps (kernel_caps), "auto"; None: none
     course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
+    kernels_ahead: int = KernelPool.size.default_value  # per grading process (KernelPool.size, the course's config)
 
 
 def students(submissions: Path) -> list[str]:
@@ -66,12 +68,16 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
 
 
 class Worker:
-    def __init__(self, log: Path):
+    """A grading process (worker.py), which keeps `kernels_ahead` kernels started for its next units."""
+
+    def __init__(self, log: Path, kernels_ahead: int = KernelPool.size.default_value):
         self.log = open(log, "a")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker",
+                                      "--pool", str(kernels_ahead)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()
+        self.mechanism: Optional[str] = None   # the caps mechanism of its units: its kernels' groups are there
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -86,6 +92,7 @@ class Worker:
               cancelled: Optional[Callable[[], bool]] = None) -> tuple[bool, str]:
         """(whether the worker is still usable, why not); a grader error on the unit is logged.
         `cancelled` is asked every few seconds while the unit runs (a cluster run that was stopped)."""
+        self.mechanism = unit.caps_mechanism
         self.proc.stdin.write(unit.to_json() + "\n")
         self.proc.stdin.flush()
         end = time.monotonic() + deadline
@@ -113,13 +120,21 @@ class Worker:
             pass
         self.proc.wait()
         self.log.close()
+        pool.remove_leftovers(self.proc.pid, self.mechanism)  # its kernels' groups and folders, once it is gone
+
+    def close(self) -> None:
+        """No more units: the worker ends by itself, its kernels started ahead with it."""
+        self.proc.stdin.close()
+        self.proc.wait()
+        self.log.close()
 
 
 def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
-             cancelled: Optional[Callable[[], bool]] = None) -> Optional[Worker]:
+             cancelled: Optional[Callable[[], bool]] = None,
+             kernels_ahead: int = KernelPool.size.default_value) -> Optional[Worker]:
     """Grade one unit in a worker process (started when `worker` is None), stopped at its deadline;
     returns the worker if it can take another unit. Local batches and cluster workers both grade here."""
-    worker = worker or Worker(log)
+    worker = worker or Worker(log, kernels_ahead)
     ok, why = worker.grade(unit, deadline, cancelled)
     if ok:
         return worker
@@ -181,12 +196,10 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
                 unit = pending.get_nowait()
             except queue.Empty:
                 break
-            worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log")
+            worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log", kernels_ahead=opts.kernels_ahead)
             progress.step(f"{unit.student}/{unit.assignment}")
         if worker:
-            worker.proc.stdin.close()
-            worker.proc.wait()
-            worker.log.close()
+            worker.close()
 
     threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, min(opts.jobs, len(todo))))]
     for t in threads:

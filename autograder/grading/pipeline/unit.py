@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 import nbformat
 
@@ -27,7 +27,7 @@ from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test
 from ...paths import COURSE_ID, FEEDBACK_TEMPLATES, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
-from ..isolation import kernel_caps, sandbox
+from ..isolation import kernel_caps, pool, sandbox
 from .feedback_html import FeedbackExporter
 from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
 from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
@@ -79,13 +79,14 @@ def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
-def grade_unit(unit: Unit) -> UnitResult:
-    """Grade one unit through its four stages; write and return its result."""
+def grade_unit(unit: Unit, kernels: Optional[pool.Pool] = None) -> UnitResult:
+    """Grade one unit through its four stages; write and return its result. `kernels`: the grading
+    process's kernels started ahead, if it keeps any."""
     timings: dict[str, float] = {}
     with _stage(timings, "intake"):
         intake = take_in(unit)
     with _stage(timings, "run"):
-        log, ok = run(unit, intake, timings)
+        log, ok = run(unit, intake, timings, kernels)
     with _stage(timings, "collect"):
         result = collect(unit, intake, log, ok)
     with _stage(timings, "publish"):
@@ -234,7 +235,8 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
 
 
 # ---------- run
-def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None):
+def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None, kernels: Optional[pool.Pool],
+            submission: Path):
     from traitlets.config import Config
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                         IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
@@ -264,6 +266,8 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.SandboxedExecute.disk_bytes = unit.limits.disk_bytes if unit.sandbox else 0
     c.SandboxedExecute.caps_group = group.to_json() if group else {}
     c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
+    c.SandboxedExecute.pool_key = kernels.key if kernels else ""
+    c.SandboxedExecute.submission = str(submission)
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
@@ -308,15 +312,22 @@ def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
     return kernel_caps.create(unit.caps_mechanism, kernel_caps.name_for(str(unit.work)), unit.limits)
 
 
-def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
-    """nbgrader autograde and generate_feedback; (nbgrader's log, whether it succeeded)."""
+def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
+    """nbgrader autograde and generate_feedback; (nbgrader's log, whether it succeeded). With `kernels`,
+    each notebook runs in a kernel started ahead (each with its own group and caps) where the unit's
+    settings allow it; otherwise in a kernel started here, in the unit's group."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     if not intake.runnable:
         return "", False
     ensure_tools_on_path()
-    group = _kernel_group(unit)
+    setting = pool.setting_for(unit.limits, unit.caps_mechanism, unit.master)
+    if kernels is not None and setting.poolable(unit.sandbox):
+        kernels.use(setting)
+    else:
+        kernels = None
+    group = None if kernels else _kernel_group(unit)
     settings = _write_kernel_settings(unit, intake, group)
     # short: IPC socket paths are limited to 107 bytes. In memory where there is /dev/shm: what the
     # kernel writes beside its sockets then counts against its memory cap, never the disk
@@ -324,7 +335,7 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, boo
     with tempfile.TemporaryDirectory(prefix="cnnk-", dir=shm) as tmp, _removed(group), \
             scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=tmp,
                        **{sandbox.SPEC_ENV: str(settings)}):
-        config = _config(unit, intake.course, Path(tmp), group)
+        config = _config(unit, intake.course, Path(tmp), group, kernels, intake.submitted)
         api = NbGraderAPI(CourseDirectory(config=config), config=config)
         out = api.autograde(unit.assignment, unit.student, force=True, create=True)
         if (intake.course / "kernel_timings.json").is_file():
