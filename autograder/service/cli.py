@@ -11,13 +11,18 @@ from typing import Any
 from traitlets import Bool, Float
 from traitlets.config import Configurable
 
+from .queue import NOTICE_AFTER
+
 
 class FeedbackService(Configurable):
     """How the service reads the exchange (nbgrader_config.py; the policy is FeedbackPolicy's)."""
     check_owner = Bool(True, help="grade a submission only if its inbound folder is owned by the Unix user its "
                                   "name gives as the student (a multi-user exchange); False where one account "
                                   "submits for everyone (a test set-up, a hub whose users share a uid)").tag(config=True)
-    poll_seconds = Float(0.25, help="how often the inbound folder is read").tag(config=True)
+    poll_seconds = Float(0.1, help="how often the inbound folder is read").tag(config=True)
+    queue_notice_seconds = Float(NOTICE_AFTER, help="a submission whose feedback is expected later than this "
+                                 "(a queue at the deadline) gets a page at once saying its place in the queue and "
+                                 "when its feedback is expected; the graded page replaces it").tag(config=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +98,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
         make = lambda: g.LocalGrader(setup)  # noqa: E731
     return Service(setup, FeedbackPolicy(config=course.config), State(beside / "autograder-service.db"),
                    DueDates(course.db_url), make, jobs=opts.jobs, check_owner=settings.check_owner,
-                   poll=settings.poll_seconds)
+                   poll=settings.poll_seconds, queue_notice=settings.queue_notice_seconds)
 
 
 def serve(args: argparse.Namespace) -> int:
