@@ -10,12 +10,14 @@ one after the other, so that no path in a page differs by where it was written.
 
 Compared byte for byte: grades.csv, causes.csv, integrity.csv and similarity.json. results.json with
 each unit's "timings" (seconds per stage) left out. Every feedback page
-(feedback/<student>/<assignment>/<notebook>.html) byte for byte after three normalisations, each of
+(feedback/<student>/<assignment>/<notebook>.html) byte for byte after four normalisations, each of
 something that differs between two runs of one and the same grader (seen: main against itself):
 - notebook 5's measured ratio, "0.031 calibrations on the timed case" (a timing), as "N calibrations";
 - cell ids (`id="cell-id=..."`): nbgrader gives each test cell it restores a new random id;
 - the traceback of a cell stopped at its time limit (where the interrupt lands is timing): the
-  output's text up to its last line, "KeyboardInterrupt: ".
+  output's text up to its last line, "KeyboardInterrupt: ";
+- the execution count of the cell in which the kernel exited (KernelDied): "In [5]" when the kernel's
+  execute_input message left before it died, "In [ ]" when not (main against itself: 1 run in 6).
 Exit status 1 when anything differs, with the first lines of each difference.
 """
 from __future__ import annotations
@@ -40,6 +42,7 @@ PAGE_NORMALISATIONS = (
     (re.compile(r"\b\d+\.\d+ calibrations on the timed case"), "N calibrations on the timed case"),
     (re.compile(r'id="cell-id=[^"]*"'), 'id="cell-id=?"'),
     (re.compile(r"<pre>(?:(?!</pre>).)*(KeyboardInterrupt</span>: (?:(?!</pre>).)*)</pre>", re.S), r"<pre>[...]\1</pre>"),
+    (re.compile("In\xa0\\[(?:\\d+|\xa0)\\]:((?:(?!input_prompt).)*?KernelDied)", re.S), "In\xa0[?]:\\1"),
 )
 
 
@@ -124,7 +127,8 @@ def main() -> None:
         print(f"DIFFERENT: {len(found)} file(s)\n" + "\n\n".join(found[:20]))
         sys.exit(1)
     print(f"identical: {', '.join(FILES)}, results.json (timings left out) and {pages} feedback pages "
-          "(normalised: notebook 5's measured ratio, cell ids, tracebacks of cells stopped at their time limit)")
+          "(normalised: notebook 5's measured ratio, cell ids, tracebacks of cells stopped at their time limit, "
+          "the count of a cell whose kernel exited)")
 
 
 if __name__ == "__main__":

@@ -24,18 +24,20 @@ from typing import Any, Callable, Iterator, Optional
 import nbformat
 
 from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
-from ...paths import COURSE_ID, FEEDBACK_TEMPLATES, ensure_tools_on_path
+from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute
 from ..isolation import kernel_caps, pool, sandbox
-from .feedback_html import FeedbackExporter
+from .feedback_html import FeedbackPages
 from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
-from .preprocessors import HideHiddenTests, NameTests, VerifyChecks, verdict_metadata
+from .preprocessors import VerifyChecks, verdict_metadata
+from .scratch_gradebook import scratch
 from ..records import OUTPUT_LINES, CellScore, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
 Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding
+PAGES = FeedbackPages()  # the feedback pages' exporters, made once per grading process
 
 
 @dataclass
@@ -83,12 +85,13 @@ def grade_unit(unit: Unit, kernels: Optional[pool.Pool] = None) -> UnitResult:
     """Grade one unit through its four stages; write and return its result. `kernels`: the grading
     process's kernels started ahead, if it keeps any."""
     timings: dict[str, float] = {}
-    with _stage(timings, "intake"):
-        intake = take_in(unit)
-    with _stage(timings, "run"):
-        log, ok = run(unit, intake, timings, kernels)
-    with _stage(timings, "collect"):
-        result = collect(unit, intake, log, ok)
+    with scratch(unit.course / "gradebook.db"):
+        with _stage(timings, "intake"):
+            intake = take_in(unit)
+        with _stage(timings, "run"):
+            log, ok = run(unit, intake, timings, kernels)
+        with _stage(timings, "collect"):
+            result = collect(unit, intake, log, ok)
     with _stage(timings, "publish"):
         publish_feedback(unit, intake.expected, intake.notes)
     result.timings = timings
@@ -240,8 +243,8 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     from traitlets.config import Config
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                         IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                        SaveAutoGrades, GetGrades)
-    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+                                        SaveAutoGrades)
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
 
     c = Config()
     c.CourseDirectory.root = str(course)
@@ -275,18 +278,7 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
     c.KernelManager.client_class = STEADY_CLIENT
     c.LimitOutput.max_lines = OUTPUT_LINES
-    c.GenerateFeedback.preprocessors = [NameTests, HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
-    c.GenerateFeedback.exporter_class = FeedbackExporter
-    # tests named by grade id and docstring (_generate_feedback): a template extending nbgrader's own
-    c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(_nbgrader_templates())]
-    c.HideHiddenTests.show_hidden = unit.show_hidden
     return c
-
-
-def _nbgrader_templates() -> Path:
-    """nbgrader's own templates folder (its feedback template), which GenerateFeedback adds by default."""
-    import nbgrader
-    return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
 def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
@@ -343,23 +335,11 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
         ok, log = out["success"], out["log"] + str(out.get("error") or "")
         if ok:
             with _stage(timings, "feedback"):
-                _generate_feedback(api, unit)
+                PAGES.write(unit.autograded, unit.course_feedback, unit.student, unit.assignment,
+                            unit.gradebook_url, unit.show_hidden)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
-
-
-def _generate_feedback(api: Any, unit: Unit) -> None:
-    """What api.generate_feedback does, with our feedback template: the API forces nbgrader's own
-    ("Test cell" for every test), ours names each test by its grade id and docstring."""
-    from nbgrader.converters import GenerateFeedback
-    from nbgrader.utils import capture_log, temp_attrs
-    from traitlets.config import Config
-    with temp_attrs(api.coursedir, assignment_id=unit.assignment, student_id=unit.student):
-        app = GenerateFeedback(coursedir=api.coursedir, parent=api)
-        app.update_config(Config({"HTMLExporter": {"template_name": "feedback_named", "template_file": "named.html.j2"}}))
-        app.force = True
-        capture_log(app)
 
 
 @contextmanager
