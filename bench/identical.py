@@ -1,7 +1,7 @@
 """Grades and feedback identical to another commit's: the demo's sample class graded by that commit's
 grader and by this working tree, in one run, compared file by file.
 
-    .venv/bin/python bench/identical.py [--ref main] [--generated 60] [--keep DIR]
+    .venv/bin/python bench/identical.py [--ref main] [--generated 60] [--keep DIR] [--student S] [--assignment A] [--tiny]
 
 The class is the demo's (`autograder.demo.sample_class`: the ten named students, honest and hostile,
 and --generated students drawn from the mistake catalogue), written once by this tree. Both graders
@@ -52,17 +52,26 @@ def normalised_page(text: str) -> str:
     return text
 
 
-def write_class(root: Path, generated: int) -> Path:
+def write_class(root: Path, generated: int, students: list[str] | None = None, only: list[str] | None = None) -> Path:
+    """The demo's class under root/submissions (those students and assignments only, if given)."""
     from autograder.demo import sample_class
     subs = root / "submissions"
     sample_class(subs, generated)
+    for folder in sorted(subs.glob("*/*")):
+        if (students and folder.parent.name not in students) or (only and folder.name not in only):
+            shutil.rmtree(folder)
+    for folder in subs.iterdir():
+        if not any(folder.iterdir()):
+            folder.rmdir()
     return subs
 
 
-def grade(tree: Path, subs: Path, out: Path, keep: Path, *options: str) -> float:
+def grade(tree: Path, subs: Path, out: Path, keep: Path, *options: str, master: Path | None = None) -> float:
     """Grade the class with the grader of `tree` into `out`, then move the outputs to `keep`."""
     if out.exists():
         shutil.rmtree(out)
+    if master is not None:   # a grader's course folder built beforehand
+        shutil.copytree(master, out / ".grader" / "master", symlinks=True)
     start = time.perf_counter()
     run(tree, "grade", "--submissions", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "10", *options)
     seconds = time.perf_counter() - start
@@ -106,16 +115,23 @@ def main() -> None:
     parser.add_argument("--ref", default="main", help="the commit whose grades are today's (default main)")
     parser.add_argument("--generated", type=int, default=60, help="generated students besides the ten named")
     parser.add_argument("--keep", type=Path, help="keep the class and both graded folders here")
+    parser.add_argument("--student", action="append", help="only this student of the class (repeatable)")
+    parser.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    parser.add_argument("--tiny", action="store_true", help="ada's notebook 1 against HEAD (the fast tier's check)")
+    parser.add_argument("--master", type=Path, help=argparse.SUPPRESS)   # a grader's course folder built beforehand
     args = parser.parse_args()
+    if args.tiny:
+        args.ref, args.generated, args.student, args.assignment = "HEAD", 0, ["ada"], ["01_conv_forward"]
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-identical-"))
     root.mkdir(parents=True, exist_ok=True)
-    subs = write_class(root, args.generated)
+    subs = write_class(root, args.generated, args.student, args.assignment)
     units = sum(1 for _ in subs.glob("*/*"))
-    print(f"the demo's class: 10 named + {args.generated} generated students, {units} units; {load()}")
+    print(f"the demo's class: {len(list(subs.iterdir()))} students ({args.generated} generated), {units} units; {load()}")
     ref_tree = checkout(args.ref, root)
-    before = grade(ref_tree, subs, root / "out", root / "before")
+    options = [o for a in args.assignment or [] for o in ("--assignment", a)]
+    before = grade(ref_tree, subs, root / "out", root / "before", *options, master=args.master)
     print(f"{args.ref}: {before:.1f} s ({before / units:.2f} s per unit); {load()}")
-    after = grade(ROOT, subs, root / "out", root / "after")
+    after = grade(ROOT, subs, root / "out", root / "after", *options, master=args.master)
     print(f"this tree: {after:.1f} s ({after / units:.2f} s per unit), {after / before:.2f}x; {load()}")
     found = differences(root / "before", root / "after")
     pages = sum(1 for _ in (root / "after" / "feedback").rglob("*.html"))

@@ -2,7 +2,7 @@
 grading process (as `grade`'s worker and the service's kept process grade them), each stage timed,
 the grader's own CPU split by what it spends it on, the kernels' CPU beside it.
 
-    .venv/bin/python bench/profile_unit.py [--assignment 01_conv_forward] [--units 12] [--ref main]
+    .venv/bin/python bench/profile_unit.py [--assignment 01_conv_forward] [--units 12] [--ref main] [--tiny]
 
 The submissions are bench/grader.py's generated class (reference, catalogued mistakes, correct
 alternatives, untouched), the first --units students. The first unit warms the process (imports,
@@ -10,12 +10,12 @@ templates) and is not counted. Printed per unit (means):
 - wall seconds by stage, from each unit's own timings (UnitResult.timings);
 - CPU seconds: the grading process's own (getrusage), and everything else it started (kernels, their
   sandboxes and launchers), from a cgroup v1 cpuacct group this script puts itself in (root only);
-- the grading process's time by what it runs (cProfile, own time of each function, in buckets by
-  module): waiting on the kernel's sockets (kernel start and cells: the kernel's time, not the
-  grader's), the gradebook (SQLAlchemy, sqlite), the page (nbconvert's exporter, Jinja, BeautifulSoup,
-  Pygments), notebooks (nbformat read, validate, write), copies and files, verdicts, the kernel client,
-  nbgrader's converters. cProfile slows Python code: its seconds are larger than the wall's; read its
-  shares.
+- the grading process's CPU by what it runs (cProfile timed by process_time, own time of each
+  function, in buckets by module): the gradebook (SQLAlchemy, sqlite), the page (nbconvert's exporter,
+  Jinja, BeautifulSoup, Pygments), notebooks (nbformat read, validate, write), copies and files,
+  verdicts, the kernel client, nbgrader's converters (cProfile slows Python code: its seconds are
+  larger than the unprofiled CPU above; read its shares); and, apart, the time Python's garbage
+  collector took (gc.callbacks), which cProfile charges to whatever function it interrupted.
 --ref COMMIT profiles that commit's grader too, in the same run (this script run by that tree's
 Python path), and prints the two side by side with their ratio. The load is printed with each run.
 """
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -119,8 +120,10 @@ def inner(args: argparse.Namespace) -> dict:
     root = Path(args.folder)
     subs = root / "submitted"
     if not subs.exists():
-        make_class(args.units + 1, root)
+        make_class(args.units + 1, root, only=[args.assignment])
     out = root / f"out-{os.getpid()}"
+    if args.master:
+        shutil.copytree(args.master, out / ".grader" / "master", symlinks=True)
     master, digest = master_mod.prepare(out, only=[args.assignment])
     mechanism = kernel_caps.detect()[0]
     limits = Limits()
@@ -132,10 +135,18 @@ def inner(args: argparse.Namespace) -> dict:
                   out=out, limits=limits, caps_mechanism=mechanism) for s in students]
     grade, close = make_grader(root, args.assignment)
     timings, walls, own, total = [], [], [], []
-    profile = cProfile.Profile()
+    collecting = {"since": 0.0, "seconds": 0.0}
+
+    def gc_clock(phase: str, info: dict) -> None:
+        if phase == "start":
+            collecting["since"] = time.process_time()
+        else:
+            collecting["seconds"] += time.process_time() - collecting["since"]
+    profile = cProfile.Profile(time.process_time)   # CPU time: on a shared machine, waiting for a core is not cost
     with cpu_group() as cpu:
         try:
             grade(units[0])   # warms the process: imports, templates, references
+            gc.callbacks.append(gc_clock)
             for unit in units[1:]:
                 c0, t0, w0 = own_cpu(), cpu(), time.perf_counter()
                 if args.cprofile:
@@ -155,25 +166,34 @@ def inner(args: argparse.Namespace) -> dict:
         for k, v in t.items():
             stages.setdefault(k, []).append(v)
     buckets: dict[str, float] = {}
+    top: list[tuple[float, str, str]] = []
     if args.cprofile:
         for key, (_, _, tottime, _, _) in pstats.Stats(profile).stats.items():
             name = bucket_of(key)
             buckets[name] = buckets.get(name, 0.0) + tottime / len(walls)
-    return {"tree": str(Path(autograder.__file__).parents[1]), "load": os.getloadavg(), "units": len(walls), "wall": statistics.mean(walls),
+            top.append((tottime / len(walls), name, f"{Path(key[0]).name}:{key[1]} {key[2]}"))
+        top = sorted(top, reverse=True)[:args.top]
+    return {"tree": str(Path(autograder.__file__).parents[1]), "load": os.getloadavg(), "units": len(walls),
+            "gc": collecting["seconds"] / len(walls), "wall": statistics.mean(walls),
             "stages": {k: statistics.mean(v) for k, v in stages.items()},
-            "own_cpu": statistics.mean(own), "all_cpu": statistics.mean(total), "buckets": buckets}
+            "own_cpu": statistics.mean(own), "all_cpu": statistics.mean(total), "buckets": buckets, "top": top}
 
 
 def show(label: str, figures: dict) -> None:
     print(f"\n{label} ({figures['tree']}): {figures['units']} units, load {' '.join(f'{x:.1f}' for x in figures['load'])}")
     print(f"  wall per unit {figures['wall']:.3f} s; CPU per unit: grading process {figures['own_cpu']:.3f} s, "
           f"kernels and the rest {figures['all_cpu'] - figures['own_cpu']:.3f} s, all {figures['all_cpu']:.3f} s")
+    print(f"  of the grading process's CPU, garbage collection {figures['gc']:.3f} s")
     print("  stages (s): " + ", ".join(f"{k} {v:.3f}" for k, v in figures["stages"].items()))
     if figures["buckets"]:
         total = sum(figures["buckets"].values())
-        print(f"  grading process under cProfile, {total:.3f} s per unit:")
+        print(f"  grading process's CPU under cProfile, {total:.3f} s per unit:")
         for name, seconds in sorted(figures["buckets"].items(), key=lambda kv: -kv[1]):
             print(f"    {name:48s} {seconds:6.3f} s  {100 * seconds / total:4.0f} %")
+        if figures.get("top"):
+            print("  the functions that took most (own time):")
+            for seconds, name, where in figures["top"]:
+                print(f"    {seconds:6.3f} s  {where[:90]:90s} ({name.split(' (')[0]})")
 
 
 def compare(before: dict, after: dict) -> None:
@@ -192,9 +212,14 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=12)
     parser.add_argument("--ref", help="also profile this commit's grader, in the same run")
     parser.add_argument("--no-cprofile", dest="cprofile", action="store_false")
+    parser.add_argument("--top", type=int, default=15, help="list the functions that took most")
+    parser.add_argument("--tiny", action="store_true", help="one unit after the warm one (the fast tier's check)")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
+    parser.add_argument("--master", help=argparse.SUPPRESS)   # the assignment's grader folder, built beforehand
     args = parser.parse_args()
+    if args.tiny:
+        args.units = 1
     if args.inner:
         print(json.dumps(inner(args)))
         return
@@ -208,7 +233,9 @@ def main() -> None:
     try:
         for label, tree in trees:
             cmd = [sys.executable, str(Path(__file__).resolve()), "--inner", "--folder", str(root),
-                   "--assignment", args.assignment, "--units", str(args.units)] + ([] if args.cprofile else ["--no-cprofile"])
+                   "--assignment", args.assignment, "--units", str(args.units), "--top", str(args.top)] \
+                + ([] if args.cprofile else ["--no-cprofile"]) \
+                + (["--master", str(args.master)] if args.master else [])
             done = subprocess.run(cmd, cwd=tree, env=env(tree), capture_output=True, text=True)
             if done.returncode:
                 sys.exit(f"{label} failed:\n{done.stderr[-3000:]}")
