@@ -14,6 +14,7 @@ this module turns the settings the grader put in the environment into the bwrap 
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -112,6 +113,17 @@ def _dest(path: str, disk: int) -> str:
     return path
 
 
+def _debugger_hidden() -> list[str]:
+    """ipykernel imports debugpy (and pydevd with it) to create every kernel's debugger, 0.05 s of CPU
+    of a kernel's 0.3 s start; nobody debugs a graded kernel. An empty read-only folder over debugpy's
+    makes ipykernel find no debugger and start without one."""
+    spec = importlib.util.find_spec("debugpy")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = list(spec.submodule_search_locations)[0]
+    return ["--tmpfs", folder, "--remount-ro", folder]
+
+
 def _system_binds(disk: int = 0) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -147,7 +159,7 @@ def command(spec: KernelSettings, connection_file: str) -> list[str]:
         args += ["--size", str(disk), "--tmpfs", WORK, "--dir", WORK_TMP, "--symlink", WORK_TMP, "/tmp"]
     else:
         args += ["--tmpfs", "/tmp"]
-    args += _system_binds(disk)
+    args += _system_binds(disk) + _debugger_hidden()
     args += ["--ro-bind", str(STUDENT_PACKAGE), f"{COURSE}/{STUDENT_PACKAGE.name}",
              "--ro-bind", str(DATA), f"{COURSE}/data"]
     if disk:

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -118,7 +117,7 @@ class SandboxedExecute(Execute):
         released = Path(self.release_dir) / f"{(resources or {}).get('unique_key', '')}.ipynb"
         if not self.release_dir or not released.is_file():
             return set()
-        cells = nbformat.read(released, as_version=4).cells
+        cells = needed.released(released).cells
         return needed.skipped(nb.cells, [c.source for c in cells if c.cell_type == "code"])
 
     def _cap_notes(self, cell: NotebookNode) -> None:

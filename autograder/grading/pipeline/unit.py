@@ -26,7 +26,7 @@ import nbformat
 from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
-from . import execute
+from . import execute, needed
 from ..isolation import kernel_caps, pool, sandbox
 from .feedback_html import FeedbackPages
 from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
@@ -192,7 +192,7 @@ def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: 
             nb = nbformat.reads(text.encode("utf-8", "replace").decode("utf-8"), as_version=4)
             nbformat.write(nb, path)
             find(name, "invalid_text", "characters that are not Unicode (lone surrogates) replaced by '?'")
-        released = nbformat.read(release / name, as_version=4)
+        released = needed.released(release / name)
         restored = _restore_metadata(nb, released)
         if restored:
             find(name, "stripped_metadata", f"nbgrader metadata restored on {', '.join(restored)}")
