@@ -55,6 +55,27 @@ def start(course: Path, log: Path) -> subprocess.Popen:
                             stdout=open(log, "a"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the service's grading processes)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def pool_leftovers(pid: int) -> list[str]:
+    """The control groups and folders of the kernels the grading process `pid` keeps started."""
+    from autograder.grading.isolation import kernel_caps, pool
+    tag, mechanism = pool.owner_tag(pid), kernel_caps.detect()[0]
+    groups = [str(p) for parent in kernel_caps.parents(mechanism) for p in parent.glob(f"{kernel_caps.PREFIX}{tag}*")]
+    return groups + [str(p) for p in Path("/dev/shm").glob(f"cnnk-{tag}*")]
+
+
 def latest(pages: dict[str, str]) -> str:
     return pages[max(pages)]
 
@@ -106,8 +127,11 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
         assert {r["name"]: r["gradings"] for r in rows(course).values() if r["state"] == "done"} == \
             {r["name"]: 1 for r in rows(course).values() if r["state"] == "done"}       # each graded once
         assert "attempt 1 of 2" in latest(carol.fetch_feedback())
+        workers = children(service.pid)
+        assert workers and all(pool_leftovers(w) for w in workers)   # each keeps a kernel started
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=30) == 0
+        assert [pool_leftovers(w) for w in workers] == [[] for _ in workers]   # none outlives the service
     finally:
         if service.poll() is None:
             os.killpg(service.pid, signal.SIGKILL)
