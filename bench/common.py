@@ -8,6 +8,7 @@ imported, by the grader and by the kernel launcher alike).
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -62,3 +63,13 @@ def tiny_notebook(folder: Path) -> Path:
     path = folder / "tiny.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("print(6 * 7)")]), path)
     return path
+
+
+def measured_by(tree: Path, script: Path, *argv: str) -> dict:
+    """What `script --inner ARGV` measures with the grader of the tree at `tree` (run in a process of its own,
+    that tree first on the Python path): the JSON of its last line. Exits with its output on failure."""
+    done = subprocess.run([sys.executable, str(script), "--inner", *argv], cwd=tree, env=env(tree),
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{script.name} with {tree} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -224,7 +224,7 @@ def main() -> None:
         print(json.dumps(inner(args)))
         return
     sys.path.insert(0, str(HERE))
-    from common import ROOT, checkout, env, load
+    from common import ROOT, checkout, load, measured_by
 
     root = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     trees = ([(args.ref, checkout(args.ref, root))] if args.ref else []) + [("this tree", ROOT)]
@@ -232,14 +232,10 @@ def main() -> None:
     figures = []
     try:
         for label, tree in trees:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--inner", "--folder", str(root),
-                   "--assignment", args.assignment, "--units", str(args.units), "--top", str(args.top)] \
-                + ([] if args.cprofile else ["--no-cprofile"]) \
-                + (["--master", str(args.master)] if args.master else [])
-            done = subprocess.run(cmd, cwd=tree, env=env(tree), capture_output=True, text=True)
-            if done.returncode:
-                sys.exit(f"{label} failed:\n{done.stderr[-3000:]}")
-            figures.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            figures.append(measured_by(tree, Path(__file__).resolve(), "--folder", str(root), "--assignment",
+                                       args.assignment, "--units", str(args.units), "--top", str(args.top),
+                                       *([] if args.cprofile else ["--no-cprofile"]),
+                                       *(["--master", str(args.master)] if args.master else [])))
             show(label, figures[-1])
         if len(figures) == 2:
             compare(*figures)

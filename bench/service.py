@@ -214,7 +214,8 @@ def show(label: str, f: dict, args: argparse.Namespace) -> None:
         print(f"  burst: {f['burst_n']} submissions from {f['burst_students']} students in {f['burst_submitted']:.1f} s;"
               f" last feedback {f['burst_last_after_first']:.1f} s after the first submission (goal <= 90), "
               f"{f['burst_last_after_last']:.1f} s after the last (goal <= 30); load {f['load_burst'][0]:.1f}")
-        print(f"    graded {f['burst_graded']}, replaced by the same student's newer one while queued "
+        print(f"    {f['burst_graded'] / f['burst_last_after_first']:.2f} gradings per second; "
+              f"graded {f['burst_graded']}, replaced by the same student's newer one while queued "
               f"{f['burst_replaced']}, lost {f['burst_lost']}, graded twice {f['burst_twice']}; each student's in "
               f"arrival order: {f['burst_in_order']}")
         if bl:
@@ -231,7 +232,9 @@ def compare(before: dict, after: dict) -> None:
     if "burst_n" in before and "burst_n" in after:
         rows += [("burst: last feedback after the first submission", before["burst_last_after_first"],
                   after["burst_last_after_first"]),
-                 ("burst: longest wait", before["burst_longest_wait"], after["burst_longest_wait"])]
+                 ("burst: longest wait", before["burst_longest_wait"], after["burst_longest_wait"]),
+                 ("burst: seconds per grading (2 jobs)", before["burst_last_after_first"] / before["burst_graded"],
+                  after["burst_last_after_first"] / after["burst_graded"])]
     for name, b, a in rows:
         print(f"  {name:48s} {b:7.2f} -> {a:7.2f}  ({a / b:.2f}x)")
 

@@ -89,7 +89,7 @@ class SandboxedExecute(Execute):
     def _take_from_pool(self) -> pool.PooledKernel:
         kernel = pool.Pool.find(self.pool_key).take()
         try:
-            shutil.copytree(self.submission, kernel.inbox, dirs_exist_ok=True)
+            shutil.copytree(self.submission, kernel.inbox, symlinks=True, dirs_exist_ok=True)
         except BaseException:
             pool.Pool.find(self.pool_key).destroy(kernel)
             raise
