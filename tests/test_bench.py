@@ -2,6 +2,7 @@
 module or a changed interface breaks a test, not the next measurement. What they measure is measured
 by hand (bench/README.md); these runs check only that each script runs to its end and prints its
 figures."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,25 @@ TINY = {
 }
 
 
+# needs root and a JupyterHub with its accounts (about a minute): with the hub's own tests, `make test-hub`
+SLOW = {"hub.py": "2 students through a JupyterHub"}
+
+
 def test_every_bench_script_has_a_tiny_run():
-    assert sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py") == sorted(TINY)
+    assert sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py") == sorted({**TINY, **SLOW})
+
+
+@pytest.mark.slow
+@pytest.mark.hub
+@pytest.mark.parametrize("script", sorted(SLOW))
+def test_tiny_run_on_a_hub(script):
+    if os.geteuid() != 0:
+        pytest.skip("the hub's accounts are real Unix users: run as root")
+    prefix = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-") + "b"   # accounts of their own
+    done = subprocess.run([sys.executable, str(BENCH / script), "--tiny", "--prefix", prefix, "--port", "0"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "median" in done.stdout, done.stdout[-3000:]
 
 
 @pytest.mark.parametrize("script", sorted(TINY))
