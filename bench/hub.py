@@ -148,7 +148,8 @@ def main() -> None:
     trees = ([(args.ref, checkout(args.ref))] if args.ref else []) + [("this tree", ROOT)]
     found = []
     for label, tree in trees:
-        for shared in (".hub", "dist"):   # the students' environment and distribution: this checkout's
+        # the students' environment, the distribution and the proxy from npm: this checkout's
+        for shared in (".hub", "dist", "hub/node/node_modules"):
             if tree != ROOT and not (tree / shared).exists() and (ROOT / shared).exists():
                 (tree / shared).symlink_to(ROOT / shared)
         f = measured_by(tree, Path(__file__).resolve(), "--port", str(args.port), "--prefix", args.prefix,
