@@ -305,7 +305,7 @@ def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
-    """nbgrader autograde and generate_feedback; (nbgrader's log, whether it succeeded). With `kernels`,
+    """nbgrader autograde and the feedback pages; (nbgrader's log, whether it succeeded). With `kernels`,
     each notebook runs in a kernel started ahead (each with its own group and caps) where the unit's
     settings allow it; otherwise in a kernel started here, in the unit's group."""
     from nbgrader.apps import NbGraderAPI
