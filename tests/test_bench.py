@@ -1,7 +1,14 @@
-"""Every benchmark script runs: each has a tiny run here (a few submissions, seconds), so that a moved
-module or a changed interface breaks a test, not the next measurement. What they measure is measured
-by hand (bench/README.md); these runs check only that each script runs to its end and prints its
-figures."""
+"""Every benchmark script runs: each has a tiny run here (--tiny: a few submissions, one notebook), so that
+a moved module or a changed interface breaks a test, not the next measurement. What they measure is
+measured by hand (bench/README.md); these runs check only that each script runs to its end and prints
+its figures.
+
+The fast tier (`make test-fast`) runs the scripts that need at most one kernel, and imports every
+other one (its module-level imports: where a moved module shows); the tiny runs that grade (a grading
+process, a service, a cluster: 10-30 s each on 2 cores) are in `make test`, and bench/hub.py's, which
+needs root and a JupyterHub, with the hub's tests.
+"""
+import importlib.util
 import os
 import subprocess
 import sys
@@ -10,46 +17,70 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-# script -> (whether it takes the session's grader folder for notebook 1, what its output must hold)
-TINY = {
-    "vs_loops.py": (False, "ratio loops/vectorized"),
-    "vs_pytorch.py": (False, "ms"),
-    "numerical_backprop.py": (False, "times the loop backward"),
-    "notebook_times.py": (False, "tiny.ipynb"),
-    "stalls.py": (False, "slowest cells"),
-    "profile_unit.py": (True, "CPU per unit"),
-    "grader.py": (True, "s of wall time per notebook"),
-    "identical.py": (True, "identical: grades.csv"),
-    "service.py": (True, "one at a time, 1: median"),
-    "cluster.py": (True, "cluster / local"),
+# script -> what its tiny run's output must hold
+QUICK = {
+    "vs_loops.py": "ratio loops/vectorized",
+    "vs_pytorch.py": "ms",
+    "numerical_backprop.py": "times the loop backward",
+    "notebook_times.py": "tiny.ipynb",
+    "stalls.py": "slowest cells",
 }
+# these start from the session's grader folder for notebook 1 (--master)
+GRADING = {
+    "profile_unit.py": "CPU per unit",
+    "grader.py": "s of wall time per notebook",
+    "identical.py": "identical: grades.csv",
+    "service.py": "one at a time, 1: median",
+    "cluster.py": "cluster / local",
+}
+ON_A_HUB = {"hub.py": "median"}
 
 
-# needs root and a JupyterHub with its accounts (about a minute): with the hub's own tests, `make test-hub`
-SLOW = {"hub.py": "2 students through a JupyterHub"}
+def tiny(script: str, *extra: str) -> str:
+    done = subprocess.run([sys.executable, str(BENCH / script), "--tiny", *extra], capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout
 
 
 def test_every_bench_script_has_a_tiny_run():
-    assert sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py") == sorted({**TINY, **SLOW})
+    assert sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py") == sorted({**QUICK, **GRADING, **ON_A_HUB})
+
+
+@pytest.mark.parametrize("script", sorted(QUICK))
+def test_tiny_run(script):
+    out = tiny(script)
+    assert QUICK[script] in out, out[-3000:]
+
+
+@pytest.mark.parametrize("script", sorted({**GRADING, **ON_A_HUB}))
+def test_the_grading_scripts_import(script, monkeypatch):
+    """Their module-level imports, in this process (the tiny runs below run them whole)."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = set(sys.modules)
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_{Path(script).stem}", BENCH / script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert callable(module.main)
+    finally:   # bench/'s own modules (common, grader, ...) do not stay importable by those names
+        for name in set(sys.modules) - before:
+            if (getattr(sys.modules[name], "__file__", None) or "").startswith(str(BENCH)):
+                del sys.modules[name]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(GRADING))
+def test_tiny_run_of_a_grading_script(script, first_master):
+    out = tiny(script, "--master", str(first_master))
+    assert GRADING[script] in out, out[-3000:]
 
 
 @pytest.mark.slow
 @pytest.mark.hub
-@pytest.mark.parametrize("script", sorted(SLOW))
-def test_tiny_run_on_a_hub(script):
+def test_tiny_run_on_a_hub():
     if os.geteuid() != 0:
         pytest.skip("the hub's accounts are real Unix users: run as root")
     prefix = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-") + "b"   # accounts of their own
-    done = subprocess.run([sys.executable, str(BENCH / script), "--tiny", "--prefix", prefix, "--port", "0"],
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert "median" in done.stdout, done.stdout[-3000:]
-
-
-@pytest.mark.parametrize("script", sorted(TINY))
-def test_tiny_run(script, first_master):
-    seeded, expected = TINY[script]
-    cmd = [sys.executable, str(BENCH / script), "--tiny"] + (["--master", str(first_master)] if seeded else [])
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert expected in done.stdout, done.stdout[-3000:]
+    out = tiny("hub.py", "--prefix", prefix, "--port", "0")
+    assert ON_A_HUB["hub.py"] in out, out[-3000:]
