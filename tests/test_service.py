@@ -108,7 +108,8 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
         assert len(alice.fetch_feedback()) == 1 and "Score of this submission: 3" not in page  # her own only
 
         alice.submit()          # attempt 2 of 2
-        time.sleep(0.05)
+        # graded before the next: submitted while it still waited in the queue, the next would replace it
+        wait_for(lambda: [r["state"] for r in of(course, "alice")] == ["done", "done"], "alice's second")
         alice.submit()          # past the limit: kept, graded after the deadline
         wait_for(lambda: [r["state"] for r in of(course, "alice")] == ["done", "done", "deferred"], "alice's three")
         pages = alice.fetch_feedback()
