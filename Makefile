@@ -43,7 +43,8 @@ $(PROXY): hub/node/package.json hub/node/package-lock.json
 
 hub-node: $(PROXY)
 
-# the course on a real JupyterHub on 127.0.0.1 (as root: one Unix account per person); prints how to log in
+# the course on a real JupyterHub on 127.0.0.1 (as root: one Unix account per person, its state in
+# /var/lib/cnn-inside-hub; options HUB_ARGS="--Hub.port=8001 ..."); prints how to log in; Ctrl-C or SIGTERM stops it
 hub: venv system hub-node
 	$(BIN)/python -m autograder hub $(HUB_ARGS)
 

@@ -1,4 +1,4 @@
-"""`python -m autograder release | grade | report | sample-class | demo | serve | hub` (see README)."""
+"""`python -m autograder release | grade | report | sample-class | demo | serve | hub | lms` (see README)."""
 from __future__ import annotations
 
 import argparse
@@ -67,8 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     from .deploy import hub
     hub.add_arguments(sub.add_parser(
         "hub", help="the course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their "
-                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange"))
-    args = parser.parse_args(argv)
+                    "own Unix account (needs root), 01_conv_forward released into nbgrader's exchange; "
+                    "options --Hub.NAME=VALUE"))
+    from .lms import cli as lms_cli
+    lms_cli.add_arguments(sub.add_parser(
+        "lms", help="the course's scores to its LMS: `passback` (LTI 1.3 grade services), `export` (Canvas or "
+                    "Moodle gradebook import file)"))
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "hub":   # the hub's options are traits: --Hub.NAME=VALUE (deploy/hub.py)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if args.command == "release":
         from .authoring.release import release
@@ -92,41 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         from .service.cli import serve
         return serve(args)
     if args.command == "hub":
-        return hub.main(args)
+        return hub.main(args, extra)
+    if args.command == "lms":
+        return lms_cli.main(args)
     return 2
 
 
-def isolation(args: argparse.Namespace, command: str) -> "str | None | bool":
-    """The caps_mechanism for --no-sandbox / --no-caps / --scheduler as given (None: no caps), or False
-    (after saying why) when students' code cannot run isolated here. `grade` and `serve` alike."""
-    from .grading.isolation import kernel_caps, sandbox
-
-    if args.no_sandbox:
-        print("WARNING: --no-sandbox: students' code runs with your rights and can read your files.", file=sys.stderr)
-    elif not args.scheduler:  # on a cluster, each worker checks its own sandbox when it joins
-        ok, why = sandbox.available()
-        if not ok:
-            print(f"{command} refuses to run students' code unisolated: {why}.\n"
-                  "Pass --no-sandbox to grade anyway, only on a machine with nothing to protect.", file=sys.stderr)
-            return False
-    mechanism = None
-    if args.no_caps:
-        print("WARNING: --no-caps: a kernel can take all the machine's memory, processes and disk.", file=sys.stderr)
-    elif args.scheduler:  # each worker holds the caps with its own mechanism, checked when it joins
-        mechanism = "auto"
-    else:
-        mechanism, why = kernel_caps.detect()
-        if mechanism is None or (not args.no_sandbox and not kernel_caps.bwrap_has_size()):
-            why = why or "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
-            print(f"{command} refuses to run students' code without its memory, process and disk caps: {why}.\n"
-                  "Grade as root (cgroup v1), in a cgroup v2 group that delegates memory and pids, or in a "
-                  "systemd user session that delegates them; or pass --no-caps, only on a machine with "
-                  "nothing to protect.", file=sys.stderr)
-            return False
-    return mechanism or None
-
-
 def _grade(args: argparse.Namespace) -> int:
+    from .grading.isolation.readiness import caps_or_refusal
     from .grading.outputs.aggregate import score_table
     from .grading.orchestrate.batch import Options, run
     from .grading.records import Limits
@@ -134,15 +114,15 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.submissions.is_dir():
         print(f"no folder {args.submissions}", file=sys.stderr)
         return 2
-    mechanism = isolation(args, "grade")  # what holds the memory and process caps
+    mechanism = caps_or_refusal(args.no_sandbox, args.no_caps, args.scheduler, "grade")  # what holds the caps
     if mechanism is False:
         return 2
-    from .grading.orchestrate.course import find_course, submitted_assignments
-    from .authoring.release import assignments as all_assignments
+    from .authoring.course import find_course
+    from .grading.orchestrate.course import graded_assignments
     course = find_course(args.submissions)
     only = args.assignment
     if course is not None and not only:  # a course grades what its students submitted
-        only = [a for a in submitted_assignments(course, args.submissions) if a in all_assignments()] or None
+        only = graded_assignments(course, args.submissions)
     from .grading.isolation.pool import KernelPool
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
                    show_hidden=args.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course,
@@ -156,7 +136,12 @@ def _grade(args: argparse.Namespace) -> int:
                   "what is missing", file=sys.stderr)
             return 130
     else:
-        results = run(args.submissions, args.out, opts)
+        try:
+            results = run(args.submissions, args.out, opts)
+        except KeyboardInterrupt:
+            print("\ninterrupted: its grading processes are stopped and nothing of them is left; run the same "
+                  "command again to grade what is missing", file=sys.stderr)
+            return 130
     print(score_table(results))
     failed = [r for r in results if r.retry]
     if failed:

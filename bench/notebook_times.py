@@ -3,7 +3,7 @@
     .venv/bin/python bench/notebook_times.py [--tiny]
 
 Times include kernel start-up. The goal (a student runs a notebook top to bottom without waiting): each loop-based notebook under 10 s, the
-parameter-sharing notebook (training included) under 30 s, on a 2-core machine.
+parameter-sharing notebook (training included) under 15 s, on a 2-core machine.
 """
 import platform
 import sys

@@ -11,7 +11,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from autograder.authoring.reference import namespace  # noqa: E402
-from cnn_student.spec import build_args  # noqa: E402
+from cnn_student.functions import build_args  # noqa: E402
 from tests.test_numerical_backprop import LARGE, _cases, _inputs  # noqa: E402
 
 

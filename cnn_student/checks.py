@@ -8,31 +8,17 @@ so nothing done inside the student's kernel can change a grade.
 """
 from __future__ import annotations
 
-import sys
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from .compare import describe_args, explain
 from .expected import cases_of, lookup
+from .failures import CheckFailed, plain
 from .protocol import grading, record, stopped_record
 from .serialize import encode
-from .spec import build_args, get_spec
+from .functions import build_args, get_spec
 from .time_limit import OverTimeLimit, case_seconds, stopped_message, time_limit
-
-
-class CheckFailed(AssertionError):
-    """A student's function gave a wrong result; the message says what and why."""
-
-
-def _plain(err: BaseException) -> BaseException:
-    """Show only the message under the cell, not frames of this module: the message says it all.
-    (IPython renders an exception's `_render_traceback_()` instead of its traceback.)"""
-    lines = str(err).splitlines() or [""]
-    # no ANSI colour: JupyterLab's red on its pink error background is 2.7:1 (WCAG asks 4.5:1); the
-    # theme's own text colour reads on it, and the name says it is an error
-    err._render_traceback_ = lambda: [f"{type(err).__name__}: {lines[0]}", *lines[1:]]  # type: ignore[attr-defined]
-    return err
 
 
 def _raised_in(err: BaseException) -> str:
@@ -102,17 +88,17 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
                     result = student(*args)
             except OverTimeLimit:  # only at grading
                 record(fn, case, {"error": stopped_record(seconds)})
-                raise _plain(TimeoutError(stopped_message(fn, f"{fn}({describe_args(spec, args)})", args,
+                raise plain(TimeoutError(stopped_message(fn, f"{fn}({describe_args(spec, args)})", args,
                                                           seconds))) from None
             except NotImplementedError as err:
                 if grading():  # recorded, so that the grader can tell "not written" from "not reached"
                     record(fn, case, {"error": "NotImplementedError: not written"})
                 where = _raised_in(err)
                 if where != fn and where in spec.uses:
-                    raise _plain(NotImplementedError(
+                    raise plain(NotImplementedError(
                         f"{where} is not written yet, and {fn} calls it: write {where} in its cell, run that cell, "
                         f"then run this test again.")) from None
-                raise _plain(NotImplementedError(
+                raise plain(NotImplementedError(
                     f"{fn} is not written yet: in its cell, replace `raise NotImplementedError()` "
                     f"with your code, run that cell, then run this test again.")) from None
             except Exception as err:  # the student's code failed: their own traceback shows where
@@ -134,7 +120,7 @@ def check(fn: str, student: Callable[..., Any] | Any, cases: list[dict]) -> None
             message = explain(fn, case, expected, result)
             if message:
                 earlier = None if grading() else earlier_failure(fn, student)
-                raise _plain(CheckFailed(f"{earlier}\n\n{message}" if earlier else message))
+                raise plain(CheckFailed(f"{earlier}\n\n{message}" if earlier else message))
             compared += 1
     if not grading():
         print(_passed_line(fn, cases, compared))

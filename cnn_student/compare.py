@@ -12,7 +12,8 @@ from typing import Any, Optional
 import numpy as np
 
 from .serialize import Unrepresentable
-from .spec import Context, FunctionSpec, build_args, cause, cause_of, get_spec
+from .functions import build_args, get_spec
+from .spec import ALL_ZEROS, INTEGER_ARRAY, RETURNED_NONE, UNEXPLAINED, WRONG_RETURN, Context, FunctionSpec, cause_of
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -124,14 +125,6 @@ def diff_values(expected: Any, received: Any, exact: bool = False) -> Optional[s
     if exp.dtype != bool and not exact:
         text += f" (largest difference {float(np.nanmax(np.abs(rec - exp))):.3g})"
     return text
-
-
-# Causes any function can show; the grader adds those of a whole test cell (autograder/grading/pipeline/verify.py).
-RETURNED_NONE = cause("generic.returned_none", "the function returns None (no return statement)")
-ALL_ZEROS = cause("generic.all_zeros", "the output array is created but never filled")
-INTEGER_ARRAY = cause("generic.integer_array", "the output array holds integers, so values are truncated")
-WRONG_RETURN = cause("generic.wrong_return", "the function does not return the tuple of parts it must")
-UNEXPLAINED = cause("generic.unexplained", "wrong values that no specific check recognises", specific=False)
 
 
 @dataclass

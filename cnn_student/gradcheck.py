@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .spec import build_args
+from .functions import build_args
 from .visuals._common import try_student
 
 # Relative errors below GOOD are rounding; above BAD the gradient is wrong.

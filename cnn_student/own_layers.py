@@ -18,7 +18,7 @@ from .compare import describe_args, explain
 from .expected import cases_of, lookup
 from .protocol import grading
 from .source import UNREADABLE, python_text
-from .spec import build_args, get_spec
+from .functions import build_args, get_spec
 from .time_limit import OverTimeLimit, time_limit
 
 # layer -> the assignment whose notebook holds the student's version (the course's release order)

@@ -23,17 +23,18 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from .failures import CheckFailed, plain
+from .protocol import VECTORIZED, grading, record
+from .serialize import encode
 from .source import UNREADABLE, python_text
-from .spec import cause
+from .functions import build_args
+from .spec import NOT_TIMED, POSITION_LOOP, TOO_SLOW
 
 # A function slower than LIMIT calibrations is not vectorized. Measured on the timed cases (one run,
 # tests/test_vectorized_speed.py): the pasted loop versions take 9 to 20 calibrations, every vectorized
 # solution of the catalogue at most 0.25, so the limit leaves a factor of 2 on either side even on a
 # machine 3 times more favourable to either kind of code.
 LIMIT = 1.5
-POSITION_LOOP = cause("vectorized.position_loop", "a Python loop over output positions in a function meant to have none")
-TOO_SLOW = cause("vectorized.too_slow", "slower than a function without a loop over positions can be")
-NOT_TIMED = cause("vectorized.not_timed", "the function could not be timed")
 CALIBRATION_STEPS = 1000
 MIN_RUNS, BUDGET = 5, 0.05  # best of at least 5 runs, more while under 0.05 s in all
 
@@ -186,15 +187,11 @@ def check_vectorized(fn: str, student: Callable[..., Any], case: dict) -> None:
     """Time `student` on a case large enough that loops over positions show, read its source, and fail
     with an explanation if it loops over output positions. Graded when the notebook is submitted."""
     __tracebackhide__ = True  # noqa: F841
-    from .checks import CheckFailed, _plain
-    from .protocol import VECTORIZED, grading, record
-    from .serialize import encode
-    from .spec import build_args
     args = build_args(fn, case)
     try:
         result, measures = measure(student, args)
     except NotImplementedError:
-        raise _plain(NotImplementedError(f"{fn} is not written yet: write it in its cell, run that cell, "
+        raise plain(NotImplementedError(f"{fn} is not written yet: write it in its cell, run that cell, "
                                          f"then this test again.")) from None
     if grading():
         record(fn + VECTORIZED, case, {"result": encode({"value": result, **measures})})
@@ -204,7 +201,7 @@ def check_vectorized(fn: str, student: Callable[..., Any], case: dict) -> None:
         loops = None  # no source to read here; the grader reads the submitted notebook
     message = verdict(fn, measures, loops)
     if message:
-        raise _plain(CheckFailed(message))
+        raise plain(CheckFailed(message))
     print(f"{fn}: {measures['seconds'] / measures['calibration']:.3f} calibrations on the timed case, "
           f"no loop over output positions. ✔")
 

@@ -17,7 +17,7 @@ from autograder.authoring.testcells import parse_checks, visible_source
 from autograder.authoring.variants import solution_sources
 from cnn_student.compare import Diagnosis
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args
+from cnn_student.functions import build_args
 from cnn_student.protocol import VECTORIZED
 from cnn_student.speed import measure
 from cnn_student.time_limit import OverTimeLimit, time_limit

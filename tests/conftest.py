@@ -11,6 +11,17 @@ from autograder.authoring.reference import notebook_path
 from autograder.grading.orchestrate import master as master_mod
 
 
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_on_the_machine():
+    """After the session's tests (each process of `make test` checks its own), nothing of their grading
+    stays on the machine: no kernel, runtime folder or control group (tests/machine.py)."""
+    from tests import machine
+    before = machine.stale()
+    yield
+    left = machine.left_behind(before)
+    assert not left, f"the tests' grading left this on the machine: {left}"
+
+
 @pytest.fixture(scope="session")
 def grader_master(tmp_path_factory) -> Path:
     """OUT/.grader/master for every assignment, as `grade` builds it."""

@@ -8,7 +8,7 @@ What counts as an answer (collected from the instructor's side):
 - every hidden test case (its literal in the test cell, and its key in the expected tables) and
   its expected value (against every value of the same function in cnn_student/expected/);
 - every concept question's key, bound to its question's name, and its explanation
-  (autograder/explanations.py, any 8 consecutive words).
+  (autograder/grading/pipeline/explanations.py, any 8 consecutive words).
 
 What a needle is compared with: every text file of the student distribution, tokenised (names,
 numbers, operators, brackets; quotes, whitespace, line breaks and comments carry no weight), both
@@ -26,7 +26,7 @@ Which needles are trivial (excluded, each with its reason, see `Needle.trivial`)
   brackets, commas, colons, dots or quotes): a line like `return Z, cache` or `Z += b`. A needle
   keeps its exact form but is not searched with names replaced when, once renamed, fewer than
   MIN_RENAMED of its tokens are not `_` (`_ = _ * _`, `_ = _(_, _)`): any code contains those.
-What is scanned is one release stage (autograder/distribution.py): the assignments released so far.
+What is scanned is one release stage (autograder/authoring/distribution.py): the assignments released so far.
 A solution line of an assignment already due at that stage (one released before the stage's newest)
 is given code there, not a leak: later notebooks provide earlier ones' layers. Every other needle,
 the newest assignment's and all later ones', is a leak anywhere in the stage.

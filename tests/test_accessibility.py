@@ -95,6 +95,11 @@ def test_figures_that_need_no_student_code_state_their_numbers(sent):
     assert "pad = 0: row 0: 1, 2, 3, 3, 2, 1; row 1: 2, 4, 6, 6, 4, 2" in alts[0]
     assert "Window [1, 1]: row 0: 14, 15, 16; row 1: 20, 21, 22; row 2: 26, 27, 28." in alts[1]
     assert "sees 10 input pixels per side; the formula gives r = 10" in alts[2]
+    assert "layer 4: 1 unit from 0 to 0 of 2." in alts[2]
+    from cnn_student.visuals.receptive import Layer
+    show_pyramid(tuple(Layer("conv", 3, 1, dilation=d) for d in (1, 2, 4)))  # the dilated stack says its dilations
+    assert "then conv f=3 dilation 1 stride 1, conv f=3 dilation 2 stride 1, conv f=3 dilation 4 stride 1." in \
+        sent[-1][0]["text/plain"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.parent.name}/{p.parent.name}" for p in NOTEBOOKS])
@@ -122,6 +127,35 @@ def test_the_notebook_check_fails_on_planted_violations():
     for what in expected:
         assert any(what in p for p in problems), f"not found: {what}\n{problems}"
     assert len(problems) == len(expected), problems
+
+
+def _code_colour_problems(style_name: str) -> list[str]:
+    """Pygments tokens of a style whose colour is under 4.5:1 on the background the style paints them on."""
+    from pygments.styles import get_style_by_name
+    style = get_style_by_name(style_name)
+    problems = []
+    for token, how in style:
+        if how["color"]:
+            background = f"#{how['bgcolor']}" if how["bgcolor"] else style.background_color
+            ratio = contrast_ratio(f"#{how['color']}", background)
+            if ratio < _common.MIN_CONTRAST:
+                problems.append(f"{token}: #{how['color']} on {background}, {ratio:.2f}:1")
+    return problems
+
+
+def test_the_html_export_is_the_readmes_command_and_colours_every_token_at_4_5_to_1():
+    """The command the browser test runs on every executed notebook is the README's, it reads the course's
+    configuration, and the Pygments style of its template keeps 4.5:1 for every kind of token (axe-core, in
+    tests/test_browser.py, sees only the tokens the notebooks hold); a style made for looks, not contrast, fails."""
+    import json
+    from tests.browser.axe import HTML_EXPORT
+    assert HTML_EXPORT in (ROOT / "README.md").read_text()
+    config = HTML_EXPORT.split("--config ")[1].split()[0]
+    assert (ROOT / config).is_file() and '"lab_accessible"' in (ROOT / config).read_text()
+    template = ROOT / "autograder" / "templates" / "lab_accessible"
+    style = json.loads((template / "conf.json").read_text())["preprocessors"]["100-pygments"]["style"]
+    assert _code_colour_problems(style) == []
+    assert len(_code_colour_problems("friendly")) > 10  # its comments: #60a0b0 on #f0f0f0, 2.6:1
 
 
 def test_no_red_green_pair_in_the_safe_colours():

@@ -10,7 +10,6 @@ that does not hold cannot hurt the machine that runs the tests.
 import csv
 import re
 import subprocess
-import time
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from autograder.grading.isolation import kernel_caps
 from autograder.paths import ROOT
 from autograder.demo.sample_class import make
 from autograder.authoring.variants import filled_student_notebook, solution_sources
+from tests import machine
 from tests.conftest import seeded
 
 pytestmark = pytest.mark.slow
@@ -65,9 +65,10 @@ def attacker(code: str) -> nbformat.NotebookNode:
     return filled_student_notebook(nb, sources)
 
 
-def leftovers() -> dict:
-    """What kernels could leave on the machine: control groups, processes, runtime folders."""
-    groups = sorted(str(p) for parent in kernel_caps.parents("cgroup1") for p in parent.glob(kernel_caps.PREFIX + "*"))
+def left_behind(before: dict) -> dict:
+    """What the attacks left: control groups, runtime folders and kernels that no live grading process
+    holds (tests/machine.py: reliable while the other test process grades), and the forked processes."""
+    found = machine.left_behind(before)
     procs = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
@@ -75,19 +76,7 @@ def leftovers() -> dict:
                 procs.append(comm.parent.name)
         except OSError:
             continue
-    return {"groups": groups, "procs": procs, "runtime": sorted(map(str, Path("/dev/shm").glob("cnnk-*")))}
-
-
-def left_behind(before: dict, seconds: float = 60) -> dict:
-    """What is there now and was not before, once it stays: another test file grading in the other test
-    process (make test runs two) makes and removes its own groups and runtime folders meanwhile, while
-    what this test's kernels leave stays."""
-    deadline = time.monotonic() + seconds
-    while True:
-        new = {k: sorted(set(v) - set(before[k])) for k, v in leftovers().items()}
-        if not any(new.values()) or time.monotonic() > deadline:
-            return {k: v for k, v in new.items() if v}
-        time.sleep(1)
+    return dict(found, **({"procs": procs} if procs else {}))
 
 
 def grade_class(tmp: Path, name: str, attacks: dict[str, str], master: Path, *options: str) -> tuple[Path, str]:
@@ -149,7 +138,7 @@ def mechanism():
 
 def test_disk_and_process_caps_stop_attacks_between_honest_students(tmp_path, mechanism, first_master):
     disk = 64 * MiB
-    before = leftovers()
+    before = machine.stale()
     out, stderr = grade_class(tmp_path, "disk", {
         "bob": WRITE.format(chunk=8 * MiB, limit=2 * disk, folder="."),  # the working folder, in 8 MiB files
         "cat": FORK.format(attempts=600, hold=120),  # over twice the cap of 256: enough to prove it holds
@@ -172,7 +161,7 @@ def test_disk_and_process_caps_stop_attacks_between_honest_students(tmp_path, me
 
 def test_memory_cap_holds_files_in_tmp(tmp_path, mechanism, first_master):
     memory = 512 * MiB  # notebook 1 itself needs about 300 MiB (its figures of the photo)
-    before = leftovers()
+    before = machine.stale()
     out, _ = grade_class(tmp_path, "memory", {
         "dan": WRITE.format(chunk=16 * MiB, limit=2 * memory, folder="/tmp"),
     }, first_master, "--memory", "512MiB", "--disk", "2GiB")

@@ -3,7 +3,7 @@ naming the likely cause; every correct alternative gets full marks; the referenc
 import pytest
 
 from autograder.authoring.release import assignments
-from cnn_student.spec import all_causes
+from cnn_student.functions import all_causes
 
 from autograder.catalogue import mistaken_source, modules
 from tests.catalogue_harness import failures, namespace_with, grade_cell_ids

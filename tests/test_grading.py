@@ -17,6 +17,8 @@ import pytest
 
 from autograder.paths import ROOT
 from autograder.authoring.release import assignments
+from autograder.grading.isolation import leftovers
+from tests import machine
 from tests.conftest import cell_points
 from autograder.demo.sample_class import make
 from autograder.authoring.variants import filled_student_notebook, solution_sources
@@ -83,10 +85,11 @@ def batch(tmp_path_factory, seed_out):
     (subs / "spy" / FIRST).mkdir(parents=True)
     nbformat.write(spy_notebook(tmp), subs / "spy" / FIRST / f"{FIRST}.ipynb")
     out = seed_out(tmp / "out")
+    before = machine.stale()
     start = time.monotonic()
     proc = grade("--submissions", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "5")
     return {"tmp": tmp, "subs": subs, "out": out, "stdout": proc.stdout, "seconds": time.monotonic() - start,
-            "seed": seed_out}
+            "seed": seed_out, "before": before}
 
 
 def small_class(batch, name: str, students) -> Path:
@@ -242,21 +245,52 @@ def test_parallel_equals_serial_and_an_interrupted_run_resumes(batch):
     grade("--submissions", str(subs), "--out", str(batch["seed"](serial)), "--jobs", "1")
     parallel = forward_scores(batch["out"], ("ada", "ben"))
     assert forward_scores(serial, ("ada", "ben")) == parallel
-    # interrupt a run after its first result, then run the same command again
+    # interrupt a run (SIGTERM, as `kill` does) while a kernel runs after its first result, then run the
+    # same command again
     resumed = batch["tmp"] / "resumed"
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "--submissions", str(subs),
                              "--out", str(batch["seed"](resumed)), "--jobs", "1"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    while not list(resumed.glob(".grader/units/*/*/result.json")) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    while not (list(resumed.glob(".grader/units/*/*/result.json")) and running_kernels(resumed)) \
+            and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 130 and "interrupted" in proc.stderr.read()
     done_before = len(list(resumed.glob(".grader/units/*/*/result.json")))
-    assert 1 <= done_before < len(scores(serial))
+    assert 1 <= done_before < len(scores(serial))   # the interrupted unit has no result: graded again
+    assert machine.left_behind(batch["before"]) == {}   # its grading process, kernel, group, runtime folder
     again = grade("--submissions", str(subs), "--out", str(resumed), "--jobs", "2")
     assert f"({done_before} already graded)" in again.stderr
     assert scores(resumed) == scores(serial)
+
+
+def running_kernels(out: Path) -> list[Path]:
+    """Runtime folders of kernels grading units of OUT now."""
+    return [f for f, o in leftovers.owners() if o and o.alive() and o.work.startswith(str(out))]
+
+
+def test_nothing_of_the_grading_stays_on_the_machine(batch):
+    """After the class with its kernel exits, endless loops, a 16 GiB allocation and an output flood:
+    no kernel, runtime folder or control group of it (tests/machine.py)."""
+    assert machine.left_behind(batch["before"]) == {}
+
+
+def test_a_unit_past_its_deadline_is_stopped_and_leaves_nothing(tmp_path, batch):
+    """The batch kills the grading process of a unit that overruns its deadline (ivy's endless loop with
+    a cell time limit longer than that): the unit scores 0 with the reason, and its kernel, group and
+    runtime folder go with the process (Worker.stop)."""
+    from autograder.grading.orchestrate.batch import Options, grade_in, plan
+    from autograder.grading.records import Limits, UnitResult
+    subs = small_class(batch, "endless", ("ivy",))
+    todo, _ = plan(subs, batch["seed"](tmp_path / "out"), Options(jobs=1, limits=Limits(timeout=60), assignments=[FIRST]))
+    (unit,) = todo
+    start = time.monotonic()
+    assert grade_in(None, unit, 8.0, tmp_path / "worker.log") is None
+    assert time.monotonic() - start < 30
+    result = UnitResult.read(unit.result_path)
+    assert result.raw_score == 0 and "stopped after 8 s" in result.notes[f"{FIRST}.ipynb"]
+    assert machine.left_behind(batch["before"]) == {}
 
 
 def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, batch):
@@ -316,7 +350,9 @@ def test_grading_does_not_depend_on_the_project_being_installed(batch, tmp_path)
 def test_feedback_pages_pass_axe_core_in_chromium(batch):
     """Feedback on notebook 1 with passing and failing tests (ben), from a crashed kernel (hal) and from an
     unreadable file (eve), a full-marks page of notebook 4 (tables, figures, concept answers) and a "not
-    submitted" page: axe-core finds no WCAG 2.1 A/AA violation. (About 4 s a full page: one of each kind.)"""
+    submitted" page, and the grading service's page for the instructor with every part shown: axe-core
+    finds no WCAG 2.1 A/AA violation. (About 4 s a full page: one of each kind.)"""
+    from autograder.service import status
     from playwright.sync_api import sync_playwright
     from tests.browser.axe import violations
     from tests.browser.lab import CHROMIUM, launch_chromium
@@ -326,12 +362,19 @@ def test_feedback_pages_pass_axe_core_in_chromium(batch):
     pages = [feedback_dir / student / FIRST / f"{FIRST}.html" for student in ("ben", "hal", "eve")]
     pages += [feedback_dir / "ada" / ALL[3] / f"{ALL[3]}.html"]
     pages += [next(p for p in feedback_dir.glob("*/*/*.html") if "Reason: not submitted" in p.read_text())]
+    service_page = batch["tmp"] / "service-status"
+    service_page.mkdir(exist_ok=True)
+    pages += [status.write(service_page, status.StatusView(
+        course_id="cnn-inside", inbound="/srv/exchange/cnn-inside/inbound", updated="2026-12-01T10:00:00.000Z",
+        counts=(("done", 12), ("refused", 1)), plus_names=("c+d",),
+        bad=(status.BadEntry("mal+01_conv_forward+2026-12-01 09:59:00.000000 UTC+x", "mal",
+                             "its submission_secret.txt is a FIFO, not a file", "2026-12-01T09:59:01.000Z"),)))]
     with sync_playwright() as playwright:
         context = launch_chromium(playwright, batch["tmp"] / "axe-profile")
         page = context.new_page()
         found = {}
         for path in pages:
             page.goto(path.as_uri())
-            found.update({str(path.relative_to(feedback_dir)): v for v in [violations(page)] if v})
+            found.update({"/".join(path.parts[-3:]): v for v in [violations(page)] if v})
         context.close()
     assert not found, "axe-core on feedback pages:\n" + "\n".join(f"{k}:\n" + "\n".join(v) for k, v in found.items())

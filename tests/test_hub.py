@@ -1,20 +1,29 @@
-"""The class on a real JupyterHub (`python -m autograder hub`), as root on this machine: real Unix
-accounts, nbgrader's exchange, JupyterLab with nbgrader's extensions in Debian's Chromium.
+"""The class on a real JupyterHub (`python -m autograder hub`, started as `make hub` starts it, in a process
+of its own), as root on this machine: real Unix accounts, nbgrader's exchange, JupyterLab with nbgrader's
+extensions in Debian's Chromium.
 
 The journey: student1 logs in on the hub's login page, fetches 01_conv_forward in the Assignments tab,
 works (the notebook file is written in their home as their account: the reference solution cells, as
 typing them would be; see test_browser.py for cells run in the page), validates with the Validate button;
 their server is then killed (every process of the account), they start it again from the hub's page
-and their work is still there; they submit in the tab. The instructor then sets a due date that has passed, so student2's partly right
-submission is late. The hub is restarted between the submissions and collect (nothing is lost). The
-instructor collects (`nbgrader collect` as their account), `python -m autograder grade` writes into the
-course's gradebook (as root: the grader's caps need it, then the course is given back to the instructor),
-`nbgrader release_feedback`; each student fetches feedback in the tab and opens their own page, with their
-score, and is refused the other's.
+and their work is still there; they submit in the tab, and the grading service (run by the hub as the
+instructor) gives feedback. The instructor then sets a due date that has passed, so student2's partly
+right submission is late. The hub is stopped (SIGTERM) and started again between the submissions and
+collect (nothing is lost). The instructor runs the README's hub commands, copied from the README as
+written, in a login shell of their own account: collect, grade (its sandbox and caps without root),
+release_feedback; each student fetches feedback in the tab and opens their own page, with their score,
+and is refused the other's. The instructor's Formgrader lists the assignment.
 
 Isolation: as student2 (runuser), the inbound folder cannot be listed, a submission folder cannot be
 renamed away, and nothing of the instructor's course folder nor of the checkout's solutions/ can be read;
 each check is shown to fail once when its permission is loosened.
+
+Stopping: SIGTERM to the launcher, with servers running, the service grading an endless loop and a FIFO
+planted in inbound, stops everything within 30 s and leaves no process of the accounts, no control
+group, no kernel runtime folder and no proxy.
+
+The hub's state folder is /var/tmp/cnn-inside-hub-test-<prefix>: emptied at the start and the end, but for
+its two environments, which are kept between runs (rebuilt when what they hold changes).
 
 Screenshots: artifacts/screenshots/hub-*.png (README pictures: tests/browser/readme_images.py).
 """
@@ -25,17 +34,19 @@ import datetime
 import os
 import pwd
 import re
-import secrets
-import shutil
+import signal
 import subprocess
 import sys
-import tempfile
+import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 import nbformat
 import pytest
 
+from autograder.authoring.cells import is_solution_cell
+from autograder.deploy import accounts, leftovers
 from autograder.deploy import hub as hubmod
 from autograder.paths import COURSE_ID, ROOT
 from tests.browser import axe
@@ -51,51 +62,115 @@ A1 = hubmod.FIRST_ASSIGNMENT
 # the tests' own accounts, removed afterwards (never the demo's `student1`); another prefix lets two
 # checkouts on one machine run this file at once
 PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-")
+STATE = Path(f"/var/tmp/cnn-inside-hub-test-{PREFIX.strip('-') or 'default'}")
 SHOTS = ROOT / "artifacts" / "screenshots"
+README_MARK = "<!-- tests/test_hub.py runs these lines, as written, in a login shell of the instructor's account -->"
 
 
 def _remove_accounts(names: list[str]) -> None:
     for name in names:
-        if not hubmod.missing_accounts([name]):
+        if not accounts.missing_accounts([name]):
             subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 
+def _empty_state() -> None:
+    """The tests' state folder without what an earlier run left, but for the environments (kept: their
+    stamps rebuild them when what they hold changes)."""
+    if STATE.is_dir():
+        for child in STATE.iterdir():
+            if child.name != "envs":
+                subprocess.run(["rm", "-rf", str(child)], check=True)
+
+
+def _options(port: int) -> hubmod.Hub:
+    return hubmod.Hub(port=port, students=2, state_dir=str(STATE), account_prefix=PREFIX)
+
+
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory):
+def settings():
     if os.geteuid() != 0:
         pytest.skip("the hub's accounts are real Unix users: run as root")
     if not hubmod.PROXY.exists():
         pytest.fail(f"{hubmod.PROXY} is missing: `make hub-node` installs it")
-    # not under pytest's temporary folder, which is private: the accounts read the hub's config and exchange
-    state = Path(tempfile.mkdtemp(prefix="cnn-inside-hub-test-"))
-    state.chmod(0o755)
-    s = hubmod.HubSettings(port=hubmod.free_port(), students=2, password=secrets.token_urlsafe(12),
-                           state=str(state), prefix=PREFIX)
-    _remove_accounts(s.accounts)  # a fresh start: homes of an earlier, interrupted run go
+    hub = _options(hubmod.free_port())
+    planned = hubmod.planned_run(hub)
+    _remove_accounts(planned.accounts)  # a fresh start: homes of an earlier, interrupted run go
+    _empty_state()
+    s = planned
     try:
-        hubmod.prepare(s)
+        s, _ = hubmod.prepare(hub)
         # the course's policy with no wait between graded attempts (default 10 minutes), so that a 4th
         # attempt comes within the test; a due date two hours on, which the journey moves to now
         with (s.course() / "nbgrader_config.py").open("a") as config:
             config.write("c.FeedbackPolicy.minutes_between = 0\n")
-        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
-        ok(as_user(s, s.instructor, "nbgrader", "db", "assignment", "add", A1,
-                   f"--duedate={later:%Y-%m-%d %H:%M:%S UTC}", cwd=s.course()))
+        ok(as_user(s, s.instructor, "nbgrader", "db", "assignment", "add", A1, f"--duedate={_in_hours(2)}",
+                   cwd=s.course()))
         yield s
     finally:
+        leftovers.clean_up(s)
         _remove_accounts(s.accounts)
-        shutil.rmtree(state, ignore_errors=True)
+        _empty_state()
+
+
+def _in_hours(hours: float) -> str:
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=hours)
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+class Launcher:
+    """`python -m autograder hub` in a process of its own, as `make hub` runs it (its banner once the hub
+    answers; SIGTERM stops it). Its output is kept in `lines`."""
+
+    def __init__(self, settings):
+        self.settings, self.lines = settings, []
+        self.start()
+
+    def start(self, timeout: float = 240) -> None:
+        s = self.settings
+        self.lines = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder", "hub", f"--Hub.port={s.port}", f"--Hub.state_dir={s.state}",
+             f"--Hub.account_prefix={PREFIX}", f"--Hub.students={len(s.students)}"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        running = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.lines.append(line)
+                if "is running at" in line:
+                    running.set()
+            running.set()
+        threading.Thread(target=read, daemon=True).start()
+        running.wait(timeout)
+        assert self.process.poll() is None and any("is running at" in x for x in self.lines), "".join(self.lines)
+
+    def stop(self, timeout: float = 60) -> float:
+        """SIGTERM, as `make hub` forwards it; the seconds until the launcher has exited."""
+        began = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError(f"the hub did not stop within {timeout} s of SIGTERM:\n" + "".join(self.lines[-20:]))
+        return time.monotonic() - began
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
 @pytest.fixture(scope="module")
 def running(settings):
-    hub = hubmod.start(settings)
+    hub = Launcher(settings)
     yield hub
     hub.stop()
 
 
 def as_user(settings, user: str, *cmd: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return hubmod.as_user(settings, user, list(cmd), cwd=cwd, check=False, timeout=300)
+    return accounts.as_user(settings, user, list(cmd), cwd=cwd, check=False, timeout=300)
 
 
 def ok(proc: subprocess.CompletedProcess) -> str:
@@ -179,11 +254,36 @@ def no_axe_violations(page, what: str) -> None:
     assert not found, f"{what}, axe-core (WCAG 2.1 A/AA):\n" + "\n".join(found)
 
 
+def readme_commands() -> list[str]:
+    """The README's hub section: the lines the instructor types after the deadline (the block after
+    README_MARK), as written."""
+    text = (ROOT / "README.md").read_text()
+    assert README_MARK in text, f"README.md has no {README_MARK!r}"
+    block = text.split(README_MARK, 1)[1].split("```", 2)[1]
+    return [line for line in block.splitlines()[1:] if line.strip()]
+
+
+def in_login_shell(settings, user: str, lines: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
+    """The lines, as typed in a login shell of that account (`runuser -u USER -- bash -l` from a root
+    shell), stopping at the first that fails."""
+    return subprocess.run(["runuser", "-u", user, "--", "bash", "-lc", "\n".join(["set -e", *lines])],
+                          cwd="/", env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def seeded_as_instructor(settings, out: Path, master: Path) -> None:
+    """OUT with the grader's course folder built earlier in this session (grade finds it up to date: a
+    speed-up of the test only), the instructor's as the rest of their course."""
+    seeded(out, master)
+    account = pwd.getpwnam(settings.instructor)
+    subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(out)], check=True)
+
+
 def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
-    s1, s2 = settings.student_names
+    s1, s2 = settings.students
     course = settings.course()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -226,6 +326,13 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
             assert f"{A1}: attempt 1 of 3" in text and "Score of this submission: 15 of 15." in text, text[:1500]
             assert "Attempts with feedback left for this assignment: 2." in text, text[:1500]
             no_axe_violations(view, "the service's feedback page of attempt 1")
+            # graded by the service the hub runs as the instructor, in their delegated control group
+            service = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                       and f"autograder serve --course {course}" in _cmdline(p)]
+            assert service, "no grading service running"
+            assert {_uid(p) for p in service} == {pwd.getpwnam(settings.instructor).pw_uid}
+            assert all(f"cnn-hub-{settings.instructor}" in (p / "cgroup").read_text() for p in service)
+            assert f"graded {s1}+{A1}+" in settings.service_log.read_text()
 
             # attempts 2 and 3 from a terminal, the 4th in the tab: past the limit, kept; its page says when
             for _ in range(2):
@@ -241,9 +348,8 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
             view.close()
 
             # the due date passes: student2's submission is late
-            due = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
             ok(as_user(settings, settings.instructor, "nbgrader", "db", "assignment", "add", A1,
-                       f"--duedate={due}", cwd=course))
+                       f"--duedate={_in_hours(0)}", cwd=course))
             with (course / "nbgrader_config.py").open("a") as config:  # as README: late work scores 0
                 config.write('c.LateSubmissionPlugin.penalty_method = "zero"\n')
             ui.log_in(p2, settings.url, s2, settings.password)
@@ -252,19 +358,20 @@ def test_the_class_on_the_hub(settings, running, first_master, tmp_path):
             worked(settings, s2, "bob")
             ui.submit(tab, A1)
 
-            # the hub restarted between submit and collect (its grading service with it): nothing is lost
-            running.stop()
-            running.process = hubmod.start(running.settings).process
+            # the hub stopped (SIGTERM) and started again between submit and collect (its grading service
+            # with it): nothing is lost
+            running.restart()
 
-            # the instructor collects, grades, releases feedback
-            ok(as_user(settings, settings.instructor, "nbgrader", "collect", A1, cwd=course))
-            seeded(course / "out", first_master)
-            graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
-                                     "--out", "out", "--jobs", "2"], cwd=course, capture_output=True, text=True,
-                                    env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+            # the instructor collects, grades, releases feedback: the README's lines, as written, in a login
+            # shell of their account (the banner prints the same); grade's sandbox and caps without root
+            commands = readme_commands()
+            assert commands == hubmod.instructor_commands(), (commands, hubmod.instructor_commands())
+            assert all(f"  {line}" in "".join(running.lines) for line in commands)
+            seeded_as_instructor(settings, course / "out", first_master)
+            graded = in_login_shell(settings, settings.instructor, commands)
             assert graded.returncode == 0 and "into the nbgrader course" in graded.stdout, graded.stdout + graded.stderr
-            hubmod.give_back(settings)
-            ok(as_user(settings, settings.instructor, "nbgrader", "release_feedback", A1, cwd=course))
+            assert "caps: memory 2 GiB and 256 processes (cgroup1)" in graded.stdout + graded.stderr, graded.stdout
+            assert "sandbox on" in graded.stdout + graded.stderr
             rows = grades(course / "out" / "grades.csv")
             assert float(rows[s1]["score"]) == float(rows[s1]["max_score"]) > 0, \
                 (rows, (course / "out" / "integrity.csv").read_text()[-3000:], graded.stdout[-3000:])
@@ -309,7 +416,7 @@ def denied(settings, user: str, *cmd: str) -> bool:
 @pytest.fixture(scope="module")
 def submission_of_student1(settings):
     """student1's submission folder in inbound (submitted here from the command line if the journey did not)."""
-    s1 = settings.student_names[0]
+    s1 = settings.students[0]
     inbound = settings.exchange / COURSE_ID / "inbound"
     if not any(p.name.startswith(f"{s1}+") for p in inbound.iterdir()):
         if not (settings.home(s1) / A1).exists():
@@ -319,7 +426,7 @@ def submission_of_student1(settings):
 
 
 def test_a_student_cannot_list_inbound(settings, submission_of_student1):
-    s2 = settings.student_names[1]
+    s2 = settings.students[1]
     inbound = submission_of_student1.parent
     assert denied(settings, s2, "ls", str(inbound))
     mode = inbound.stat().st_mode & 0o7777
@@ -332,7 +439,7 @@ def test_a_student_cannot_list_inbound(settings, submission_of_student1):
 
 
 def test_a_student_cannot_find_nor_move_anothers_submission(settings, submission_of_student1):
-    s2 = settings.student_names[1]
+    s2 = settings.students[1]
     folder = submission_of_student1
     # what student2 could guess (student, assignment, time to the microsecond) is not the name: 72 random bits follow
     guess = folder.parent / folder.name.rsplit("+", 1)[0]
@@ -351,7 +458,7 @@ def test_a_student_cannot_find_nor_move_anothers_submission(settings, submission
 
 
 def test_a_student_cannot_read_the_instructors_course(settings):
-    s2 = settings.student_names[1]
+    s2 = settings.students[1]
     course = settings.course()
     solution = course / "solutions" / A1 / f"{A1}.ipynb"
     assert solution.exists()
@@ -396,7 +503,7 @@ def test_fifty_submissions_and_a_broken_notebook(settings, running, first_master
     """student1 submits 50 times (all kept in inbound; collect takes the last), student2 a notebook whose
     JSON is broken; after collect, grade gives student1 full marks from the 50th and names student2's
     notebook in integrity.csv, and the batch finishes."""
-    s1, s2 = settings.student_names
+    s1, s2 = settings.students
     course, inbound = settings.course(), settings.exchange / COURSE_ID / "inbound"
     for user in (s1, s2):
         if not (settings.home(user) / A1).exists():
@@ -417,11 +524,9 @@ def test_fifty_submissions_and_a_broken_notebook(settings, running, first_master
     collected = nbformat.read(course / "submitted" / s1 / A1 / f"{A1}.ipynb", as_version=4)
     assert collected.metadata["submission_number"] == 50
     out = course / "out-faults"
-    seeded(out, first_master)
-    graded = subprocess.run([sys.executable, "-m", "autograder", "grade", "--submissions", "submitted",
-                             "--out", str(out), "--jobs", "2"], cwd=course, capture_output=True, text=True,
-                            env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
-    hubmod.give_back(settings)
+    seeded_as_instructor(settings, out, first_master)
+    graded = as_user(settings, settings.instructor, "python", "-m", "autograder", "grade", "--submissions",
+                     "submitted", "--out", str(out), "--jobs", "2", cwd=course)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     rows = grades(out / "grades.csv")
     # after the journey's due date: the 50th, finished notebook earns full marks before the late rule's 0
@@ -430,3 +535,137 @@ def test_fifty_submissions_and_a_broken_notebook(settings, running, first_master
     with open(out / "integrity.csv", newline="") as fh:
         findings = [r for r in csv.DictReader(fh) if r["student_id"] == s2]
     assert [r["rule"] for r in findings] == ["invalid_notebook"] and float(rows[s2]["score"]) == 0, (findings, rows[s2])
+
+
+# --- the instructor's Formgrader --------------------------------------------------------------------
+
+def test_formgrader_lists_the_assignments(settings, running, tmp_path):
+    """The course's nbgrader_config.py loads in the instructor's server (it imports `autograder`, which the
+    instructor's environment reads from their course): Manage Assignments lists 01_conv_forward, released,
+    with its Collect button."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path / "profile-instructor")
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(120_000)
+            ui.log_in(page, settings.url, settings.instructor, settings.password)
+            page.goto(f"{settings.url}user/{settings.instructor}/formgrader/manage_assignments")
+            row = page.locator("tr", has=page.locator("td.name", has_text=A1)).first
+            row.wait_for()
+            page.screenshot(path=SHOTS / "hub-formgrader-assignments.png")
+            assert row.locator("td.status").inner_text().strip().lower() == "released"
+            assert row.locator("td.collect a .glyphicon-cloud-download").count() == 1, row.inner_html()
+            names = page.locator("td.name").all_inner_texts()
+            assert len(names) >= 5, names      # every assignment of the course's solutions/
+        finally:
+            context.close()
+
+
+# --- a state folder the accounts cannot reach ------------------------------------------------------
+
+def test_an_unreachable_state_folder_is_refused_before_anything_starts(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("the hub runs as root")
+    closed = tmp_path / "closed"        # pytest's folder for root: 0700 above it
+    prefix = f"{PREFIX}refused-"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "hub", f"--Hub.state_dir={closed / 'state'}",
+                           f"--Hub.account_prefix={prefix}", f"--Hub.port={hubmod.free_port()}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == "", (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot serve the state folder" in lines[0] and "closed to other accounts" in lines[0], lines
+    assert not closed.exists() and accounts.missing_accounts([f"{prefix}instructor"]), "something started"
+
+
+# --- stopping -----------------------------------------------------------------------------------------
+
+ENDLESS = "while True:\n    pass\n"
+
+
+def _busy(settings) -> bool:
+    """The grading service has a kernel running: a unit's control group under the instructor's holds processes."""
+    from autograder.deploy import cgroups
+    for top in cgroups.planned(settings.instructor, settings.cgroups).tops:
+        for child in Path(top).glob("cnn-grader-*"):
+            if (child / "cgroup.procs").read_text().split():
+                return True
+    return False
+
+
+def test_sigterm_stops_everything_within_30_s(settings, running):
+    """The last test: with both students' and the instructor's servers running (the journey and
+    Formgrader), the service grading a submission stuck in an endless loop and a FIFO planted in inbound
+    (read as a submission's secret, it never ends), SIGTERM to the launcher stops the hub within 30 s, and
+    nothing of it is left: no process of the accounts, no control group, no kernel runtime folder, no proxy."""
+    s1, s2 = settings.students
+    course = settings.course()
+    # a due date ahead again, so that student2 (late so far, no graded attempt) gets a graded one now
+    ok(as_user(settings, settings.instructor, "nbgrader", "db", "assignment", "add", A1, f"--duedate={_in_hours(2)}",
+               cwd=course))
+    moved = time.monotonic()
+    if not (settings.home(s2) / A1).is_dir():
+        ok(as_user(settings, s2, "nbgrader", "fetch_assignment", A1))
+    # the released notebook (student2's own is the broken one of the test above), its first function endless
+    nb = nbformat.read(settings.exchange / COURSE_ID / "outbound" / A1 / f"{A1}.ipynb", as_version=4)
+    next(c for c in nb.cells if is_solution_cell(c)).source = ENDLESS
+    write_as(s2, settings.home(s2) / A1 / f"{A1}.ipynb", nb)
+    uids = {pwd.getpwnam(u).pw_uid for u in settings.accounts}
+    if not _processes_of(s1):       # run alone (-k): student1 has not logged in yet
+        log_in_over_http(settings, s1)
+    deadline = time.monotonic() + 120
+    while not _processes_of(s1):
+        assert time.monotonic() < deadline, "student1's server did not start"
+        time.sleep(0.5)
+    time.sleep(max(0.0, moved + 6 - time.monotonic()))   # the service reads the due dates every 5 s
+    ok(as_user(settings, s2, "nbgrader", "submit", A1))
+    deadline = time.monotonic() + 120
+    while not _busy(settings):
+        assert time.monotonic() < deadline, "the service never started grading:\n" + settings.service_log.read_text()[-3000:]
+        time.sleep(0.5)
+    stuck = settings.exchange / COURSE_ID / "inbound" / f"{s1}+{A1}+2030-01-01 00:00:00.000000 UTC+fifo"
+    ok(as_user(settings, s1, "sh", "-c", f"mkdir '{stuck}' && mkfifo '{stuck}/submission_secret.txt' && chmod 777 '{stuck}'"))
+    time.sleep(1)   # the service's next look at inbound opens the FIFO
+
+    took = running.stop(timeout=60)
+    assert took < 30, f"the hub took {took:.1f} s to stop:\n" + "".join(running.lines[-10:])
+    left = [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) in uids and _cmdline(p)]
+    assert not left, f"processes of the accounts left: {left}"
+    assert leftovers.leftover_runtime(settings) == [], "kernel runtime folders left"
+    assert leftovers.leftover_groups(settings) == [], "control groups left"
+    proxy = [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and "configurable-http-proxy" in _cmdline(p)
+             and f"--port {settings.port}" in _cmdline(p)]
+    assert not proxy, f"the proxy is left: {proxy}"
+    assert "stopped in" in "".join(running.lines[-3:]), running.lines[-5:]
+    print(f"SIGTERM to the launcher: exited after {took:.1f} s; it said: {running.lines[-1].strip()}")
+
+
+def _processes_of(user: str) -> list[str]:
+    uid = pwd.getpwnam(user).pw_uid
+    return [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) == uid and _cmdline(p)]
+
+
+def log_in_over_http(settings, user: str) -> None:
+    """Log in on the hub's login page without a browser, which starts the account's server."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(f"{settings.url}hub/login", timeout=60).read().decode()
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page)[1]
+    form = urllib.parse.urlencode({"username": user, "password": settings.password, "_xsrf": xsrf}).encode()
+    opener.open(f"{settings.url}hub/login", data=form, timeout=120).read()
+
+
+def _uid(proc: Path) -> int:
+    try:
+        return proc.stat().st_uid
+    except FileNotFoundError:
+        return -1
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -32,7 +32,7 @@ def test_one_by_one_is_a_dense_layer_per_pixel(capsys):
     out = capsys.readouterr().out
     gaps = [float(x) for x in re.findall(r"largest \|[^|]+\| = ([\d.e+-]+)", out)]
     assert len(gaps) == 2 and max(gaps) < 1e-12, out
-    assert "120 of its 2400 entries non-zero" in out and "70,016" in out and "8.4 times fewer" in out
+    assert "120 of its 2400 entries non-zero" in out
 
     def wrong(A_prev, W, b, hp):  # forgets the bias
         Z, cache = ns["conv_forward"](A_prev, W, np.zeros_like(b), hp)
@@ -75,8 +75,7 @@ def test_the_compute_table_counts_what_q2_asks_about(capsys):
     from autograder.authoring.reference import namespace
     from cnn_student.visuals.sharing import compute_table
     ns = namespace("04_sharing_vs_sparsity")
-    compute_table(ns["conv_param_count"], ns["dense_param_count"], ns["conv_multiply_adds"], ns["conv_forward"],
-                  repeats=1)
-    rows = {line[:34].strip(): line.split()[-3:] for line in capsys.readouterr().out.splitlines() if "VGG-16" in line}
+    compute_table(ns["conv_param_count"], ns["dense_param_count"], ns["conv_multiply_adds"])
+    rows = {line[:34].strip(): line.split()[-4:] for line in capsys.readouterr().out.splitlines() if "VGG-16" in line}
     assert rows["VGG-16 conv1_1 (3x3, 64 filters)"][:2] == ["1,792", "86,704,128"]
     assert rows["VGG-16 fc8 (dense, 4096 -> 1000)"][:2] == ["4,097,000", "4,096,000"]

@@ -16,7 +16,7 @@ from autograder.authoring.cells import grade_id
 from autograder.authoring.reference import namespace, notebook_path
 from autograder.authoring.testcells import parse_checks
 from cnn_student.gradcheck import numerical_gradient
-from cnn_student.spec import build_args
+from cnn_student.functions import build_args
 
 LARGE = 50_000  # inputs and weights: a case at least this large is out of numerical differentiation's reach
 

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from autograder.authoring.variants import filled_student_notebook, solution_sources
-from autograder.grading.isolation import kernel_caps, pool
+from autograder.grading.isolation import kernel_caps, leftovers
 from autograder.grading.orchestrate.batch import Worker
 from autograder.grading.orchestrate.worker import UnitGrader
 from autograder.grading.records import Limits, Unit
@@ -78,12 +78,11 @@ def page(unit: Unit) -> str:
 
 
 def ours(pid: int) -> dict:
-    """The groups and folders a grading process's pool names with its process id."""
-    tag = pool.owner_tag(pid)
-    mechanism = kernel_caps.detect()[0]
-    groups = [str(p) for parent in kernel_caps.parents(mechanism) for p in parent.glob(f"{kernel_caps.PREFIX}{tag}*")] \
-        if mechanism and mechanism != "systemd" else []
-    return {"groups": groups, "folders": [str(p) for p in Path("/dev/shm").glob(f"cnnk-{tag}*")]}
+    """The runtime folders the grading process `pid` holds (leftovers.py's owner.json), and the control
+    groups they record that exist."""
+    held = [(folder, owner) for folder, owner in leftovers.owners() if owner and owner.pid == pid]
+    return {"groups": sorted(g for _, owner in held for g in owner.groups if Path(g).is_dir()),
+            "folders": sorted(str(folder) for folder, _ in held)}
 
 
 def test_no_state_passes_from_one_students_kernel_to_the_next(tmp_path, first_master):
@@ -105,15 +104,17 @@ def test_no_state_passes_from_one_students_kernel_to_the_next(tmp_path, first_ma
 
 
 def test_a_grading_process_leaves_nothing_when_it_ends_or_is_killed(tmp_path, first_master):
-    for n, end in enumerate(("close", "stop")):
+    for n, end in enumerate(("finish", "stop")):
         unit = unit_for(tmp_path / end, first_master, f"s{n}", notebook(""))
         worker = Worker(tmp_path / f"{end}.log", kernels_ahead=2)
         ok, why = worker.grade(unit, deadline=300)
         assert ok, why
         deadline = time.monotonic() + 60
-        while len(ours(worker.proc.pid)["folders"]) < 3 and time.monotonic() < deadline:   # 2 ahead + the kernelspec
+        while len(ours(worker.proc.pid)["folders"]) < 2 and time.monotonic() < deadline:   # 2 kernels ahead
             time.sleep(0.2)
-        assert len({Path(g).name for g in ours(worker.proc.pid)["groups"]}) == 2, ours(worker.proc.pid)
+        held = ours(worker.proc.pid)
+        assert len(held["folders"]) == 2 and len({Path(g).name for g in held["groups"]}) == 2, held
         getattr(worker, end)()   # the batch's end of input, or the service's stop (SIGKILL to the worker)
         assert ours(worker.proc.pid) == {"groups": [], "folders": []}
+        assert not [p for p in held["groups"] + held["folders"] if Path(p).exists()]
         assert unit.result_path.exists()

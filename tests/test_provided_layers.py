@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.authoring.reference import namespace
-from cnn_student.spec import build_args
+from cnn_student.functions import build_args
 
 CONV_CASES = [{"m": 2, "H": 6, "W": 5, "C": 3, "f": 3, "n_C": 2, "pad": p, "stride": s, "seed": 7 + p + s}
               for p in (0, 1, 2) for s in (1, 2, 3)]

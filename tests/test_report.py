@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 
 from autograder.grading.pipeline.explanations import ANSWERS
 from autograder.grading.outputs.aggregate import write_outputs
-from autograder.grading.outputs.integrity import Finding, cell_fingerprints
+from autograder.grading.outputs.integrity import cell_fingerprints
+from autograder.grading.records import Finding
 from autograder.grading.records import CellScore, UnitResult
 from autograder.grading.outputs.report import class_summary, report
 

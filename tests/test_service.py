@@ -1,22 +1,42 @@
 """The grading service end to end: students submit with nbgrader's own submit, `python -m autograder
 serve` grades and releases, students read it with nbgrader's own fetch_feedback; the service killed
-with SIGKILL mid-grade grades that submission once after a restart; `grade` after the deadline agrees
-with the service and is the only one to write the course's gradebook."""
+with SIGKILL mid-grade grades that submission once after a restart, and nothing of the killed grading
+stays on the machine; `grade` after the deadline agrees with the service and is the only one to write
+the course's gradebook.
+
+No student can stop graded feedback for the class (issue 31.5): as root with its owner check on, over
+an exchange where real Unix accounts submit. The usual time is measured first, with one honest student
+alone. Then a student (`mal`) plants, as their own account, a submission whose secret is a FIFO, one
+whose secret is a link to /dev/zero, one holding a 1 GiB file, a link to another student's submission
+and a folder named for that student; two honest students whose names hold '.', '-', digits and '+'
+submit at once. Each gets feedback in about the usual time, the instructor's page names every bad
+entry with why, mal's own secrets bring mal the reason, and the service stops promptly on SIGTERM
+mid-grade, leaving nothing of its grading on the machine. Those accounts take the prefix
+CNN_HUB_TEST_PREFIX (as tests/test_hub.py; default cnni-)."""
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbgrader.utils import notebook_hash
 
 from autograder.authoring.variants import solution_sources
+from autograder.grading.isolation import leftovers
+from autograder.paths import COURSE_ID
+from autograder.service.status import PAGE
+from tests import machine
 from tests.conftest import seeded
 from tests.test_grading import shown_hidden_lines
-from tests.exchange_class import Student, app, make_course, serve_command, serve_env
+from tests.test_pool import ours
+from tests.exchange_class import Account, Student, app, as_account, make_course, serve_command, serve_env
 
 A = "01_conv_forward"
 pytestmark = pytest.mark.slow
@@ -68,14 +88,6 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def pool_leftovers(pid: int) -> list[str]:
-    """The control groups and folders of the kernels the grading process `pid` keeps started."""
-    from autograder.grading.isolation import kernel_caps, pool
-    tag, mechanism = pool.owner_tag(pid), kernel_caps.detect()[0]
-    groups = [str(p) for parent in kernel_caps.parents(mechanism) for p in parent.glob(f"{kernel_caps.PREFIX}{tag}*")]
-    return groups + [str(p) for p in Path("/dev/shm").glob(f"cnnk-{tag}*")]
-
-
 def latest(pages: dict[str, str]) -> str:
     return pages[max(pages)]
 
@@ -86,6 +98,7 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
     seeded(course / ".autograder-service" / "grader", first_master)   # the grader's course folder, built once
     seeded(course / "out", first_master)
     log = tmp_path / "serve.log"
+    before = machine.stale()
     alice, bob, carol = (Student(tmp_path, s, exchange) for s in ("alice", "bob", "carol"))
     for s in (alice, bob, carol):
         s.fetch()
@@ -120,6 +133,8 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
         carol.write()
         carol.submit()
         wait_for(lambda: [r["state"] for r in of(course, "carol")] == ["grading"], "carol's grading to start")
+        held = wait_for(lambda: [f for f, o in leftovers.owners() if o and o.alive() and o.work.startswith(str(course))],
+                        "carol's kernel")
         os.killpg(service.pid, signal.SIGKILL)
         service.wait()
         assert [r["state"] for r in of(course, "carol")] == ["grading"]
@@ -129,16 +144,19 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
             {r["name"]: 1 for r in rows(course).values() if r["state"] == "done"}       # each graded once
         assert "attempt 1 of 2" in latest(carol.fetch_feedback())
         workers = children(service.pid)
-        assert workers and all(pool_leftovers(w) for w in workers)   # each keeps a kernel started
+        assert workers and all(ours(w)["folders"] for w in workers)   # each keeps a kernel started
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=30) == 0
-        assert [pool_leftovers(w) for w in workers] == [[] for _ in workers]   # none outlives the service
+        assert [ours(w) for w in workers] == [{"groups": [], "folders": []} for _ in workers]   # none outlives the service
     finally:
         if service.poll() is None:
             os.killpg(service.pid, signal.SIGKILL)
             service.wait()
     text = log.read_text()
     assert "restarted:" in text and "stopped" in text, text[-2000:]
+    # what the grading process killed with the service held went with the restart (or with the next
+    # grading process started on this machine, whichever came first)
+    assert not any(f.exists() for f in held) and machine.left_behind(before) == {}
 
     # the official grade: the course's gradebook holds nothing of the service's
     db = sqlite3.connect(course / "gradebook.db")
@@ -174,7 +192,7 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
     course.mkdir()
     (course / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.CourseDirectory.course_id = 'cnn-inside'\nc.Exchange.root = {str(exchange)!r}\n"
-        "c.FeedbackService.check_owner = False\n")
+        "c.ExchangeCollect.check_owner = False\n")
     seeded(course / ".autograder-service" / "grader", first_master)          # the service's course folder
     cache = tmp_path / "cache"                                                # and the worker's
     shutil.copytree(first_master, cache / "masters" / master_mod.master_hash(only=[A]), symlinks=True)
@@ -192,10 +210,131 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
         add_arguments(parser)
         args = parser.parse_args(["--course", str(course), "--scheduler", cluster.scheduler_address,
                                   "--assignment", A, "--jobs", "1"])
-        from autograder.__main__ import isolation
-        service = build(args, isolation(args, "serve"))
+        from autograder.grading.isolation.readiness import caps_or_refusal
+        service = build(args, caps_or_refusal(False, False, cluster.scheduler_address, "serve"))
         end = time.monotonic() + 120
         service.run(until=lambda: page.exists() or time.monotonic() > end)
         service.state.close()
     text = page.read_text()
     assert f"{A}: attempt 1 of 3" in text and "Score of this submission: 15 of 15" in text
+
+
+# ---------- issue 31.5: a bad inbound folder costs only itself
+PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnni-")   # real accounts, as tests/test_hub.py names them
+ANN, BO, CD, MAL = (PREFIX + n for n in ("ann7", "b.o", "c+d", "mal"))   # '+': useradd --badname
+
+
+def plant(inbound: Path, victim: str) -> dict[str, str]:
+    """What mal makes in inbound as their own account: name -> their secret ("" where none is usable)."""
+    at = "2026-12-01 10:00:0{}.000000 UTC"
+    planted = {f"{MAL}+{A}+{at.format(1)}+fifo": "", f"{MAL}+{A}+{at.format(2)}+zero": "",
+               f"{MAL}+{A}+{at.format(3)}+huge": "e" * 128, f"{MAL}+{A}+{at.format(4)}+link": "",
+               f"{ANN}+{A}+{at.format(5)}+forged": "f" * 128}
+    fifo, zero, huge, link, forged = (inbound / name for name in planted)
+
+    def folder(path: Path) -> Path:
+        path.mkdir()
+        nbformat.write(nbformat.v4.new_notebook(), path / f"{A}.ipynb")
+        (path / "timestamp.txt").write_text(path.name.split("+")[2])
+        if planted[path.name]:
+            (path / "submission_secret.txt").write_text(planted[path.name])
+        return path
+
+    def make() -> None:
+        os.mkfifo(folder(fifo) / "submission_secret.txt")
+        (folder(zero) / "submission_secret.txt").symlink_to("/dev/zero")
+        with open(folder(huge) / "data.bin", "wb") as fh:
+            fh.truncate(2 ** 30)   # sparse: a GiB to whoever reads it, no disk
+        os.symlink(victim, link)
+        folder(forged)
+        for path in (fifo, zero, huge, forged):
+            path.chmod(0o777)      # as nbgrader submit leaves a folder
+    as_account(MAL, make)
+    return planted
+
+
+@pytest.fixture()
+def world(first_master):
+    """A course whose exchange real accounts can reach (pytest's own folder is private to root)."""
+    if os.geteuid() != 0:
+        pytest.skip("students are real Unix accounts: run as root")
+    base = Path(tempfile.mkdtemp(prefix="cnn-inbound-test-"))
+    base.chmod(0o755)
+    names = (ANN, BO, CD, MAL)
+    for name in names:
+        subprocess.run(["userdel", name], capture_output=True)   # an earlier, interrupted run's
+    try:
+        course, exchange = make_course(base, policy="c.ExchangeCollect.check_owner = True\n"
+                                                     "c.FeedbackPolicy.minutes_between = 0\n")
+        course.chmod(0o700)
+        seeded(course / ".autograder-service" / "grader", first_master)
+        yield course, exchange, {n: Account(n, base, exchange) for n in names}
+    finally:
+        for name in names:
+            subprocess.run(["userdel", name], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def since(start: float, check, what: str) -> float:
+    """Seconds from `start` until `check` holds."""
+    wait_for(check, what, 180)
+    return time.monotonic() - start
+
+
+def test_bad_inbound_entries_cost_nobody_feedback_and_the_service_stops_cleanly(world):
+    course, exchange, people = world
+    inbound = exchange / COURSE_ID / "inbound"
+    before = machine.stale()
+    for name in (ANN, BO, CD):
+        people[name].fetch_and_work(A)
+    log = course.parent / "serve.log"
+    service = subprocess.Popen(serve_command(course, "--jobs", "2", "--assignment", A), cwd=course, env=serve_env(),
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: "watching" in log.read_text(), "the service to start")
+        ann = people[ANN]
+        usual = since(ann.submit(A), lambda: ann.pages(A) and ann.pages(A)[0].exists(), "ann's feedback, alone")
+
+        planted = plant(inbound, victim=str(next(inbound.glob(f"{ANN}+{A}+*"))))
+        sent = {name: people[name].submit(A) for name in (BO, CD)}
+        took = {name: since(sent[name], lambda: people[name].pages(A)[0].exists(), f"{name}'s feedback")
+                for name in (BO, CD)}
+        # graded side by side (--jobs 2), each in about the time one took alone: the bad entries cost nothing
+        print(f"feedback {usual:.1f} s after the submit alone; with the bad entries (2 at once, --jobs 2): "
+              + ", ".join(f"{n} {t:.1f} s" for n, t in took.items()))
+        assert max(took.values()) < 2 * usual + 10, (usual, took)
+        for name in (ANN, BO):     # nbgrader's own fetch_feedback, as their account
+            page = people[name].fetch_feedback(A)
+            assert "attempt 1 of 3" in page and "Score of this submission: 15 of 15" in page
+        # nbgrader 0.9.6's fetch_feedback splits its cache's folder names on every '+' and fails for a name
+        # holding one; the service grades and releases the page all the same, where fetch_feedback keys it
+        page = people[CD].pages(A)[0].read_text()
+        assert "attempt 1 of 3" in page and "Score of this submission: 15 of 15" in page
+
+        status = (course / PAGE).read_text()
+        assert f"Entries in inbound that were not graded ({len(planted)})" in status
+        why = {"fifo": "its submission_secret.txt is a FIFO, not a file",
+               "zero": "its submission_secret.txt is a symbolic link",
+               "huge": "too big: it holds 1.07 GB in files",
+               "link": "a symbolic link to", "forged": f"named as {ANN}&#39;s but owned by {MAL}"}
+        for name in planted:
+            row = next(r for r in status.split("<tr>") if name in r)
+            assert why[name.rsplit("+", 1)[1]] in row and MAL in row, row
+        for secret in filter(None, planted.values()):   # mal holds these secrets: mal is told why
+            told = (exchange / COURSE_ID / "feedback" / f"{notebook_hash(secret=secret, notebook_id=A)}.html").read_text()
+            assert "submission not graded" in told and "used no attempt" in told
+
+        ann.submit(A)              # a second attempt; SIGTERM while its kernel runs
+        wait_for(lambda: any(o and o.alive() and o.work.startswith(str(course)) for _, o in leftovers.owners()),
+                 "the second attempt's kernel")
+        stopping = time.monotonic()
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=30) == 0
+        assert time.monotonic() - stopping < 10
+    finally:
+        if service.poll() is None:
+            os.killpg(service.pid, signal.SIGKILL)
+            service.wait()
+    assert machine.left_behind(before) == {}
+    text = log.read_text()
+    assert text.count("Z refused ") == len(planted) and "stopped" in text, text[-3000:]

@@ -2,7 +2,6 @@
 path, through nbgrader's own submit and fetch_feedback, is in test_service.py."""
 import os
 import pwd
-import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,10 +10,12 @@ import pytest
 from traitlets.config import Config
 
 from autograder.service import grader as g
-from autograder.service.inbound import complete, owner_problem, parse, scan
+from autograder.service.inbound import Inbound, parse
 from autograder.service.policy import Claimed, Decision, FeedbackPolicy, counted, decide
 from autograder.service.serve import DueDates, Service
 from autograder.service.state import Row, State
+from autograder.service.status import PAGE
+from tests.exchange_class import blank_gradebook
 
 T0 = 1_800_000_000.0
 MIN = 60.0
@@ -166,16 +167,17 @@ def test_inbound_names_and_complete_folders(tmp_path):
     sub = parse(tmp_path / "alice+01_conv_forward+2026-12-01 10:00:00.000000 UTC+xyz")
     assert (sub.student, sub.assignment, sub.timestamp) == ("alice", "01_conv_forward", "2026-12-01 10:00:00.000000 UTC")
     assert parse(tmp_path / "not-a-submission") is None
+    inbound = Inbound(tmp_path, check_owner=False)
     folder = tmp_path / "bob+01+2026-12-01 10:00:00.000000 UTC+r"
     folder.mkdir()
     (folder / "submission_secret.txt").write_text(SECRET[:40])   # submit is still writing it
-    assert not complete(folder, now=time.time())
+    assert inbound.look(folder, time.time()) is None
     (folder / "submission_secret.txt").write_text(SECRET)
     os.chmod(folder, 0o755)                                      # its last step (chmod 0777) not done yet
-    assert not complete(folder, now=time.time())
+    assert inbound.look(folder, time.time()) is None
     os.chmod(folder, 0o777)
-    assert complete(folder) and [s.name for s in scan(tmp_path, set())] == [folder.name]
-    assert list(scan(tmp_path, {folder.name})) == []
+    assert [(s.name, s.problem, s.secret) for s in inbound.scan(set())] == [(folder.name, "", SECRET)]
+    assert list(inbound.scan({folder.name})) == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
@@ -183,21 +185,21 @@ def test_a_folder_named_for_another_student_is_refused(tmp_path):
     nobody = pwd.getpwnam("nobody")
     folder = submission(tmp_path, "alice+01+2026-12-01 10:00:00.000000 UTC+r")
     os.chown(folder, nobody.pw_uid, nobody.pw_gid)
-    assert "owned by nobody" in owner_problem(parse(folder), check_owner=True)
-    assert owner_problem(parse(folder), check_owner=False) == ""
+    assert "owned by nobody" in Inbound(tmp_path).look(folder, time.time()).problem
+    assert Inbound(tmp_path, check_owner=False).look(folder, time.time()).problem == ""
     own = submission(tmp_path, "nobody+01+2026-12-01 10:00:00.000000 UTC+r")
     os.chown(own, nobody.pw_uid, nobody.pw_gid)
-    assert owner_problem(parse(own), check_owner=True) == ""
+    assert Inbound(tmp_path).look(own, time.time()).problem == ""
 
 
 # ---------- the service's decisions, released through nbgrader's ExchangeReleaseFeedback
 def gradebook_with_due(path: Path, due: datetime) -> str:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE assignment (name TEXT, duedate DATETIME)")
-    db.execute("INSERT INTO assignment VALUES (?, ?)", ("01_conv_forward", due.strftime("%Y-%m-%d %H:%M:%S.%f")))
-    db.commit()
-    db.close()
-    return f"sqlite:///{path}"
+    """A course gradebook with notebook 1's due date, made as `nbgrader db assignment add` makes it."""
+    from nbgrader.api import Gradebook
+    url = blank_gradebook(path)
+    with Gradebook(url, "cnn-inside") as gb:
+        gb.update_or_create_assignment("01_conv_forward", duedate=due.astimezone(timezone.utc).replace(tzinfo=None))
+    return url
 
 
 def released_page(exchange: Path, secret: str = SECRET, notebook: str = "01_conv_forward") -> str:
@@ -213,7 +215,7 @@ def service(tmp_path: Path, due: datetime | None, **kw) -> Service:
     (tmp_path / "master" / "release" / "01_conv_forward").mkdir(parents=True)
     setup = g.Setup(home=tmp_path / "home", config=config, course_id="cnn-inside", exchange=exchange,
                     master=tmp_path / "master", digest="x", opts=Options())
-    dues = DueDates(gradebook_with_due(tmp_path / "gradebook.db", due) if due else "sqlite:///none")
+    dues = DueDates(gradebook_with_due(tmp_path / "gradebook.db", due) if due else "sqlite:///none", "cnn-inside")
     return Service(setup, policy(**kw), State(tmp_path / "s.db"), dues, make_grader=lambda: None, check_owner=False)
 
 
@@ -224,7 +226,7 @@ def test_the_fourth_submission_says_when_feedback_comes_and_the_deadline_grades_
     names = [f"alice+01_conv_forward+2026-12-01 10:0{i}:00.000000 UTC+r{i}" for i in range(4)]
     now = time.time()
     for i, name in enumerate(names):
-        sub = parse(submission(inbound, name))
+        sub = svc.inbound.look(submission(inbound, name), now)
         svc.arrive(sub, now + i)
         if i < 3:
             svc.state.set(name, state="done")
@@ -250,7 +252,7 @@ def test_a_quick_resubmission_waits_and_replaces_the_waiting_one(tmp_path):
     for i, name in enumerate(names):
         folder = submission(svc.folder, name)
         (folder / "submission_secret.txt").write_text(secrets[i])
-        svc.arrive(parse(folder), now + i)
+        svc.arrive(svc.inbound.look(folder, now), now + i)
         if i == 0:
             svc.state.set(name, state="done")
     states = [(r.state, r.attempt) for r in svc.state.of("bob", "01_conv_forward")]
@@ -266,14 +268,15 @@ def test_a_submission_behind_a_long_queue_is_told_its_place_and_the_instructor_s
         name = f"s{i:02d}+01_conv_forward+2026-12-01 10:00:{i:02d}.000000 UTC+r{i}"
         folder = submission(svc.folder, name)
         (folder / "submission_secret.txt").write_text(f"{i:02d}" * 64)
-        svc.arrive(parse(folder), now)
+        svc.arrive(svc.inbound.look(folder, now), now)
     folder = submission(svc.folder, "zoe+01_conv_forward+2026-12-01 10:01:00.000000 UTC+z")
-    (folder / "submission_secret.txt").write_text("z" * 128)
-    svc.arrive(parse(folder), now)
-    page = released_page(svc.setup.exchange, "z" * 128)
+    (folder / "submission_secret.txt").write_text("f" * 128)
+    svc.arrive(svc.inbound.look(folder, now), now)
+    page = released_page(svc.setup.exchange, "f" * 128)
     assert "in the queue" in page and "12 submissions of the class are graded before it" in page
     assert "expected in about 25 seconds" in page                          # 13 gradings of 2 s, one job
-    queue = svc.write_queue_page(now).read_text()
+    svc.write_status()                       # the instructor's page (status.py), with the queue
+    queue = (svc.state.path.parent / PAGE).read_text()
     assert "Waiting to be graded (13)" in queue and "<th scope=\"row\">13</th><td>zoe</td>" in queue
     with pytest.raises(FileNotFoundError):   # s09's feedback is expected in 20 s: no page before it
         released_page(svc.setup.exchange, "09" * 64)
@@ -283,7 +286,7 @@ def test_a_submission_behind_a_long_queue_is_told_its_place_and_the_instructor_s
 def test_a_renamed_assignment_is_not_graded_and_costs_no_attempt(tmp_path):
     svc = service(tmp_path, None)
     name = "bob+01_conv_forward_again+2026-12-01 10:00:00.000000 UTC+r"
-    assert svc.arrive(parse(submission(svc.folder, name)), time.time()).state == "ignored"
+    assert svc.arrive(svc.inbound.look(submission(svc.folder, name), time.time()), time.time()).state == "ignored"
     assert svc.state.claimed("bob", "01_conv_forward") == [] and svc.state.claim() is None
 
 
@@ -314,10 +317,8 @@ def test_the_student_readme_states_the_courses_policy(tmp_path):
 def test_a_students_extension_moves_their_deadline_only(tmp_path):
     """nbgrader's own grant_extension, read from a real gradebook: alice's 2 hours count for her alone."""
     from nbgrader.api import Gradebook
-    from autograder.paths import ensure_tools_on_path
-    ensure_tools_on_path()   # nbgrader's Gradebook runs its alembic
     due = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    url = blank_gradebook(tmp_path / "gradebook.db")
     with Gradebook(url, "cnn-inside") as gb:
         gb.update_or_create_assignment("01_conv_forward", duedate=due.replace(tzinfo=None))
         gb.add_student("alice")
@@ -325,7 +326,11 @@ def test_a_students_extension_moves_their_deadline_only(tmp_path):
         gb.add_submission("01_conv_forward", "alice")   # nbgrader extends a submission's row
         gb.add_submission("01_conv_forward", "bob")
         gb.grant_extension("01_conv_forward", "alice", hours=2)
-    dues = DueDates(url)
+    before = sorted(tmp_path.iterdir()), (tmp_path / "gradebook.db").stat().st_mtime_ns
+    dues = DueDates(url, "cnn-inside")
     assert dues.get("01_conv_forward", "alice") == due + timedelta(hours=2)
     assert dues.get("01_conv_forward", "bob") == due == dues.get("01_conv_forward")
     assert dues.get("02_pool_forward", "alice") is None
+    # never written, not even where nbgrader's Gradebook would add a course it does not know
+    assert DueDates(url, "another-course").get("01_conv_forward") is None
+    assert (sorted(tmp_path.iterdir()), (tmp_path / "gradebook.db").stat().st_mtime_ns) == before

@@ -25,6 +25,9 @@ WRONG = {
     "a running average of its recent gradients": "momentum's v <- beta*v + dw is an unnormalised sum",
     "the windows overlap in memory": "the reshape copies because the transposed view is not contiguous",
     "fits in the processor's cache, the copy of a whole batch does not": "only small maps fit in a cache",
+    "frameworks call it **im2col**": "im2col is one method; cuDNN and oneDNN mostly run implicit GEMM, direct, "
+                                     "Winograd or FFT kernels, which never write the window matrix (issue 33)",
+    "frameworks call the copied form": "the libraries under the frameworks mostly never write that matrix (issue 33)",
     "as long as none is zero": "the receptive field is connectivity; with mixed signs paths can cancel",
     "one forward pass per input": "a centred difference takes two forward passes per input",
     "only `pad = f − 1`": "every pixel lies in f*f windows once pad >= f - 1",
@@ -39,6 +42,32 @@ WRONG = {
                                                           "the backward pass; only PyTorch records an index",
     "true where x equals its maximum": "the mask is True at exactly one position, the first maximum (contract)",
     "the graded tests' windows hold random real numbers with **no ties**": "ties are graded now",
+    # issue 33
+    "one copy of `w[0, 0]` per pixel on its diagonal": "M multiplies a column: its diagonal blocks are W[0, 0].T",
+    "an inner pixel in 9. every pixel lies in": "every pixel lies in f*f windows once pad >= f - 1 with stride 1 only",
+    "gives a `db` several times too large": "measured: 217 times for filter 0, 0.848 times for filter 3",
+    "outputs the same number (its bias)": "v times the sum of the weights plus the bias: the bias only where v = 0",
+    "(deeplab) and audio (wavenet) stack dilations 1, 2, 4": "WaveNet doubles up to 512; DeepLab's 1, 2, 4 is v3's "
+                                                             "multi-grid ratio, its parallel branches use 6, 12, 18",
+    "the rule of this course, and of pytorch": "the first maximum is a convention (PyTorch, TensorFlow on CPU), "
+                                               "not what the check proves",
+    # issue 33, review: notebook 5 said flush-to-zero zeroes the weight whatever the step's form, with a figure
+    # (86,601) that only a single rounding of θ - lr·λ·θ gives
+    "the same weight becomes exactly 0, at the step the table names": "under flush-to-zero θ - lr·λ·θ stops at "
+                                                                     "2.22e-305: the step is flushed first",
+    "the steps before it are the same in both modes": "the step lr·λ·θ leaves the normal range a thousand times "
+                                                      "earlier in θ than θ itself",
+    "below ½**, and there only": "under flush-to-zero, θ - lr·λ·θ never reaches 0 either (notebook 4's own table)",
+    "(pytorch's and keras's sgd)": "Keras's SGD keeps lr inside v (v <- beta*v - lr*g, w <- w + v)",
+    "so over twice the pairs": "layer D has exactly twice layer C's (position, filter) pairs",
+    "about half the parameters and multiply-adds": "two 3x3 take 72% of one 5x5, three 3x3 55% of one 7x7",
+    "with about half its weights": "two 3x3 take 72% of one 5x5, three 3x3 55% of one 7x7",
+    "later resnet end instead with **global average pooling**": "Network in Network has no dense layer after "
+                                                                  "its global average pooling; ResNet has one",
+    "(these images have no such region)": "counted in the cell, not asserted",
+    "parameters, a conv layer far more (part 1's table)": "LeNet-like conv2 outputs 1,600 values for 2,416 "
+                                                          "parameters",
+    "six layers with vgg-16's sizes": "56x56x64 maps are ResNet's; VGG-16's 56x56 maps have 128 or 256 channels",
 }
 
 

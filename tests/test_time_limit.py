@@ -11,7 +11,7 @@ from autograder.grading.isolation.sandbox import KernelSettings, kernel_env
 from autograder.grading.pipeline.causes import TOO_SLOW
 from autograder.grading.pipeline.verify import judge
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args
+from cnn_student.functions import build_args
 from cnn_student.protocol import CASE_ENV, stopped_record
 from cnn_student.time_limit import OverTimeLimit, stopped_message, time_limit
 

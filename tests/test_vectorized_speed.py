@@ -12,7 +12,7 @@ import pytest
 from autograder.authoring.cells import grade_id, is_test_cell
 from autograder.authoring.reference import notebook_path
 from autograder.authoring.testcells import parse_checks
-from cnn_student.spec import build_args
+from cnn_student.functions import build_args
 from cnn_student.speed import LIMIT, loops_in, measure, verdict
 
 from autograder.catalogue import a05_vectorized as catalogue, mistaken_source

@@ -13,7 +13,7 @@ import nbformat
 from .cells import grade_id, is_reference_cell
 from ..paths import SOLUTIONS
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args, get_spec
+from cnn_student.functions import build_args, get_spec
 
 
 

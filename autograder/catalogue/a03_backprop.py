@@ -134,13 +134,13 @@ MISTAKES = [
             source=MASK_SOURCE.format("mask = np.argmax(x)"), hint="argmax", cause="create_mask_from_window.not_a_mask"),
     # ---------- distribute_value
     Mistake("distribute_not_divided", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],
-            replace=[("np.ones(shape) * dz / (n_H * n_W)", "np.ones(shape) * dz")], hint="not divided", cause="distribute_value.wrong_divisor"),
+            replace=[("np.ones(shape) * dz / (n_rows * n_cols)", "np.ones(shape) * dz")], hint="not divided", cause="distribute_value.wrong_divisor"),
     Mistake("distribute_divides_by_sum_of_sides", "distribute_value", ["test_distribute_value"],
-            replace=[("* dz / (n_H * n_W)", "* dz / (n_H + n_W)")], hint="n_rows + n_cols", why="the wrong count", cause="distribute_value.wrong_divisor"),
+            replace=[("* dz / (n_rows * n_cols)", "* dz / (n_rows + n_cols)")], hint="n_rows + n_cols", why="the wrong count", cause="distribute_value.wrong_divisor"),
     Mistake("distribute_assumes_square", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],
-            replace=[("* dz / (n_H * n_W)", "* dz / (n_H * n_H)")], hint="square", cause="distribute_value.wrong_divisor"),
+            replace=[("* dz / (n_rows * n_cols)", "* dz / (n_rows * n_rows)")], hint="square", cause="distribute_value.wrong_divisor"),
     Mistake("distribute_integer_division", "distribute_value", ["test_distribute_value", "test_distribute_value_hidden"],
-            replace=[("* dz / (n_H * n_W)", "* dz // (n_H * n_W)")], cause="generic.all_zeros"),
+            replace=[("* dz / (n_rows * n_cols)", "* dz // (n_rows * n_cols)")], cause="generic.all_zeros"),
     # ---------- pool_backward
     Mistake("pool_assigned_not_added", "pool_backward", ["test_pool_backward_max", "test_pool_backward_average",
                                                          "test_pool_backward_hidden"],

@@ -2,7 +2,9 @@
 from . import Alternative, Mistake
 
 ASSIGNMENT = "04_sharing_vs_sparsity"
-CONV = "count = (f * f * n_C_prev + 1) * n_C"
+CONV = "count = (f * f * (n_C_prev // groups) + 1) * n_C"
+CONV_ALL = ["test_conv_param_count", "test_conv_param_count_hidden"]
+GROUPS_ALL = ["test_conv_param_count_groups", "test_conv_param_count_groups_hidden"]
 DENSE = "count = n_in * n_out + n_out"
 MADDS = "count = f * f * n_C_prev * n_H * n_W * n_C"
 MADDS_ALL = ["test_conv_multiply_adds", "test_conv_multiply_adds_hidden"]
@@ -11,21 +13,37 @@ BLOCK = "M6[h, w, :, r, q, :] = W[i, j].T"
 CONCEPT = "a concept answer is graded only on submission: a visible check of it would give the key away"
 
 MISTAKES = [
-    # conv_param_count
-    Mistake("conv_count_no_bias", "conv_param_count", ["test_conv_param_count", "test_conv_param_count_hidden"],
-            replace=[(CONV, "count = f * f * n_C_prev * n_C")], hint="biases are missing", cause="conv_param_count.no_biases"),
-    Mistake("conv_count_ignores_input_channels", "conv_param_count", ["test_conv_param_count", "test_conv_param_count_hidden"],
+    # conv_param_count: each filter spans n_C_prev // groups channels (the slips keep that, as a student would)
+    Mistake("conv_count_no_bias", "conv_param_count", CONV_ALL + GROUPS_ALL,
+            replace=[(CONV, "count = f * f * (n_C_prev // groups) * n_C")], hint="biases are missing", cause="conv_param_count.no_biases"),
+    Mistake("conv_count_ignores_input_channels", "conv_param_count", CONV_ALL,
             replace=[(CONV, "count = (f * f + 1) * n_C")], hint="input channels are ignored", cause="conv_param_count.ignores_input_channels"),
     Mistake("conv_count_one_bias", "conv_param_count", ["test_conv_param_count"],
-            replace=[(CONV, "count = f * f * n_C_prev * n_C + 1")], hint="one bias for the whole layer", cause="conv_param_count.one_bias"),
+            replace=[(CONV, "count = f * f * (n_C_prev // groups) * n_C + 1")], hint="one bias for the whole layer", cause="conv_param_count.one_bias"),
     Mistake("conv_count_bias_per_input_channel", "conv_param_count", ["test_conv_param_count"],
-            replace=[(CONV, "count = f * f * n_C_prev * n_C + n_C_prev")], hint="one bias per input channel", cause="conv_param_count.bias_per_input_channel"),
-    Mistake("conv_count_adds_shape", "conv_param_count", ["test_conv_param_count", "test_conv_param_count_hidden"],
-            replace=[(CONV, "count = (f + f + n_C_prev + 1) * n_C")], hint="added the filter's dimensions", cause="conv_param_count.added_dimensions"),
+            replace=[(CONV, "count = f * f * (n_C_prev // groups) * n_C + n_C_prev")], hint="one bias per input channel", cause="conv_param_count.bias_per_input_channel"),
+    Mistake("conv_count_adds_shape", "conv_param_count", CONV_ALL,
+            replace=[(CONV, "count = (f + f + n_C_prev // groups + 1) * n_C")], hint="added the filter's dimensions", cause="conv_param_count.added_dimensions"),
     Mistake("conv_count_one_filter", "conv_param_count", ["test_conv_param_count"],
-            replace=[(CONV, "count = f * f * n_C_prev + 1")], hint="single filter", cause="conv_param_count.one_filter"),
+            replace=[(CONV, "count = f * f * (n_C_prev // groups) + 1")], hint="single filter", cause="conv_param_count.one_filter"),
     Mistake("conv_count_window_f", "conv_param_count", ["test_conv_param_count"],
-            replace=[(CONV, "count = (f * n_C_prev + 1) * n_C")], hint="not f", cause="conv_param_count.window_f_not_f_squared"),
+            replace=[(CONV, "count = (f * (n_C_prev // groups) + 1) * n_C")], hint="not f", cause="conv_param_count.window_f_not_f_squared"),
+    # ... with groups: what a grouped layer is easily taken for
+    Mistake("conv_count_groups_ignored", "conv_param_count", GROUPS_ALL,
+            replace=[(CONV, "count = (f * f * n_C_prev + 1) * n_C")], hint="each filter spans the 2 channels of its own group",
+            why="groups accepted and never used: the count of an ungrouped layer", cause="conv_param_count.groups_ignored"),
+    Mistake("conv_count_bias_per_group", "conv_param_count", GROUPS_ALL,
+            replace=[(CONV, "count = f * f * (n_C_prev // groups) * n_C + groups")], hint="one bias per group",
+            cause="conv_param_count.bias_per_group"),
+    Mistake("conv_count_one_group", "conv_param_count", GROUPS_ALL,
+            replace=[(CONV, "count = (f * f * (n_C_prev // groups) + 1) * (n_C // groups)")], hint="the 3 filters of one group",
+            why="one group's filters, as if the groups shared them", cause="conv_param_count.one_group"),
+    Mistake("conv_count_divides_total", "conv_param_count", GROUPS_ALL,
+            replace=[(CONV, "count = (f * f * n_C_prev + 1) * n_C / groups")], hint="every one of the 12 filters keeps its bias",
+            why="'groups divide the parameters': the biases divided too", cause="conv_param_count.divided_total"),
+    Mistake("conv_count_times_groups", "conv_param_count", GROUPS_ALL,
+            replace=[(CONV, "count = (f * f * (n_C_prev // groups) + 1) * n_C * groups")], hint="once per group",
+            why="each group counted with all n_C filters", cause="conv_param_count.times_groups"),
     # conv_multiply_adds
     Mistake("madds_counts_parameters", "conv_multiply_adds", MADDS_ALL,
             replace=[(MADDS, "count = f * f * n_C_prev * n_C")], hint="your count is the layer's weights",
@@ -146,8 +164,8 @@ ALTERNATIVES = [
     Alternative("counts_with_math_prod", '''
 import math
 
-def conv_param_count(f, n_C_prev, n_C):
-    weights = f * f * n_C_prev * n_C
+def conv_param_count(f, n_C_prev, n_C, groups=1):
+    weights = f * f * n_C_prev // groups * n_C
     biases = n_C
     return np.int64(weights + biases)
 
@@ -159,6 +177,19 @@ def conv_multiply_adds(f, n_C_prev, output_shape):
     per_output = f * f * n_C_prev
     return np.int64(per_output * math.prod(output_shape))
 ''', why="math.prod, NumPy integer, weights and biases counted another way"),
+    Alternative("grouped_count_per_group", '''
+def conv_param_count(f, n_C_prev, n_C, groups=1):
+    per_group = f * f * (n_C_prev / groups) * (n_C / groups) + n_C / groups   # one group: its filters and biases
+    return per_group * groups
+''', why="one group counted with true division, times the groups: a float that is a whole number"),
+    Alternative("grouped_count_by_filter", '''
+def conv_param_count(f, n_C_prev, n_C, groups=1):
+    channels_per_filter = n_C_prev // groups
+    total = 0
+    for _ in range(n_C):                      # every filter: its weights over its group's channels, one bias
+        total += f * f * channels_per_filter + 1
+    return total
+''', why="filter by filter, in a loop"),
     Alternative("matrix_from_basis_images", '''
 def conv_as_matrix(W, input_shape, hparameters):
     n_in = int(np.prod(input_shape))

@@ -31,6 +31,8 @@ finish   orchestrate/batch.py finish  into the instructor's nbgrader course     
 report   outputs/report.py            the instructor's report and the class      OUT/report.html,
                                       summary, from OUT/results.json             OUT/class_summary.html
 
+In an nbgrader course, orchestrate/autograde.py hands nbgrader's own Autograde (Formgrader's button,
+`nbgrader autograde`) to this same batch, and pipeline/feedback_html.py writes Generate Feedback's page.
 records.py declares what travels between the stages (Limits, Unit and its folder layout, UnitResult,
 Parcel, Graded); cnn_student/protocol.py what a graded kernel records for the grader. The picture:
 docs/architecture.md.

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..paths import gradebook_url
-from .outputs.integrity import Finding
 
 MiB, GiB = 1024 ** 2, 1024 ** 3
 RESULT = "result.json"  # in the unit's work folder
@@ -152,6 +151,22 @@ class Unit:
         for name in ("submissions", "work", "master", "out"):
             data[name] = Path(data[name])
         return cls(**data)
+
+
+@dataclass
+class Finding:
+    """One row of integrity.csv: what grading noticed about a notebook (a rule and its detail)."""
+    student_id: str
+    assignment: str
+    notebook: str
+    rule: str
+    detail: str
+
+    def row(self) -> dict[str, str]:
+        return asdict(self)
+
+
+FIELDS = tuple(f.name for f in fields(Finding))  # integrity.csv's columns
 
 
 @dataclass

@@ -8,21 +8,33 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Float
+from nbgrader.exchange.default.collect import ExchangeCollect
+from traitlets import Float, Int
 from traitlets.config import Configurable
 
+from .inbound import Limits as InboundLimits
 from .queue import NOTICE_AFTER
 
 
 class FeedbackService(Configurable):
     """How the service reads the exchange (nbgrader_config.py; the policy is FeedbackPolicy's)."""
-    check_owner = Bool(True, help="grade a submission only if its inbound folder is owned by the Unix user its "
-                                  "name gives as the student (a multi-user exchange); False where one account "
-                                  "submits for everyone (a test set-up, a hub whose users share a uid)").tag(config=True)
     poll_seconds = Float(0.1, help="how often the inbound folder is read").tag(config=True)
     queue_notice_seconds = Float(NOTICE_AFTER, help="a submission whose feedback is expected later than this "
                                  "(a queue at the deadline) gets a page at once saying its place in the queue and "
                                  "when its feedback is expected; the graded page replaces it").tag(config=True)
+    max_submission_mb = Float(InboundLimits.submission_bytes / 1e6,
+                              help="megabytes of files one submission may hold; a bigger one is not copied nor "
+                                   "graded, and its student is told why").tag(config=True)
+    max_student_mb = Float(InboundLimits.student_bytes / 1e6,
+                           help="megabytes the service keeps of one student's submissions (it keeps a copy of "
+                                "each); past it, a submission is not graded, and its student is told "
+                                "why").tag(config=True)
+    max_entries = Int(InboundLimits.entries, help="files and folders one submission may hold; one with more is "
+                                                  "not copied nor graded").tag(config=True)
+
+    def limits(self) -> InboundLimits:
+        return InboundLimits(submission_bytes=int(self.max_submission_mb * 1e6),
+                             student_bytes=int(self.max_student_mb * 1e6), entries=self.max_entries)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +64,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
     from ..grading.orchestrate import master as master_mod
     from ..grading.orchestrate.batch import Options
-    from ..grading.orchestrate.course import _load
+    from ..authoring.course import load_course
     from ..grading.records import Limits
     from ..paths import SOLUTIONS, ensure_tools_on_path
     from . import grader as g
@@ -65,7 +77,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     from ..grading.isolation.pool import KernelPool
 
     ensure_tools_on_path()
-    course = _load(args.course.resolve())
+    course = load_course(args.course.resolve())
     course.config.CourseDirectory.root = str(course.root)   # its gradebook is the course's, whatever the cwd
     exchange = (args.exchange or Path(Exchange(config=course.config).root)).resolve()
     beside = home_of(course.db_url, course.root)
@@ -97,14 +109,17 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     else:
         make = lambda: g.LocalGrader(setup)  # noqa: E731
     return Service(setup, FeedbackPolicy(config=course.config), State(beside / "autograder-service.db"),
-                   DueDates(course.db_url), make, jobs=opts.jobs, check_owner=settings.check_owner,
-                   poll=settings.poll_seconds, queue_notice=settings.queue_notice_seconds)
+                   DueDates(course.db_url, course.course_id), make, jobs=opts.jobs,
+                   # nbgrader's own option, which the course's collect (SafeCollect) follows too
+                   check_owner=ExchangeCollect(config=course.config).check_owner, poll=settings.poll_seconds,
+                   limits=settings.limits(), queue_notice=settings.queue_notice_seconds)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .. import __main__ as cli
+    from ..grading.isolation.readiness import caps_or_refusal
+    from . import status
     from .serve import install_sigterm, log
-    caps = cli.isolation(args, "serve")
+    caps = caps_or_refusal(args.no_sandbox, args.no_caps, args.scheduler, "serve")
     if caps is False:
         return 2
     service = build(args, caps)
@@ -117,7 +132,9 @@ def serve(args: argparse.Namespace) -> int:
     p = service.policy
     log(f"policy: {'on' if p.enabled else 'OFF'}, {p.attempts} attempts, {p.minutes_between:g} min apart, hidden "
         f"tests {p.hidden_tests}, counts {p.counts}; state {service.state.path}; owner check "
-        f"{'on' if service.check_owner else 'off'}")
+        f"{'on' if service.check_owner else 'off'}; kept at most {service.inbound.limits.submission_bytes / 1e6:g} "
+        f"MB per submission, {service.inbound.limits.student_bytes / 1e6:g} MB per student; the instructor's page "
+        f"{service.state.path.parent / status.PAGE}")
     service.run()
     service.state.close()
     log("stopped")

@@ -27,8 +27,8 @@ from ..grading.orchestrate.batch import Options, Worker, grade_in
 from ..grading.records import Unit, UnitResult
 from ..grading.outputs.pagebox import with_banner
 from ..authoring.testcells import HIDDEN_RE
+from .inbound import KEYS
 
-KEPT = ("timestamp.txt", "submission_secret.txt")
 
 
 @dataclass
@@ -61,16 +61,6 @@ def hidden_tests(master: Path) -> set[str]:
         nb = nbformat.read(path, as_version=4)
         found |= {f"{path.stem}:{grade_id(c)}" for c in nb.cells if is_test_cell(c) and HIDDEN_RE.search(c.source)}
     return found
-
-
-def keep(setup: Setup, seq: int, student: str, assignment: str, inbound: Path) -> Path:
-    """A copy of the submission as it arrived (the inbound folder stays writable by its student):
-    what is graded, now or after the deadline. Symlinks stay links, which intake refuses."""
-    dest = setup.folder("submissions", seq) / student / assignment
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(inbound, dest, symlinks=True)
-    return dest
 
 
 class LocalGrader:
@@ -169,8 +159,9 @@ def graded_pages(setup: Setup, unit: Unit, result: UnitResult, kept: Path, title
     return pages
 
 
-def notice_pages(kept: Path, title: str, box: str) -> dict[str, str]:
-    return {name.removesuffix(".ipynb"): standalone(title, box) for name in submitted_notebooks(kept)}
+def notice_pages(notebooks: list[str], title: str, box: str) -> dict[str, str]:
+    """The same page for each notebook `nbgrader fetch_feedback` will look for."""
+    return {name.removesuffix(".ipynb"): standalone(title, box) for name in notebooks}
 
 
 def feedback_folder_stays_instructors(setup: Setup) -> bool:
@@ -191,9 +182,10 @@ def feedback_folder_stays_instructors(setup: Setup) -> bool:
     return True
 
 
-def release(setup: Setup, seq: int, student: str, assignment: str, kept: Path, pages: dict[str, str]) -> None:
+def release(setup: Setup, seq: int, student: str, assignment: str, keys: Path, pages: dict[str, str]) -> None:
     """The pages into the exchange by nbgrader's own ExchangeReleaseFeedback, keyed by this
-    submission's secret (a later release for the same submission replaces the page)."""
+    submission's secret (a later release for the same submission replaces the page). `keys` holds the
+    service's own timestamp.txt and submission_secret.txt of it (inbound.KEYS, checked when taken)."""
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange import ExchangeFactory
 
@@ -202,8 +194,8 @@ def release(setup: Setup, seq: int, student: str, assignment: str, kept: Path, p
     if root.exists():
         shutil.rmtree(root)
     folder.mkdir(parents=True)
-    for f in KEPT:
-        shutil.copyfile(kept / f, folder / f)
+    for f in KEYS:
+        shutil.copyfile(keys / f, folder / f)
     for stem, page in pages.items():
         (folder / f"{stem}.html").write_text(page)
     coursedir = CourseDirectory(config=setup.config)

@@ -57,8 +57,8 @@ class FeedbackPolicy(Configurable):
 
 def course_policy(course: Path) -> FeedbackPolicy:
     """The policy the course folder's nbgrader configuration declares."""
-    from ..grading.orchestrate.course import _load
-    return FeedbackPolicy(config=_load(course).config)
+    from ..authoring.course import load_course
+    return FeedbackPolicy(config=load_course(course).config)
 
 
 def student_section(policy: FeedbackPolicy) -> str:

@@ -1,5 +1,6 @@
 """The queue as people see it during a deadline rush: each waiting submission's place and when its
-feedback is expected, for the instructor's status page and, as one line, for the student.
+feedback is expected, for the instructor's status page (status.py, its queue section) and, as one
+line, for the student.
 
 The expectation is plain arithmetic on what the service measured: the submissions ahead of one, shared
 among the grading jobs, each taking as long as the recent ones took (grading and release), plus what
@@ -8,26 +9,16 @@ is left of the gradings under way. It is an estimate, said as one ("about").
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from ..paths import FEEDBACK_TEMPLATES
 from .policy import when
 from .state import Row
 
 RECENT = 20              # gradings whose times make the estimate
 FIRST_GUESS = 2.0        # seconds per grading before the service has measured any
 NOTICE_AFTER = 20.0      # FeedbackService.queue_notice_seconds' default
-PAGE = "autograder-queue.html"   # beside the service's state, the instructor's
-
-_templates = Environment(loader=FileSystemLoader(str(FEEDBACK_TEMPLATES / "service")),
-                         autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -78,22 +69,3 @@ def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{max(5, int(round(seconds / 5.0)) * 5)} seconds"
     return f"{int(round(seconds / 60.0))} minutes"
-
-
-def write_page(folder: Path, course_id: str, waiting: list[Waiting], grading: list[Row], jobs: int, now: float) -> Path:
-    """The instructor's queue page into `folder` (beside the service's state), replaced at once, readable
-    by the folder's owner alone, whoever the service runs as: it names students."""
-    html = _templates.get_template("queue.html.j2").render(course_id=course_id, waiting=waiting, grading=grading,
-                                                           jobs=jobs, updated=when(now))
-    fd, tmp = tempfile.mkstemp(prefix=".autograder-queue-", suffix=".html", dir=folder)   # mode 0600
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(html)
-        owner = folder.stat().st_uid
-        if owner != os.geteuid():   # the service run as root in the instructor's course
-            os.chown(tmp, owner, -1)
-        os.replace(tmp, folder / PAGE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return folder / PAGE

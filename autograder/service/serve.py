@@ -1,7 +1,8 @@
 """`python -m autograder serve`: graded feedback within seconds of each `nbgrader submit`.
 
-The main thread watches the exchange's inbound folder of the course, decides for each new
-submission what the course's FeedbackPolicy allows (policy.py), keeps a copy and records it
+The main thread watches the exchange's inbound folder of the course (read as hostile: inbound.py;
+an entry it refuses is recorded, logged and listed on the instructor's page, status.py), decides for
+each new submission what the course's FeedbackPolicy allows (policy.py), keeps a copy and records it
 (state.py); `jobs` grading threads take the submissions whose time has come, in arrival order per
 student, grade each as `grade` grades a unit (grader.py) and release its page through nbgrader's
 feedback channel. Once an assignment's due date (the course gradebook's) has passed, the submission
@@ -11,26 +12,33 @@ SIGTERM stops it at once, and what was being graded is graded again on the next 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
-import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ..grading.isolation import leftovers
 from ..grading.outputs.pagebox import banner
 from ..grading.records import UnitResult
 from . import grader as g
-from .inbound import Submission, inbound, owner_problem, scan
+from . import status
+from .inbound import Inbound, Limits as InboundLimits, Submission, TooBig, inbound
 from .policy import FeedbackPolicy, counted, decide, when
-from .queue import NOTICE_AFTER, RECENT, Waiting, expected, per_grading, write_page
+from .queue import NOTICE_AFTER, RECENT, Waiting, expected, per_grading
 from .state import Row, State
 
 
+def stamp(epoch: Optional[float] = None) -> str:
+    """A time as the log and the instructor's page write it (UTC, to the millisecond)."""
+    moment = datetime.now(timezone.utc) if epoch is None else datetime.fromtimestamp(epoch, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def log(message: str) -> None:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
-    print(f"{stamp} {message}", flush=True)
+    print(f"{stamp()} {message}", flush=True)
 
 
 def parse_time(text: str) -> Optional[datetime]:
@@ -44,15 +52,18 @@ def parse_time(text: str) -> Optional[datetime]:
 
 class DueDates:
     """The course gradebook's due dates and each student's extension (nbgrader's
-    `Gradebook.grant_extension`), read (never written) a few times a minute."""
+    `Gradebook.grant_extension`), read through nbgrader's Gradebook on a read-only connection (never
+    written), a few times a minute."""
 
-    EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)   # SQLAlchemy keeps an Interval in sqlite as epoch + it
-
-    def __init__(self, db_url: str, every: float = 5.0):
-        self.path = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+    def __init__(self, db_url: str, course_id: str, every: float = 5.0):
+        path = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
+        self.path, self.course_id = path, course_id
+        # sqlite's read-only mode: nbgrader's Gradebook makes tables and rows it misses; here it cannot
+        self.url = f"sqlite:///file:{path}?mode=ro&uri=true" if path else db_url
         self.every, self.read_at = every, 0.0
         self.dates: dict[str, datetime] = {}
         self.extensions: dict[tuple[str, str], timedelta] = {}
+        self.trouble = ""   # why the last read failed, logged once
 
     def get(self, assignment: str, student: Optional[str] = None) -> Optional[datetime]:
         """The assignment's due date, for that student with their extension."""
@@ -65,36 +76,35 @@ class DueDates:
         return due + self.extensions.get((assignment, student or ""), timedelta(0))
 
     def _read(self) -> tuple[dict[str, datetime], dict[tuple[str, str], timedelta]]:
-        if self.path is None or not self.path.is_file():
+        from nbgrader.api import Gradebook, InvalidEntry
+        from sqlalchemy.exc import SQLAlchemyError
+        if self.path is not None and not self.path.is_file():
             return {}, {}
         try:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            try:
-                rows = db.execute("SELECT name, duedate FROM assignment WHERE duedate IS NOT NULL").fetchall()
-                try:
-                    granted = db.execute("SELECT a.name, s.student_id, s.extension FROM submitted_assignment s "
-                                         "JOIN assignment a ON s.assignment_id = a.id "
-                                         "WHERE s.extension IS NOT NULL").fetchall()
-                except sqlite3.OperationalError:   # a gradebook without submissions' table yet
-                    granted = []
-            finally:
-                db.close()
-        except sqlite3.Error:
+            with Gradebook(self.url, self.course_id) as gb:
+                assignments = [a for a in gb.assignments if a.duedate is not None]
+                dates = {a.name: a.duedate.replace(tzinfo=timezone.utc) for a in assignments}
+                extensions = {(a.name, s.student_id): s.extension for a in assignments
+                              for s in gb.assignment_submissions(a.name) if s.extension}
+        except (SQLAlchemyError, InvalidEntry) as err:   # being written, or not this course's: the last dates read
+            if type(err).__name__ != self.trouble:
+                log(f"due dates: the gradebook could not be read ({type(err).__name__}); the last ones read stay")
+            self.trouble = type(err).__name__
             return self.dates, self.extensions
-        dates = {name: d for name, text in rows if (d := parse_time(str(text))) is not None}
-        extensions = {(name, student): d - self.EPOCH for name, student, text in granted
-                      if (d := parse_time(str(text))) is not None}
+        self.trouble = ""
         return dates, extensions
 
 
 class Service:
     def __init__(self, setup: g.Setup, policy: FeedbackPolicy, state: State, dues: DueDates,
                  make_grader: Callable[[], Any], jobs: int = 1, check_owner: bool = True, poll: float = 0.25,
-                 queue_notice: float = NOTICE_AFTER):
+                 limits: InboundLimits = InboundLimits(), queue_notice: float = NOTICE_AFTER):
         self.setup, self.policy, self.state, self.dues = setup, policy, state, dues
         self.make_grader, self.jobs, self.check_owner, self.poll = make_grader, jobs, check_owner, poll
         self.queue_notice = queue_notice
         self.folder = inbound(setup.exchange, setup.course_id)
+        self.inbound = Inbound(self.folder, check_owner, limits)
+        self.changed = True   # the instructor's page is out of date
         self.stopping = threading.Event()
         self.wake = threading.Condition()
         self.graders: list[Any] = []
@@ -106,24 +116,25 @@ class Service:
 
     def arrive(self, sub: Submission, now: float) -> Row:
         row = Row(name=sub.name, seq=0, student=sub.student, assignment=sub.assignment,
-                  timestamp=sub.timestamp, arrived=now, state="refused")
+                  timestamp=sub.timestamp, arrived=now, state="refused", owner=sub.owner)
         row.seq = self.state.next_seq()    # new rows come from this thread only
-        if not (self.setup.master / "release" / sub.assignment).is_dir():   # another course's, or --assignment
+        if sub.assignment and not (self.setup.master / "release" / sub.assignment).is_dir():   # --assignment
             row.state, row.note = "ignored", "not an assignment this service grades"
             self.state.add(row)
             log(f"ignored {sub.name}: {row.note}")
             return row
-        problem = owner_problem(sub, self.check_owner)
-        if not problem:
-            try:
-                g.keep(self.setup, row.seq, sub.student, sub.assignment, sub.path)
-            except OSError as err:
-                problem = f"could not be copied ({type(err).__name__}: {err})"
-        if problem:
-            row.note = problem
-            self.state.add(row)
-            log(f"refused {sub.name}: {problem}")
-            return row
+        if sub.problem:
+            return self._refuse(row, sub, sub.problem)
+        try:
+            kept = self.inbound.keep(sub, self._kept(row), already=self.state.kept_bytes(sub.student))
+        except TooBig as err:
+            return self._refuse(row, sub, f"too big: {err}")
+        except OSError as err:
+            return self._refuse(row, sub, f"could not be copied ({type(err).__name__}: {err})")
+        row.kept_bytes = kept.bytes
+        if kept.left_out:
+            log(f"kept {sub.name} without {', '.join(kept.left_out[:5])}"
+                + (f" and {len(kept.left_out) - 5} more" if len(kept.left_out) > 5 else ""))
         while True:   # again if the waiting submission it would replace has just begun its grading
             decision = decide(self.policy, self.state.claimed(sub.student, sub.assignment), now,
                               self.due(sub.assignment, sub.student))
@@ -157,10 +168,34 @@ class Service:
     def _kept(self, row: Row) -> Path:
         return self.setup.folder("submissions", row.seq) / row.student / row.assignment
 
-    def _notice(self, row: Row, title: str, lines: list[str]) -> None:
+    def _notice(self, row: Row, title: str, lines: list[str], keys: Optional[Path] = None,
+                notebooks: Optional[list[str]] = None) -> None:
+        """A page with this box for each notebook of the submission, released through its secret (that
+        of the service's copy, unless `keys` holds it)."""
         kept = self._kept(row)
-        g.release(self.setup, row.seq, row.student, row.assignment, kept,
-                  g.notice_pages(kept, title, banner(lines + [self.policy.describe()], title)))
+        g.release(self.setup, row.seq, row.student, row.assignment, keys or kept,
+                  g.notice_pages(g.submitted_notebooks(kept) if notebooks is None else notebooks, title,
+                                 banner(lines + [self.policy.describe()], title)))
+
+    def _refuse(self, row: Row, sub: Submission, why: str) -> Row:
+        """Not graded: recorded, logged and shown on the instructor's page by name; its student is told
+        why through the feedback channel when its secret can be read (else only the instructor knows)."""
+        row.state, row.note = "refused", why
+        self.state.add(row)
+        self.changed = True
+        log(f"refused {sub.name} (owner {sub.owner or 'unknown'}): {why}")
+        if sub.secret and sub.student:
+            keys = self.setup.folder("refused", row.seq)
+            keys.mkdir(parents=True, exist_ok=True)
+            (keys / "timestamp.txt").write_text(sub.timestamp)
+            (keys / "submission_secret.txt").write_text(sub.secret)
+            released = sorted(p.name for p in (self.setup.master / "release" / sub.assignment).glob("*.ipynb"))
+            self._notice(row, f"{sub.assignment}: submission not graded",
+                         [f"Your submission of {sub.timestamp} was not graded by the course's grader: {why}.",
+                          "It used no attempt. Fix that and submit again; your instructor sees this submission "
+                          "listed with the reason."], keys=keys, notebooks=list(sub.notebooks) or released)
+            shutil.rmtree(keys, ignore_errors=True)
+        return row
 
     def waiting(self, now: float) -> list[Waiting]:
         """The queue, each submission with its place and when its feedback is expected."""
@@ -295,16 +330,11 @@ class Service:
                 f" {counts.get('grading', 0)} grading, {counts.get('done', 0)} done, {counts.get('deferred', 0)} "
                 f"deferred, {counts.get('superseded', 0)} replaced, {counts.get('refused', 0)} refused")
 
-    def write_queue_page(self, now: float) -> Path:
-        """The instructor's view of the queue, beside the service's state: each waiting submission, its
-        student, its place, how long it has waited and when its feedback is expected."""
-        return write_page(self.state.path.parent, self.setup.course_id, self.waiting(now), self.state.grading(),
-                          self.jobs, now)
-
     def run(self, until: Optional[Callable[[], bool]] = None) -> None:
         for row in self.state.recover():
             log(f"restarted: {row.name} was being graded; queued again")
-            self._clear_unit(row)
+        for work in leftovers.sweep():   # what a grading process killed with the service left
+            log(f"removed what the killed grading of {work} left (its kernels' group and runtime folder)")
         known = self.state.names()
         threads = [threading.Thread(target=self.work, args=(n,), daemon=True) for n in range(self.jobs)]
         for t in threads:
@@ -314,7 +344,7 @@ class Service:
         last_report, last_line = 0.0, ""
         while not self.stopping.is_set() and not (until and until()):
             now = time.time()
-            for sub in scan(self.folder, known):
+            for sub in self.inbound.scan(known):
                 known.add(sub.name)
                 try:
                     self.arrive(sub, time.time())
@@ -328,12 +358,30 @@ class Service:
                 line = self.report(time.time())
                 if line != last_line:
                     log(line)
-                    self.write_queue_page(time.time())
+                    self.changed = True
                 last_report, last_line = now, line
+            if self.changed:
+                self.write_status()
             self.stopping.wait(self.poll)
         self.stop()
         for t in threads:
             t.join(timeout=10)
+
+    def write_status(self) -> None:
+        """The instructor's page (status.py), beside the service's state."""
+        self.changed = False
+        rows = self.state.all()
+        bad = tuple(status.BadEntry(r.name, r.owner, r.note, stamp(r.arrived)) for r in reversed(rows)
+                    if r.state == "refused")
+        plus = tuple(sorted({r.student for r in rows if "+" in r.student and r.state != "refused"}))
+        now = time.time()
+        view = status.StatusView(course_id=self.setup.course_id, inbound=str(self.folder), updated=stamp(now),
+                                 counts=tuple(sorted(self.state.counts().items())), waiting=tuple(self.waiting(now)),
+                                 grading=len(self.state.grading()), jobs=self.jobs, bad=bad, plus_names=plus)
+        try:
+            status.write(self.state.path.parent, view)
+        except OSError as err:
+            log(f"the instructor's page could not be written: {err}")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -341,13 +389,6 @@ class Service:
             self.wake.notify_all()
         for grader in list(self.graders):
             grader.stop()
-
-    def _clear_unit(self, row: Row) -> None:
-        """What a killed grading left: its kernels' control group (its folders are remade by intake)."""
-        unit = self.setup.unit(row.seq, row.student, row.assignment)
-        if unit.caps_mechanism:
-            from ..grading.isolation import kernel_caps
-            kernel_caps.remove(kernel_caps.named(unit.caps_mechanism, kernel_caps.name_for(str(unit.work))))
 
 
 def install_sigterm(service: Service) -> None:

@@ -5,7 +5,8 @@ was under way when the service stopped is queued again, and graded to the end on
 One row per inbound folder (its name is nbgrader's `student+assignment+timestamp+random`):
   state: queued -> grading -> done (or failed: the grading machine's fault; it uses no attempt);
          deferred (after the deadline) -> queued | not_counted;
-         superseded (replaced by a newer submission while it waited); refused (not the student's own);
+         superseded (replaced by a newer submission while it waited); refused (a bad inbound entry, not the
+         student's own, or over the size limits: inbound.py; note says why);
          ignored (an assignment this service does not grade)
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS submission (
     seq INTEGER NOT NULL,           -- arrival order
     student TEXT NOT NULL,
     assignment TEXT NOT NULL,
-    timestamp TEXT NOT NULL,        -- nbgrader's timestamp.txt
+    timestamp TEXT NOT NULL,        -- the time in its name, as nbgrader collect reads it
     arrived REAL NOT NULL,          -- when the service saw it complete (epoch seconds)
     state TEXT NOT NULL,
     attempt INTEGER NOT NULL DEFAULT 0,
@@ -42,6 +43,9 @@ CREATE TABLE IF NOT EXISTS submission (
 CREATE INDEX IF NOT EXISTS by_student ON submission (student, assignment, seq);
 CREATE INDEX IF NOT EXISTS by_state ON submission (state, not_before);
 """
+# columns added since the first state files, added to an older file when it is opened
+ADDED = {"owner": "TEXT NOT NULL DEFAULT ''",          # the inbound folder's Unix owner
+         "kept_bytes": "INTEGER NOT NULL DEFAULT 0"}    # what the service's copy of it holds
 CLAIMING = ("queued", "grading", "done")   # states that hold a graded attempt
 # A waiting submission's round (of `s`, in the queue since its time came): how many of the same student's
 # submissions are ahead of it in the queue, or began their grading while it waited. Graded by round, a
@@ -69,6 +73,8 @@ class Row:
     max_score: Optional[float] = None
     note: str = ""
     timings: str = "{}"
+    owner: str = ""
+    kept_bytes: int = 0
 
     @property
     def timing(self) -> dict[str, float]:
@@ -89,6 +95,10 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")   # a release is never recorded before it is on disk
         self.db.executescript(SCHEMA)
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(submission)")}
+        for column, kind in ADDED.items():
+            if column not in have:
+                self.db.execute(f"ALTER TABLE submission ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self.lock:
@@ -119,6 +129,12 @@ class State:
     def claimed(self, student: str, assignment: str) -> list[Claimed]:
         return [Claimed(r.name, r.attempt, r.not_before, r.state != "done", r.state == "queued")
                 for r in self.of(student, assignment) if r.state in CLAIMING]
+
+    def kept_bytes(self, student: str) -> int:
+        """What the service keeps of this student's submissions, in bytes."""
+        with self.lock:
+            return self.db.execute("SELECT COALESCE(SUM(kept_bytes), 0) FROM submission WHERE student = ?",
+                                   (student,)).fetchone()[0]
 
     def next_seq(self) -> int:
         with self.lock:

@@ -15,7 +15,7 @@ row-major order (as PyTorch does). Standard normal values have no ties; cases wi
 
 The hints look only at the geometry of the windows and at simple transforms of the expected
 result; they never compute a gradient themselves and never spell a line of the reference (students
-can read this package). The formulas are stated, at grading only, by autograder/explanations.py.
+can read this package). The formulas are stated, at grading only, by autograder/grading/pipeline/explanations.py.
 """
 from __future__ import annotations
 
@@ -345,7 +345,10 @@ def _mask_hint(ctx: Context) -> Optional[str]:
                                   f"times. {rule}")
         if picks.sum() == 1 and tied[picks].all():
             mine = [int(i) for i in np.argwhere(picks)[0]]
-            return MASK_NOT_FIRST(f"your mask marks the maximum at x{mine}, a later one. {rule}")
+            return MASK_NOT_FIRST(f"your mask marks the maximum at x{mine}, a later one. It passes the window's "
+                                  f"gradient on once, which is all a gradient check can prove at a tie, but the "
+                                  f"rule is a convention and this course's (PyTorch's and TensorFlow's on CPU) "
+                                  f"is the first: {rule}")
     low = tuple(int(i) for i in np.unravel_index(np.argmin(x), x.shape))
     big = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(x)), x.shape))
     candidates = [

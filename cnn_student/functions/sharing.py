@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..failures import plain
 from ..spec import Context, FunctionSpec, cause, fallback, register
 from ._hints import out_size
 
@@ -42,7 +43,7 @@ def known_slip(received: int, expected: Any, known: list) -> Optional[str]:
     return None
 
 
-# ---------- conv_param_count(f, n_C_prev, n_C); case {"f", "n_C_prev", "n_C"}
+# ---------- conv_param_count(f, n_C_prev, n_C, groups=1); case {"f", "n_C_prev", "n_C"[, "groups"]}
 # each count a known slip gives, with its cause (the hints compare the student's count with these)
 CONV_NO_BIASES = cause("conv_param_count.no_biases", "the biases are not counted")
 CONV_ONE_BIAS = cause("conv_param_count.one_bias", "one bias for the whole layer instead of one per filter")
@@ -56,42 +57,76 @@ CONV_ADDED_DIMENSIONS = cause("conv_param_count.added_dimensions", "the filter's
 CONV_F_PLUS_F = cause("conv_param_count.f_plus_f", "f + f instead of f x f")
 CONV_WEIGHTS_OF_ONE_FILTER = cause("conv_param_count.weights_of_one_filter", "the weights of one filter only, with a bias per filter")
 CONV_OTHER = cause("conv_param_count.other", "a wrong count that no known slip gives", specific=False)
+# grouped convolutions (groups > 1): what a count that misreads the groups gives
+CONV_GROUPS_IGNORED = cause("conv_param_count.groups_ignored", "groups ignored: each filter counted over all input channels, "
+                                                               "not its group's")
+CONV_BIAS_PER_GROUP = cause("conv_param_count.bias_per_group", "one bias per group instead of one per filter")
+CONV_ONE_GROUP = cause("conv_param_count.one_group", "counts the filters of one group only")
+CONV_DIVIDED_TOTAL = cause("conv_param_count.divided_total", "the whole layer's count divided by the groups, biases included")
+CONV_TIMES_GROUPS = cause("conv_param_count.times_groups", "every filter counted once per group")
 
 
 def _conv_count_args(case: dict, rng: np.random.Generator) -> tuple:
-    return case["f"], case["n_C_prev"], case["n_C"]
+    groups = (case["groups"],) if "groups" in case else ()  # groups=1 calls keep the three arguments
+    return (case["f"], case["n_C_prev"], case["n_C"], *groups)
+
+
+def _grouped_slips(expected: int, f: int, C: int, n: int, g: int) -> list:
+    """The counts of the slips that only a grouped layer (g > 1) allows, each with its cause and text, derived
+    from the right count (`expected`): this file ships to students, and it spells out no graded count."""
+    per_group = C // g
+    ungrouped = (expected - n) * g + n  # every filter over all C channels, g times its group's: the layer without groups
+    where = (f"with groups = {g}, the {C} input channels form {g} groups of {per_group}, the {n} filters {g} groups of "
+             f"{n // g}, and each filter spans the {per_group} channels of its own group")
+    return [
+        (ungrouped, CONV_GROUPS_IGNORED, f"your count is that of an ungrouped layer: {where}, so it has "
+                                         f"{f}x{f}x{per_group} weights, not {f}x{f}x{C}"),
+        (expected - n + g, CONV_BIAS_PER_GROUP, f"you counted one bias per group ({g}); each of the {n} filters "
+                                                f"has its own bias, grouped or not"),
+        (expected / g, CONV_ONE_GROUP, f"you counted the {n // g} filters of one group; {where}, and the layer has "
+                                       f"all {g} groups"),
+        (ungrouped / g, CONV_DIVIDED_TOTAL, f"you divided the whole ungrouped count by groups = {g}: {where}, so "
+                                            f"grouping shrinks each filter's weights, while every one of the {n} "
+                                            f"filters keeps its bias"),
+        (expected * g, CONV_TIMES_GROUPS, f"you counted every filter once per group ({g} times): {where}, and "
+                                          f"belongs to that group only"),
+    ]
 
 
 def _conv_count_hint(ctx: Context) -> Optional[str]:
-    rec = _number(ctx.received)
-    if rec is None:
+    rec, expected = _number(ctx.received), _number(ctx.expected)
+    if rec is None or expected is None:
         return None
-    f, C, n = ctx.args
-    layer = f"a layer of {n} filters of {f}x{f}x{C}"
-    known = [
-        (f * f * C * n, CONV_NO_BIASES, f"the biases are missing: {layer} has {n} biases, one per filter"),
-        (f * f * C * n + 1, CONV_ONE_BIAS, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
-        (f * f * C * n + C, CONV_BIAS_PER_INPUT_CHANNEL, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
-        ((f * f + 1) * C * n, CONV_BIAS_PER_FILTER_AND_CHANNEL, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
-                              "bias for all its channels"),
-        (f * f * C + 1, CONV_ONE_FILTER, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
-        ((f * f + 1) * n, CONV_IGNORES_INPUT_CHANNELS, f"the input channels are ignored: each filter spans all n_C_prev = {C} input channels, "
+    f, C_all, n, *rest = ctx.args
+    g = rest[0] if rest else 1
+    C = C_all // g  # the input channels each filter spans (Part 1: groups of n_C_prev / groups)
+    weights = expected - n  # the right count less its n biases: each slip's count is derived from the right one
+    layer = f"a layer of {n} filters of {f}x{f}x{C}" + (f" ({g} groups)" if g > 1 else "")
+    known = _grouped_slips(expected, f, C_all, n, g) if g > 1 else []
+    known += [
+        (weights, CONV_NO_BIASES, f"the biases are missing: {layer} has {n} biases, one per filter"),
+        (weights + 1, CONV_ONE_BIAS, f"you counted one bias for the whole layer; each of the {n} filters has its own"),
+        (weights + C, CONV_BIAS_PER_INPUT_CHANNEL, f"you counted one bias per input channel ({C}); there is one per filter ({n})"),
+        (weights + C * n, CONV_BIAS_PER_FILTER_AND_CHANNEL, f"you counted one bias per filter and input channel ({C}*{n}); a filter has one "
+                          "bias for all its channels"),
+        (expected / n, CONV_ONE_FILTER, f"you counted a single filter; {layer} has {n} of them, each with its own weights and bias"),
+        ((f * f + 1) * n, CONV_IGNORES_INPUT_CHANNELS, f"the input channels are ignored: each filter spans {C} input channels, "
                           f"{f}x{f}x{C} weights"),
         (f * f * n, CONV_NO_CHANNELS_NO_BIASES, f"the input channels and the biases are both missing from {layer}"),
-        ((f * C + 1) * n, CONV_WINDOW_F_NOT_F_SQUARED, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
+        (weights / f + n, CONV_WINDOW_F_NOT_F_SQUARED, f"a filter's window is f x f = {f}x{f} positions per channel, not f = {f}"),
         ((f + f + C + 1) * n, CONV_ADDED_DIMENSIONS, f"you added the filter's dimensions {f}, {f} and {C} instead of multiplying them"),
-        ((2 * f * C + 1) * n, CONV_F_PLUS_F, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
-        (f * f * C + n, CONV_WEIGHTS_OF_ONE_FILTER, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
+        (2 * weights / f + n, CONV_F_PLUS_F, f"you added f + f = {2 * f} instead of multiplying f x f = {f * f}"),
+        (weights / n + n, CONV_WEIGHTS_OF_ONE_FILTER, f"you counted the weights of one filter only ({f}x{f}x{C}); each of the {n} filters has "
                         "its own"),
     ]
-    slip = known_slip(rec, ctx.expected, known)
+    slip = known_slip(rec, expected, known)
     if slip:
         return slip
     return CONV_OTHER(f"your count {rec} is not the weights plus the biases of {layer}: recount with Part 1's "
             "description of what each filter learns")
 
 
-register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C_prev", "n_C"),
+register(FunctionSpec("conv_param_count", _conv_count_args, arg_names=("f", "n_C_prev", "n_C", "groups"),
                       hints=[_not_a_number_hint, _conv_count_hint], exact=True))
 
 
@@ -358,7 +393,7 @@ def _no_args(case: dict, rng: np.random.Generator) -> tuple:
 LETTERS = ("a", "b", "c", "d")
 
 # name -> the kind of answer expected. The keys and their explanations are the instructor's
-# (autograder/explanations.py): they reach students only in the feedback written at grading.
+# (autograder/grading/pipeline/explanations.py): they reach students only in the feedback written at grading.
 CONCEPT_KINDS: dict[str, str] = {
     "sharing_sets_zeros": "bool",
     "fewer_params_less_compute": "bool",
@@ -370,7 +405,7 @@ CONCEPT_KINDS: dict[str, str] = {
 }
 
 
-# the FORMAT of an answer only: what a wrong answer means is the grader's (autograder/misconceptions.py)
+# the FORMAT of an answer only: what a wrong answer means is the grader's (autograder/grading/pipeline/misconceptions.py)
 ANSWER_FORMAT = cause("concept.answer_format", "a concept answer of the wrong kind (a string for True/False, ...)")
 
 
@@ -405,7 +440,6 @@ def answer_format(name: str, answer: Any) -> None:
     """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
     `answer` is the student's function that returns the answer."""
     __tracebackhide__ = True  # noqa: F841
-    from ..checks import _plain
     from ..protocol import grading, record
     from ..serialize import encode
     try:
@@ -414,7 +448,7 @@ def answer_format(name: str, answer: Any) -> None:
         if grading():  # as check() records it: the grader counts unanswered questions
             record(name, {}, {"error": "NotImplementedError: not written"})
         # the message alone, plain: IPython's coloured frames on JupyterLab's pink are 1.5 to 3.7:1
-        raise _plain(NotImplementedError(f"{name} is not written yet: in its cell, replace `raise "
+        raise plain(NotImplementedError(f"{name} is not written yet: in its cell, replace `raise "
                                          f"NotImplementedError()` with `return <your answer>`, run that cell, then "
                                          f"this one.")) from None
     if grading():  # the answer as check() records it, so that a wrongly formatted one is counted too
@@ -423,5 +457,5 @@ def answer_format(name: str, answer: Any) -> None:
     if not _right_format(kind, value):
         want = {"bool": "True or False (no quotes)", "choice": 'one letter in quotes, such as "b"',
                 "int": "one whole number, such as 123"}[kind]
-        raise _plain(AssertionError(f"{name}() must return {want}; it returned {type(value).__name__} {value!r}."))
+        raise plain(AssertionError(f"{name}() must return {want}; it returned {type(value).__name__} {value!r}."))
     print(f"{name}() returns {value!r}: the right format. The answer itself is graded when you submit.")

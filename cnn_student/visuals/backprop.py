@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from ..gradcheck import GOOD, relative_error
 from ._common import (OKABE_ITO, explorer_box, explorer_plot, label_cells, matrix_text, number_control, set_status,
                       show_explorer, show_figure, status_line, try_student)
 
@@ -286,25 +287,88 @@ def _first_maximum(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _last_maximum(x: np.ndarray) -> np.ndarray:
+    """One-hot: the last entry (row-major) that equals the maximum."""
+    out = np.zeros(x.shape)
+    out.reshape(-1)[np.flatnonzero(x.reshape(-1) == x.max())[-1]] = 1.0
+    return out
+
+
+def _equal_split(x: np.ndarray) -> np.ndarray:
+    """1/k at each of the k entries that equal the maximum."""
+    tied = x == x.max()
+    return tied / tied.sum()
+
+
+def _every_maximum(x: np.ndarray) -> np.ndarray:
+    """1 at every entry that equals the maximum: the window's gradient once per tied entry."""
+    return (x == x.max()).astype(float)
+
+
+# (name, the share of a window's gradient each of its inputs receives); the student's mask is added beside them
+TIE_RULES = (("first maximum (row-major: this course, PyTorch, TensorFlow on CPU)", _first_maximum),
+             ("last maximum", _last_maximum),
+             ("equal split among the tied inputs", _equal_split),
+             ("every maximum (x == max)", _every_maximum))
+YOUR_MASK = "your create_mask_from_window"
+
+
+def _rules(create_mask_from_window: Callable) -> tuple:
+    return (*TIE_RULES, (YOUR_MASK, lambda x: np.asarray(create_mask_from_window(x), dtype=float)))
+
+
 def show_ties(create_mask_from_window: Callable, dz: float = 1.0) -> None:
-    """A window whose maximum appears twice, routed by your mask, by every maximum and by the first maximum,
-    with the one derivative of max that exists at a tie, measured."""
+    """A window whose maximum appears twice, routed by four rules and your mask, with the one derivative of
+    max that exists at a tie, measured: what a check along that direction proves, and what it cannot."""
     x = np.array([[1.0, 3.0], [3.0, 2.0]])
-    mask = try_student(create_mask_from_window, x)
-    if mask is None:
+    if try_student(create_mask_from_window, x) is None:
         return
-    rules = (("your mask", np.asarray(mask, float) * dz),
-             ("every maximum (x == max)", (x == x.max()) * dz),
-             ("the first maximum in row-major order (this course, PyTorch)", _first_maximum(x) * dz))
     h = 1e-3
     along = (np.max(x + h) - np.max(x - h)) / (2 * h)
     print(f"window x = {x.tolist()} (its maximum 3 appears twice, at (0, 1) and (1, 0)), dz = {dz:g}.")
     print(f"Moving all four inputs up by t moves the output up by exactly t: measured with centred differences, "
-          f"d max / dt = {along:.6f}. So whatever a rule routes, it must add up to 1 * dz = {dz:g}.")
-    for name, routed in rules:
+          f"d max / dt = {along:.6f}.\nSo whatever a rule routes must add up to 1 * dz = {dz:g}; which inputs receive "
+          f"it, that direction cannot tell.")
+    for name, rule in _rules(create_mask_from_window):
+        routed = rule(x) * dz
         total = float(np.sum(routed))
         verdict = "passes the check" if np.isclose(total, dz) else f"fails: {total / dz:g} times dz"
         print(f"  {name}: {routed.tolist()}, adds up to {total:g}: {verdict}")
+
+
+# the smallest layer whose filter gradient meets a tie: a 1x1 conv from 2 channels to 1 on a 2x2 map whose
+# pixels are (1, 0), (0, 1), (0, 0), (0, 0), so Z = [[w_0, w_1], [b, b]]; with W = (1, 1) and b = 0, Z ties at 1
+TIE_PIXELS = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]]).reshape(1, 2, 2, 2)
+TIE_W = np.ones((1, 1, 2, 1))
+
+
+def tie_in_a_filter_gradient(create_mask_from_window: Callable, conv_forward: Callable, pool_forward: Callable,
+                             eps: float = 1e-3) -> None:
+    """conv 1x1 (W = (w_0, w_1) = (1, 1), bias 0) then 2x2 max pooling, on pixels (1, 0), (0, 1), (0, 0), (0, 0):
+    the output is max(w_0, w_1), tied. Its one-sided slopes in w_0, its centred differences in w_0, w_1 and b,
+    against what each rule's routing gives (dW by the chain rule: dW[0, 0, k, 0] = sum over pixels of dZ times
+    the pixel's channel k)."""
+    if try_student(create_mask_from_window, np.zeros((2, 2))) is None:
+        return
+    X, hp, pool = TIE_PIXELS, {"stride": 1, "pad": 0}, {"f": 2, "stride": 2}
+    out = lambda W, b=0.0: float(pool_forward(conv_forward(X, W, np.full((1, 1, 1, 1), b), hp)[0], pool)[0].item())
+    Z = conv_forward(X, TIE_W, np.zeros((1, 1, 1, 1)), hp)[0][0, :, :, 0]
+    e = [np.eye(2)[k].reshape(1, 1, 2, 1) for k in range(2)]
+    up = (out(TIE_W + eps * e[0]) - out(TIE_W)) / eps
+    down = (out(TIE_W) - out(TIE_W - eps * e[0])) / eps
+    numeric_W = np.array([(out(TIE_W + eps * ek) - out(TIE_W - eps * ek)) / (2 * eps) for ek in e])
+    numeric_b = (out(TIE_W, eps) - out(TIE_W, -eps)) / (2 * eps)
+    print(f"pixels (1, 0), (0, 1), (0, 0), (0, 0), 1x1 filter W = (w_0, w_1) = (1, 1), bias 0: Z = {Z.tolist()}, "
+          f"tied at {Z.max():g}; 2x2 max pooling outputs max(w_0, w_1) = {out(TIE_W):g}; dz = 1.")
+    print(f"measured (centred differences, step {eps:g}, with the provided conv_forward and pool_forward):\n"
+          f"  raise w_0 by t: the output rises by {up:.6f}·t; lower it: by {down:.6f}·t (it stays at w_1)\n"
+          f"  centred differences: d/dw_0 {numeric_W[0]:.6f}, d/dw_1 {numeric_W[1]:.6f}, d/db {numeric_b:.6f}")
+    print(f"{'rule':70s}{'routed to Z':>22s}{'dw_0':>7s}{'dw_1':>7s}{'db':>5s}  relative error of dW")
+    for name, rule in _rules(create_mask_from_window):
+        dZ = rule(Z)
+        dW = np.array([np.sum(dZ * X[0, :, :, k]) for k in range(2)])
+        err = relative_error(dW, numeric_W)
+        print(f"{name:70s}{str(dZ.tolist()):>22s}{dW[0]:>7.3g}{dW[1]:>7.3g}{dZ.sum():>5.3g}  {err:.2f}")
 
 
 def _pool_2x2(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -330,7 +394,8 @@ def _route(quads: np.ndarray, dP: np.ndarray, rule: Callable[[np.ndarray], np.nd
 def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable, n_images: int = 8,
                        bias: float = 0.1, seed: int = 0) -> None:
     """The first layer of notebook 4's network on its images: conv 3x3 (8 filters, pad 1, biases 0.1),
-    ReLU, 2x2 max pooling. The bias gradient db from each routing rule, checked against centred differences."""
+    ReLU, 2x2 max pooling. Where the tied windows come from (uniform regions: the bias alone only over the
+    background, 0), then the bias gradient db from each routing rule, checked against centred differences."""
     from ..data import data_file
     X = np.load(data_file("shapes_images.npy"))[:n_images].astype(float)
     X = X[..., None] if X.ndim == 3 else X  # (m, 16, 16, 1)
@@ -340,31 +405,50 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
     hp = {"stride": 1, "pad": 1}
     Z = conv_forward(X, W, b, hp)[0]
     P, quads = _pool_2x2(np.maximum(Z, 0))
+    top = quads.max(axis=-1, keepdims=True)
+    k = (quads == top).sum(axis=-1)
+    tied_up = (k > 1) & (top[..., 0] > 0)
+    print(f"{n_images} images {X.shape[1:]} of notebook 4, conv 3x3 with 8 filters (pad 1, every bias {bias:g}), "
+          f"ReLU, 2x2 max pooling: {P.size} windows, {int(np.sum(k > 1))} of them tied "
+          f"({int(tied_up.sum())} above 0, where a tie changes db; up to {int(k.max())} inputs each).")
+    # a pooling window reads only background when the pixels under its four conv outputs are all 0: their
+    # absolute values summed over each 3x3 neighbourhood (a conv with a filter of ones), then the largest of the four
+    spread = conv_forward(np.abs(X), np.ones((3, 3, X.shape[-1], 1)), np.zeros((1, 1, 1, 1)), hp)[0]
+    background = (_pool_2x2(spread)[0] == 0) & tied_up
+    at_bias = tied_up & np.all((quads == top) <= (quads == b.reshape(-1)[:, None]), axis=-1)
+    print(f"  {int(background.sum())} of the {int(tied_up.sum())} read only background, value 0: there every Z is the "
+          f"bias {bias:g} (largest difference {np.max(np.abs(quads[background] - bias)):g}); in "
+          f"{int((at_bias & ~background).sum())} more, the tied inputs are outputs over background, equal to the bias, "
+          "and the others are smaller.")
+    white = np.full((1, 3, 3, X.shape[-1]), 255.0)
+    Z_white = conv_forward(white, W, b, {"stride": 1, "pad": 0})[0].reshape(-1)
+    # the uniform 3x3 windows of the images, counted with the same filter of ones: a window is uniform when
+    # 9·sum(x²) = (sum x)², exact for these whole-number pixels
+    ones, no_bias, inside = np.ones((3, 3, X.shape[-1], 1)), np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0}
+    sums, squares = (conv_forward(x, ones, no_bias, inside)[0] for x in (X, X * X))
+    uniform = 9 * X.shape[-1] * squares == sums * sums
+    print(f"  over a uniform region of value v, Z = v·sum(W[..., c]) + b wherever the 3x3 window lies inside the "
+          f"region, the bias only when v = 0: v = 255 gives filters 0-3 {np.round(Z_white[:4], 4).tolist()}; these "
+          f"{n_images} images hold {int(np.sum(uniform & (sums > 0)))} uniform 3x3 windows of a value above 0, and "
+          f"{int(np.sum(uniform & (sums == 0)))} of value 0.")
     dP = np.random.default_rng(seed + 1).standard_normal(P.shape)
     # bias c moves channel c only, so one pair of forward passes measures all eight derivatives
     loss = lambda b_: np.sum(_pool_2x2(np.maximum(conv_forward(X, W, b_, hp)[0], 0))[0] * dP, axis=(0, 1, 2))
     h = 1e-4  # the loss is piecewise linear in b: any step that crosses no kink is exact up to rounding
     numeric = (loss(b + h) - loss(b - h)) / (2 * h)
-    top = quads.max(axis=-1, keepdims=True)
-    k = (quads == top).sum(axis=-1)
-    print(f"{n_images} images {X.shape[1:]} of notebook 4, conv 3x3 with 8 filters (pad 1, every bias {bias:g}), "
-          f"ReLU, 2x2 max pooling: {P.size} windows, {int(np.sum(k > 1))} of them tied "
-          f"({int(np.sum((k > 1) & (top[..., 0] > 0)))} above 0, where a tie changes db; up to {int(k.max())} inputs each).")
     print(f"db by centred differences (h = {h:g}), filters 0-3: {np.round(numeric[:4], 4).tolist()}")
-    rules = (("every maximum (x == max)", lambda w: w == w.max()),
-             ("first maximum (row-major)", _first_maximum),
-             ("your create_mask_from_window", create_mask_from_window))
-    for name, rule in rules:
+    for name, rule in _rules(create_mask_from_window):
         try:
             dZ = _route(quads, dP, rule, Z.shape) * (Z > 0)
         except NotImplementedError:
             print(f"  {name}: not written yet")
             continue
         db = dZ.sum(axis=(0, 1, 2))
-        err = np.linalg.norm(db - numeric) / (np.linalg.norm(db) + np.linalg.norm(numeric))
-        verdict = "right (only rounding differs)" if err < 1e-7 else "WRONG: the check fails"
-        print(f"  {name}: db filters 0-3 {np.round(db[:4], 4).tolist()}, largest difference "
-              f"{np.max(np.abs(db - numeric)):.3g}, relative error {err:.1e}: {verdict}")
+        err = relative_error(db, numeric)
+        verdict = "right (only rounding differs)" if err < GOOD else "WRONG: the check fails"
+        ratios = ", ".join(f"{r:.3g}" for r in db[:4] / numeric[:4])
+        print(f"  {name}: db filters 0-3 {np.round(db[:4], 4).tolist()} ({ratios} times the measured values), "
+              f"relative error {err:.1e}: {verdict}")
 
 
 # ---------- the backward pass as a transposed convolution

@@ -177,11 +177,16 @@ def window_coverage(n: int, f: int, pad: int, stride: int = 1) -> np.ndarray:
 
     Along one axis, the window starting at k*stride covers padded positions k*stride .. k*stride+f-1;
     a pixel's 2-D count is the product of its row's and its column's 1-D counts."""
+    along = coverage_along(n, f, pad, stride)
+    return np.outer(along, along)
+
+
+def coverage_along(n: int, f: int, pad: int, stride: int = 1) -> np.ndarray:
+    """(n,): along one axis, how many windows contain each input position."""
     n_out = (n + 2 * pad - f) // stride + 1
     starts = np.arange(n_out) * stride
     positions = np.arange(n) + pad                       # input pixels, in padded coordinates
-    along = ((positions[:, None] >= starts[None, :]) & (positions[:, None] < starts[None, :] + f)).sum(axis=1)
-    return np.outer(along, along)
+    return ((positions[:, None] >= starts[None, :]) & (positions[:, None] < starts[None, :] + f)).sum(axis=1)
 
 
 def show_coverage(n: int = 6, f: int = 3, pads: tuple[int, ...] = (0, 1, 2)) -> None:
@@ -203,6 +208,21 @@ def show_coverage(n: int = 6, f: int = 3, pads: tuple[int, ...] = (0, 1, 2)) -> 
         counts = window_coverage(n, f, pad)
         print(f"pad = {pad}: corner pixel in {counts[0, 0]} windows, edge pixel (0, {n // 2}) in "
               f"{counts[0, n // 2]}, centre pixel in {counts[n // 2, n // 2]}")
+
+
+def print_strided_coverage(n: int = 6, f: int = 3, stride: int = 2) -> None:
+    """The same count with a stride, and the padding that gives every pixel f·f windows at stride 1
+    (pad = f − 1): windows start `stride` apart, so along each axis a pixel lies in at most ceil(f / stride)
+    of them, and no padding makes that f when stride > 1."""
+    pad = f - 1
+    counts = window_coverage(n, f, pad, stride)
+    along = coverage_along(n, f, pad, stride)
+    print(f"stride {stride}, pad = f − 1 = {pad} ({n}x{n} input, f = {f}): along each axis the pixels lie in "
+          f"{', '.join(map(str, along))} windows; in two dimensions: {matrix_text(counts)}.")
+    most = -(-f // stride)  # ceil(f / stride): the most windows, starting `stride` apart, that f positions hold
+    print(f"counts that occur: {', '.join(map(str, sorted(set(counts.ravel().tolist()))))}. Windows start {stride} "
+          f"apart, so along each axis a pixel lies in at most ceil(f / stride) = {most} of them, {most * most} in all"
+          + (f": fewer than f·f = {f * f}, whatever the padding." if most < f else "."))
 
 
 def show_filter_across_channels(conv_forward: Callable, h: int = 1, w: int = 2) -> None:

@@ -1,8 +1,10 @@
 """01_conv_forward: a 1x1 convolution is a dense layer applied at every pixel, measured with the student's
-conv_forward, seen as a matrix (probed column by column from the same conv_forward), and counted in a
-bottleneck block. Printed text only: every number is computed here, in front of the student."""
+conv_forward, seen as a matrix (probed column by column from the same conv_forward), and counted in
+ResNet's bottleneck block against the basic block He et al. compare it with. Printed text only: every
+number is computed here, in front of the student."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -20,14 +22,32 @@ def _probed_matrix(conv_forward: Callable, W: np.ndarray, input_shape: tuple[int
     return np.stack(columns, axis=1)
 
 
-def _layer_parameters(f: int, c_in: int, c_out: int) -> int:
-    weights_per_filter = f * f * c_in
-    return c_out * weights_per_filter + c_out  # and one bias per filter
+@dataclass(frozen=True)
+class ConvLayer:
+    """One convolution of a block: an f x f filter from c_in channels to c_out, without bias (ResNet's
+    convolutions have none: the batch normalization after each adds a learned shift instead)."""
+    f: int
+    c_in: int
+    c_out: int
+
+    @property
+    def weights(self) -> int:
+        return self.f * self.f * self.c_in * self.c_out
+
+    def __str__(self) -> str:
+        return f"{self.f}x{self.f} {self.c_in} -> {self.c_out}"
+
+
+# He et al. 2016, "Deep Residual Learning for Image Recognition", Fig. 5 and Table 1 (conv2_x, on 56 x 56 maps):
+# ResNet-34's basic block against ResNet-50's bottleneck, the pair the paper compares ("similar time complexity")
+BASIC_BLOCK = (ConvLayer(3, 64, 64), ConvLayer(3, 64, 64))
+BOTTLENECK = (ConvLayer(1, 256, 64), ConvLayer(3, 64, 64), ConvLayer(1, 64, 256))
+MAP_SIDE = 56
 
 
 def one_by_one(conv_forward: Callable) -> None:
-    """A (1, 1, n_C_prev, n_C) filter in the student's conv_forward against one matrix product per pixel;
-    the layer's matrix; then the parameters of a ResNet bottleneck against one 3x3 layer."""
+    """A (1, 1, n_C_prev, n_C) filter in the student's conv_forward against one matrix product per pixel,
+    then the layer's matrix."""
     rng = np.random.default_rng(5)
     A = rng.standard_normal((2, 4, 5, 3))
     W = rng.standard_normal((1, 1, 3, 2))
@@ -49,16 +69,29 @@ def one_by_one(conv_forward: Callable) -> None:
           f"{4 * 5} blocks of W[0, 0].T ({W.shape[3]} x {W.shape[2]}) on the diagonal, one per pixel, "
           f"zeros elsewhere; largest |M − that block matrix| = {np.max(np.abs(M - blocks)):.1e}")
 
-    c, n = 256, 56
-    direct = _layer_parameters(3, c, c)
-    squeeze, middle, expand = _layer_parameters(1, c, 64), _layer_parameters(3, 64, 64), _layer_parameters(1, 64, c)
-    block = squeeze + middle + expand
-    print(f"\na bottleneck (ResNet-50's, on a {n} x {n} x {c} map, stride 1, 'same' padding):")
-    rows = [(f"one 3x3 conv, {c} -> {c} channels", f"{direct:,}"),
-            (f"1x1 {c} -> 64, then 3x3 64 -> 64, then 1x1 64 -> {c}",
-             f"{squeeze:,} + {middle:,} + {expand:,} = {block:,}")]
-    for label, count in rows:
-        print(f"  {label + ':':52s} {count} parameters")
-    print(f"  the bottleneck has {direct / block:.1f} times fewer")
-    print(f"  every weight is used once at each of the {n}·{n} = {n * n:,} positions in both, so the "
-          f"computation shrinks by about the same factor")
+
+def resnet_blocks(side: int = MAP_SIDE) -> None:
+    """The two blocks He et al. compare (Fig. 5): ResNet-34's basic block on 64 channels and ResNet-50's
+    bottleneck on 256, their weights (no biases, as in ResNet), batch normalization's 2 numbers per channel
+    beside them, and their multiply-adds on one side x side map (stride 1, 'same' padding)."""
+    blocks = ((f"basic block (ResNet-34), {BASIC_BLOCK[0].c_in} channels in and out", BASIC_BLOCK),
+              (f"bottleneck (ResNet-50), {BOTTLENECK[0].c_in} channels in and out", BOTTLENECK))
+    print(f"He et al. (2016), Fig. 5: two blocks on a {side} x {side} map, stride 1, 'same' padding. ResNet's "
+          f"convolutions have no bias:\n"
+          f"a batch normalization follows each, with a learned scale and shift per channel.\n")
+    counts = []
+    for name, layers in blocks:
+        weights = [layer.weights for layer in layers]
+        norm = sum(2 * layer.c_out for layer in layers)
+        counts.append((sum(weights), sum(weights) + norm))
+        print(f"{name}:\n  {', then '.join(map(str, layers))}\n"
+              f"  weights {' + '.join(f'{w:,}' for w in weights)} = {sum(weights):,}; with batch normalization's "
+              f"{norm:,}: {sum(weights) + norm:,}\n"
+              f"  the convolutions' multiply-adds on one map (each weight once at each of the {side}·{side} = {side * side:,} positions): "
+              f"{sum(weights) * side * side:,}")
+    (basic, basic_bn), (neck, neck_bn) = counts
+    widen = BOTTLENECK[0].c_in // BASIC_BLOCK[0].c_in
+    print(f"\nthe bottleneck takes and gives {widen} times as many channels ({BOTTLENECK[0].c_in} instead of "
+          f"{BASIC_BLOCK[0].c_in}) for {neck / basic:.2f} times the weights ({neck_bn / basic_bn:.2f} counting batch "
+          f"normalization's) and {neck / basic:.2f} times the convolutions' multiply-adds: its 1x1 layers squeeze "
+          f"{BOTTLENECK[0].c_in} channels to {BOTTLENECK[1].c_in} before the 3x3 layer and expand them back after it")

@@ -103,11 +103,12 @@ def show_pyramid(stack: tuple[Layer, ...] = STACK) -> None:
     ax.axis("off")
     ax.set_title(f"one unit at the top sees {max(feeding[0]) - min(feeding[0]) + 1} input pixels per side "
                  f"(the formula: r = {r}); units drawn at the centre of what they see", fontsize=10)
+    dilated = any(layer.dilation != 1 for layer in stack)
     show_figure(fig, "Rows of units, the input at the bottom, then " + ", ".join(
-        f"{layer.kind} f={layer.f} stride {layer.stride}" for layer in stack) + ". The units that feed the top unit are "
-                     "filled and hatched: " + "; ".join(
-        f"{'input' if level == 0 else f'layer {level}'}: {len(fed)} units from {min(fed)} to {max(fed)} of {size}"
-        for level, (size, fed) in enumerate(zip(sizes, feeding)))
+        f"{layer.kind} f={layer.f}" + (f" dilation {layer.dilation}" if dilated else "") + f" stride {layer.stride}"
+        for layer in stack) + ". The units that feed the top unit are filled and hatched: " + "; ".join(
+        f"{'input' if level == 0 else f'layer {level}'}: {len(fed)} unit{'s' if len(fed) != 1 else ''} from "
+        f"{min(fed)} to {max(fed)} of {size}" for level, (size, fed) in enumerate(zip(sizes, feeding)))
                      + f". One unit at the top sees {max(feeding[0]) - min(feeding[0]) + 1} input pixels per side; the "
                      f"formula gives r = {r}.")
 

@@ -396,40 +396,25 @@ def zero_gradient_by_optimizer(*runs: TrainingRun) -> None:
 VGG_FC8 = ("VGG-16 fc8 (dense, 4096 -> 1000)", (4096,), (1000,))
 
 
-def compute_table(conv_param_count: Callable, dense_param_count: Callable, conv_multiply_adds: Callable,
-                  conv_forward: Callable, repeats: int = 3) -> None:
-    """Parameters against multiply-adds per image, for Part 1's conv layers and VGG-16's last dense layer,
-    then the time of one conv layer at two input sizes: the same parameters, 16 times the work."""
-    import time
-    print(f"{'layer':34s} {'parameters':>14s} {'multiply-adds per image':>24s} {'per parameter':>14s}")
+def compute_table(conv_param_count: Callable, dense_param_count: Callable, conv_multiply_adds: Callable) -> None:
+    """Parameters against multiply-adds and output values (activations) per image, for Part 1's conv layers and
+    VGG-16's last dense layer."""
+    print(f"{'layer':34s} {'parameters':>12s} {'multiply-adds per image':>24s} {'per parameter':>14s} "
+          f"{'output values per image':>24s}")
     for name, f, c_prev, c, _, outs in LAYERS:
         params = try_student(conv_param_count, f, c_prev, c)
         madds = try_student(conv_multiply_adds, f, c_prev, outs) if params is not None else None
         if params is None or madds is None:
             return
-        print(f"{name:34s} {int(params):>14,d} {int(madds):>24,d} {int(madds) / int(params):>14,.0f}")
+        print(f"{name:34s} {int(params):>12,d} {int(madds):>24,d} {int(madds) / int(params):>14,.0f} "
+              f"{int(np.prod(outs)):>24,d}")
+    conv_params, conv_madds = int(params), int(madds)  # the last row: VGG-16 conv1_1, which Q2 compares with fc8
     name, ins, outs = VGG_FC8
     params = try_student(dense_param_count, ins, outs)
     if params is None:
         return
     madds = int(np.prod(ins)) * int(np.prod(outs))  # one multiply-add per weight, whatever the input size
-    print(f"{name:34s} {int(params):>14,d} {madds:>24,d} {madds / int(params):>14,.2f}")
-    # the same layer (8 filters of 3x3x1, pad 1) on a small and a large image: time follows multiply-adds
-    rng = np.random.default_rng(0)
-    W, b, hp = rng.standard_normal((3, 3, 1, 8)), np.zeros((1, 1, 1, 8)), {"stride": 1, "pad": 1}
-    seconds = {}
-    for n in (8, 32):
-        x = rng.standard_normal((1, n, n, 1))
-        runs = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            conv_forward(x, W, b, hp)
-            runs.append(time.perf_counter() - start)
-        seconds[n] = min(runs)
-    small, large = (try_student(conv_multiply_adds, 3, 1, (n, n, 8)) for n in (8, 32))
-    if small is None or large is None:
-        return
-    print(f"\nOne conv layer, 8 filters of 3x3x1 ({int(conv_param_count(3, 1, 8))} parameters), pad 1, on an 8x8 and a "
-          f"32x32 image: {int(small):,} and {int(large):,} multiply-adds ({int(large) / int(small):g} times as many).\n"
-          f"conv_forward measured here (best of {repeats}): {seconds[8] * 1e3:.1f} ms and {seconds[32] * 1e3:.1f} ms, "
-          f"{seconds[32] / seconds[8]:.1f} times as long, with the same parameters.")
+    print(f"{name:34s} {int(params):>12,d} {madds:>24,d} {madds / int(params):>14,.2f} {int(np.prod(outs)):>24,d}")
+    print(f"\nVGG-16 conv1_1 against fc8: {conv_params / int(params):.2%} of its parameters ({conv_params:,} against "
+          f"{int(params):,}), {conv_madds / madds:.1f} times its multiply-adds per image ({conv_madds:,} against "
+          f"{madds:,}).")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-import time
 from typing import Callable
 
 import matplotlib.pyplot as plt
@@ -12,6 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..protocol import grading, grading_note
+from ..timing import best_time
 from ._common import OKABE_ITO, label_cells, matrix_text, show_figure, try_student
 
 
@@ -63,19 +63,6 @@ def loop_note(fn: Callable) -> None:
           "what vectorizing removes.")
 
 
-def _best_time(fn: Callable, args: tuple, budget: float = 0.1) -> float:
-    """Best of a few runs (fewer for slow ones): the least disturbed measure of one machine, one run."""
-    best, spent = np.inf, 0.0
-    while spent < budget or best == np.inf:
-        start = time.perf_counter()
-        fn(*args)
-        took = time.perf_counter() - start
-        best, spent = min(best, took), spent + took
-        if spent > budget and best > budget / 3:
-            break
-    return best
-
-
 def _cases(kind: str, n: int, rng: np.random.Generator) -> tuple:
     if kind == "conv":
         return (rng.standard_normal((2, n, n, 3)), rng.standard_normal((3, 3, 3, 4)),
@@ -106,8 +93,8 @@ def benchmark(pairs: dict[str, tuple[Callable, Callable]], sizes: tuple[int, ...
         for n in sizes:
             args = _cases(kind, n, rng)
             same = np.allclose(loop(*args)[0], fast(*args)[0])
-            times["loops"].append(_best_time(loop, args))
-            times["vectorized"].append(_best_time(fast, args))
+            times["loops"].append(best_time(loop, args))
+            times["vectorized"].append(best_time(fast, args))
             print(f"  input 2x{n}x{n}x3: loops {times['loops'][-1] * 1e3:8.2f} ms, vectorized "
                   f"{times['vectorized'][-1] * 1e3:7.3f} ms, speedup {times['loops'][-1] / times['vectorized'][-1]:6.0f}x"
                   + ("" if same else "   ✘ the two versions disagree"))

@@ -34,9 +34,9 @@ def violations(page, disabled: dict[str, str] | None = None, include: list[str] 
             for v in found]
 
 
-# What nbconvert's own HTML template and JupyterLab bring, found by axe on this project's pages (axe-core
-# 4.11, JupyterLab 4.6, nbconvert 7.17); each is theirs, not the module's, and the module's own parts
-# (outputs, markdown, widgets) are checked again with every rule on (see OUR_PARTS).
+# What JupyterLab brings, found by axe on this project's pages (axe-core 4.11, JupyterLab 4.6); each is
+# JupyterLab's, not the module's, and the module's own parts (outputs, markdown, widgets) are checked again
+# with every rule on (see OUR_PARTS). The HTML exports have no such list: every rule runs on them.
 JUPYTERLAB_GAPS = {
     "aria-allowed-attr": "JupyterLab's toolbar buttons (<jp-button>, nbgrader's Validate among them) carry "
                          "aria-pressed on a role that does not take it",
@@ -47,6 +47,6 @@ JUPYTERLAB_GAPS = {
     "scrollable-region-focusable": "CodeMirror's scroller of a read-only cell scrolls but cannot take focus",
 }
 OUR_PARTS = [".jp-OutputArea", ".jp-MarkdownOutput"]
-# nbconvert's lab template: its grey input prompts (#b0b0b0 on white, 2.2:1) and jupyterlab_pygments'
-# comment and operator colours on the code background (#408080 and #aa22ff on #f5f5f5, 4.2:1 and 4.4:1)
-NBCONVERT_THEME = [".jp-InputPrompt", ".jp-OutputPrompt", ".highlight"]
+# The HTML an instructor posts of an executed notebook: the README's command ("Accessibility"), run in the
+# course folder with the notebook's path after it; it reads the course's jupyter_nbconvert_config.py
+HTML_EXPORT = "jupyter nbconvert --config jupyter_nbconvert_config.py --to html"

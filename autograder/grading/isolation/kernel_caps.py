@@ -10,7 +10,7 @@ that holds them here.
     systemd  a transient scope per kernel, `systemd-run --user --scope -p MemoryMax -p TasksMax`, where a
              systemd user session delegates those controllers.
   The grader creates the group, the kernel's launcher (sandbox.py) joins it, and the grader kills whatever
-  is left in it and removes it when the unit ends, also after a worker was killed (failure_result).
+  is left in it and removes it when the unit ends, also after a grading process was killed (leftovers.py).
 - disk: the kernel's working folder and its /tmp are one size-limited tmpfs (bubblewrap --size); see
   sandbox.command. Its pages are memory too, so they also count against the memory cap.
 """
@@ -24,6 +24,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 from ..records import Limits
 
@@ -77,11 +78,31 @@ def _own_dir(fstype: str, controller: str = "") -> Path | None:
     return None
 
 
+def v2_root() -> Path | None:
+    """The mount point of the cgroup v2 hierarchy, if there is one."""
+    for mount, root, kind, _ in _mounts():
+        if kind == "cgroup2" and root == "/":
+            return Path(mount)
+    return None
+
+
+def delegates(group: Path) -> bool:
+    """Whether a cgroup v2 group gives the memory and pids controllers to its children."""
+    try:
+        return {"memory", "pids"} <= set((group / "cgroup.subtree_control").read_text().split())
+    except OSError:
+        return False
+
+
 def parents(mechanism: str) -> list[Path]:
     if mechanism == "cgroup1":
         return [d for d in (_own_dir("cgroup", "memory"), _own_dir("cgroup", "pids")) if d]
     if mechanism == "cgroup2":
         d = _own_dir("cgroup2")
+        # a leaf of a group delegated to this user (cgroup v2 keeps processes out of a group that
+        # delegates, so the hub puts its account's processes in a leaf): the units' groups go beside it
+        if d and not delegates(d) and delegates(d.parent) and os.access(d.parent, os.W_OK):
+            return [d.parent]
         return [d] if d else []
     return []
 
@@ -96,8 +117,8 @@ def _try_cgroup(mechanism: str) -> str:
     if mechanism == "cgroup2":
         if not where:
             return "no cgroup v2 hierarchy"
-        delegated = (where[0] / "cgroup.subtree_control").read_text().split()
-        if not {"memory", "pids"} <= set(delegated):
+        if not delegates(where[0]):
+            delegated = (where[0] / "cgroup.subtree_control").read_text().split()
             return (f"the grader's cgroup v2 group {where[0]} does not delegate memory and pids to its "
                     f"children (cgroup.subtree_control: {' '.join(delegated) or 'empty'})")
     probe = Group(mechanism, limits=Limits(memory_bytes=64 * 1024 ** 2, processes=16))
@@ -148,6 +169,15 @@ def bwrap_has_size() -> bool:
         return False
     out = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=30)
     return "--size" in out.stdout + out.stderr
+
+
+def usable(sandboxed: bool = True) -> tuple[str | None, str]:
+    """(the mechanism that holds every cap here, "") or (None, why the caps cannot all be held): the
+    memory and process caps need a mechanism (detect), the disk cap a sandbox whose bubblewrap has --size."""
+    mechanism, why = detect()
+    if mechanism is not None and sandboxed and not bwrap_has_size():
+        return None, "this bubblewrap has no --size (0.7 or later is needed for the disk cap)"
+    return mechanism, why
 
 
 # --- one unit's group ------------------------------------------------------------------------------
@@ -234,37 +264,55 @@ def refused_forks(group: Group) -> int:
     return _read_key(Path(group.dirs[-1], "pids.events"), "max")
 
 
-def _procs(d: Path) -> list[int]:
+def procs(d: Path) -> list[int]:
+    """The processes in one group folder."""
     try:
         return [int(p) for p in (d / "cgroup.procs").read_text().split()]
     except OSError:
         return []
 
 
-def remove(group: Group) -> None:
-    """Kill every process left in the group, then remove it. Safe to call twice, or on no group."""
-    dirs = [Path(d) for d in group.dirs if Path(d).is_dir()]
-    if not dirs:
-        return
-    deadline = time.monotonic() + 10
+def kill_until_gone(find: Callable[[], Iterable[int]], seconds: float) -> set[int]:
+    """SIGKILL the processes find() names until it names none (one may start another meanwhile) or the
+    time is up; returns every pid it killed."""
+    killed: set[int] = set()
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        pids = {p for d in dirs for p in _procs(d)}
+        pids = set(find())
         if not pids:
             break
-        if (dirs[0] / "cgroup.kill").exists():
-            (dirs[0] / "cgroup.kill").write_text("1")
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
             except ProcessLookupError:
                 pass
         time.sleep(0.02)
-    for d in dirs:
-        for _ in range(50):  # the last processes may take a moment to leave
+    return killed
+
+
+def remove(group: Group) -> bool:
+    """Kill every process left in the group, then remove it. Safe to call twice, or on no group.
+    Whether it is gone (a group is removable only once its last process has left, which can take a
+    moment after SIGKILL; it is tried for up to 10 s)."""
+    dirs = [Path(d) for d in group.dirs if Path(d).is_dir()]
+    deadline = time.monotonic() + 10
+
+    def still_there() -> set[int]:
+        pids = {p for d in dirs for p in procs(d)}
+        if pids and (dirs[0] / "cgroup.kill").exists():
+            (dirs[0] / "cgroup.kill").write_text("1")
+        return pids
+    while dirs and time.monotonic() < deadline:
+        kill_until_gone(still_there, deadline - time.monotonic())
+        for d in list(dirs):
             try:
                 d.rmdir()
-                break
+                dirs.remove(d)
             except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.02)
+                dirs.remove(d)
+            except OSError:   # EBUSY: its last processes are still leaving
+                pass
+        if dirs:
+            time.sleep(0.02)
+    return not dirs

@@ -12,16 +12,15 @@ removed); nothing passes from one student's kernel to the next, since no kernel 
 
 The pool is the grading process's (one per worker): it holds up to `size` kernels, starts the next
 as soon as one is taken (while the unit it was taken for runs), and destroys all of them when the
-process stops. Its groups and folders carry the process id (`cnn-grader-p<pid>-...`, `cnnk-p<pid>-...`),
-so that whoever started the process removes what a killed one left (`remove_leftovers`).
+process stops. Each kernel's runtime folder records its group and the process that holds them, as a
+unit's does (leftovers.py), so that what a killed process's pool left goes with what its units left
+(leftovers.sweep: by whoever stopped it, or by the next grading process on the machine).
 """
 from __future__ import annotations
 
 import itertools
 import os
-import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from traitlets import Int
 from traitlets.config import Configurable
 
 from ..records import Limits
-from . import kernel_caps, sandbox
+from . import kernel_caps, leftovers, sandbox
 
 
 class KernelPool(Configurable):
@@ -39,16 +38,6 @@ class KernelPool(Configurable):
     size = Int(1, min=0, help="kernels each grading process keeps started and ready for the next notebook, each "
                               "in its own sandbox and control group with the caps, destroyed after one notebook "
                               "(0: each kernel starts when its notebook is graded)").tag(config=True)
-
-
-def owner_tag(pid: int) -> str:
-    """What names a process's pooled kernels' groups and folders."""
-    return f"p{pid}-"
-
-
-def _shm() -> Optional[str]:
-    """Runtime folders in memory where there is /dev/shm (as the unit's, unit.py run)."""
-    return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
 @dataclass(frozen=True)
@@ -70,7 +59,8 @@ class PooledKernel:
     """One kernel started ahead: its manager, control group and folder (runtime, inbox, settings)."""
     manager: Any                         # jupyter_client's AsyncKernelManager
     group: Optional[kernel_caps.Group]
-    folder: Path                         # cnnk-p<pid>-...: run/ (connection file, sockets), in/ (the inbox)
+    folder: Path                         # its runtime folder (leftovers.py): owner.json, run/ (connection file,
+                                         # sockets), in/ (the inbox), its kernelspec and settings
     started: float
 
     @property
@@ -89,9 +79,6 @@ class Pool:
         self.size, self.client_class = size, client_class
         self.setting: Optional[Setting] = None
         self.ready: list[PooledKernel] = []
-        # the kernelspec its managers start kernels from (named like its kernels' folders: see remove_leftovers)
-        self.jupyter = Path(tempfile.mkdtemp(prefix=f"cnnk-{owner_tag(os.getpid())}spec-", dir=_shm()))
-        sandbox.write_kernelspec(self.jupyter)
         self.key = f"{os.getpid()}-{next(self.counter)}"
         Pool._by_key[self.key] = self
 
@@ -101,11 +88,8 @@ class Pool:
 
     # ---- taking and giving back
     def use(self, setting: Setting) -> None:
-        """The next kernels are for units with these settings: kernels started for others are destroyed
-        (on the first, so are the leftovers of pools whose processes were killed)."""
+        """The next kernels are for units with these settings: kernels started for others are destroyed."""
         if setting != self.setting:
-            if self.setting is None:
-                remove_orphans(setting.caps_mechanism)
             self.close()
             self.setting = setting
 
@@ -151,7 +135,6 @@ class Pool:
         """No more units: every kernel destroyed, the pool forgotten."""
         self.close()
         self.setting = None
-        shutil.rmtree(self.jupyter, ignore_errors=True)
         Pool._by_key.pop(self.key, None)
 
     # ---- starting one
@@ -161,22 +144,25 @@ class Pool:
         from jupyter_core.utils import run_sync
 
         assert self.setting is not None
-        tag = owner_tag(os.getpid())
-        folder = Path(tempfile.mkdtemp(prefix=f"cnnk-{tag}", dir=_shm()))
-        (folder / "run").mkdir()
-        (folder / "in").mkdir()
+        folder = leftovers.new_runtime()
         group = None
         try:
-            if self.setting.caps_mechanism:
-                group = kernel_caps.create(self.setting.caps_mechanism,
-                                           f"{kernel_caps.PREFIX}{tag}{next(self.counter)}", self.setting.limits)
+            (folder / "run").mkdir()
+            (folder / "in").mkdir()
+            mechanism = self.setting.caps_mechanism
+            name = kernel_caps.name_for(str(folder))
+            planned = kernel_caps.named(mechanism, name, self.setting.limits) if mechanism else None
+            leftovers.record(folder, f"a kernel started ahead ({folder.name})", mechanism, planned)
+            if mechanism:
+                group = kernel_caps.create(mechanism, name, self.setting.limits)
+            sandbox.write_kernelspec(folder / "jupyter")
             settings = sandbox.KernelSettings(
                 sandbox=True, assignment="", scratch=str(folder / "in"), limits=self.setting.limits, disk=True,
                 mplcache=self.setting.mplcache, group=group.to_json() if group else None).write(folder / "settings.json")
             manager = AsyncKernelManager(
                 kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=str(folder / "run" / "kernel"),
                 connection_file=str(folder / "run" / "kernel.json"), client_class=self.client_class,
-                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.jupyter / "kernels")]))
+                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "jupyter" / "kernels")]))
             env = dict(os.environ, **{sandbox.SPEC_ENV: str(settings)})
             run_sync(manager.start_kernel)(env=env)
         except BaseException:
@@ -191,38 +177,3 @@ def setting_for(limits: Limits, caps_mechanism: Optional[str], master: Path) -> 
     mplcache = master / "mplcache"
     return Setting(limits=limits, caps_mechanism=caps_mechanism,
                    mplcache=str(mplcache) if mplcache.is_dir() else None)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # someone else's process
-        return True
-    return True
-
-
-def remove_orphans(mechanism: Optional[str]) -> None:
-    """What pools of processes that no longer exist left (their starter killed too: the service under
-    SIGKILL): groups and folders tagged with a process id that is gone."""
-    pattern = re.compile(r"^(?:" + re.escape(kernel_caps.PREFIX) + r"|cnnk-)p(\d+)-")
-    places = [Path(_shm() or tempfile.gettempdir())]
-    if mechanism and mechanism != "systemd":
-        places += kernel_caps.parents(mechanism)
-    owners = {int(m[1]) for place in places for d in place.iterdir() if (m := pattern.match(d.name))}
-    for pid in sorted(owners):
-        if not _alive(pid):
-            remove_leftovers(pid, mechanism)
-
-
-def remove_leftovers(pid: int, mechanism: Optional[str]) -> None:
-    """What the pool of process `pid` left when it was killed: its kernels' groups (with any process
-    still in them) and folders. For whoever started that process, once it is gone."""
-    tag = owner_tag(pid)
-    if mechanism and mechanism != "systemd":
-        for parent in kernel_caps.parents(mechanism):
-            for name in sorted({d.name for d in parent.glob(f"{kernel_caps.PREFIX}{tag}*")}):
-                kernel_caps.remove(kernel_caps.named(mechanism, name))
-    for folder in Path(_shm() or tempfile.gettempdir()).glob(f"cnnk-{tag}*"):
-        shutil.rmtree(folder, ignore_errors=True)

@@ -27,7 +27,7 @@ from typing import Optional
 from cnn_student.protocol import CASE_ENV, GRADING_ENV
 
 from ...paths import DATA, STUDENT_PACKAGE, child_env
-from . import kernel_caps
+from . import kernel_caps, leftovers
 from ..records import Limits
 
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
@@ -217,6 +217,8 @@ def write_kernelspec(jupyter_dir: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
+    # bubblewrap's --die-with-parent does the same inside the sandbox; this covers --no-sandbox
+    leftovers.die_with_parent()
     spec = KernelSettings.read(Path(os.environ[SPEC_ENV]))
     cmd = command(spec, argv[0])
     if spec.group:  # the memory and process caps: join the unit's group, or start in a scope

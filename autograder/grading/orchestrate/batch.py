@@ -10,15 +10,17 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from ...paths import SOLUTIONS, child_env
 from ...authoring.release import assignments
 from . import course, master as master_mod
-from .course import Course
-from ..isolation import kernel_caps, pool
+from ...authoring.course import Course, find_course
+from .course import on_stderr
+from ..isolation import kernel_caps, leftovers
 from ..isolation.pool import KernelPool
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
@@ -37,6 +39,10 @@ class Options:
     caps_mechanism: Optional[str] = "auto"  # what holds the memory and process caps (kernel_caps), "auto"; None: none
     course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
     kernels_ahead: int = KernelPool.size.default_value  # per grading process (KernelPool.size, the course's config)
+    # (student, assignment) of the units to grade (None: all); the others' results are only read, for OUT's CSVs
+    units: Optional[frozenset[tuple[str, str]]] = None
+    regrade: bool = False            # grade those again even where they have a current result
+    say: Callable[[str], None] = on_stderr  # where lines for the instructor go (grade: stderr)
 
 
 def students(submissions: Path) -> list[str]:
@@ -61,23 +67,32 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
                         master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
                         show_hidden=opts.show_hidden, caps_mechanism=mechanism)
             units.append(unit)
+            if opts.units is not None and (student, assignment) not in opts.units:
+                continue
             result = UnitResult.read(unit.result_path)
-            if result is None or result.master_hash != digest or result.retry:
+            if opts.regrade or result is None or result.master_hash != digest or result.retry:
                 todo.append(unit)
     return todo, units
 
 
 class Worker:
-    """A grading process (worker.py), which keeps `kernels_ahead` kernels started for its next units."""
+    """A grading process (worker.py), kept for unit after unit, which keeps `kernels_ahead` kernels
+    started for its next units. Killing one (its deadline, Ctrl-C, SIGTERM, the service stopping) goes
+    through `stop`, which also removes what its unit and its kernels started ahead held (leftovers.sweep)."""
+
+    live: set["Worker"] = set()    # every running one, for stop_all
+    lock = threading.Lock()
 
     def __init__(self, log: Path, kernels_ahead: int = KernelPool.size.default_value):
+        leftovers.sweep()   # what grading processes killed outright left on this machine
         self.log = open(log, "a")
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker",
                                       "--pool", str(kernels_ahead)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()
-        self.mechanism: Optional[str] = None   # the caps mechanism of its units: its kernels' groups are there
+        with Worker.lock:
+            Worker.live.add(self)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -92,7 +107,6 @@ class Worker:
               cancelled: Optional[Callable[[], bool]] = None) -> tuple[bool, str]:
         """(whether the worker is still usable, why not); a grader error on the unit is logged.
         `cancelled` is asked every few seconds while the unit runs (a cluster run that was stopped)."""
-        self.mechanism = unit.caps_mechanism
         self.proc.stdin.write(unit.to_json() + "\n")
         self.proc.stdin.flush()
         end = time.monotonic() + deadline
@@ -114,19 +128,31 @@ class Worker:
         return True, ""
 
     def stop(self) -> None:
+        """Kill the grading process (its kernels die with it), then remove what its unit held."""
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the worker and every kernel it started
+            os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait()
         self.log.close()
-        pool.remove_leftovers(self.proc.pid, self.mechanism)  # its kernels' groups and folders, once it is gone
+        with Worker.lock:
+            Worker.live.discard(self)
+        leftovers.sweep()
 
-    def close(self) -> None:
-        """No more units: the worker ends by itself, its kernels started ahead with it."""
+    def finish(self) -> None:
+        """No more units: the grading process ends by itself, its kernels started ahead with it."""
         self.proc.stdin.close()
         self.proc.wait()
         self.log.close()
+        with Worker.lock:
+            Worker.live.discard(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        with cls.lock:
+            workers = list(cls.live)
+        for worker in workers:
+            worker.stop()
 
 
 def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
@@ -141,6 +167,23 @@ def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
     worker.stop()
     failure_result(unit, why)
     return None
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does (KeyboardInterrupt in the main thread), so that it kills
+    its grading processes and removes what they held instead of leaving them behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Progress:
@@ -189,30 +232,59 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
     progress = Progress(len(todo), opts.quiet)
     deadline = opts.limits.unit_deadline()
 
+    stopping = threading.Event()
+    jobs = max(1, min(opts.jobs, len(todo)))
+    left = [jobs]                     # slots still running
+    all_done = threading.Event()
+    lock = threading.Lock()
+
     def slot(n: int) -> None:
         worker = None
-        while True:
-            try:
-                unit = pending.get_nowait()
-            except queue.Empty:
-                break
-            worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log", kernels_ahead=opts.kernels_ahead)
-            progress.step(f"{unit.student}/{unit.assignment}")
-        if worker:
-            worker.close()
+        try:
+            while not stopping.is_set():
+                try:
+                    unit = pending.get_nowait()
+                except queue.Empty:
+                    break
+                worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log",
+                                  kernels_ahead=opts.kernels_ahead)
+                if stopping.is_set() and worker is None:   # killed by the interrupt, not by the unit: no result
+                    unit.result_path.unlink(missing_ok=True)
+                    return
+                progress.step(f"{unit.student}/{unit.assignment}")
+            if worker:
+                worker.finish()
+        finally:
+            with lock:
+                left[0] -= 1
+                if not left[0]:
+                    all_done.set()
 
-    threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, min(opts.jobs, len(todo))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()  # on Ctrl-C the workers die with this process (see worker._die_with_parent)
-    return finish(submissions, out, units, opts.course)
+    for n in range(jobs):
+        threading.Thread(target=slot, args=(n,), daemon=True).start()
+    # waited for through an Event, not Thread.join: a join interrupted by Ctrl-C marks a running thread
+    # as stopped in Python 3.11 (bpo-45274's fix), and the interrupt must still find every slot
+    with sigterm_interrupts():
+        try:
+            while not all_done.wait(1.0):
+                pass
+        except KeyboardInterrupt:   # Ctrl-C or SIGTERM: what is being graded is graded by the next run
+            stopping.set()
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                Worker.stop_all()   # again for a process a slot started meanwhile
+                if all_done.wait(0.2):
+                    break
+            raise
+    return finish(submissions, out, units, opts.course, opts.say)
 
 
-def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Course] = None) -> list[UnitResult]:
-    """After every unit has a result (graded here or on a cluster): into the nbgrader course, when
-    graded in one (`found`, else looked for), and OUT's CSVs."""
+def finish(submissions: Path, out: Path, units: list[Unit], found: Optional[Course] = None,
+           say: Callable[[str], None] = on_stderr) -> list[UnitResult]:
+    """After the units have their results (graded here or on a cluster; with Options.units, those that
+    have one): into the nbgrader course, when graded in one (`found`, else looked for), and OUT's CSVs."""
     results = [UnitResult.read(u.result_path) for u in units]
-    results = course.record(found or course.find_course(submissions), results, units)
-    write_outputs(out, results, units[0].master if units else None)
-    return results
+    results = course.record(found or find_course(submissions), results, units, say)
+    done = [r for r in results if r is not None]
+    write_outputs(out, done, units[0].master if units else None)
+    return done

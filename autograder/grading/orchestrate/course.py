@@ -18,88 +18,36 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+import sys
 import warnings
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from ...paths import ensure_tools_on_path, gradebook_url
+from ..outputs.pagebox import late_box
+from ...authoring.course import Course
 from ..records import Unit, UnitResult
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader carries from submitted/ onwards
-
-
-@dataclass(frozen=True)
-class Course:
-    """An nbgrader course folder, as its nbgrader_config.py describes it."""
-    root: Path
-    config: Any          # traitlets Config, as nbgrader's own commands load it
-
-    @cached_property
-    def coursedir(self) -> Any:
-        """nbgrader's CourseDirectory of the course, built once."""
-        from nbgrader.coursedir import CourseDirectory
-        return CourseDirectory(config=self.config)
-
-    @property
-    def db_url(self) -> str:
-        return self.coursedir.db_url
-
-    @property
-    def course_id(self) -> str:
-        return self.coursedir.course_id
-
-    def folder(self, step: str, student: str, assignment: str) -> Path:
-        """submitted/, autograded/ or feedback/ of one student's assignment, as nbgrader names it."""
-        cd = self.coursedir
-        return Path(cd.format_path(getattr(cd, f"{step}_directory"), student, assignment))
-
-
-@contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
-
-
-def _load(folder: Path) -> Course:
-    """The configuration `nbgrader` would use when run in `folder` (the Jupyter config path, then the
-    folder's nbgrader_config.py, then the course root's)."""
-    from nbgrader.apps.baseapp import NbGrader
-    with _cwd(folder):
-        app = NbGrader()
-        app.initialize([])
-        config = app.config
-        root = Path(app.coursedir.root).resolve()
-    app.clear_instance()
-    return Course(root=root, config=config)
-
-
-def find_course(submissions: Path, cwd: Optional[Path] = None) -> Optional[Course]:
-    """The course whose own submitted folder `submissions` is: the course of the current folder
-    (when it holds an nbgrader_config.py), else that of the submissions' parent folder; None if
-    `submissions` is just a folder of submissions."""
-    submissions = submissions.resolve()
-    for folder in dict.fromkeys([(cwd or Path.cwd()).resolve(), submissions.parent]):
-        if not (folder / "nbgrader_config.py").is_file():
-            continue
-        course = _load(folder)
-        if (course.root / course.coursedir.submitted_directory).resolve() == submissions:
-            return course
-    return None
+SMALL_FILE_BYTES = 4096  # each of those is far smaller (a time, 128 hex digits of secret)
 
 
 def submitted_assignments(course: Course, submissions: Path) -> list[str]:
     """The assignments any student has in the course's submitted folder."""
     return sorted({p.name for p in submissions.glob("*/*") if p.is_dir() and not p.name.startswith(".")})
+
+
+def graded_assignments(course: Course, submissions: Path) -> Optional[list[str]]:
+    """What `grade` grades in a course by default, the assignments its students have submitted (None: every
+    assignment of solutions/); the course's Autograde builds the grader's folder for the same, so that the
+    two share their results."""
+    from ...authoring.release import assignments
+    return [a for a in submitted_assignments(course, submissions) if a in assignments()] or None
 
 
 # ---------- what a graded unit leaves (the one place that reads it: a remote backend can satisfy it)
@@ -111,32 +59,84 @@ def autograded_notebook(unit: Unit, notebook: str) -> Optional[NotebookNode]:
 
 
 # ---------- into the course
-def record(course: Optional[Course], results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
+def on_stderr(line: str) -> None:
+    """A line for the instructor, on the command line (stderr)."""
+    print(line, file=sys.stderr)
+
+
+def record(course: Optional[Course], results: list[Optional[UnitResult]], units: list[Unit],
+           say: Callable[[str], None] = on_stderr) -> list[Optional[UnitResult]]:
     """When the submissions are a course's submitted folder (`course`, from find_course), write every
     unit's results into that course and return the results with the course's due date, timestamp and
-    late penalty; otherwise (None) return them unchanged."""
+    late penalty; otherwise (None) return them unchanged. A unit the gradebook refuses is left out of
+    it, with one line through `say` naming it and what to do; the others are written all the same."""
     if course is None:
         return results
     ensure_tools_on_path()
     with warnings.catch_warnings():
         # nbgrader's own submission code trips SQLAlchemy 2's autoflush warning; nothing is lost
         warnings.filterwarnings("ignore", message=".*not in session.*")
-        return _record_all(course, results, units)
+        return _record_all(course, results, units, say)
 
 
-def _record_all(course: Course, results: list[Optional[UnitResult]], units: list[Unit]) -> list[Optional[UnitResult]]:
-    from nbgrader.api import Gradebook
+def _record_all(course: Course, results: list[Optional[UnitResult]], units: list[Unit],
+                say: Callable[[str], None]) -> list[Optional[UnitResult]]:
+    from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
 
+    refused = (MissingEntry, InvalidEntry, SQLAlchemyError)
     out = []
-    with Gradebook(course.db_url, course.course_id) as gb:   # creates the gradebook if the course has none
-        for assignment in sorted({u.assignment for u in units}):
-            master = next(u.master for u in units if u.assignment == assignment)
-            _ensure_assignment(gb, master, assignment)
+    try:
+        with Gradebook(course.db_url, course.course_id) as gb:   # creates the gradebook if the course has none
+            for assignment in sorted({u.assignment for u in units}):
+                master = next(u.master for u in units if u.assignment == assignment)
+                _ensure_assignment(gb, master, assignment)
+    except refused as err:
+        say(f"nothing is written into the course's gradebook ({course.db_url}), which refused "
+            f"{', '.join(sorted({u.assignment for u in units}))} ({type(err).__name__}: {_first_line(err)}); "
+            "the grades are in grades.csv: run the same command again once nothing else writes the gradebook")
+        return results
     for unit, result in zip(units, results):
         if result is not None and course.folder("submitted", unit.student, unit.assignment).is_dir():
-            result = _record_unit(course, unit, result)
+            try:
+                result = _record_unit(course, unit, result)
+            except refused as err:
+                say(f"{unit.student}'s {unit.assignment} is graded (grades.csv) but not written into the course's "
+                    f"gradebook, which refused it ({type(err).__name__}: {_first_line(err)}): run the same command "
+                    "again once nothing else writes the gradebook; it writes what is missing")
         out.append(result)
     return out
+
+
+def _first_line(err: Exception) -> str:
+    return (str(err).strip().splitlines() or [""])[0][:200]
+
+
+def complete_submission(gb: Any, assignment: str, student: str) -> list[str]:
+    """Give a submission every row nbgrader's add_submission gives one (a notebook per notebook of the
+    assignment, a grade per graded cell, a comment per solution cell), where an earlier run left some out:
+    an Autograde that failed before the course's gradebook knew the assignment's notebooks, or cells added
+    to the assignment since. Nothing that exists is changed. Returns the notebooks completed."""
+    from nbgrader.api import Comment, Grade, SubmittedNotebook
+
+    sub = gb.find_submission(assignment, student)
+    have = {nb.name: nb for nb in sub.notebooks}
+    completed = []
+    with gb.db.no_autoflush:   # the new rows are added once whole
+        for notebook in sub.assignment.notebooks:
+            nb = have.get(notebook.name) or SubmittedNotebook(notebook=notebook, assignment=sub)
+            graded = {g.cell_id for g in nb.grades}
+            commented = {c.cell_id for c in nb.comments}
+            missing = [Grade(cell_id=c.id, notebook=nb) for c in notebook.grade_cells + notebook.task_cells
+                       if c.id not in graded]
+            missing += [Comment(cell_id=c.id, notebook=nb) for c in notebook.solution_cells + notebook.task_cells
+                        if c.id not in commented]
+            if missing or notebook.name not in have:
+                gb.db.add_all([nb, *missing])   # SQLAlchemy 2 adds nothing to the session through a backref
+                completed.append(notebook.name)
+    if completed:
+        gb.db.commit()
+    return completed
 
 
 def _ensure_assignment(gb: Any, master: Path, assignment: str) -> None:
@@ -172,7 +172,7 @@ def _record_unit(course: Course, unit: Unit, result: UnitResult) -> UnitResult:
     # (SQLite: no transaction of ours may hold the file) and re-reads after them
     with Gradebook(course.db_url, course.course_id) as gb:
         try:
-            gb.find_submission(unit.assignment, unit.student)
+            complete_submission(gb, unit.assignment, unit.student)
             known = True
         except MissingEntry:
             known = False
@@ -185,20 +185,10 @@ def _record_unit(course: Course, unit: Unit, result: UnitResult) -> UnitResult:
         result.timestamp = str(sub.timestamp or "")
         result.duedate = str(gb.find_assignment(unit.assignment).duedate or "")
         result.late_penalty = float(sub.late_submission_penalty or 0.0)
-        _copy_feedback(course, unit, submitted, names, late_box(result, str(sub.duedate or result.duedate)))
+        box = late_box(unit.assignment, result.timestamp, str(sub.duedate or result.duedate), result.raw_score,
+                       result.late_penalty, result.max_score)
+        _copy_feedback(course, unit, submitted, names, box)
     return result
-
-
-def late_box(result: UnitResult, duedate: str) -> str:
-    """What the late rule took, on top of the page students receive (the page's own score is before it)."""
-    if result.late_penalty <= 0:
-        return ""
-    from ..outputs.pagebox import banner
-    title = f"{result.assignment}: late submission"
-    after = max(0.0, result.raw_score - result.late_penalty)
-    return banner([f"Submitted {result.timestamp} UTC, after the due date ({duedate} UTC, with any extension of yours).",
-                   f"The course's late rule takes {result.late_penalty:g} point(s): your score is {after:g} of "
-                   f"{result.max_score:g}. The tests below show what your code earned before it."], title)
 
 
 def _same_files(autograded: Path, submitted: Path, notebooks: dict[str, Optional[NotebookNode]]) -> bool:
@@ -211,7 +201,34 @@ def _same_files(autograded: Path, submitted: Path, notebooks: dict[str, Optional
 
 
 def _read(path: Path) -> Optional[bytes]:
-    return path.read_bytes() if path.is_file() else None
+    """A file nbgrader carries with a submission (SUBMISSION_FILES) or one of ours, read only if it is what
+    those are, a small regular file (a submitted folder holds whatever was put there: a link out of it, a
+    FIFO that never ends, a huge file); None otherwise, as for a missing one."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > SMALL_FILE_BYTES:
+        return None
+    with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW | os.O_NONBLOCK)) as fh:
+        return fh.read(SMALL_FILE_BYTES + 1)[:SMALL_FILE_BYTES]
+
+
+def _copy_small(names: tuple[str, ...], src: Path, dest: Path) -> None:
+    for name in names:
+        data = _read(src / name)
+        if data is not None:
+            (dest / name).write_bytes(data)
+
+
+def _timestamp(submitted: Path) -> Optional[datetime]:
+    """The submission's time from its timestamp.txt, as nbgrader reads it; None if none can be read."""
+    from nbgrader.utils import parse_utc
+    text = (_read(submitted / "timestamp.txt") or b"").decode("utf-8", "replace").strip()
+    try:
+        return parse_utc(text) if text else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _resources(course: Course, unit: Unit, name: str) -> dict:
@@ -226,7 +243,7 @@ def _save_grades(gb: Any, course: Course, unit: Unit, submitted: Path, autograde
     notebook (SaveAutoGrades), zero for a notebook that could not be graded."""
     from nbgrader.preprocessors import SaveAutoGrades
 
-    timestamp = course.coursedir.get_existing_timestamp(str(submitted))
+    timestamp = _timestamp(submitted)
     gb.update_or_create_student(unit.student)
     if timestamp:
         gb.update_or_create_submission(unit.assignment, unit.student, timestamp=timestamp)
@@ -236,9 +253,7 @@ def _save_grades(gb: Any, course: Course, unit: Unit, submitted: Path, autograde
     if autograded.exists():
         shutil.rmtree(autograded)
     autograded.mkdir(parents=True)
-    for f in SUBMISSION_FILES:
-        if (submitted / f).is_file():
-            shutil.copyfile(submitted / f, autograded / f)
+    _copy_small(SUBMISSION_FILES, submitted, autograded)
     save = SaveAutoGrades(config=course.config)
     for name, nb in notebooks.items():
         if nb is None:  # as nbgrader does for a missing notebook
@@ -268,13 +283,12 @@ def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str]
     from ..outputs.pagebox import with_banner
     dest = course.folder("feedback", unit.student, unit.assignment)
     dest.mkdir(parents=True, exist_ok=True)
-    for f in SUBMISSION_FILES:
-        if (submitted / f).is_file():
-            shutil.copyfile(submitted / f, dest / f)
+    _copy_small(SUBMISSION_FILES, submitted, dest)
     for name in names:
         page = unit.feedback / name.replace(".ipynb", ".html")
         if not page.is_file():
             continue
         text = page.read_bytes() if not box else with_banner(page.read_text(), box).encode()
-        if _read(dest / page.name) != text:
+        old = dest / page.name
+        if not old.is_file() or old.read_bytes() != text:
             (dest / page.name).write_bytes(text)

@@ -10,22 +10,10 @@ import sys
 import traceback
 
 from ..isolation import pool
+from ..isolation.leftovers import die_with_parent
 from ..pipeline.kernel_client import DOTTED_NAME as STEADY_CLIENT
 from ..pipeline.unit import failure_result, grade_unit
 from ..records import Unit, UnitResult
-
-
-def _die_with_parent() -> None:
-    """If the batch process dies (Ctrl-C, kill), this worker and its kernels go with it (Linux)."""
-    import ctypes
-    import signal
-    parent = os.getppid()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 class UnitGrader:
@@ -54,7 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pool", type=int, default=pool.KernelPool().size, help=pool.KernelPool.size.help)
     args = parser.parse_args()
-    _die_with_parent()
+    die_with_parent()   # if the batch process dies (Ctrl-C, kill), this worker and its kernels go with it
     # Kernels and libraries print to file descriptor 1, which child processes inherit: keep the
     # pipe to the batch on a private descriptor and point 1 at the log.
     answer = os.fdopen(os.dup(1), "w")

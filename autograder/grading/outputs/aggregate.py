@@ -9,8 +9,8 @@ from typing import Optional
 
 import nbformat
 
-from .integrity import FIELDS, cell_fingerprints
-from ..records import UnitResult
+from .integrity import cell_fingerprints
+from ..records import FIELDS, UnitResult
 from .similarity import compare
 
 GRADE_FIELDS = ("assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",

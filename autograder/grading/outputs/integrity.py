@@ -8,27 +8,11 @@ import builtins
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
 from cnn_student.source import UNREADABLE, python_text
 
 from ...authoring.cells import grade_id, is_solution_cell
-
-FIELDS = ("student_id", "assignment", "notebook", "rule", "detail")
-
-
-@dataclass
-class Finding:
-    student_id: str
-    assignment: str
-    notebook: str
-    rule: str
-    detail: str
-
-    def row(self) -> dict[str, str]:
-        return asdict(self)
-
 
 PROCESS_MODULES = {"subprocess", "socket", "urllib", "requests", "http", "multiprocessing", "ctypes",
                    "signal", "asyncio", "threading", "ftplib", "smtplib", "pty"}

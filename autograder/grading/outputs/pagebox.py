@@ -24,3 +24,17 @@ def with_banner(page: str, box: str) -> str:
     return page[:j] + box + page[j:]
 
 
+
+
+def late_box(assignment: str, timestamp: str, duedate: str, raw_score: float, late_penalty: float,
+             max_score: float) -> str:
+    """What the course's late rule took, on top of a late submission's page ("" when it took nothing): the
+    page itself shows what the code earned before it. The same box whether `grade` wrote the page into the
+    course (orchestrate/course.py) or Generate Feedback wrote it again (pipeline/preprocessors.py LateBox)."""
+    if late_penalty <= 0:
+        return ""
+    title = f"{assignment}: late submission"
+    after = max(0.0, raw_score - late_penalty)
+    return banner([f"Submitted {timestamp} UTC, after the due date ({duedate} UTC, with any extension of yours).",
+                   f"The course's late rule takes {late_penalty:g} point(s): your score is {after:g} of "
+                   f"{max_score:g}. The tests below show what your code earned before it."], title)

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
-from typing import Iterable
 
 import matplotlib
 
@@ -31,11 +29,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
 from ...authoring.cells import grade_id, is_test_cell  # noqa: E402
+from ...pages import render  # noqa: E402
+from ..pipeline.explanations import ANSWERS  # noqa: E402
 from ..pipeline.misconceptions import SEED, WRONG, every_cause  # noqa: E402
 from ...paths import NOTEBOOKS  # noqa: E402
 from ...authoring.testcells import test_title  # noqa: E402
-from ..records import UnitResult  # noqa: E402
-from .integrity import FIELDS, Finding  # noqa: E402
+from ..records import FIELDS, Finding, UnitResult  # noqa: E402
 from .similarity import Similarity  # noqa: E402
 
 # causes that say a function was not attempted or not reached: counted apart from misconceptions
@@ -43,11 +42,6 @@ NOT_ATTEMPTED = {"generic.not_written", "generic.not_checked"}
 # what the sandbox and the grader saw, as integrity.csv names it
 FAULTS = ("timeout", "kernel_died", "memory_limit", "disk_limit", "process_limit", "output_truncated",
           "grading_error", "invalid_notebook", "missing_notebook", "renamed_notebook")
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1150px;margin:1.5em auto;padding:0 1em;color:#222}
-img{max-width:100%;display:block;margin:.5em 0}table{border-collapse:collapse;margin:.5em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;font-size:14px}
-.seed{font-size:1.15em;background:#fff4e0;border-left:5px solid #e08a00;padding:.6em 1em}
-.muted{color:#666}code{background:#f4f4f4;padding:0 3px}details{margin:.2em 0}h2{margin-top:1.6em}"""
 
 
 @dataclass
@@ -60,18 +54,12 @@ class CauseCount:
     specific: bool = True  # names why, not only where (cnn_student.spec.Cause)
 
 
-def _png(fig, alt: str) -> str:
-    """The chart as an <img> whose alt states its numbers (what a sighted instructor reads off it)."""
+def _png(fig, alt: str) -> dict[str, str]:
+    """The chart as the data of an <img> whose alt states its numbers (what a sighted instructor reads off it)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
-    return (f'<img alt="{html.escape(alt)}" '
-            f'src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">')
-
-
-def _th(*names: str) -> str:
-    """A table's header row, each header scoped to its column."""
-    return "<tr>" + "".join(f"<th scope='col'>{n}</th>" for n in names) + "</tr>"
+    return {"alt": alt, "src": f"data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"}
 
 
 def load(out: Path) -> tuple[list[UnitResult], list[Finding]]:
@@ -116,18 +104,29 @@ def answers(results: list[UnitResult]) -> dict[str, Counter]:
     return {q: Counter(by.values()) for q, by in sorted(found.items())}
 
 
-def seed_line(results: list[UnitResult]) -> tuple[str, list[tuple[str, int, int]]]:
-    """The one line at the top, and (label, students holding it, students who answered) per half."""
+@dataclass(frozen=True)
+class SeedFigure:
+    """One of the module's two target misconceptions: how many of those who answered its question hold it."""
+    label: str
+    question: str
+    held: int
+    answered: int
+
+    def text(self) -> str:
+        if not self.answered:
+            return f"nobody answered {self.question} yet"
+        return f"{self.held / self.answered:.0%} hold {self.label} ({self.held} of {self.answered} who answered {self.question})"
+
+
+def seed_figures(results: list[UnitResult]) -> list[SeedFigure]:
+    """The report's first line, as numbers: each target misconception's share of those who answered."""
     given = answers(results)
-    parts, figures = [], []
+    figures = []
     for seed in SEED:
         answered = given.get(seed.question, Counter())
-        n = sum(answered.values())
-        held = sum(answered[a] for a in seed.answers)
-        figures.append((seed.label, held, n))
-        parts.append(f"<b>{held / n:.0%}</b> hold <i>{html.escape(seed.label)}</i> ({held} of {n} who answered "
-                     f"<code>{seed.question}</code>)" if n else f"nobody answered <code>{seed.question}</code> yet")
-    return "The module's two target misconceptions: " + "; ".join(parts) + ".", figures
+        figures.append(SeedFigure(seed.label, seed.question, sum(answered[a] for a in seed.answers),
+                                  sum(answered.values())))
+    return figures
 
 
 def failure_rates(results: list[UnitResult]) -> dict[str, dict[str, float]]:
@@ -153,13 +152,6 @@ def _assignment_of(results: list[UnitResult]) -> dict[str, str]:
     return found
 
 
-def _students_cell(students: list[str], shown: int = 12) -> str:
-    names = ", ".join(html.escape(s) for s in students)
-    if len(students) <= shown:
-        return names
-    return f"<details><summary>{', '.join(html.escape(s) for s in students[:shown])}, ...</summary>{names}</details>"
-
-
 def _cause_chart(rows: list[CauseCount], title: str):
     rows = rows[:18]
     fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(rows) + 0.9))
@@ -174,61 +166,37 @@ def _cause_chart(rows: list[CauseCount], title: str):
     return fig
 
 
-def _misconceptions(results: list[UnitResult], counts: list[CauseCount], n_students: int) -> list[str]:
-    parts = ["<h2 id='misconceptions'>What the class got wrong, and who needs which help</h2>"]
-    wrong = [c for c in counts if c.cause_id not in NOT_ATTEMPTED and c.specific]
-    vague = [c for c in counts if c.cause_id not in NOT_ATTEMPTED and not c.specific]
-    if not wrong + vague:
-        return parts + ["<p>No graded check diagnosed a mistake.</p>"]
-    parts.append(f"<p class='muted'>Each row: a cause the checks diagnosed in a graded function, the number of "
-                 f"students (of {n_students}) whose tests showed it, and who they are. Full list in causes.csv.</p>")
-    parts.append("<table id='top-causes'><caption>Causes diagnosed in graded functions, most students first</caption>"
-                 + _th("function", "cause", "students", "who"))
-    for c in wrong[:12]:
-        parts.append(f"<tr><td><code>{html.escape(c.function)}</code></td><td>{html.escape(c.description)} "
-                     f"<span class='muted'>({html.escape(c.cause_id)})</span></td><td>{len(c.students)}</td>"
-                     f"<td>{_students_cell(c.students)}</td></tr>")
-    parts.append("</table>")
-    if vague:  # where, not why: often a helper's mistake seen again (pool_backward uses the mask)
-        parts.append("<p class='muted'>Wrong results no specific check explains (the feedback names where): "
-                     + ", ".join(f"<code>{html.escape(c.function)}</code> {len(c.students)} "
-                                 f"({html.escape(c.cause_id)})" for c in vague[:8]) + ".</p>")
-    return parts
+def _misconceptions(counts: list[CauseCount]) -> dict:
+    """The causes that say why (most students first) and those that only say where."""
+    return {"wrong": [c for c in counts if c.cause_id not in NOT_ATTEMPTED and c.specific][:12],
+            # where, not why: often a helper's mistake seen again (pool_backward uses the mask)
+            "vague": [c for c in counts if c.cause_id not in NOT_ATTEMPTED and not c.specific][:8]}
 
 
-def _per_function(results: list[UnitResult], counts: list[CauseCount]) -> list[str]:
-    parts = ["<h2 id='causes'>Causes per graded function</h2>"]
+def _per_function(results: list[UnitResult], counts: list[CauseCount]) -> list[dict]:
+    """Per assignment: its chart of students per cause, and every cause of its functions."""
     where = _assignment_of(results)
     by_assignment: dict[str, list[CauseCount]] = defaultdict(list)
     for c in counts:
         by_assignment[where.get(c.function, "")].append(c)
+    sections = []
     for assignment, rows in sorted(by_assignment.items()):
         shown = [c for c in rows if c.cause_id not in NOT_ATTEMPTED]
         idle = [c for c in rows if c.cause_id in NOT_ATTEMPTED]
-        parts.append(f"<h3>{html.escape(assignment)}</h3>")
+        chart = None
         if shown:
-            parts.append(_png(_cause_chart(shown, f"{assignment}: students per cause"),
-                              f"Bar chart, {assignment}: students per cause: " + "; ".join(
-                                  f"{c.function} {c.cause_id}: {len(c.students)}" for c in shown[:18]) + "."))
-        parts.append(f"<table class='cause-counts'><caption>{html.escape(assignment)}: causes per function</caption>"
-                     + _th("function", "cause id", "what it means", "students", "who"))
-        for c in sorted(shown + idle, key=lambda c: (c.function, -len(c.students), c.cause_id)):
-            parts.append(f"<tr data-function='{html.escape(c.function)}' data-cause='{html.escape(c.cause_id)}' "
-                         f"data-students='{len(c.students)}'><td><code>{html.escape(c.function)}</code></td>"
-                         f"<td>{html.escape(c.cause_id)}</td><td>{html.escape(c.description)}</td>"
-                         f"<td>{len(c.students)}</td><td>{_students_cell(c.students)}</td></tr>")
-        parts.append("</table>")
-    return parts
+            chart = _png(_cause_chart(shown, f"{assignment}: students per cause"),
+                         f"Bar chart, {assignment}: students per cause: " + "; ".join(
+                             f"{c.function} {c.cause_id}: {len(c.students)}" for c in shown[:18]) + ".")
+        sections.append({"assignment": assignment, "chart": chart,
+                         "rows": sorted(shown + idle, key=lambda c: (c.function, -len(c.students), c.cause_id))})
+    return sections
 
 
-def _concepts(results: list[UnitResult]) -> list[str]:
+def _concepts(results: list[UnitResult]) -> dict | None:
     given = answers(results)
     if not given:
-        return []
-    from ..pipeline.explanations import ANSWERS
-    parts = ["<h2 id='concepts'>Concept questions: what the class answered</h2>",
-             "<p class='muted'>Blue bars, labelled <b>key</b>: the key. Orange hatched bars, labelled <b>misc.</b>: an "
-             "answer that shows a misconception named by autograder/grading/pipeline/misconceptions.py. Grey: other answers.</p>"]
+        return None
     said = []
     fig, axes = plt.subplots(1, len(given), figsize=(2.1 * len(given), 2.6), squeeze=False)
     for ax, (question, counter) in zip(axes[0], given.items()):
@@ -248,18 +216,11 @@ def _concepts(results: list[UnitResult]) -> list[str]:
         ax.set_title(question, fontsize=8)
         ax.tick_params(axis="x", labelsize=8, rotation=30)
     axes[0][0].set_ylabel("students")
-    parts.append(_png(fig, "Bar charts of the students per answer to each concept question: " + "; ".join(said) + "."))
-    parts.append("<table id='answers'><caption>Concept questions: answers given, with the number of students</caption>"
-                 + _th("question", "answers (students)"))
-    for question, counter in given.items():
-        cells = ", ".join(f"<span data-answer='{html.escape(a)}' data-count='{n}'>{html.escape(a)}: {n}</span>"
-                          for a, n in counter.most_common())
-        parts.append(f"<tr data-question='{html.escape(question)}'><td><code>{question}</code></td><td>{cells}</td></tr>")
-    parts.append("</table>")
-    return parts
+    chart = _png(fig, "Bar charts of the students per answer to each concept question: " + "; ".join(said) + ".")
+    return {"chart": chart, "answers": {q: c.most_common() for q, c in given.items()}}
 
 
-def _scores(results: list[UnitResult], lines: list[str]) -> list[str]:
+def _scores(results: list[UnitResult], lines: list[str]) -> dict[str, str]:
     assignments = sorted({r.assignment for r in results})
     fig, axes = plt.subplots(1, len(assignments), figsize=(2.3 * len(assignments), 2.3), squeeze=False)
     said = []
@@ -278,15 +239,14 @@ def _scores(results: list[UnitResult], lines: list[str]) -> list[str]:
         lines.append(f"{a:28s} {mean:6.1f} {median(scores) if scores else 0:6.1f} {top:5g} "
                      f"{sum(r.graded for r in rows):3d}/{len(rows):<3d}")
     axes[0][0].set_ylabel("students")
-    return ["<h2 id='scores'>Scores per assignment</h2>",
-            _png(fig, "Histograms of the scores per assignment: " + "; ".join(said) + ".")]
+    return _png(fig, "Histograms of the scores per assignment: " + "; ".join(said) + ".")
 
 
-def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: list[str]) -> list[str]:
+def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: list[str]) -> dict | None:
     rates = failure_rates(results)
     tests = [(a, t, v) for a, ts in rates.items() for t, v in ts.items()]
     if not tests:
-        return []
+        return None
     fig, ax = plt.subplots(figsize=(8.5, 0.22 * len(tests) + 1))
     ax.barh([t for _, t, _ in tests][::-1], [v for *_, v in tests][::-1], color="#E69F00")
     ax.set_xlim(0, 1)
@@ -294,56 +254,25 @@ def _failure_rates(results: list[UnitResult], titles: dict[str, str], lines: lis
     ax.tick_params(axis="y", labelsize=7)
     hardest = sorted(tests, key=lambda x: -x[2])[:8]
     lines.append("\nhardest tests: " + ", ".join(f"{t.split(':')[-1]} ({v:.0%})" for _, t, v in hardest[:5]))
-    rows = "".join(f"<tr><td><code>{html.escape(t)}</code></td><td>{html.escape(titles.get(t, ''))}</td>"
-                   f"<td>{v:.0%}</td></tr>" for _, t, v in hardest)
     alt = ("Bar chart of the share of graded submissions that lost each test's points: "
            + "; ".join(f"{t} {v:.0%}" for _, t, v in tests) + ".")
-    return ["<h2 id='tests'>Where the class struggles: failure rate per test</h2>", _png(fig, alt),
-            "<table><caption>The hardest tests</caption>" + _th("hardest tests", "what it checks", "lost by") + rows
-            + "</table>"]
+    return {"chart": _png(fig, alt), "hardest": [(t, titles.get(t, ""), v) for _, t, v in hardest]}
 
 
-def _faults(findings: list[Finding]) -> list[str]:
+def _faults(findings: list[Finding]) -> dict:
     rows = [f for f in findings if f.rule in FAULTS]
-    parts = ["<h2 id='faults'>Time-outs and grading failures</h2>"]
-    if not rows:
-        return parts + ["<p>None.</p>"]
-    count = Counter(f.rule for f in rows)
-    parts.append("<p>" + ", ".join(f"{rule}: {n}" for rule, n in count.most_common()) + "</p>")
-    parts.append(_table(r for r in rows if r.rule != "missing_notebook"))
-    missing = [r for r in rows if r.rule == "missing_notebook"]
-    if missing:  # expected by the hundred (an optional notebook): listed folded
-        parts.append(f"<details><summary>{len(missing)} notebooks not submitted</summary>{_table(missing)}</details>")
-    return parts
+    return {"count": Counter(f.rule for f in rows).most_common(),
+            "rows": [r for r in rows if r.rule != "missing_notebook"],
+            # expected by the hundred (an optional notebook): listed folded
+            "missing": [r for r in rows if r.rule == "missing_notebook"]}
 
 
-def _table(rows: Iterable[Finding]) -> str:
-    keys = FIELDS
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(getattr(f, k))}</td>" for k in keys) + "</tr>" for f in rows)
-    return "<table><caption>Findings</caption>" + _th(*keys) + body + "</table>"
-
-
-def _integrity(out: Path, findings: list[Finding]) -> list[str]:
-    parts = ["<h2 id='integrity'>Integrity findings, ranked for review</h2>"]
+def _integrity(out: Path, findings: list[Finding]) -> dict:
     path = out / "similarity.json"
-    similar = Similarity.read(path) if path.exists() else Similarity([], 0, 0)
-    parts.append(f"<p>Identical work, weighed by how unusual it is in this class: {len(similar.listed)} "
-                 f"listed; {similar.counted} pairs of students share only common code (expected: "
-                 f"short or reference-like functions many wrote alike) and are counted, not listed.</p>")
-    if similar.listed:
-        parts.append("<table id='similar'><caption>Identical work, most unusual first</caption>"
-                     + _th("bits", "students", "notebook", "evidence"))
-        for m in similar.listed[:15]:
-            parts.append(f"<tr><td>{m.bits:.0f}</td><td>{html.escape(', '.join(m.students))}</td>"
-                         f"<td>{html.escape(m.assignment)}</td><td>{html.escape('; '.join(m.evidence))}</td></tr>")
-        parts.append("</table>")
     other = [f for f in findings if f.rule not in FAULTS and f.rule != "identical_submission"]
-    by_rule = Counter(f.rule for f in other)
-    if by_rule:
-        parts.append("<p>What the code did that these exercises never need, and edited or deleted tests: "
-                     + ", ".join(f"{r}: {n}" for r, n in by_rule.most_common()) + ".</p>")
-        parts.append(_table(sorted(other, key=lambda f: (f.rule, f.student_id))))
-    return parts
+    return {"similar": Similarity.read(path) if path.exists() else Similarity([], 0, 0),
+            "by_rule": Counter(f.rule for f in other).most_common(),
+            "other": sorted(other, key=lambda f: (f.rule, f.student_id))}
 
 
 def report(out: Path) -> str:
@@ -351,28 +280,16 @@ def report(out: Path) -> str:
     results, findings = load(out)
     students = sorted({r.student_id for r in results})
     counts = cause_counts(results)
-    line, _ = seed_line(results)
+    seeds = seed_figures(results)
     lines: list[str] = []
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Grading report</title>",
-             f"<style>{STYLE}</style></head><body><header><h1>Grading report</h1>",
-             f"<p class='seed' id='seed'>{line}</p>",
-             f"<nav aria-label='Sections'><p>{len(students)} students, {len({r.assignment for r in results})} "
-             "assignments. <a href='#misconceptions'>Misconceptions</a> · <a href='#concepts'>concept answers</a> · "
-             "<a href='#causes'>causes per function</a> · <a href='#scores'>scores</a> · "
-             "<a href='#tests'>tests</a> · <a href='#faults'>time-outs and failures</a> · "
-             "<a href='#integrity'>integrity</a></p></nav></header><main>"]
-    parts += _misconceptions(results, counts, len(students))
-    parts += _concepts(results)
-    parts += _per_function(results, counts)
-    parts += _scores(results, lines)
-    parts += _failure_rates(results, test_titles(), lines)
-    parts += _faults(findings)
-    parts += _integrity(out, findings)
-    parts.append("</main></body></html>")
-    (out / "report.html").write_text("\n".join(parts))
+    page = render("report/report.html.j2", seeds=seeds, n_students=len(students),
+                  n_assignments=len({r.assignment for r in results}), misconceptions=_misconceptions(counts),
+                  concepts=_concepts(results), per_function=_per_function(results, counts),
+                  scores=_scores(results, lines), rates=_failure_rates(results, test_titles(), lines),
+                  faults=_faults(findings), integrity=_integrity(out, findings), finding_fields=FIELDS)
+    (out / "report.html").write_text(page)
     top = [c for c in counts if c.cause_id not in NOT_ATTEMPTED][:5]
-    lines.insert(0, html.unescape(line.replace("<b>", "").replace("</b>", "").replace("<i>", "").replace("</i>", "")
-                                  .replace("<code>", "").replace("</code>", "")))
+    lines.insert(0, "The module's two target misconceptions: " + "; ".join(s.text() for s in seeds) + ".")
     lines.append("most common causes: " + ", ".join(f"{c.function}: {c.cause_id} ({len(c.students)})" for c in top))
     lines.append(f"wrote {out / 'report.html'}")
     return "\n".join(lines)
@@ -390,28 +307,14 @@ def class_summary(out: Path, top: int = 3) -> str:
         by_function[c.function].append(c)
     where = _assignment_of(results)
     submitted = Counter(r.assignment for r in results if r.graded)
-    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>What the class got wrong</title>",
-             f"<style>{STYLE}</style></head><body><header><h1>What the class got wrong, and what it means</h1>"
-             "</header><main>",
-             f"<p>The most common mistakes the grader found in the {n} submissions, by function. Each names what "
-             "was wrong, not how to write it: compare it with your own feedback page.</p>"]
-    for fn in sorted(by_function, key=lambda f: (where.get(f, ""), f)):
-        parts.append(f"<h2><code>{html.escape(fn)}</code> <span class='muted'>({html.escape(where.get(fn, ''))})"
-                     "</span></h2><ul>")
-        for c in by_function[fn][:top]:
-            share = len(c.students) / max(1, submitted[where.get(fn, "")])
-            parts.append(f"<li>{share:.0%} of those who submitted it: {html.escape(c.description)}</li>")
-        parts.append("</ul>")
+    functions = [{"name": fn, "assignment": where.get(fn, ""),
+                  "mistakes": [(len(c.students) / max(1, submitted[where.get(fn, "")]), c.description)
+                               for c in by_function[fn][:top]]}
+                 for fn in sorted(by_function, key=lambda f: (where.get(f, ""), f))]
     titles = test_titles()
-    missed = _concept_misses(results)
-    if missed:
-        parts.append("<h2>Concept questions</h2><ul>")
-        for test, (lost, seen) in missed.items():
-            parts.append(f"<li>{html.escape(titles.get(test, test))}: {lost / seen:.0%} of those who answered missed it"
-                         "</li>")
-        parts.append("</ul>")
-    parts.append("</main></body></html>")
-    (out / "class_summary.html").write_text("\n".join(parts))
+    concepts = [(titles.get(test, test), lost / seen) for test, (lost, seen) in _concept_misses(results).items()]
+    (out / "class_summary.html").write_text(render("report/class_summary.html.j2", n=n, functions=functions,
+                                                   concepts=concepts))
     return f"wrote {out / 'class_summary.html'}"
 
 
@@ -424,4 +327,3 @@ def _concept_misses(results: list[UnitResult]) -> dict[str, tuple[int, int]]:
                 lost, seen = found.setdefault(test, [0, 0])
                 found[test] = [lost + (s.score < s.max_score), seen + 1]
     return {t: (v[0], v[1]) for t, v in found.items()}
-

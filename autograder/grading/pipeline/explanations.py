@@ -22,7 +22,7 @@ ANSWERS: dict[str, str] = {
         "parameters and takes conv_multiply_adds(3, 3, (224, 224, 64)) = 86704128 multiply-adds per image, while "
         "its last dense layer (4096 to 1000 units) has 4097000 parameters and takes 4096000, one per weight. "
         "Sharing makes a conv layer's weights few, and for the same reason each of them is used once per output "
-        "position: fewer parameters, yet twenty times the work of that dense layer."
+        "position: fewer parameters, yet 21.2 times the work of that dense layer."
     ),
     "shift_of_output": (
         "1. Output column w reads input columns 2w to 2w+2. After a shift by 2, those hold what columns 2w-2 "
@@ -38,23 +38,29 @@ ANSWERS: dict[str, str] = {
     "momentum_moves_zero_grad": (
         "True. With momentum the step is v <- beta*v + dθ, θ <- θ - lr*v: when dθ = 0 the velocity v built "
         "from earlier gradients (a running sum of them, each shrunk by beta per step) still moves θ (unless "
-        "every earlier gradient of θ was 0 too, so that v = 0). "
+        "every earlier gradient of θ was 0 too, so that v = 0). Written as an average, v <- beta*v + "
+        "(1 - beta)*dθ, momentum is the same rule with a learning rate scaled by 1 - beta, and a zero gradient "
+        "moves θ under it too. "
         "Adam likewise. The rule 'a zero gradient leaves a weight unchanged' is plain SGD's, the optimizer "
         "Part 3 used."
     ),
     "decay_zero_after_300": (
         "False. Each step multiplies the weight by 1 - lr*lambda = 0.999, so after 300 steps it is "
-        "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0, "
-        "and never makes it exactly 0: after 737,048 steps it stops at 2.5e-321 (far below the smallest "
-        "normal float64): there a decay step of lr*lambda*θ is too small for float64 to subtract, and rounding "
-        "cancels it. "
+        "0.5 * 0.999**300 = 0.37: weight decay shrinks a weight by the same factor at every step, towards 0. "
+        "Ending at exactly 0 takes far more steps, and only some arithmetics get there: in NumPy's float64, "
+        "with gradual underflow and lr*lambda below 1/2, never (after 737,048 steps the weight stops at 499 "
+        "units of 2^-1074, where a step of 0.499 units rounds away); with flush-to-zero, a step written "
+        "θ*(1 - lr*lambda) makes it 0 after 707,350 steps (written θ - lr*lambda*θ, it stops at 2.22e-305 "
+        "instead). "
         "A weight with zero gradient still moves under weight decay, and under momentum or Adam once it has "
         "had a non-zero gradient."
     ),
     "what_makes_weights_sparse": (
         "d (the L1 penalty of Part 3). Its proximal step, θ <- sign(θ) max(|θ| - lr*lambda, 0), sets every "
         "weight smaller than lr*lambda to exactly 0, as the last histogram showed. Max pooling and ReLU have "
-        "no weights to set, and weight decay only scales them down."
+        "no weights to set, and weight decay with lr*lambda = 0.001 only scales them down in 300 steps: it "
+        "would take it hundreds of thousands of steps to end a weight at 0, and in NumPy's arithmetic it never "
+        "does."
     ),
 }
 
@@ -77,7 +83,8 @@ METHODS: dict[str, str] = {
                                 "order: mask = np.zeros(x.shape, dtype=bool), then mask.flat[np.argmax(x)] = True "
                                 "(np.argmax counts row by row and returns the first of tied maxima)."),
     "distribute_value": "Every entry of the (n_rows, n_cols) array is dz / (n_rows * n_cols).",
-    "conv_param_count": "(f * f * n_C_prev + 1) * n_C: each of the n_C filters has f*f*n_C_prev weights and one bias.",
+    "conv_param_count": ("(f * f * (n_C_prev // groups) + 1) * n_C: each of the n_C filters has f*f*(n_C_prev / groups) "
+                         "weights, over the channels of its own group (all n_C_prev when groups = 1), and one bias."),
     "dense_param_count": "n_in * n_out + n_out, with n_in and n_out the products of the two shapes' axes.",
 }
 

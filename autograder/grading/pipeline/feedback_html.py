@@ -1,41 +1,55 @@
-"""The feedback pages of a unit: what nbgrader's GenerateFeedback writes, from an exporter made once per
-grading process.
+"""The feedback page: nbgrader's, each test named by its grade id and what it checks (the template in
+autograder/templates/feedback_named), a late submission's opened with what the course's late rule took.
 
-GenerateFeedback (a converter application) builds a new HTMLExporter, a new Jinja environment with
-its templates and new preprocessors for every unit; compiling nbgrader's feedback template with the
-templates it extends took 0.15 s of each unit's 0.4 s of feedback, building the rest about 0.05 s.
-`FeedbackPages` keeps one exporter per setting (hidden tests shown or not), its template compiled once,
-and does for each unit what GenerateFeedback does: each autograded notebook through the same
-preprocessors (NameTests, HideHiddenTests, nbgrader's GetGrades) and template into
-feedback/<student>/<assignment>/<notebook>.html, the assignment's other files copied beside, files
-made 644. The pages are the same bytes (bench/identical.py checks them against the commit before).
+One exporter and one list of preprocessors make it wherever it is made: in each unit that `grade` grades
+(pipeline/unit.py, through `FeedbackPages`) and in the course, when the instructor clicks Generate Feedback
+in Formgrader or runs `nbgrader generate_feedback` (the course's nbgrader_config.py names both), so that
+the page a student fetches is the same whichever wrote it.
+
+nbconvert makes a new Jinja environment for every page, and compiling nbgrader's feedback template
+with the templates it extends took 0.15 s of each unit's 0.4 s of feedback. The compiled code is kept
+in memory by template and source checksum (Jinja's bytecode cache): an edited template is compiled
+again. A grading process goes further (`FeedbackPages`): GenerateFeedback, a converter application,
+builds a new exporter, Jinja environment and preprocessors for every unit (about 0.05 s more); the
+grading process keeps one exporter per setting (hidden tests shown or not) and does for each unit what
+GenerateFeedback does: each autograded notebook through PREPROCESSORS and the template into
+feedback/<student>/<assignment>/<notebook>.html, the assignment's other files copied beside, files made
+644. The pages are the same bytes (bench/identical.py checks them against another commit's).
 """
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import traceback
+from copy import deepcopy
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from nbconvert.exporters import HTMLExporter
 from nbconvert.writers import FilesWriter
 from traitlets.config import Config
 
-from ...paths import FEEDBACK_TEMPLATES
-from .preprocessors import HideHiddenTests, NameTests
+from ...paths import TEMPLATES
+from ..outputs.pagebox import with_banner
+
+# what runs on an autograded notebook before the page is written, in this order (by name, so that the
+# course's nbgrader_config.py can name them without importing the grader)
+PREPROCESSORS = ["autograder.grading.pipeline.preprocessors.NameTests",
+                 "autograder.grading.pipeline.preprocessors.HideHiddenTests",
+                 "nbgrader.preprocessors.GetGrades",
+                 "autograder.grading.pipeline.preprocessors.LateBox",
+                 "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+LATE_BOX = "late_box"  # resources["nbgrader"][LATE_BOX]: the box LateBox made, put on top of the page here
+
 
 # what nbgrader's GenerateFeedback ignores beside the notebooks (CourseDirectory.ignore's default)
 IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 
 
-class FeedbackExporter(HTMLExporter):
-    """nbconvert's HTMLExporter, so that HTMLExporter's configuration applies."""
-
-
 def nbgrader_templates() -> Path:
-    """nbgrader's own templates folder (its feedback template), which GenerateFeedback adds by default."""
+    """nbgrader's own templates folder (its feedback template, which ours extends)."""
     import nbgrader
     return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
@@ -47,36 +61,70 @@ def _bootstrap_css() -> Path:
             / "bootstrap" / "dist" / "css")
 
 
+class _InMemory(BytecodeCache):
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])  # ignored when the source's checksum differs
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _InMemory()
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTMLExporter (so HTMLExporter's other configuration applies) that writes the course's
+    feedback page whatever template it is told (nbgrader's API tells Generate Feedback to use nbgrader's
+    own, which calls every test "Test cell"), templates compiled once per process."""
+
+    def __init__(self, config: Any = None, **kwargs: Any) -> None:
+        # this class's own section outranks HTMLExporter's, where nbgrader's API names its template and the
+        # course sanitizes what Formgrader shows the instructor; a student's page shows their outputs as run
+        ours = Config(FeedbackExporter={"template_name": "feedback_named", "template_file": "named.html.j2",
+                                        "extra_template_basedirs": [str(TEMPLATES), str(nbgrader_templates())],
+                                        "sanitize_html": False})
+        merged = deepcopy(config) if config is not None else Config()
+        merged.merge(ours)
+        super().__init__(config=merged, **kwargs)
+
+    def _create_environment(self) -> Any:
+        environment = super()._create_environment()
+        environment.bytecode_cache = _COMPILED
+        return environment
+
+    def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        box = (resources.get("nbgrader") or {}).get(LATE_BOX, "")
+        return (with_banner(output, box) if box else output), resources
+
+
 class FeedbackPages:
-    """GenerateFeedback's pages of a unit, one exporter per setting for the life of the process."""
+    """GenerateFeedback's pages of a unit, one exporter per setting for the life of the grading process."""
 
     def __init__(self) -> None:
         self._exporters: dict[bool, FeedbackExporter] = {}
 
     def exporter(self, show_hidden: bool) -> FeedbackExporter:
         if show_hidden not in self._exporters:
-            from nbgrader.preprocessors import GetGrades
             c = Config()
             c.Exporter.default_preprocessors = []   # as nbgrader's converters set it
-            # tests named by grade id and docstring: a template extending nbgrader's own
-            c.HTMLExporter.template_name = "feedback_named"
-            c.HTMLExporter.template_file = "named.html.j2"
-            c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATES), str(nbgrader_templates())]
-            c.HTMLExporter.extra_template_paths = [str(_bootstrap_css())]
+            c.HTMLExporter.extra_template_paths = [str(_bootstrap_css())]   # as GenerateFeedback sets it
             c.HideHiddenTests.show_hidden = show_hidden
             exporter = FeedbackExporter(config=c)
-            # registered as GenerateFeedback registers its list (which also names nbconvert's
-            # CSSHTMLHeaderPreprocessor: disabled by default, it never runs, and is left out here)
-            for preprocessor in (NameTests, HideHiddenTests, GetGrades):
+            for preprocessor in PREPROCESSORS:   # registered as GenerateFeedback registers its list
                 exporter.register_preprocessor(preprocessor)
             self._exporters[show_hidden] = exporter
         return self._exporters[show_hidden]
 
     def write(self, autograded: Path, feedback: Path, student: str, assignment: str, db_url: str,
-              show_hidden: bool) -> bool:
-        """autograded/<student>/<assignment>/*.ipynb as feedback/<student>/<assignment>/*.html; False (with
-        the traceback on stderr) if a page could not be made, which, as with GenerateFeedback, costs only
-        that page (the unit's feedback then says it could not be graded)."""
+              show_hidden: bool) -> Optional[str]:
+        """autograded/<student>/<assignment>/*.ipynb as feedback/<student>/<assignment>/*.html; None, or why
+        a page could not be made (the traceback's last line; the whole of it on stderr, the grading
+        process's log), which, as with GenerateFeedback, leaves the unit's scores as they are."""
         try:
             exporter = self.exporter(show_hidden)
             if feedback.exists():
@@ -91,10 +139,10 @@ class FeedbackPages:
             for folder, _, names in os.walk(feedback):
                 for name in names:
                     os.chmod(os.path.join(folder, name), 0o644)
-            return True
-        except Exception:   # GenerateFeedback logs and goes on; so does this
-            traceback.print_exc(file=sys.stderr)
-            return False
+            return None
+        except Exception as err:   # GenerateFeedback logs and goes on; so does this
+            traceback.print_exc()
+            return f"{type(err).__name__}: {err}"
 
 
 def _copy_other_files(source: Path, dest: Path) -> None:

@@ -1,10 +1,11 @@
 """The grader's own nbgrader preprocessors: re-decide test cells, hide hidden tests in feedback,
-and head each test's feedback with its grade id and what it checks."""
+head each test's feedback with its grade id and what it checks, and box a late submission's penalty."""
 from __future__ import annotations
 
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
@@ -14,7 +15,9 @@ from cnn_student.serialize import case_key
 from ...authoring.cells import is_test_cell
 from .misconceptions import answer_text
 from ...authoring.testcells import HIDDEN_RE, hidden_checks, parse_checks, test_title
+from ..outputs.pagebox import late_box
 from .execute import error_output
+from .feedback_html import LATE_BOX
 from .verify import judge
 
 # cell metadata key of what VerifyChecks found in a test cell; the collect stage (unit.py) reads it from
@@ -89,3 +92,21 @@ class HideHiddenTests(NbGraderPreprocessor):
         for out in cell.outputs:
             out.traceback = [f"{out.ename}: {out.evalue}"]  # no frames (they show hidden code), no colour (2.7:1)
         return cell, resources
+
+
+class LateBox(NbGraderPreprocessor):
+    """After nbgrader's GetGrades, on a late submission: the page's score is what the code earned, and a box
+    on top (outputs/pagebox.py late_box, put there by feedback_html.FeedbackExporter) says what the course's
+    late rule took, as on the page `grade` writes into the course; GetGrades would take it off the score."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        penalty = float(info.get("late_penalty") or 0)
+        if penalty <= 0:
+            return nb, resources
+        info["score"], info["late_penalty"] = info["score"] + penalty, 0
+        with Gradebook(info["db_url"]) as gb:
+            sub = gb.find_submission(info["assignment"], info["student"])
+            info[LATE_BOX] = late_box(info["assignment"], str(sub.timestamp or ""), str(sub.duedate or ""),
+                                      float(sub.score), float(sub.late_submission_penalty or 0), float(sub.max_score))
+        return nb, resources

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,12 +26,12 @@ from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test
 from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
 from . import execute, needed
-from ..isolation import kernel_caps, pool, sandbox
+from ..isolation import kernel_caps, leftovers, pool, sandbox
 from .feedback_html import FeedbackPages
-from ..outputs.integrity import Finding, cell_fingerprints, observed, scan_source
+from ..outputs.integrity import cell_fingerprints, observed, scan_source
 from .preprocessors import VerifyChecks, verdict_metadata
 from .scratch_gradebook import scratch
-from ..records import OUTPUT_LINES, CellScore, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
@@ -297,20 +296,10 @@ def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group 
     return settings
 
 
-def _kernel_group(unit: Unit) -> kernel_caps.Group | None:
-    """The unit's control group with its memory and process caps (None: no caps)."""
-    if not unit.caps_mechanism:
-        return None
-    return kernel_caps.create(unit.caps_mechanism, kernel_caps.name_for(str(unit.work)), unit.limits)
-
-
 def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
     """nbgrader autograde and the feedback pages; (nbgrader's log, whether it succeeded). With `kernels`,
-    each notebook runs in a kernel started ahead (each with its own group and caps) where the unit's
-    settings allow it; otherwise in a kernel started here, in the unit's group."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
+    each notebook runs in a kernel started ahead (each with its own group and caps, pool.py) where the
+    unit's settings allow it; otherwise in a kernel started here, in the unit's group."""
     if not intake.runnable:
         return "", False
     ensure_tools_on_path()
@@ -319,37 +308,37 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
         kernels.use(setting)
     else:
         kernels = None
-    group = None if kernels else _kernel_group(unit)
-    settings = _write_kernel_settings(unit, intake, group)
-    # short: IPC socket paths are limited to 107 bytes. In memory where there is /dev/shm: what the
-    # kernel writes beside its sockets then counts against its memory cap, never the disk
-    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="cnnk-", dir=shm) as tmp, _removed(group), \
-            scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=tmp,
-                       **{sandbox.SPEC_ENV: str(settings)}):
-        config = _config(unit, intake.course, Path(tmp), group, kernels, intake.submitted)
-        api = NbGraderAPI(CourseDirectory(config=config), config=config)
-        out = api.autograde(unit.assignment, unit.student, force=True, create=True)
-        if (intake.course / "kernel_timings.json").is_file():
-            timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
-        ok, log = out["success"], out["log"] + str(out.get("error") or "")
-        if ok:
-            with _stage(timings, "feedback"):
-                PAGES.write(unit.autograded, unit.course_feedback, unit.student, unit.assignment,
-                            unit.gradebook_url, unit.show_hidden)
+    # the kernels' runtime folder (in memory where there is /dev/shm: what a kernel writes beside its
+    # sockets counts against its memory cap, never the disk) and the unit's control group (none when its
+    # kernels come from the pool: each has its own), both gone when the block ends (leftovers.py)
+    with leftovers.held(unit.work, None if kernels else unit.caps_mechanism, unit.limits) as (runtime, group):
+        settings = _write_kernel_settings(unit, intake, group)
+        with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime),
+                        **{sandbox.SPEC_ENV: str(settings)}):
+            log, ok = _autograde(unit, intake, runtime, group, timings, kernels)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
 
 
-@contextmanager
-def _removed(group: kernel_caps.Group | None) -> Iterator[None]:
-    """Whatever the kernels left running goes with their group when the unit ends."""
-    try:
-        yield
-    finally:
-        if group:
-            kernel_caps.remove(group)
+def _autograde(unit: Unit, intake: Intake, runtime: Path, group: kernel_caps.Group | None,
+               timings: dict[str, float], kernels: Optional[pool.Pool]) -> tuple[str, bool]:
+    """nbgrader's autograde of the unit, then its feedback pages; (nbgrader's log, whether it succeeded)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    config = _config(unit, intake.course, runtime, group, kernels, intake.submitted)
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    out = api.autograde(unit.assignment, unit.student, force=True, create=True)
+    if (intake.course / "kernel_timings.json").is_file():
+        timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
+    ok, log = out["success"], out["log"] + str(out.get("error") or "")
+    if ok:
+        with _stage(timings, "feedback"):   # the pages GenerateFeedback writes (feedback_html.py)
+            failed = PAGES.write(unit.autograded, unit.course_feedback, unit.student, unit.assignment,
+                                 unit.gradebook_url, unit.show_hidden)
+        if failed:   # the scores stand; the page says it could not be written
+            intake.finder(unit)("", "grading_error", "feedback page: " + failed[:300])
+    return log, ok
 
 
 def _cause(log: str) -> str:
@@ -434,8 +423,6 @@ def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
     from nbgrader.api import Gradebook
-    if unit.caps_mechanism:  # a killed worker leaves its kernels' group behind
-        kernel_caps.remove(kernel_caps.named(unit.caps_mechanism, kernel_caps.name_for(str(unit.work))))
     with Gradebook(unit.master_gradebook_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         max_score, tests = float(assignment.max_score), _zero_tests(assignment)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from cnn_student.compare import UNEXPLAINED, Diagnosis, describe_args, diagnose
+from cnn_student.compare import Diagnosis, describe_args, diagnose
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from cnn_student.spec import build_args, cause_of, get_spec
+from cnn_student.functions import build_args, get_spec
+from cnn_student.spec import UNEXPLAINED, cause_of
 from cnn_student.protocol import VECTORIZED, Records, stopped_seconds
 from cnn_student.speed import loops_in, verdict
 from cnn_student.time_limit import stopped_message
