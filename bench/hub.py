@@ -40,58 +40,58 @@ def inner(args: argparse.Namespace) -> dict:
 
     import autograder
     from autograder.authoring.variants import filled_student_notebook, solution_sources
-    from autograder.deploy import hub as hubmod
+    from autograder.deploy import accounts, hub as hubmod
     from autograder.paths import COURSE_ID, NOTEBOOKS
 
     state = Path(tempfile.mkdtemp(prefix="bench-hub-"))
     state.chmod(0o755)
-    settings = hubmod.HubSettings(port=args.port or hubmod.free_port(), students=args.students + 1,  # +1: warms up
-                                  password=secrets.token_urlsafe(12),
-                                  state=str(state), prefix=args.prefix)
+    options = hubmod.Hub(port=args.port or hubmod.free_port(), students=args.students + 1,  # +1: warms up
+                         password=secrets.token_urlsafe(12), state_dir=str(state), account_prefix=args.prefix)
+    run = hubmod.planned_run(options)
     remove = lambda: [subprocess.run(["userdel", "--remove", n], capture_output=True)   # noqa: E731
-                      for n in settings.accounts if not hubmod.missing_accounts([n])]
+                      for n in run.accounts if not accounts.missing_accounts([n])]
     remove()
     hub = None
     try:
-        hubmod.prepare(settings)
-        with (settings.course() / "nbgrader_config.py").open("a") as config:
+        run, _ = hubmod.prepare(options)
+        with (run.course() / "nbgrader_config.py").open("a") as config:
             config.write("c.FeedbackPolicy.attempts = 5\nc.FeedbackPolicy.minutes_between = 0\n")
-        hub = hubmod.start(settings)
-        env = dict(os.environ, PYTHONPATH=str(Path(autograder.__file__).parents[1]))
-        config = state / "jupyterhub_config.py"
-        tokens = {n: subprocess.run([str(Path(sys.executable).parent / "jupyterhub"), "token", "-f", str(config), n],
-                                    cwd=state, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-                  for n in settings.student_names}
+        hub = hubmod.start(run)
+        run = hub.run
+        tokens = {n: subprocess.run([str(Path(sys.executable).parent / "jupyterhub"), "token", "-f", str(hubmod.CONFIG), n],
+                                    cwd=run.hub_dir, capture_output=True, text=True,
+                                    check=True).stdout.strip().splitlines()[-1]
+                  for n in run.students}
         solved = nbformat.writes(filled_student_notebook(nbformat.read(NOTEBOOKS / A / f"{A}.ipynb", as_version=4),
                                                          solution_sources(A)))
 
         def call(user: str, method: str, path: str, data: dict | None = None) -> bytes:
             body = urllib.parse.urlencode(data).encode() if data is not None else None
-            request = urllib.request.Request(f"{settings.url}{path}", data=body, method=method,
+            request = urllib.request.Request(f"{run.url}{path}", data=body, method=method,
                                              headers={"Authorization": f"token {tokens[user]}"})
             with urllib.request.urlopen(request, timeout=300) as response:
                 return response.read()
 
-        for user in settings.student_names:   # servers started and the assignment fetched, untimed
+        for user in run.students:   # servers started and the assignment fetched, untimed
             try:
                 call(user, "POST", f"hub/api/users/{user}/server", {})
             except urllib.error.HTTPError as err:
                 if err.code != 400:   # 400: already running
                     raise
-        for user in settings.student_names:
+        for user in run.students:
             deadline = time.monotonic() + 300
             while not json.loads(call(user, "GET", f"hub/api/users/{user}"))["servers"].get("", {}).get("ready"):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{user}'s server did not start")
                 time.sleep(0.5)
             call(user, "POST", f"user/{user}/assignments/fetch", {"course_id": COURSE_ID, "assignment_id": A})
-            path = settings.home(user) / A / f"{A}.ipynb"
+            path = run.home(user) / A / f"{A}.ipynb"
             path.write_text(solved)
-            stat = settings.home(user).stat()
+            stat = run.home(user).stat()
             os.chown(path, stat.st_uid, stat.st_gid)
 
         def journey(user: str, out: dict) -> None:
-            folder = settings.home(user) / A / "feedback"
+            folder = run.home(user) / A / "feedback"
             before = set(folder.glob("*")) if folder.is_dir() else set()
             start = time.perf_counter()
             call(user, "POST", f"user/{user}/assignments/submit", {"course_id": COURSE_ID, "assignment_id": A})
@@ -105,7 +105,7 @@ def inner(args: argparse.Namespace) -> dict:
                 time.sleep(0.1)
             out[user] = float("inf")
 
-        warm, timed = settings.student_names[0], settings.student_names[1:]
+        warm, timed = run.students[0], run.students[1:]
         journey(warm, {})   # the service's first grade starts its grading process: not timed
         half = len(timed) // 2
         single: dict = {}

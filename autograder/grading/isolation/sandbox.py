@@ -113,15 +113,19 @@ def _dest(path: str, disk: int) -> str:
     return path
 
 
-def _debugger_hidden() -> list[str]:
+def _debugger_hidden(bound: list[str], disk: int) -> list[str]:
     """ipykernel imports debugpy (and pydevd with it) to create every kernel's debugger, 0.05 s of CPU
     of a kernel's 0.3 s start; nobody debugs a graded kernel. An empty read-only folder over debugpy's
-    makes ipykernel find no debugger and start without one."""
+    (where the sandbox mounts it: `bound` are the host folders it binds) makes ipykernel find no
+    debugger and start without one."""
     spec = importlib.util.find_spec("debugpy")
     if spec is None or not spec.submodule_search_locations:
         return []
     folder = list(spec.submodule_search_locations)[0]
-    return ["--tmpfs", folder, "--remount-ro", folder]
+    if not any((folder + "/").startswith(b.rstrip("/") + "/") for b in bound):
+        return []   # not in the sandbox at all
+    inside = _dest(folder, disk)
+    return ["--tmpfs", inside, "--remount-ro", inside]
 
 
 def _system_binds(disk: int = 0) -> list[str]:
@@ -134,10 +138,12 @@ def _system_binds(disk: int = 0) -> list[str]:
     prefixes = {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parents[1])}
     # library folders a .pth file adds (a layered environment); never the checkout itself
     prefixes |= {p for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
+    bound = ["/usr"]
     for prefix in sorted(prefixes):
         if not prefix.startswith("/usr") and not any(prefix.startswith(q + "/") for q in prefixes):
             args += ["--ro-bind", prefix, _dest(prefix, disk)]
-    return args
+            bound.append(prefix)
+    return args + _debugger_hidden(bound, disk)
 
 
 def command(spec: KernelSettings, connection_file: str) -> list[str]:
@@ -159,7 +165,7 @@ def command(spec: KernelSettings, connection_file: str) -> list[str]:
         args += ["--size", str(disk), "--tmpfs", WORK, "--dir", WORK_TMP, "--symlink", WORK_TMP, "/tmp"]
     else:
         args += ["--tmpfs", "/tmp"]
-    args += _system_binds(disk) + _debugger_hidden()
+    args += _system_binds(disk)
     args += ["--ro-bind", str(STUDENT_PACKAGE), f"{COURSE}/{STUDENT_PACKAGE.name}",
              "--ro-bind", str(DATA), f"{COURSE}/data"]
     if disk:
