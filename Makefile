@@ -57,7 +57,7 @@ test: venv system $(AXE) hub-node
 test-hub: venv system $(AXE) hub-node
 	$(BIN)/python -m pytest -q -m hub
 
-# the inner loop: every stage and processing step, the catalogue, no kernel, browser or install (< 1 min)
+# the inner loop: every stage and processing step, the catalogue, the benchmarks' tiny runs; no browser or install (< 1 min)
 test-fast: venv
 	$(BIN)/python -m pytest -q -n auto -m "not slow"
 

@@ -123,8 +123,10 @@ def _grade(args: argparse.Namespace) -> int:
     only = args.assignment
     if course is not None and not only:  # a course grades what its students submitted
         only = graded_assignments(course, args.submissions)
+    from .grading.isolation.pool import KernelPool
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   show_hidden=args.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course)
+                   show_hidden=args.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course,
+                   kernels_ahead=KernelPool(config=course.config if course else None).size)
     if args.scheduler:
         from .grading.orchestrate import cluster
         try:

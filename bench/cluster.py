@@ -2,7 +2,7 @@
 worker processes (`grade --scheduler`), in one run, and print the ratio and the time the cluster adds
 per unit.
 
-    .venv/bin/python bench/cluster.py [--students 24]
+    .venv/bin/python bench/cluster.py [--students 24] [--tiny]
 
 Goal (a cluster must pay for itself at scale), on a 2-core machine: the cluster path at most 1.15x the local time. Both runs start
 with the grader's course folder already built (on the client and in the workers' cache), as every run
@@ -48,12 +48,18 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=24)
-    n = parser.parse_args().students
+    parser.add_argument("--tiny", action="store_true", help="1 student, a cluster of 1 worker")
+    parser.add_argument("--master", type=Path, help=argparse.SUPPRESS)   # notebook 1's grader folder, built beforehand
+    args = parser.parse_args()
+    n = 1 if args.tiny else args.students
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         root = Path(tmp)
-        subs, _ = make_class(n, root)
+        subs, _ = make_class(n, root, only=[ASSIGNMENT])
         start = time.perf_counter()
-        master, digest = master_mod.prepare(root / "master-out", only=[ASSIGNMENT])
+        if args.master:
+            master, digest = args.master, master_mod.master_hash(only=[ASSIGNMENT])
+        else:
+            master, digest = master_mod.prepare(root / "master-out", only=[ASSIGNMENT])
         build = time.perf_counter() - start
         cache = root / "cache"
         shutil.copytree(master, cache / "masters" / digest, symlinks=True)
@@ -65,7 +71,7 @@ def main() -> None:
         local = grade(subs, root / "local", "--jobs", "2")
         print(f"local --jobs 2:                       {local:6.1f} s   ({load()})")
         with dask.config.set({"autograder.cache": str(cache)}), \
-                LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") as lc, \
+                LocalCluster(processes=True, n_workers=1 if args.tiny else 2, threads_per_worker=1, dashboard_address=":0") as lc, \
                 Client(lc):
             cluster = grade(subs, root / "cluster", "--scheduler", lc.scheduler_address)
         print(f"LocalCluster, 2 workers x 1 thread:   {cluster:6.1f} s   ({load()})")

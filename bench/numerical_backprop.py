@@ -1,6 +1,7 @@
 """How far numerical differentiation is from backprop on notebook 3's large hidden case, as a ratio
 measured in one run: forward passes needed (one per input) times the fastest forward pass of the course
 (notebook 5's reference), over the plain loop backward.  Run: .venv/bin/python bench/numerical_backprop.py
+(--tiny: one call of each instead of the best of several)
 """
 import sys
 import time
@@ -26,13 +27,14 @@ def _best(fn, args, runs: int = 3) -> float:
 def main() -> None:
     large = [c for c in _cases("test_conv_backward_hidden") if _inputs(c) >= LARGE]
     assert large, "test_conv_backward_hidden needs a case too large for numerical differentiation"
+    runs = 1 if "--tiny" in sys.argv[1:] else 3
     loop_backward = namespace("03_backprop")["conv_backward"]
     fast_forward = namespace("05_vectorized")["conv_forward_fast"]
     for case in large:
         dZ, cache = build_args("conv_backward", case)
         A, W, b, hp = cache
-        backward = _best(loop_backward, (dZ, cache))
-        forward = _best(fast_forward, (A, W, b, hp), runs=5)
+        backward = _best(loop_backward, (dZ, cache), runs=runs)
+        forward = _best(fast_forward, (A, W, b, hp), runs=runs + 2 * (runs > 1))
         passes = _inputs(case) + 1  # one-sided differences: the fewest forward passes possible
         ratio = passes * forward / backward
         print(f"\n{case}: loop backward {backward * 1e3:.0f} ms; {passes} forward passes of "

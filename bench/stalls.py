@@ -2,7 +2,7 @@
 a CPU-bound job, and report the slowest cells: a stall shows up as a cell far slower than its usual
 time (runs once sat idle for ~600 s, kernel and client both waiting).
 
-    .venv/bin/python bench/stalls.py [--rounds 5] [--hogs 2] [--dump-after 60]
+    .venv/bin/python bench/stalls.py [--rounds 5] [--hogs 2] [--dump-after 60] [--tiny]
 
 --hogs N starts N busy-looping processes for the duration (0: rely on whatever else loads the
 machine). When a cell runs longer than --dump-after seconds, the stacks of this process and of the
@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.authoring.run_notebook import errors, execute  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from common import tiny_notebook  # noqa: E402
 
 HOG = "while True: pass"
 
@@ -72,8 +75,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--hogs", type=int, default=os.cpu_count() or 1, help="busy-looping processes beside")
     parser.add_argument("--dump-after", type=float, default=60.0, help="seconds before a cell's stacks are dumped")
+    parser.add_argument("--tiny", action="store_true", help="one round of a one-cell notebook, no busy loop")
     args = parser.parse_args()
     paths = sorted((ROOT / "solutions").glob("*/*.ipynb")) + sorted((ROOT / "notebooks").glob("*/*.ipynb"))
+    if args.tiny:
+        import tempfile
+        args.rounds, args.hogs = 1, 0
+        paths = [tiny_notebook(Path(tempfile.mkdtemp(prefix="bench-stalls-")))]
     watch = Watch(args.dump_after, ROOT / "bench" / "stall-dumps")
     hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(args.hogs)]
     load_before = os.getloadavg()
@@ -81,7 +89,7 @@ def main() -> None:
     try:
         for r in range(args.rounds):
             for path in paths:
-                watch.label = str(path.relative_to(ROOT))
+                watch.label = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
                 nb, seconds = execute(path, allow_errors=True, on_cell_execute=watch.start,
                                       on_cell_executed=watch.done)
                 walls.setdefault(watch.label, []).append(seconds)

@@ -1,7 +1,7 @@
 """How much vectorizing buys (what notebook 5 teaches): the reference vectorized layers (solutions/05_vectorized) against the loop
 references (solutions/01-03), on one layer of the benchmark's size, measured in one run.
 
-    .venv/bin/python bench/vs_loops.py
+    .venv/bin/python bench/vs_loops.py [--tiny]
 
 Conv: a batch of 32 inputs of 28x28x8 to 16 filters of 3x3, stride 1, pad 1. Pool: max, f 2,
 stride 2 on the same input. Reports each ratio loop time / vectorized time; the seconds are only
@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 M, H, W, C, F, N_C = 32, 28, 28, 8, 3, 16
+TINY = {"M": 2, "H": 6, "W": 6, "C": 2, "N_C": 3}   # --tiny: the fast tier's check that the script runs
+
+
+def shrink() -> None:
+    """The tiny layer of --tiny (every later conv_case has its sizes)."""
+    globals().update(TINY)
 
 
 def machine() -> str:
@@ -68,6 +74,8 @@ def report(label: str, slow: float, quick: float, slow_name: str, quick_name: st
 
 
 def main() -> None:
+    if "--tiny" in sys.argv[1:]:
+        shrink()
     print("machine:", machine())
     A, Wt, b, hp, dZ = conv_case()
     cache = (A, Wt, b, hp)

@@ -2,7 +2,7 @@
 against PyTorch's CPU float64 conv2d, on a batch of 32 inputs of 28x28x8 to 16 filters of 3x3,
 stride 1, pad 1. Goal: no slower than PyTorch (ratio vectorized / PyTorch <= 1), both directions.
 
-    .venv/bin/python bench/vs_pytorch.py
+    .venv/bin/python bench/vs_pytorch.py [--tiny]
 
 PyTorch is not a dependency: without it this prints how to install it and stops. Each side gets its
 own layout (NumPy NHWC, PyTorch NCHW), converted outside the timed calls; both results are compared
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vs_loops  # noqa: E402
 from vs_loops import F, best_time, conv_case, fast, machine, report  # noqa: E402
 
 TORCH = "torch==2.13.0"
@@ -40,11 +41,16 @@ def numpy_threads(n: int | None):
 
 
 def main() -> int:
+    tiny = "--tiny" in sys.argv[1:]
+    if tiny:
+        vs_loops.shrink()
     try:
         import torch
     except ImportError:
         print(f"PyTorch is not installed, so part (a) is skipped. It is not a dependency of the course; "
               f"to measure, install the CPU build in this environment:\n    pip install {TORCH}")
+        A, W, b, hp = conv_case()[:4]   # the NumPy side still runs, so that this script cannot go stale
+        print(f"(the NumPy side alone: {best_time(fast('conv_forward_fast'), A, W, b, hp, repeat=1) * 1e3:.2f} ms)")
         return 0
     print("machine:", machine(), f"| torch {torch.__version__}")
     print("environment:", ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")))
@@ -79,10 +85,11 @@ def main() -> int:
         limit, desc = numpy_threads(threads)
         with limit:
             print(f"-- {threads} thread(s): torch {torch.get_num_threads()}; {desc}")
-            report("conv forward", best_time(conv_forward_fast, A, W, b, hp, repeat=30),
-                   best_time(torch_forward, repeat=30), "vectorized", "pytorch")
-            report("conv backward", best_time(conv_backward_fast, dZ, (A, W, b, hp), repeat=30),
-                   best_time(torch_backward, repeat=30), "vectorized", "pytorch")
+            n = 1 if tiny else 30
+            report("conv forward", best_time(conv_forward_fast, A, W, b, hp, repeat=n),
+                   best_time(torch_forward, repeat=n), "vectorized", "pytorch")
+            report("conv backward", best_time(conv_backward_fast, dZ, (A, W, b, hp), repeat=n),
+                   best_time(torch_backward, repeat=n), "vectorized", "pytorch")
     return 0
 
 

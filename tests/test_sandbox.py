@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -29,17 +30,27 @@ def test_python_and_the_course_are_visible_when_the_checkout_is_under_tmp(tmp_pa
     monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
     monkeypatch.setattr(sys, "prefix", str(venv))
     (scratch / "given.py").write_text("x = 1\n")
+    # the venv's debugger, hidden in the sandbox where the venv is mounted (under /tmp with the disk cap: a
+    # hub's environments in a state folder under /tmp failed every kernel's start, bwrap finding no parent)
+    debugpy = venv / "lib" / "site-packages" / "debugpy"
+    debugpy.mkdir(parents=True)
+    (debugpy / "__init__.py").write_text("")
+    found = sandbox.importlib.util.find_spec
+    monkeypatch.setattr(sandbox.importlib.util, "find_spec", lambda name, *a: SimpleNamespace(
+        submodule_search_locations=[str(debugpy)]) if name == "debugpy" else found(name, *a))
     spec = sandbox.KernelSettings(sandbox=True, assignment="a", scratch=str(scratch), disk=bool(disk),
                                   limits=Limits(memory_bytes=2 ** 31, file_bytes=10 ** 8, disk_bytes=disk or 1))
     cmd = sandbox.command(spec, str(runtime / "kernel.json"))
     cut = cmd.index("--")
     start = cut + 5 if disk else cut + 1  # keep the copy-in step (sh -c COPY_IN sh), drop the kernel
     probe = cmd[:start] + [str(venv / "bin" / "python"), "-c",
-                           "import json, os; print(json.dumps([os.getcwd(), sorted(os.listdir('/course')), sorted(os.listdir('.'))]))"]
+                           "import json, os; print(json.dumps([os.getcwd(), sorted(os.listdir('/course')), sorted(os.listdir('.')), "
+                           f"os.listdir({str(debugpy)!r})]))"]
     out = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    cwd, course, here = json.loads(out.stdout)
+    cwd, course, here, debugger = json.loads(out.stdout)
     assert cwd == "/course/notebooks/a"
     # never autograder; with the disk cap, the submission is read-only beside the course and copied in
     assert course == ([".submission"] if disk else []) + ["cnn_student", "data", "notebooks"]
     assert here == ["given.py"]
+    assert debugger == []

@@ -35,6 +35,7 @@ from autograder.service.status import PAGE
 from tests import machine
 from tests.conftest import seeded
 from tests.test_grading import shown_hidden_lines
+from tests.test_pool import ours
 from tests.exchange_class import Account, Student, app, as_account, make_course, serve_command, serve_env
 
 A = "01_conv_forward"
@@ -74,6 +75,19 @@ def start(course: Path, log: Path) -> subprocess.Popen:
                             stdout=open(log, "a"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the service's grading processes)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def latest(pages: dict[str, str]) -> str:
     return pages[max(pages)]
 
@@ -107,7 +121,8 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
         assert len(alice.fetch_feedback()) == 1 and "Score of this submission: 3" not in page  # her own only
 
         alice.submit()          # attempt 2 of 2
-        time.sleep(0.05)
+        # graded before the next: submitted while it still waited in the queue, the next would replace it
+        wait_for(lambda: [r["state"] for r in of(course, "alice")] == ["done", "done"], "alice's second")
         alice.submit()          # past the limit: kept, graded after the deadline
         wait_for(lambda: [r["state"] for r in of(course, "alice")] == ["done", "done", "deferred"], "alice's three")
         pages = alice.fetch_feedback()
@@ -128,8 +143,11 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
         assert {r["name"]: r["gradings"] for r in rows(course).values() if r["state"] == "done"} == \
             {r["name"]: 1 for r in rows(course).values() if r["state"] == "done"}       # each graded once
         assert "attempt 1 of 2" in latest(carol.fetch_feedback())
+        workers = children(service.pid)
+        assert workers and all(ours(w)["folders"] for w in workers)   # each keeps a kernel started
         service.send_signal(signal.SIGTERM)
         assert service.wait(timeout=30) == 0
+        assert [ours(w) for w in workers] == [{"groups": [], "folders": []} for _ in workers]   # none outlives the service
     finally:
         if service.poll() is None:
             os.killpg(service.pid, signal.SIGKILL)

@@ -11,9 +11,10 @@ from traitlets.config import Config
 
 from autograder.service import grader as g
 from autograder.service.inbound import Inbound, parse
-from autograder.service.policy import Claimed, FeedbackPolicy, counted, decide
+from autograder.service.policy import Claimed, Decision, FeedbackPolicy, counted, decide
 from autograder.service.serve import DueDates, Service
 from autograder.service.state import Row, State
+from autograder.service.status import PAGE
 from tests.exchange_class import blank_gradebook
 
 T0 = 1_800_000_000.0
@@ -98,6 +99,44 @@ def test_claims_follow_arrival_order_per_student_and_survive_a_restart(tmp_path)
     assert again.claim(T0).name == "a2"
     assert again.claim(T0 + 601).name == "c1"
     assert again.claimed("alice", "01") == [Claimed("a1", 1, T0, False), Claimed("a2", 2, T0, True)]
+    assert again.claim(T0 + 602) is None
+
+
+def test_one_students_many_submissions_never_hold_back_the_others(tmp_path):
+    """Round robin by student: alice's three waiting submissions (three assignments) and bob's and carol's
+    one each are graded alice, bob, carol, then alice's second and third; the queue's order is claim's."""
+    state = State(tmp_path / "s.db")
+    for seq, (name, student, assignment) in enumerate([("a1", "alice", "01"), ("a2", "alice", "02"),
+                                                       ("a3", "alice", "03"), ("b1", "bob", "01"),
+                                                       ("c1", "carol", "01")], start=1):
+        state.add(Row(name=name, seq=seq, student=student, assignment=assignment, timestamp="t", arrived=T0 + seq,
+                      state="queued", attempt=1, not_before=T0 + seq))
+    now = T0 + 10
+    assert [r.name for r in state.queue(now)] == ["a1", "b1", "c1", "a2", "a3"]
+    assert [state.claim(now).name for _ in range(5)] == ["a1", "b1", "c1", "a2", "a3"]
+
+
+def test_a_submission_waiting_in_the_queue_is_replaced_by_the_students_newer_one():
+    p = policy(minutes_between=0, attempts=3)
+    claimed = [Claimed("a", 1, T0, False), Claimed("b", 2, T0 + 5, True, queued=True)]
+    d = decide(p, claimed, T0 + 9, None)   # b's time came at T0 + 5; it waits for a grading slot
+    assert (d.state, d.attempt, d.not_before, d.supersedes) == ("queued", 2, T0 + 5, "b")
+    grading = [Claimed("a", 1, T0, False), Claimed("b", 2, T0 + 5, True, queued=False)]
+    assert decide(p, grading, T0 + 9, None) == Decision("queued", 3, T0 + 9)   # b is being graded: a new attempt
+
+
+def test_each_waiting_submission_knows_its_place_and_when_its_feedback_comes():
+    from autograder.service.queue import expected, per_grading
+    done = [row(f"d{i}", "x", i, state="done") for i in range(3)]
+    for i, r in enumerate(done):
+        r.finished, r.timings = T0 + i, '{"grade": 1.5, "release": 0.5}'
+    assert per_grading(done) == 2.0
+    busy = [row("g1", "y", 10, state="grading")]
+    busy[0].started = T0 + 99                      # 1 s in: about 1 s left
+    queue = [row(f"q{i}", f"s{i}", 20 + i) for i in range(3)]
+    waits = expected(queue, busy, T0 + 100, jobs=2, each=2.0)
+    assert [(w.place, w.expected) for w in waits] == [(1, 2.0), (2, 3.0), (3, 4.0)]
+    assert "2 submissions of the class are graded before it" in waits[2].line(T0 + 100)
 
 
 def test_a_newer_submission_supersedes_the_waiting_one_in_one_step(tmp_path):
@@ -220,6 +259,28 @@ def test_a_quick_resubmission_waits_and_replaces_the_waiting_one(tmp_path):
     assert states == [("done", 1), ("superseded", 2), ("queued", 2)]
     assert "replaced by a newer submission" in released_page(svc.setup.exchange, secrets[1])
     assert "graded at" in released_page(svc.setup.exchange, secrets[2])
+
+
+def test_a_submission_behind_a_long_queue_is_told_its_place_and_the_instructor_sees_the_queue(tmp_path):
+    svc = service(tmp_path, None, minutes_between=0)
+    now = time.time()
+    for i in range(12):   # twelve students ahead, each grading about 2 s, one job
+        name = f"s{i:02d}+01_conv_forward+2026-12-01 10:00:{i:02d}.000000 UTC+r{i}"
+        folder = submission(svc.folder, name)
+        (folder / "submission_secret.txt").write_text(f"{i:02d}" * 64)
+        svc.arrive(svc.inbound.look(folder, now), now)
+    folder = submission(svc.folder, "zoe+01_conv_forward+2026-12-01 10:01:00.000000 UTC+z")
+    (folder / "submission_secret.txt").write_text("f" * 128)
+    svc.arrive(svc.inbound.look(folder, now), now)
+    page = released_page(svc.setup.exchange, "f" * 128)
+    assert "in the queue" in page and "12 submissions of the class are graded before it" in page
+    assert "expected in about 25 seconds" in page                          # 13 gradings of 2 s, one job
+    svc.write_status()                       # the instructor's page (status.py), with the queue
+    queue = (svc.state.path.parent / PAGE).read_text()
+    assert "Waiting to be graded (13)" in queue and "<th scope=\"row\">13</th><td>zoe</td>" in queue
+    with pytest.raises(FileNotFoundError):   # s09's feedback is expected in 20 s: no page before it
+        released_page(svc.setup.exchange, "09" * 64)
+    assert "10 submissions of the class" in released_page(svc.setup.exchange, "10" * 64)
 
 
 def test_a_renamed_assignment_is_not_graded_and_costs_no_attempt(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 from ..paths import DEMO, SOLUTIONS
 
@@ -17,6 +18,18 @@ DEMO_SUBMITS = {"01_conv_forward": 0.9, "02_pool_forward": 0.35, "03_backprop": 
 FORWARD_ONLY = ("fay", "gus", "hal", "ivy", "jo")
 
 
+def sample_class(root: Path, size: int = CLASS_SIZE) -> list[str]:
+    """The demo's class under root: the named students (the forward-only ones without their later
+    notebooks) and `size` generated ones submitting DEMO_SUBMITS; returns the generated ids."""
+    from ..authoring.release import assignments
+    from .sample_class import make, make_class
+    make(root)
+    for student in FORWARD_ONLY:
+        for a in assignments()[2:]:
+            shutil.rmtree(root / student / a, ignore_errors=True)
+    return make_class(root, size, submits=DEMO_SUBMITS)
+
+
 def demo() -> int:
     from ..grading.isolation import sandbox
     from ..grading.outputs.aggregate import score_table
@@ -25,8 +38,7 @@ def demo() -> int:
     from ..grading.outputs.report import class_summary, report
     from ..authoring.release import release
     from ..authoring.run_notebook import errors, execute
-    from ..authoring.release import assignments
-    from .sample_class import DESCRIPTIONS, make, make_class
+    from .sample_class import DESCRIPTIONS
 
     print("1. Release: notebooks/, the visible cases' expected values and the student distribution from solutions/")
     release()
@@ -38,13 +50,9 @@ def demo() -> int:
         if bad:
             return 1
     print("3. Write the sample class (nbgrader's submitted layout) to demo-out/submissions")
-    make(DEMO / "submissions")
-    for student in FORWARD_ONLY:
-        for a in assignments()[2:]:
-            shutil.rmtree(DEMO / "submissions" / student / a, ignore_errors=True)
+    generated = sample_class(DEMO / "submissions")
     for student, what in DESCRIPTIONS.items():
         print(f"   {student:4s} {what}")
-    generated = make_class(DEMO / "submissions", CLASS_SIZE, submits=DEMO_SUBMITS)
     print(f"   {generated[0]}..{generated[-1]}: {len(generated)} students generated from the mistake catalogue "
           "(autograder/demo/sample_class.py make_class)")
     ok, why = sandbox.available()

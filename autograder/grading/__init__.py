@@ -12,11 +12,13 @@ intake   pipeline/unit.py take_in     copy the submission (submission_entries), 
                                       (outputs/integrity.py scan_source)         findings and fingerprints in memory
 run      pipeline/unit.py run         nbgrader autograde: each notebook in a     course/autograded/<s>/<a>/*.ipynb,
          pipeline/execute.py          sandboxed kernel (isolation/sandbox.py,    course/feedback/<s>/<a>/*.html,
-         pipeline/preprocessors.py    isolation/kernel_caps.py), cells it needs  the unit's gradebook
+         pipeline/preprocessors.py    isolation/kernel_caps.py; started ahead:   the unit's gradebook
+                                      isolation/pool.py), cells it needs
                                       only (pipeline/needed.py); each test
                                       cell's verdict and causes decided in the
                                       grader's process (pipeline/verify.py,
-                                      pipeline/causes.py); generate_feedback
+                                      pipeline/causes.py); the feedback pages
+                                      (pipeline/feedback_html.py, made once)
 collect  pipeline/unit.py collect     scores from the unit's gradebook, causes   (in memory: a records.UnitResult)
                                       and answers from the autograded cells,
                                       what the sandbox saw (integrity.observed)

@@ -13,11 +13,15 @@ from traitlets import Float, Int
 from traitlets.config import Configurable
 
 from .inbound import Limits as InboundLimits
+from .queue import NOTICE_AFTER
 
 
 class FeedbackService(Configurable):
     """How the service reads the exchange (nbgrader_config.py; the policy is FeedbackPolicy's)."""
-    poll_seconds = Float(0.25, help="how often the inbound folder is read").tag(config=True)
+    poll_seconds = Float(0.1, help="how often the inbound folder is read").tag(config=True)
+    queue_notice_seconds = Float(NOTICE_AFTER, help="a submission whose feedback is expected later than this "
+                                 "(a queue at the deadline) gets a page at once saying its place in the queue and "
+                                 "when its feedback is expected; the graded page replaces it").tag(config=True)
     max_submission_mb = Float(InboundLimits.submission_bytes / 1e6,
                               help="megabytes of files one submission may hold; a bigger one is not copied nor "
                                    "graded, and its student is told why").tag(config=True)
@@ -70,6 +74,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
 
     from dataclasses import replace
     from ..grading.isolation import kernel_caps
+    from ..grading.isolation.pool import KernelPool
 
     ensure_tools_on_path()
     course = load_course(args.course.resolve())
@@ -80,7 +85,8 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)   # students' copies and pages: the instructor's alone, like the course folder
     opts = Options(jobs=max(1, args.jobs), sandbox=not args.no_sandbox, limits=Limits.from_args(args),
-                   assignments=args.assignment, caps_mechanism=caps, quiet=True)
+                   assignments=args.assignment, caps_mechanism=caps, quiet=True,
+                   kernels_ahead=KernelPool(config=course.config).size)
     # as grading/batch.py's plan() resolves them for grade's units
     unit_caps = kernel_caps.detect()[0] if caps == "auto" else caps
     if not (unit_caps and opts.sandbox and kernel_caps.bwrap_has_size()):
@@ -106,7 +112,7 @@ def build(args: argparse.Namespace, caps: Any) -> Any:
                    DueDates(course.db_url, course.course_id), make, jobs=opts.jobs,
                    # nbgrader's own option, which the course's collect (SafeCollect) follows too
                    check_owner=ExchangeCollect(config=course.config).check_owner, poll=settings.poll_seconds,
-                   limits=settings.limits())
+                   limits=settings.limits(), queue_notice=settings.queue_notice_seconds)
 
 
 def serve(args: argparse.Namespace) -> int:

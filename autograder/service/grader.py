@@ -74,7 +74,7 @@ class LocalGrader:
 
     def grade(self, unit: Unit) -> UnitResult:
         self.worker = grade_in(self.worker, unit, self.setup.opts.limits.unit_deadline(),
-                               self.setup.home / "logs" / "worker.log")
+                               self.setup.home / "logs" / "worker.log", kernels_ahead=self.setup.opts.kernels_ahead)
         return UnitResult.read(unit.work / "result.json")
 
     def stop(self) -> None:

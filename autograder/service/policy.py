@@ -76,6 +76,7 @@ class Claimed:
     attempt: int
     at: float                # when it is (or was) graded: the arrival, or the time it waited for
     pending: bool            # not graded yet (waiting for its time, or queued)
+    queued: bool = False     # its grading has not begun (waiting for its time, or for a grading slot)
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,13 @@ class Decision:
 
 def decide(policy: FeedbackPolicy, claimed: list[Claimed], arrived: float, duedate: Optional[float]) -> Decision:
     """The decision for a submission that arrived at `arrived`, given the student's claimed attempts
-    on the same assignment (any order). A submission waiting for its time that is not graded yet is
-    replaced by the newer one: resubmitting quickly never takes two attempts."""
+    on the same assignment (any order). A submission not graded yet, waiting for its time or in the
+    queue behind others (a deadline rush), is replaced by the newer one, which takes its attempt and
+    its time: resubmitting quickly never takes two attempts, and the student's newest work is what is
+    graded."""
     if not policy.enabled or (duedate is not None and arrived > duedate):
         return Decision("deferred", 0, arrived)
-    waiting = [c for c in claimed if c.pending and c.at > arrived]
+    waiting = [c for c in claimed if c.pending and (c.at > arrived or c.queued)]
     if waiting:
         w = max(waiting, key=lambda c: c.at)
         return Decision("queued", w.attempt, w.at, supersedes=w.name)

@@ -27,6 +27,7 @@ from . import grader as g
 from . import status
 from .inbound import Inbound, Limits as InboundLimits, Submission, TooBig, inbound
 from .policy import FeedbackPolicy, counted, decide, when
+from .queue import NOTICE_AFTER, RECENT, Waiting, expected, per_grading
 from .state import Row, State
 
 
@@ -97,9 +98,10 @@ class DueDates:
 class Service:
     def __init__(self, setup: g.Setup, policy: FeedbackPolicy, state: State, dues: DueDates,
                  make_grader: Callable[[], Any], jobs: int = 1, check_owner: bool = True, poll: float = 0.25,
-                 limits: InboundLimits = InboundLimits()):
+                 limits: InboundLimits = InboundLimits(), queue_notice: float = NOTICE_AFTER):
         self.setup, self.policy, self.state, self.dues = setup, policy, state, dues
         self.make_grader, self.jobs, self.check_owner, self.poll = make_grader, jobs, check_owner, poll
+        self.queue_notice = queue_notice
         self.folder = inbound(setup.exchange, setup.course_id)
         self.inbound = Inbound(self.folder, check_owner, limits)
         self.changed = True   # the instructor's page is out of date
@@ -141,10 +143,11 @@ class Service:
                 break
         if decision.supersedes:
             old = self.state.get(decision.supersedes)
+            turn = (f"is graded at {when(old.not_before)}" if old.not_before > now + 1 else
+                    "is graded in its turn in the queue")
             self._notice(old, f"{old.assignment}: replaced by a newer submission",
                          [f"You submitted again at {sub.timestamp}; that submission takes this one's place "
-                          f"(attempt {old.attempt}) and is graded at {when(old.not_before)}. This one is kept, "
-                          "not graded."])
+                          f"(attempt {old.attempt}) and {turn}. This one is kept, not graded."])
             log(f"superseded {old.name} by {sub.name}")
         if row.state == "deferred":
             self._notice_deferred(row)
@@ -154,6 +157,8 @@ class Service:
                          [f"Your previous graded attempt was less than {self.policy.minutes_between:g} minutes ago. "
                           f"This submission is kept and graded at {when(row.not_before)}; fetch feedback again "
                           "after that. Submitting again before then replaces it and uses no other attempt."])
+        elif row.state == "queued":
+            self._notice_queue(row, now)
         log(f"received {sub.name}: {row.state}, attempt {row.attempt}"
             + (f", graded from {when(row.not_before)}" if row.state == "queued" and row.not_before > now + 1 else ""))
         with self.wake:
@@ -191,6 +196,19 @@ class Service:
                           "listed with the reason."], keys=keys, notebooks=list(sub.notebooks) or released)
             shutil.rmtree(keys, ignore_errors=True)
         return row
+
+    def waiting(self, now: float) -> list[Waiting]:
+        """The queue, each submission with its place and when its feedback is expected."""
+        each = per_grading(self.state.recent_done(RECENT))
+        return expected(self.state.queue(now), self.state.grading(), now, self.jobs, each)
+
+    def _notice_queue(self, row: Row, now: float) -> None:
+        """A submission that joins a long queue gets a page saying so: its place, and when its feedback
+        is expected (the graded page replaces it)."""
+        mine = next((w for w in self.waiting(now) if w.name == row.name), None)
+        if mine is not None and mine.expected > self.queue_notice:
+            self._notice(row, f"{row.assignment}: attempt {row.attempt} of {self.policy.attempts}, in the queue",
+                         [mine.line(now)])
 
     def _notice_deferred(self, row: Row) -> None:
         due = self.due(row.assignment, row.student)
@@ -305,11 +323,12 @@ class Service:
     # ---------- the loop
     def report(self, now: float) -> str:
         counts = self.state.counts()
-        waits = list(self.state.waiting(now))
-        return (f"queue: {len(waits)} waiting to be graded (longest {max(waits, default=0):.1f} s), "
-                f"{counts.get('queued', 0) - len(waits)} waiting for their time,"
+        waits = self.waiting(now)
+        last = f", the last expected in {waits[-1].expected:.0f} s" if waits else ""
+        return (f"queue: {len(waits)} waiting to be graded (longest {max((w.waited for w in waits), default=0):.1f} s"
+                f"{last}), {counts.get('queued', 0) - len(waits)} waiting for their time,"
                 f" {counts.get('grading', 0)} grading, {counts.get('done', 0)} done, {counts.get('deferred', 0)} "
-                f"deferred, {counts.get('refused', 0)} refused")
+                f"deferred, {counts.get('superseded', 0)} replaced, {counts.get('refused', 0)} refused")
 
     def run(self, until: Optional[Callable[[], bool]] = None) -> None:
         for row in self.state.recover():
@@ -355,8 +374,10 @@ class Service:
         bad = tuple(status.BadEntry(r.name, r.owner, r.note, stamp(r.arrived)) for r in reversed(rows)
                     if r.state == "refused")
         plus = tuple(sorted({r.student for r in rows if "+" in r.student and r.state != "refused"}))
-        view = status.StatusView(course_id=self.setup.course_id, inbound=str(self.folder), updated=stamp(time.time()),
-                                 counts=tuple(sorted(self.state.counts().items())), bad=bad, plus_names=plus)
+        now = time.time()
+        view = status.StatusView(course_id=self.setup.course_id, inbound=str(self.folder), updated=stamp(now),
+                                 counts=tuple(sorted(self.state.counts().items())), waiting=tuple(self.waiting(now)),
+                                 grading=len(self.state.grading()), jobs=self.jobs, bad=bad, plus_names=plus)
         try:
             status.write(self.state.path.parent, view)
         except OSError as err:

@@ -47,6 +47,12 @@ CREATE INDEX IF NOT EXISTS by_state ON submission (state, not_before);
 ADDED = {"owner": "TEXT NOT NULL DEFAULT ''",          # the inbound folder's Unix owner
          "kept_bytes": "INTEGER NOT NULL DEFAULT 0"}    # what the service's copy of it holds
 CLAIMING = ("queued", "grading", "done")   # states that hold a graded attempt
+# A waiting submission's round (of `s`, in the queue since its time came): how many of the same student's
+# submissions are ahead of it in the queue, or began their grading while it waited. Graded by round, a
+# student's second waits for everyone's first.
+ROUND = ("SELECT COUNT(*) FROM submission o WHERE o.student = s.student AND o.name != s.name AND ("
+         "(o.state = 'queued' AND o.not_before <= s.not_before AND (o.not_before < s.not_before OR o.seq < s.seq)) "
+         "OR (o.started IS NOT NULL AND o.started >= MAX(s.arrived, s.not_before)))")
 
 
 @dataclass
@@ -121,7 +127,7 @@ class State:
         return self._rows("WHERE student = ? AND assignment = ? ORDER BY seq", (student, assignment))
 
     def claimed(self, student: str, assignment: str) -> list[Claimed]:
-        return [Claimed(r.name, r.attempt, r.not_before, r.state != "done")
+        return [Claimed(r.name, r.attempt, r.not_before, r.state != "done", r.state == "queued")
                 for r in self.of(student, assignment) if r.state in CLAIMING]
 
     def kept_bytes(self, student: str) -> int:
@@ -167,10 +173,18 @@ class State:
             self.db.execute("UPDATE submission SET state = 'queued' WHERE state = 'grading'")
             return rows
 
+    def queue(self, now: float) -> list[Row]:
+        """The submissions whose time has come and that wait for a grading slot, in the order they are
+        graded (claim's): round by round, each student's first waiting submission before anyone's
+        second, each round in order of arrival (a replaced submission's place is its replacement's)."""
+        return self._rows(f"s WHERE state = 'queued' AND not_before <= ? ORDER BY ({ROUND}), not_before, seq",
+                          (now,))
+
     def claim(self, now: Optional[float] = None) -> Optional[Row]:
-        """The next submission to grade, marked as grading: the earliest in arrival order whose time
-        has come, among students with no other submission of the same assignment being graded or
-        waiting before it (so each student's are graded in their order)."""
+        """The next submission to grade, marked as grading: the first in the queue's order (round robin
+        by student: one student's many submissions never hold back the others) among those with no
+        other submission of the same student's assignment being graded or waiting before it (so each
+        student's are graded in their order)."""
         now = time.time() if now is None else now
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
@@ -179,7 +193,7 @@ class State:
                     f"SELECT {', '.join(COLUMNS)} FROM submission s WHERE state = 'queued' AND not_before <= ? "
                     "AND NOT EXISTS (SELECT 1 FROM submission o WHERE o.student = s.student AND "
                     "o.assignment = s.assignment AND (o.state = 'grading' OR (o.state = 'queued' AND o.seq < s.seq)))"
-                    " ORDER BY seq LIMIT 1", (now,)).fetchone()
+                    f" ORDER BY ({ROUND}), not_before, seq LIMIT 1", (now,)).fetchone()
                 if row is not None:
                     self.db.execute("UPDATE submission SET state = 'grading', started = ? WHERE name = ?",
                                     (now, row[0]))
@@ -192,6 +206,13 @@ class State:
         found = Row(*row)
         found.state, found.started = "grading", now
         return found
+
+    def grading(self) -> list[Row]:
+        return self._rows("WHERE state = 'grading' ORDER BY started")
+
+    def recent_done(self, n: int) -> list[Row]:
+        """The last n submissions graded, latest first."""
+        return self._rows("WHERE state = 'done' AND finished IS NOT NULL ORDER BY finished DESC LIMIT ?", (n,))
 
     def next_due(self) -> Optional[float]:
         with self.lock:

@@ -1,8 +1,9 @@
 """The grading service's page for the instructor: `autograder-service.html` beside the service's state
 (in the course folder, readable by the instructor without root), written from the Jinja2 template
-templates/service/status.html.j2 whenever what it shows changes. It names every inbound entry that was
-not graded, with why; what else the instructor should see of the service is one more field here and
-one more block there."""
+templates/service/status.html.j2 whenever what it shows changes. It shows the queue (each waiting
+submission's student, place, wait so far and expected feedback: queue.py) and names every inbound entry
+that was not graded, with why; what else the instructor should see of the service is one more field
+here and one more block there."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..pages import render as render_page
+from .queue import Waiting
 
 PAGE = "autograder-service.html"
 SHOWN = 200   # bad entries listed at most (newest first); the heading counts them all
@@ -32,6 +34,9 @@ class StatusView:
     inbound: str
     updated: str
     counts: tuple[tuple[str, int], ...] = ()   # submissions by state
+    waiting: tuple[Waiting, ...] = ()          # the queue, in the order it is graded
+    grading: int = 0                           # submissions being graded
+    jobs: int = 1                              # grading jobs
     bad: tuple[BadEntry, ...] = ()             # newest first
     bad_shown: int = SHOWN
     plus_names: tuple[str, ...] = ()           # students with '+' in their name (nbgrader's fetch_feedback fails them)

@@ -3,7 +3,8 @@
 A unit's kernels need a runtime folder (their connection files and IPC sockets, in /dev/shm so that it
 is memory; a random name, made by mkdtemp, so that nobody can plant it first) and, with the caps, a
 control group (kernel_caps, named for the unit). The runtime folder holds `owner.json`: the grading
-process that holds them (pid and start time) and the unit's groups.
+process that holds them (pid and start time) and the unit's groups. A kernel started ahead
+(pool.py) has a runtime folder and group of its own, recorded the same way.
 - A unit's run removes both when it ends, however it ends (`held`): a normal end, a kernel killed at
   its memory cap, a cell or notebook past its time limit, an error of the grader.
 - A grading process that is killed cannot: whoever killed it removes what it held once it is gone
@@ -79,14 +80,11 @@ def runtime_base() -> Path:
 def held(work: Path, mechanism: Optional[str], limits: Limits) -> Iterator[tuple[Path, Optional[kernel_caps.Group]]]:
     """(runtime folder, control group or None) for one unit's kernels, recorded as this process's
     before the group exists, and removed when the block ends, however it ends."""
-    # short: IPC socket paths are limited to 107 bytes
-    runtime = Path(tempfile.mkdtemp(prefix=RUNTIME_PREFIX, dir=runtime_base()))
+    runtime = new_runtime()
     try:
         name = kernel_caps.name_for(str(work))
         planned = kernel_caps.named(mechanism, name, limits) if mechanism else None
-        me = os.getpid()
-        owner = Owner(me, started(me) or 0, str(work), mechanism, tuple(planned.dirs if planned else ()))
-        (runtime / OWNER).write_text(json.dumps(asdict(owner)))
+        record(runtime, str(work), mechanism, planned)
         group = kernel_caps.create(mechanism, name, limits) if mechanism else None
         try:
             yield runtime, group
@@ -95,6 +93,20 @@ def held(work: Path, mechanism: Optional[str], limits: Limits) -> Iterator[tuple
                 kernel_caps.remove(planned)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def new_runtime() -> Path:
+    """A runtime folder of this user's (a random name: nobody can plant it first), short: IPC socket
+    paths are limited to 107 bytes."""
+    return Path(tempfile.mkdtemp(prefix=RUNTIME_PREFIX, dir=runtime_base()))
+
+
+def record(runtime: Path, work: str, mechanism: Optional[str], planned: Optional[kernel_caps.Group]) -> None:
+    """Write the runtime folder's owner.json: this process holds it and the `planned` group, which is
+    recorded before it is created, so that a process killed in between leaves nothing `sweep` misses."""
+    me = os.getpid()
+    owner = Owner(me, started(me) or 0, work, mechanism, tuple(planned.dirs if planned else ()))
+    (runtime / OWNER).write_text(json.dumps(asdict(owner)))
 
 
 def owners() -> Iterator[tuple[Path, Optional[Owner]]]:

@@ -14,6 +14,7 @@ this module turns the settings the grader put in the environment into the bwrap 
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -41,6 +42,12 @@ MPLCACHE = f"{COURSE}/.mplcache"
 # left out, and the kernel starts all the same)
 COPY_IN = ('cp -R ' + SUBMISSION + '/. . ; if [ -d ' + MPLCACHE + ' ]; then cp -R ' + MPLCACHE +
            ' /tmp/matplotlib; fi; exec "$@"')
+# What every graded notebook imports (each test cell imports cnn_student.checks, which imports numpy),
+# imported by the kernel as it starts, before it is ready: a kernel started ahead of its submission
+# (isolation/pool.py) has done it before the student's first cell. Written as a statement that binds no
+# name and shows nothing, so that the notebook's namespace is the same as without it; nothing else is
+# imported ahead (matplotlib, which grading mostly skips, would cost every kernel 0.2 s of CPU).
+PRELOAD = "if __import__('numpy') and __import__('cnn_student.checks'): pass"
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,8 @@ class KernelSettings:
     """What the grader tells the kernel launcher about one notebook's kernel (a JSON file named by
     $AUTOGRADER_KERNEL_SPEC): where the submission is, the limits, and the unit's control group."""
     sandbox: bool
-    assignment: str
-    scratch: str                      # the unit's copy of the submission
+    assignment: str                   # "": a kernel started ahead (pool.py), told its assignment when claimed
+    scratch: str                      # the unit's copy of the submission (started ahead: its empty inbox)
     limits: Limits = Limits()
     disk: bool = True                 # working folder and /tmp in one tmpfs of limits.disk_bytes
     mplcache: Optional[str] = None    # matplotlib's font cache to copy in
@@ -106,6 +113,21 @@ def _dest(path: str, disk: int) -> str:
     return path
 
 
+def _debugger_hidden(bound: list[str], disk: int) -> list[str]:
+    """ipykernel imports debugpy (and pydevd with it) to create every kernel's debugger, 0.05 s of CPU
+    of a kernel's 0.3 s start; nobody debugs a graded kernel. An empty read-only folder over debugpy's
+    (where the sandbox mounts it: `bound` are the host folders it binds) makes ipykernel find no
+    debugger and start without one."""
+    spec = importlib.util.find_spec("debugpy")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = list(spec.submodule_search_locations)[0]
+    if not any((folder + "/").startswith(b.rstrip("/") + "/") for b in bound):
+        return []   # not in the sandbox at all
+    inside = _dest(folder, disk)
+    return ["--tmpfs", inside, "--remount-ro", inside]
+
+
 def _system_binds(disk: int = 0) -> list[str]:
     args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -116,21 +138,23 @@ def _system_binds(disk: int = 0) -> list[str]:
     prefixes = {sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parents[1])}
     # library folders a .pth file adds (a layered environment); never the checkout itself
     prefixes |= {p for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
+    bound = ["/usr"]
     for prefix in sorted(prefixes):
         if not prefix.startswith("/usr") and not any(prefix.startswith(q + "/") for q in prefixes):
             args += ["--ro-bind", prefix, _dest(prefix, disk)]
-    return args
+            bound.append(prefix)
+    return args + _debugger_hidden(bound, disk)
 
 
 def command(spec: KernelSettings, connection_file: str) -> list[str]:
     """The full command that starts the kernel for one notebook."""
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
-              "--HistoryManager.hist_file=:memory:"]
+              "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={PRELOAD}"]
     limit = ["prlimit", f"--data={spec.limits.memory_bytes}", f"--fsize={spec.limits.file_bytes}", "--core=0"]
     if not spec.sandbox:
         return limit + python
     scratch, runtime = spec.scratch, str(Path(connection_file).parent)
-    cwd = f"{COURSE}/notebooks/{spec.assignment}"
+    cwd = f"{COURSE}/notebooks/{spec.assignment}".rstrip("/")   # no assignment yet: the working folder itself
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     for key, value in kernel_env(spec).items():
         args += ["--setenv", key, value]
@@ -157,6 +181,31 @@ def command(spec: KernelSettings, connection_file: str) -> list[str]:
     if disk:
         args += ["--remount-ro", "/dev"]  # its devices still work; no files in /dev or /dev/shm
     return args + ["--"] + limit + python
+
+
+def claim_code(assignment: str) -> str:
+    """What a kernel started ahead runs (silently: no output, no history, no execution count) once it
+    is a unit's, before the student's first cell: the submission, now in its inbox, into the working
+    folder of the assignment, as COPY_IN copies it at a kernel's start (file by file; what does not fit
+    the disk cap is left out), and that folder as the current one. It leaves no name behind."""
+    return f'''def _cnn_claim():
+    import importlib, os, shutil
+    source, dest = {SUBMISSION!r}, {f"{WORK}/{assignment}"!r}
+    os.makedirs(dest, exist_ok=True)
+    for here, folders, files in os.walk(source):
+        target = os.path.join(dest, os.path.relpath(here, source))
+        for name in folders:
+            os.makedirs(os.path.join(target, name), exist_ok=True)
+        for name in files:
+            try:
+                shutil.copyfile(os.path.join(here, name), os.path.join(target, name))
+            except OSError:
+                pass
+    os.chdir(dest)
+    importlib.invalidate_caches()
+_cnn_claim()
+del _cnn_claim
+'''
 
 
 def write_kernelspec(jupyter_dir: Path) -> None:

@@ -37,6 +37,7 @@ from nbgrader.converters import Autograde, NbGraderException
 from traitlets import Integer, Unicode
 
 from ...authoring.release import assignments
+from ..isolation.pool import KernelPool
 from ..isolation.readiness import isolation_here
 from ..records import Limits, UnitResult
 from . import batch, master as master_mod
@@ -98,7 +99,8 @@ class GraderAutograde(NotebookExporter):
             refused.append(line)
 
         opts = batch.Options(jobs=max(1, self.jobs), limits=limits, assignments=only, caps_mechanism=mechanism,
-                             course=course, quiet=True, units=frozenset(units), regrade=converter.force, say=say)
+                             course=course, quiet=True, units=frozenset(units), regrade=converter.force, say=say,
+                             kernels_ahead=KernelPool(config=self.config).size)   # grade's fast path too
         with muted(self.log):   # nbgrader's generate_assignment, building the grader's folder, logs into this app
             master_mod.prepare(root / self.out, only=only)
         results = {(r.student_id, r.assignment): r for r in batch.run(submissions, root / self.out, opts)}

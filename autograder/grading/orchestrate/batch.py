@@ -21,6 +21,7 @@ from . import course, master as master_mod
 from ...authoring.course import Course, find_course
 from .course import on_stderr
 from ..isolation import kernel_caps, leftovers
+from ..isolation.pool import KernelPool
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
 from ..pipeline.unit import failure_result
@@ -37,6 +38,7 @@ class Options:
     assignments: Optional[list[str]] = None  # default: every assignment in solutions/
     caps_mechanism: Optional[str] = "auto"  # what holds the memory and process caps (kernel_caps), "auto"; None: none
     course: Optional[Course] = None  # the nbgrader course the submissions belong to, when the caller found it
+    kernels_ahead: int = KernelPool.size.default_value  # per grading process (KernelPool.size, the course's config)
     # (student, assignment) of the units to grade (None: all); the others' results are only read, for OUT's CSVs
     units: Optional[frozenset[tuple[str, str]]] = None
     regrade: bool = False            # grade those again even where they have a current result
@@ -74,16 +76,18 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
 
 
 class Worker:
-    """A grading process, kept for unit after unit. Killing one (its deadline, Ctrl-C, SIGTERM, the
-    service stopping) goes through `stop`, which also removes what its unit held (leftovers.sweep)."""
+    """A grading process (worker.py), kept for unit after unit, which keeps `kernels_ahead` kernels
+    started for its next units. Killing one (its deadline, Ctrl-C, SIGTERM, the service stopping) goes
+    through `stop`, which also removes what its unit and its kernels started ahead held (leftovers.sweep)."""
 
     live: set["Worker"] = set()    # every running one, for stop_all
     lock = threading.Lock()
 
-    def __init__(self, log: Path):
+    def __init__(self, log: Path, kernels_ahead: int = KernelPool.size.default_value):
         leftovers.sweep()   # what grading processes killed outright left on this machine
         self.log = open(log, "a")
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker",
+                                      "--pool", str(kernels_ahead)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()
@@ -136,7 +140,7 @@ class Worker:
         leftovers.sweep()
 
     def finish(self) -> None:
-        """No more units: the grading process ends by itself."""
+        """No more units: the grading process ends by itself, its kernels started ahead with it."""
         self.proc.stdin.close()
         self.proc.wait()
         self.log.close()
@@ -152,10 +156,11 @@ class Worker:
 
 
 def grade_in(worker: Optional[Worker], unit: Unit, deadline: float, log: Path,
-             cancelled: Optional[Callable[[], bool]] = None) -> Optional[Worker]:
+             cancelled: Optional[Callable[[], bool]] = None,
+             kernels_ahead: int = KernelPool.size.default_value) -> Optional[Worker]:
     """Grade one unit in a worker process (started when `worker` is None), stopped at its deadline;
     returns the worker if it can take another unit. Local batches and cluster workers both grade here."""
-    worker = worker or Worker(log)
+    worker = worker or Worker(log, kernels_ahead)
     ok, why = worker.grade(unit, deadline, cancelled)
     if ok:
         return worker
@@ -241,7 +246,8 @@ def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:
                     unit = pending.get_nowait()
                 except queue.Empty:
                     break
-                worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log")
+                worker = grade_in(worker, unit, deadline, logs / f"worker-{n}.log",
+                                  kernels_ahead=opts.kernels_ahead)
                 if stopping.is_set() and worker is None:   # killed by the interrupt, not by the unit: no result
                     unit.result_path.unlink(missing_ok=True)
                     return

@@ -4,11 +4,12 @@ written where the student will read it."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -16,7 +17,7 @@ from traitlets import Bool, Dict, Integer, Unicode
 
 from cnn_student.protocol import is_record
 
-from ..isolation import kernel_caps
+from ..isolation import kernel_caps, pool, sandbox
 from . import needed
 from ..outputs.integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
 from ..records import Limits, size_text
@@ -56,31 +57,67 @@ class SandboxedExecute(Execute):
                       "caps a cell's outcome names; empty: no caps").tag(config=True)
     timings_path = Unicode("", help="a JSON file to add each notebook's seconds to: kernel_start (sandbox and "
                            "kernel up, until the first cell starts) and cells").tag(config=True)
+    pool_key = Unicode("", help="the grading process's pool of kernels started ahead (isolation/pool.py), "
+                       "ready for this unit's settings; '': the notebook's kernel starts here").tag(config=True)
+    submission = Unicode("", help="the unit's copy of the submission: what a kernel taken from the pool "
+                         "gets in its working folder").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0
         self._truncated: set[int] = set()
         self._stopped: str | None = None
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._group = kernel_caps.Group.from_json(self.caps_group) if self.caps_group else None
+        self._started = time.perf_counter()
+        self._pooled = self._take_from_pool() if self.pool_key and km is None else None
+        group_json = self.caps_group if not self._pooled else (self._pooled.group.to_json() if self._pooled.group else {})
+        self._group = kernel_caps.Group.from_json(group_json) if group_json else None
         self._ooms = kernel_caps.oom_kills(self._group) if self._group else 0
         self._refused = kernel_caps.refused_forks(self._group) if self._group else 0
-        self._started = time.perf_counter()
         self._first_cell: float | None = None
         self._skipped = self._teaching_cells_to_skip(nb, resources)
         try:
-            return super().preprocess(nb, resources, km)
+            return super().preprocess(nb, resources, self._pooled.manager if self._pooled else km)
         finally:
+            if self._pooled:
+                self._destroy_pooled()
             end = time.perf_counter()
             first = self._first_cell or end
             if self.timings_path:
                 add_timings(self.timings_path, {"kernel_start": first - self._started, "cells": end - first})
 
+    # ---- a kernel started ahead: the submission reaches it only now that it is this unit's
+    def _take_from_pool(self) -> pool.PooledKernel:
+        kernel = pool.Pool.find(self.pool_key).take()
+        try:
+            shutil.copytree(self.submission, kernel.inbox, symlinks=True, dirs_exist_ok=True)
+        except BaseException:
+            pool.Pool.find(self.pool_key).destroy(kernel)
+            raise
+        return kernel
+
+    async def async_start_new_kernel_client(self) -> Any:
+        kc = await super().async_start_new_kernel_client()
+        if self._pooled:   # before the first cell: the submission into the working folder, which becomes current
+            assignment = Path(self.submission).name
+            await self.async_wait_for_reply(kc.execute(sandbox.claim_code(assignment), silent=True,
+                                                       store_history=False))
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)   # nbclient's is bound to its own
+
+    def _destroy_pooled(self) -> None:
+        """nbclient leaves a kernel it was given running: it is destroyed here, after its one notebook."""
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
+        pool.Pool.find(self.pool_key).destroy(self._pooled)
+        self._pooled = None
+
     def _teaching_cells_to_skip(self, nb: NotebookNode, resources: Any) -> set[int]:
         released = Path(self.release_dir) / f"{(resources or {}).get('unique_key', '')}.ipynb"
         if not self.release_dir or not released.is_file():
             return set()
-        cells = nbformat.read(released, as_version=4).cells
+        cells = needed.released(released).cells
         return needed.skipped(nb.cells, [c.source for c in cells if c.cell_type == "code"])
 
     def _cap_notes(self, cell: NotebookNode) -> None:

@@ -2,24 +2,33 @@
 autograder/templates/feedback_named), a late submission's opened with what the course's late rule took.
 
 One exporter and one list of preprocessors make it wherever it is made: in each unit that `grade` grades
-(pipeline/unit.py) and in the course, when the instructor clicks Generate Feedback in Formgrader or runs
-`nbgrader generate_feedback` (the course's nbgrader_config.py names both), so that the page a student
-fetches is the same whichever wrote it.
+(pipeline/unit.py, through `FeedbackPages`) and in the course, when the instructor clicks Generate Feedback
+in Formgrader or runs `nbgrader generate_feedback` (the course's nbgrader_config.py names both), so that
+the page a student fetches is the same whichever wrote it.
 
 nbconvert makes a new Jinja environment for every page, and compiling nbgrader's feedback template
 with the templates it extends took 0.15 s of each unit's 0.4 s of feedback. The compiled code is kept
 in memory by template and source checksum (Jinja's bytecode cache): an edited template is compiled
-again.
+again. A grading process goes further (`FeedbackPages`): GenerateFeedback, a converter application,
+builds a new exporter, Jinja environment and preprocessors for every unit (about 0.05 s more); the
+grading process keeps one exporter per setting (hidden tests shown or not) and does for each unit what
+GenerateFeedback does: each autograded notebook through PREPROCESSORS and the template into
+feedback/<student>/<assignment>/<notebook>.html, the assignment's other files copied beside, files made
+644. The pages are the same bytes (bench/identical.py checks them against another commit's).
 """
 from __future__ import annotations
 
+import os
+import shutil
+import traceback
 from copy import deepcopy
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from nbconvert.exporters import HTMLExporter
+from nbconvert.writers import FilesWriter
 from traitlets.config import Config
 
 from ...paths import TEMPLATES
@@ -35,10 +44,21 @@ PREPROCESSORS = ["autograder.grading.pipeline.preprocessors.NameTests",
 LATE_BOX = "late_box"  # resources["nbgrader"][LATE_BOX]: the box LateBox made, put on top of the page here
 
 
+# what nbgrader's GenerateFeedback ignores beside the notebooks (CourseDirectory.ignore's default)
+IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
+
+
 def nbgrader_templates() -> Path:
     """nbgrader's own templates folder (its feedback template, which ours extends)."""
     import nbgrader
     return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+
+
+def _bootstrap_css() -> Path:
+    """The folder GenerateFeedback adds to the template paths (the bootstrap CSS its template inlines)."""
+    import nbgrader
+    return (Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "static" / "node_modules"
+            / "bootstrap" / "dist" / "css")
 
 
 class _InMemory(BytecodeCache):
@@ -80,3 +100,57 @@ class FeedbackExporter(HTMLExporter):
         output, resources = super().from_notebook_node(nb, resources, **kw)
         box = (resources.get("nbgrader") or {}).get(LATE_BOX, "")
         return (with_banner(output, box) if box else output), resources
+
+
+class FeedbackPages:
+    """GenerateFeedback's pages of a unit, one exporter per setting for the life of the grading process."""
+
+    def __init__(self) -> None:
+        self._exporters: dict[bool, FeedbackExporter] = {}
+
+    def exporter(self, show_hidden: bool) -> FeedbackExporter:
+        if show_hidden not in self._exporters:
+            c = Config()
+            c.Exporter.default_preprocessors = []   # as nbgrader's converters set it
+            c.HTMLExporter.extra_template_paths = [str(_bootstrap_css())]   # as GenerateFeedback sets it
+            c.HideHiddenTests.show_hidden = show_hidden
+            exporter = FeedbackExporter(config=c)
+            for preprocessor in PREPROCESSORS:   # registered as GenerateFeedback registers its list
+                exporter.register_preprocessor(preprocessor)
+            self._exporters[show_hidden] = exporter
+        return self._exporters[show_hidden]
+
+    def write(self, autograded: Path, feedback: Path, student: str, assignment: str, db_url: str,
+              show_hidden: bool) -> Optional[str]:
+        """autograded/<student>/<assignment>/*.ipynb as feedback/<student>/<assignment>/*.html; None, or why
+        a page could not be made (the traceback's last line; the whole of it on stderr, the grading
+        process's log), which, as with GenerateFeedback, leaves the unit's scores as they are."""
+        try:
+            exporter = self.exporter(show_hidden)
+            if feedback.exists():
+                shutil.rmtree(feedback)
+            for path in sorted(autograded.glob("*.ipynb")):
+                resources = {"unique_key": path.stem, "output_files_dir": f"{path.stem}_files",
+                             "nbgrader": {"student": student, "assignment": assignment, "notebook": path.stem,
+                                          "db_url": db_url}}
+                output, resources = exporter.from_filename(str(path), resources=resources)
+                FilesWriter(build_directory=str(feedback)).write(output, resources, notebook_name=path.stem)
+            _copy_other_files(autograded, feedback)
+            for folder, _, names in os.walk(feedback):
+                for name in names:
+                    os.chmod(os.path.join(folder, name), 0o644)
+            return None
+        except Exception as err:   # GenerateFeedback logs and goes on; so does this
+            traceback.print_exc()
+            return f"{type(err).__name__}: {err}"
+
+
+def _copy_other_files(source: Path, dest: Path) -> None:
+    """What nbgrader's converters copy beside the notebooks (its init_assignment)."""
+    from nbgrader.utils import find_all_files
+    for filename in find_all_files(str(source), list(IGNORED) + ["*.ipynb"]):
+        target = dest / os.path.relpath(filename, source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.unlink()
+        shutil.copy(filename, target)

@@ -22,7 +22,8 @@ import ast
 import re
 import symtable
 from functools import lru_cache
-from typing import Iterable
+from pathlib import Path
+from typing import Any, Iterable
 
 from cnn_student.source import UNREADABLE
 
@@ -34,6 +35,19 @@ OPAQUE = {"exec", "eval", "globals", "locals", "vars", "dir", "get_ipython", "__
           "_ih", "_oh", "_dh"}
 HISTORY = re.compile(r"_i?\d+")  # _5, _i5: IPython's numbered inputs and outputs
 NOTE = "[not run at grading: no graded cell needs what this cell defines; your own notebook runs it]"
+
+
+def released(path: Path) -> Any:
+    """The released notebook at `path` (the grader's master), read once per grading process as long as
+    the file is unchanged: intake and execution read it for every unit. Callers only read it."""
+    st = path.stat()
+    return _read_released(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _read_released(path: str, mtime_ns: int, size: int) -> Any:
+    import nbformat
+    return nbformat.read(path, as_version=4)
 
 
 @lru_cache(maxsize=512)

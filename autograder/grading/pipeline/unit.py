@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 import nbformat
 
@@ -26,16 +26,18 @@ from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test
 from ...pages import render
 from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
-from . import execute
-from ..isolation import kernel_caps, leftovers, sandbox
-from .feedback_html import PREPROCESSORS, FeedbackExporter
+from . import execute, needed
+from ..isolation import kernel_caps, leftovers, pool, sandbox
+from .feedback_html import FeedbackPages
 from ..outputs.integrity import cell_fingerprints, observed, scan_source
 from .preprocessors import VerifyChecks, verdict_metadata
+from .scratch_gradebook import scratch
 from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
 Find = Callable[[str, str, str], None]  # (notebook, rule, detail): record an integrity finding
+PAGES = FeedbackPages()  # the feedback pages' exporters, made once per grading process
 
 
 @dataclass
@@ -79,15 +81,17 @@ def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
-def grade_unit(unit: Unit) -> UnitResult:
-    """Grade one unit through its four stages; write and return its result."""
+def grade_unit(unit: Unit, kernels: Optional[pool.Pool] = None) -> UnitResult:
+    """Grade one unit through its four stages; write and return its result. `kernels`: the grading
+    process's kernels started ahead, if it keeps any."""
     timings: dict[str, float] = {}
-    with _stage(timings, "intake"):
-        intake = take_in(unit)
-    with _stage(timings, "run"):
-        log, ok = run(unit, intake, timings)
-    with _stage(timings, "collect"):
-        result = collect(unit, intake, log, ok)
+    with scratch(unit.course / "gradebook.db"):
+        with _stage(timings, "intake"):
+            intake = take_in(unit)
+        with _stage(timings, "run"):
+            log, ok = run(unit, intake, timings, kernels)
+        with _stage(timings, "collect"):
+            result = collect(unit, intake, log, ok)
     with _stage(timings, "publish"):
         publish_feedback(unit, intake.expected, intake.notes)
     result.timings = timings
@@ -188,7 +192,7 @@ def _check_notebooks(submitted: Path, expected: list[str], release: Path, find: 
             nb = nbformat.reads(text.encode("utf-8", "replace").decode("utf-8"), as_version=4)
             nbformat.write(nb, path)
             find(name, "invalid_text", "characters that are not Unicode (lone surrogates) replaced by '?'")
-        released = nbformat.read(release / name, as_version=4)
+        released = needed.released(release / name)
         restored = _restore_metadata(nb, released)
         if restored:
             find(name, "stripped_metadata", f"nbgrader metadata restored on {', '.join(restored)}")
@@ -234,7 +238,8 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
 
 
 # ---------- run
-def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None):
+def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None, kernels: Optional[pool.Pool],
+            submission: Path):
     from traitlets.config import Config
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                         IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
@@ -264,6 +269,8 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.SandboxedExecute.disk_bytes = unit.limits.disk_bytes if unit.sandbox else 0
     c.SandboxedExecute.caps_group = group.to_json() if group else {}
     c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
+    c.SandboxedExecute.pool_key = kernels.key if kernels else ""
+    c.SandboxedExecute.submission = str(submission)
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = str(runtime / "kernel")
@@ -271,9 +278,6 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     # waits that cannot miss an arrived message (a missed wake-up stalled a cell for its whole time limit)
     c.KernelManager.client_class = STEADY_CLIENT
     c.LimitOutput.max_lines = OUTPUT_LINES
-    c.GenerateFeedback.preprocessors = PREPROCESSORS   # and the course's Generate Feedback (nbgrader_config.py)
-    c.GenerateFeedback.exporter_class = FeedbackExporter
-    c.HideHiddenTests.show_hidden = unit.show_hidden
     return c
 
 
@@ -293,40 +297,48 @@ def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group 
     return settings
 
 
-def run(unit: Unit, intake: Intake, timings: dict[str, float]) -> tuple[str, bool]:
-    """nbgrader autograde and generate_feedback; (nbgrader's log, whether it succeeded)."""
+def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
+    """nbgrader autograde and the feedback pages; (nbgrader's log, whether it succeeded). With `kernels`,
+    each notebook runs in a kernel started ahead (each with its own group and caps, pool.py) where the
+    unit's settings allow it; otherwise in a kernel started here, in the unit's group."""
     if not intake.runnable:
         return "", False
     ensure_tools_on_path()
+    setting = pool.setting_for(unit.limits, unit.caps_mechanism, unit.master)
+    if kernels is not None and setting.poolable(unit.sandbox):
+        kernels.use(setting)
+    else:
+        kernels = None
     # the kernels' runtime folder (in memory where there is /dev/shm: what a kernel writes beside its
-    # sockets counts against its memory cap, never the disk) and the unit's control group, both gone
-    # when the block ends (leftovers.py)
-    with leftovers.held(unit.work, unit.caps_mechanism, unit.limits) as (runtime, group):
+    # sockets counts against its memory cap, never the disk) and the unit's control group (none when its
+    # kernels come from the pool: each has its own), both gone when the block ends (leftovers.py)
+    with leftovers.held(unit.work, None if kernels else unit.caps_mechanism, unit.limits) as (runtime, group):
         settings = _write_kernel_settings(unit, intake, group)
         with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime),
                         **{sandbox.SPEC_ENV: str(settings)}):
-            log, ok = _autograde(unit, intake, runtime, group, timings)
+            log, ok = _autograde(unit, intake, runtime, group, timings, kernels)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
 
 
 def _autograde(unit: Unit, intake: Intake, runtime: Path, group: kernel_caps.Group | None,
-               timings: dict[str, float]) -> tuple[str, bool]:
+               timings: dict[str, float], kernels: Optional[pool.Pool]) -> tuple[str, bool]:
     """nbgrader's autograde of the unit, then its feedback pages; (nbgrader's log, whether it succeeded)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    config = _config(unit, intake.course, runtime, group)
+    config = _config(unit, intake.course, runtime, group, kernels, intake.submitted)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     out = api.autograde(unit.assignment, unit.student, force=True, create=True)
     if (intake.course / "kernel_timings.json").is_file():
         timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
     ok, log = out["success"], out["log"] + str(out.get("error") or "")
     if ok:
-        with _stage(timings, "feedback"):
-            made = api.generate_feedback(unit.assignment, unit.student)   # the page: feedback_html.py
-        if not made["success"]:   # the scores stand; the page says it could not be written
-            intake.finder(unit)("", "grading_error", "feedback page: " + _cause(made.get("log", "") + made.get("error", "")))
+        with _stage(timings, "feedback"):   # the pages GenerateFeedback writes (feedback_html.py)
+            failed = PAGES.write(unit.autograded, unit.course_feedback, unit.student, unit.assignment,
+                                 unit.gradebook_url, unit.show_hidden)
+        if failed:   # the scores stand; the page says it could not be written
+            intake.finder(unit)("", "grading_error", "feedback page: " + failed[:300])
     return log, ok
 
 
