@@ -118,3 +118,28 @@ def test_a_grading_process_leaves_nothing_when_it_ends_or_is_killed(tmp_path, fi
         assert ours(worker.proc.pid) == {"groups": [], "folders": []}
         assert not [p for p in held["groups"] + held["folders"] if Path(p).exists()]
         assert unit.result_path.exists()
+
+
+REACH = '''
+import glob, os
+from ipykernel import get_connection_file
+here = os.path.dirname(get_connection_file())
+seen = [p for p in (os.path.join(here, "owner.json"), os.path.join(here, "..", "owner.json")) if os.path.exists(p)]
+seen += glob.glob("/dev/shm/*/owner.json") + glob.glob("/dev/shm/*/*/owner.json")
+print("OWNER_SEEN", seen)
+'''
+
+
+def test_a_kernel_cannot_reach_the_record_that_sweep_trusts(tmp_path, first_master):
+    """A unit's kernel (no pool) sees its sockets' folder but not the owner.json that names the unit's
+    groups: rewritten, it could send sweep to kill another student's kernel group."""
+    unit = unit_for(tmp_path, first_master, "eve", notebook(REACH))
+    grader = UnitGrader(pool_size=0)
+    try:
+        result = grader.grade(unit)
+    finally:
+        grader.close()
+    assert result.raw_score == 15.0
+    found = re.search(r"OWNER_SEEN \[(.*?)\]", page(unit))
+    assert found, page(unit)[-3000:]
+    assert found[1] == "", found[0]

@@ -78,16 +78,20 @@ def runtime_base() -> Path:
 
 @contextmanager
 def held(work: Path, mechanism: Optional[str], limits: Limits) -> Iterator[tuple[Path, Optional[kernel_caps.Group]]]:
-    """(runtime folder, control group or None) for one unit's kernels, recorded as this process's
-    before the group exists, and removed when the block ends, however it ends."""
+    """(the kernels' runtime folder, control group or None) for one unit, recorded as this process's
+    before the group exists, and removed when the block ends, however it ends. The kernels get `run/`
+    of the folder (the sandbox mounts only that, read-write, for their sockets), never owner.json
+    beside it: a kernel that rewrote the record could name another unit's group for `sweep` to kill."""
     runtime = new_runtime()
     try:
+        run = runtime / "run"
+        run.mkdir(mode=0o700)
         name = kernel_caps.name_for(str(work))
         planned = kernel_caps.named(mechanism, name, limits) if mechanism else None
         record(runtime, str(work), mechanism, planned)
         group = kernel_caps.create(mechanism, name, limits) if mechanism else None
         try:
-            yield runtime, group
+            yield run, group
         finally:
             if planned:
                 kernel_caps.remove(planned)
