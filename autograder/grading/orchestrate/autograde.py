@@ -38,7 +38,8 @@ from traitlets import Integer, Unicode
 
 from ...authoring.release import assignments
 from ..isolation.readiness import isolation_here
-from ..records import Limits, UnitResult
+from ..records import UnitResult
+from ..settings import Grader
 from . import batch, master as master_mod
 from ...authoring.course import Course
 from .course import graded_assignments
@@ -46,7 +47,8 @@ from .course import graded_assignments
 
 class GraderAutograde(NotebookExporter):
     """nbgrader's Autograde by the grader (see the module's docstring); configured on this class in the
-    course's nbgrader_config.py. The per-cell time limit is nbgrader's own `Execute.timeout`."""
+    course's nbgrader_config.py. The limits are the course's `Grader` options (c.Grader.memory ...), as `grade`
+    reads them; the per-cell time limit is nbgrader's own `Execute.timeout` unless c.Grader.timeout is set."""
 
     out = Unicode("out", help="the grading outputs' folder, relative to the course root: the OUT of "
                               "`python -m autograder grade --out` (units' results, grades.csv, integrity.csv, "
@@ -87,8 +89,9 @@ class GraderAutograde(NotebookExporter):
         config = deepcopy(self.config)
         config.CourseDirectory.root = str(root)
         course = Course(root=root, config=config)
-        limits = Limits()
-        if "timeout" in self.config.Execute:   # the course's per-cell limit, as for nbgrader's own Execute
+        limits = Grader(config=self.config).limits()   # the course's c.Grader limits, as `grade` reads them
+        if "timeout" in self.config.Execute and "timeout" not in self.config.Grader:
+            # the course's per-cell limit, as for nbgrader's own Execute
             limits = replace(limits, timeout=int(self.config.Execute.timeout))
         only = sorted(set(graded_assignments(course, submissions) or []) | {a for _, a in units}) or None
         refused: list[str] = []
