@@ -29,7 +29,7 @@ C = TypeVar("C", bound=Configurable)
 
 
 class UsageError(SystemExit):
-    """A command line that cannot run, said in one line on stderr; exit status 2 (as argparse's)."""
+    """A command line that cannot run, said in one line on stderr; exit status 2, as Python's own command lines."""
     def __init__(self, app: "Command", message: str) -> None:
         print(f"{app.name}: {message} (--help lists its options)", file=sys.stderr)
         super().__init__(2)
@@ -45,7 +45,7 @@ class _StrictLoader(KVArgParseConfigLoader):
     def _create_parser(self) -> None:
         super()._create_parser()
 
-        def error(message: str) -> NoReturn:   # argparse's own refusals (an unknown flag), in one line too
+        def error(message: str) -> NoReturn:   # the parser's own refusals (an unknown flag), in one line too
             raise UsageError(self.app, message.replace("unrecognized arguments:", "unknown option"))
         self.parser.error = error  # type: ignore[method-assign]
 

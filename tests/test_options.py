@@ -90,6 +90,8 @@ def test_help_all_lists_every_option_of_every_command_with_its_help(capsys):
             for name, trait in cls.class_traits(config=True).items():
                 assert f"--{cls.__name__}.{name}=" in shown, (words, cls.__name__, name)
                 assert trait.help or cls in (instance.__class__.__mro__), (words, cls.__name__, name)
+        for target in instance.aliases.values():   # a short form's trait is listed, with its class's others
+            assert f"--{target}=" in shown, (words, target)
         for name, trait in app.class_traits(config=True).items():   # the command's own options say what they do
             if name not in Command.class_trait_names(config=True):
                 assert trait.help, (words, name)
@@ -112,12 +114,17 @@ def readme_commands() -> list[list[str]]:
         found.append(words)
     for m in re.finditer(r"HUB_ARGS=(\S+?)[`)\s]", text):
         found.append(["hub", m[1]])
+    # and the command the hub's JupyterHub configuration runs as a service: its words, an expression as X
+    hub = (ROOT / "hub" / "jupyterhub_config.py").read_text()
+    for m in re.finditer(r'\["python", "-m", "autograder", ([^\]]*)\]', hub):
+        found.append([w[1:-1] if w.startswith('"') else "X" for w in re.split(r",\s*", m[1])])
     return found
 
 
 def test_every_command_line_of_the_readme_parses():
     commands = readme_commands()
     assert len(commands) >= 20 and ["hub", "--Hub.port=8001"] in commands, commands
+    assert ["serve", "--course", "X", "--jobs", "1"] in commands, commands
     for words in commands:
         if not words or words[0] not in Autograder.subcommands:
             continue   # the README names the launcher itself (`python -m autograder release | grade | ...`)
