@@ -3,7 +3,6 @@ course pointed at it once, the accounts made at launches counted as the run's, t
 `grade`'s passback step in a course without an LMS registration. The hub itself: tests/test_hub_lti.py."""
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from pathlib import Path
 
@@ -50,13 +49,18 @@ def test_the_settings_file_is_checked_before_anything_starts(tmp_path):
     assert lti.problem(settings_file(tmp_path, COMPLETE)) == ""
 
 
+def hub_of(*argv: str) -> hubmod.Hub:
+    """The Hub as `python -m autograder hub ARGV` makes it."""
+    app = hubmod.HubApp()
+    app.initialize(list(argv))
+    return app.hub()
+
+
 def test_the_launcher_refuses_a_bad_settings_file_in_one_line(tmp_path, capsys):
-    args = argparse.Namespace(port=None, students=None, password=None, state=tmp_path / "state",
-                              no_feedback_service=False, single_account=False)
-    assert hubmod.main(args, [f"--Hub.lti={tmp_path / 'nowhere.py'}"]) == 2
+    state = f"--state={tmp_path / 'state'}"
+    assert hubmod.main(hub_of(state, f"--Hub.lti={tmp_path / 'nowhere.py'}")) == 2
     assert capsys.readouterr().err.startswith("hub: Hub.lti: there is no file")
-    args.single_account = True
-    assert hubmod.main(args, [f"--Hub.lti={settings_file(tmp_path, COMPLETE)}"]) == 2
+    assert hubmod.main(hub_of(state, "--single-account", f"--Hub.lti={settings_file(tmp_path, COMPLETE)}")) == 2
     assert "not with --single-account" in capsys.readouterr().err
     assert not (tmp_path / "state").exists()     # nothing made
 

@@ -2,7 +2,6 @@
 writes into an account's home and how, how its options are read. tests/test_hub.py runs the real hub."""
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import pwd
@@ -161,15 +160,21 @@ def test_the_profile_block_is_replaced_not_added_again(tmp_path, monkeypatch):
     assert text.startswith("# the account's own\n") and text.count(accounts.PROFILE_BEGIN) == 1, text
 
 
-def test_options_are_traits_from_the_command_line_and_flags():
-    args = argparse.Namespace(port=None, students=None, password=None, state=None, no_feedback_service=True,
-                              single_account=False)
-    hub = hubmod.configured(args, ["--Hub.port=8201", "--Hub.account_prefix=hb-", "--Hub.state_dir=/srv/x"])
+def hub_of(*argv: str) -> hubmod.Hub:
+    app = hubmod.HubApp()
+    app.initialize(list(argv))
+    return app.hub()
+
+
+def test_options_are_traits_from_the_command_line_and_flags(capsys):
+    hub = hub_of("--Hub.port=8201", "--Hub.account_prefix=hb-", "--Hub.state_dir=/srv/x", "--no-feedback-service")
     assert (hub.port, hub.account_prefix, hub.state(), hub.feedback_service) == (8201, "hb-", Path("/srv/x"), False)
-    args.port = 8300     # the command's own flag wins
-    assert hubmod.configured(args, ["--Hub.port=8201"]).port == 8300
-    assert "unknown argument '--Hub.nope=1'" in hubmod.configured(args, ["--Hub.nope=1"])
-    assert "unknown argument '--port=1'" in hubmod.configured(args, ["--port=1"])
+    hub = hub_of("--port", "8300", "--state=/srv/y", "--single-account")     # the short forms
+    assert (hub.port, hub.state(), hub.single_account) == (8300, Path("/srv/y"), True)
+    for wrong, said in (("--Hub.nope=1", "unknown option --Hub.nope"), ("--prot=1", "unknown option --prot")):
+        with pytest.raises(SystemExit) as exit:
+            hub_of(wrong)
+        assert exit.value.code == 2 and said in capsys.readouterr().err
 
 
 def test_the_banner_prints_the_instructors_commands_and_no_root_step(tmp_path):

@@ -176,7 +176,6 @@ def test_submit_serve_fetch_feedback_then_restart_and_grade_agree(tmp_path, firs
 def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
     """`serve --scheduler`: the submission graded on a LocalCluster's worker (grading/cluster.py's task),
     its page released as a local grade's."""
-    import argparse
     import shutil
 
     import dask.config
@@ -186,7 +185,7 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
 
     from autograder.grading.orchestrate import master as master_mod
     from autograder.paths import NOTEBOOKS
-    from autograder.service.cli import add_arguments, build
+    from autograder.service.cli import ServeApp, build
     from autograder.authoring.variants import filled_student_notebook
     course, exchange = tmp_path / "course", tmp_path / "exchange"
     course.mkdir()
@@ -206,12 +205,11 @@ def test_serve_grades_on_a_dask_cluster(tmp_path, first_master):
     page = exchange / "cnn-inside" / "feedback" / f"{notebook_hash(secret='d' * 128, notebook_id=A)}.html"
     with dask.config.set({"autograder.cache": str(cache)}), \
             LocalCluster(processes=True, n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
-        parser = argparse.ArgumentParser()
-        add_arguments(parser)
-        args = parser.parse_args(["--course", str(course), "--scheduler", cluster.scheduler_address,
-                                  "--assignment", A, "--jobs", "1"])
+        app = ServeApp()
+        app.initialize(["--course", str(course), "--scheduler", cluster.scheduler_address, "--assignment", A,
+                        "--jobs", "1"])
         from autograder.grading.isolation.readiness import caps_or_refusal
-        service = build(args, caps_or_refusal(False, False, cluster.scheduler_address, "serve"))
+        service = build(app, caps_or_refusal(False, False, cluster.scheduler_address, "serve"))
         end = time.monotonic() + 120
         service.run(until=lambda: page.exists() or time.monotonic() > end)
         service.state.close()

@@ -1,6 +1,5 @@
 """Each stage of grading one unit, and each processing step, on small notebooks and without a kernel
 (the fast tier: `make test-fast`). tests/test_grading.py runs the same stages end to end."""
-import argparse
 import json
 import os
 
@@ -11,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from autograder.authoring.cells import grade_id, is_solution_cell, is_test_cell
 from autograder.grading.pipeline import unit as unit_mod
 from autograder.grading.pipeline.preprocessors import HideHiddenTests, VerifyChecks
-from autograder.grading.records import Limits, CellScore, Unit, UnitResult, parse_size
+from autograder.grading.records import CellScore, Unit, UnitResult
 from autograder.paths import NOTEBOOKS
 from autograder.authoring.reference import expected_result
 from autograder.authoring.variants import filled_student_notebook, solution_sources
@@ -50,15 +49,6 @@ def rules(intake) -> set[str]:
 
 
 # ---------- records
-def test_limits_options_are_built_from_the_record():
-    parser = argparse.ArgumentParser()
-    Limits.add_arguments(parser)
-    assert Limits.from_args(parser.parse_args([])) == Limits()
-    custom = Limits.from_args(parser.parse_args(["--memory", "1GiB", "--timeout", "5", "--max-output", "2MB"]))
-    assert (custom.memory_bytes, custom.timeout, custom.max_output_bytes) == (2 ** 30, 5, 2 * 1024 ** 2)
-    assert parse_size("500k") == 512_000 and parse_size("1024") == 1024
-
-
 def test_unit_and_result_travel_as_json_unchanged(tmp_path):
     unit = make_unit(tmp_path, tmp_path / "master", "ada")
     assert Unit.from_json(unit.to_json()) == unit

@@ -30,11 +30,9 @@ another's. For a real class use PAM or your institution's login (see README).
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import pwd
-import re
 import secrets
 import shutil
 import signal
@@ -49,8 +47,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets import Bool, Float, Int, Unicode
-from traitlets.config import Application, Configurable
+from traitlets.config import Configurable
+from traitlets.config.loader import load_pyconfig_files
 
+from ..launcher import PROG, Command
 from ..paths import COURSE_ID, ROOT
 from . import cgroups, envs, lti
 from .accounts import as_user, create_accounts, read_in_home, write_in_home, write_profile
@@ -405,43 +405,30 @@ def banner(run: HubRun) -> str:
 
 # --- the command ---------------------------------------------------------------------------------------
 
-class _Options(Application):
-    """Reads the Hub's traits from the checkout's nbgrader_config.py and `--Hub.name=value` arguments."""
+class HubApp(Command):
+    """The course on a real JupyterHub on 127.0.0.1: an instructor and N students, each their own Unix account
+    (needs root), 01_conv_forward released into nbgrader's exchange. Every option is a trait of the Hub
+    configurable, set with --Hub.NAME=VALUE (or the short forms below) or c.Hub.NAME = VALUE in the
+    checkout's nbgrader_config.py."""
+    name = f"{PROG} hub"
     classes = [Hub]
+    aliases = {"port": "Hub.port", "students": "Hub.students", "password": "Hub.password", "state": "Hub.state_dir"}
+    flags = {"no-feedback-service": ({"Hub": {"feedback_service": False}},
+                                     "do not run the grading service (feedback in seconds after each submit); "
+                                     "feedback then comes when the instructor grades (Hub.feedback_service)"),
+             "single-account": ({"Hub": {"single_account": True}},
+                                "DEMO ONLY, NO ISOLATION: every account's server runs as you, no root needed "
+                                "(Hub.single_account)")}
+
+    def hub(self) -> Hub:
+        """The Hub as the checkout's nbgrader_config.py and the command line set it."""
+        return self.configured(Hub, load_pyconfig_files(["nbgrader_config.py"], str(ROOT)))
+
+    def start(self) -> int:
+        return main(self.hub())
 
 
-def configured(args: argparse.Namespace, extra: list[str]) -> Hub | str:
-    """The Hub as configured, or why the arguments are wrong."""
-    known = set(Hub.class_trait_names(config=True))
-    for arg in extra:
-        m = re.match(r"--Hub\.(\w+)=", arg)
-        if not m or m[1] not in known:
-            return f"unknown argument {arg!r}: the hub takes --Hub.NAME=VALUE with NAME one of {', '.join(sorted(known))}"
-    app = _Options()
-    app.parse_command_line(extra)
-    app.load_config_file("nbgrader_config.py", path=[str(ROOT)])
-    config = app.config
-    # the command's own flags, one line each
-    if args.port is not None:
-        config.Hub.port = args.port
-    if args.students is not None:
-        config.Hub.students = args.students
-    if args.password is not None:
-        config.Hub.password = args.password
-    if args.state is not None:
-        config.Hub.state_dir = str(args.state)
-    if args.no_feedback_service:
-        config.Hub.feedback_service = False
-    if args.single_account:
-        config.Hub.single_account = True
-    return Hub(config=config)
-
-
-def main(args: argparse.Namespace, extra: list[str] = ()) -> int:
-    hub = configured(args, list(extra))
-    if isinstance(hub, str):
-        print(f"hub: {hub}", file=sys.stderr)
-        return 2
+def main(hub: Hub) -> int:
     if hub.password and len(hub.password) < 8:
         print("hub: the password must have 8 characters or more (JupyterHub's rule for a shared password)",
               file=sys.stderr)
@@ -492,20 +479,3 @@ def main(args: argparse.Namespace, extra: list[str] = ()) -> int:
     print(f"stopped in {time.monotonic() - began:.1f} s" + (f"; killed or removed what was left: {left}" if str(left) else ""),
           flush=True)
     return 0
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="the hub's port on 127.0.0.1 (Hub.port, default 8000)")
-    parser.add_argument("--students", type=int, help="accounts student1 ... studentN (Hub.students, default 3)")
-    parser.add_argument("--password", help="one password for every account (Hub.password; default: a random "
-                                           "one, kept in the state folder and printed). Visible to `ps`")
-    parser.add_argument("--state", type=Path, help=f"the hub's state folder (Hub.state_dir, default {DEFAULT_STATE})")
-    parser.add_argument("--no-feedback-service", action="store_true",
-                        help="do not run the grading service (feedback in seconds after each submit); "
-                             "feedback then comes when the instructor grades (Hub.feedback_service = False)")
-    parser.add_argument("--single-account", action="store_true",
-                        help="DEMO ONLY, NO ISOLATION: every account's server runs as you, no root needed "
-                             "(Hub.single_account)")
-    parser.epilog = ("Every option is a trait of the Hub configurable (autograder/deploy/hub.py), set with "
-                     "--Hub.NAME=VALUE here or c.Hub.NAME = VALUE in the checkout's nbgrader_config.py: "
-                     + ", ".join(sorted(Hub.class_trait_names(config=True))) + ".")

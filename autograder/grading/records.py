@@ -1,18 +1,17 @@
 """The records that travel through grading, each declared once: the limits a submission runs under,
 a unit of work (one student's one assignment) and its result.
 
-`grade`'s options, nbgrader's configuration and the sandbox's settings are all built from `Limits`;
-the batch hands a `Unit` to a worker as JSON; the worker writes a `UnitResult` as JSON, which
+`grade`'s and `serve`'s options (Grader, grading/settings.py) build `Limits`, which nbgrader's configuration
+and the sandbox's settings read; the batch hands a `Unit` to a worker as JSON; the worker writes a `UnitResult` as JSON, which
 grades.csv, integrity.csv, the report and resumed runs read back.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from ..paths import gradebook_url
 
@@ -28,39 +27,18 @@ def parse_size(text: str) -> int:
     return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
 
 
-def _limit(default: int, help: str, flag: str, size: bool = False) -> Any:
-    return field(default=default, metadata={"help": help, "flag": flag, "size": size})
-
-
 @dataclass(frozen=True)
 class Limits:
     """What one submitted notebook may use while it is graded."""
-    timeout: int = _limit(60, "seconds per cell", "--timeout")
-    notebook_timeout: int = _limit(600, "seconds per notebook; later cells are not run", "--notebook-timeout")
-    memory_bytes: int = _limit(2 * GiB, "memory cap per kernel, its files in /tmp included; a bigger "
-                               "allocation gets MemoryError", "--memory", size=True)
+    # the options that set them, with their help, are Grader's traits (grading/settings.py)
+    timeout: int = 60                       # seconds per cell
+    notebook_timeout: int = 600             # seconds per notebook; later cells are not run
+    memory_bytes: int = 2 * GiB             # per kernel, its files in /tmp included
     # the course's own figures take about 0.9 MB in notebook 1: room for them, none for a flood
-    max_output_bytes: int = _limit(4_000_000, "stored output per notebook; the rest is dropped with a note",
-                                   "--max-output", size=True)
-    file_bytes: int = _limit(100_000_000, "largest file a kernel may write", "--max-file", size=True)
-    processes: int = _limit(256, "processes and threads per kernel (one uses about 10)", "--processes")
-    disk_bytes: int = _limit(200 * MiB, "all a kernel may write, working folder and /tmp together",
-                             "--disk", size=True)
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """One command-line option per limit, with its default and help taken from this record."""
-        for f in fields(cls):
-            meta = f.metadata
-            shown = size_text(f.default) if meta["size"] else f.default
-            parser.add_argument(meta["flag"], dest=f.name, default=f.default,
-                                type=parse_size if meta["size"] else int,
-                                metavar="SIZE" if meta["size"] else "SECONDS",
-                                help=f"{meta['help']} (default {shown})")
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Limits":
-        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+    max_output_bytes: int = 4_000_000       # stored output per notebook
+    file_bytes: int = 100_000_000           # largest file a kernel may write
+    processes: int = 256                    # processes and threads per kernel (one uses about 10)
+    disk_bytes: int = 200 * MiB             # all a kernel may write, working folder and /tmp together (0: none)
 
     def unit_deadline(self) -> float:
         """Seconds after which the batch stops a unit: the notebook may use its whole time limit

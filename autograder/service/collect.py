@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.utils import parse_utc
 
-from .cli import FeedbackService
+from .settings import FeedbackService
 from .inbound import Inbound, Submission, TooBig
 
 

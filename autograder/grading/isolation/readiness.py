@@ -4,7 +4,9 @@ refusal says why and what to do."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
+from ..records import Limits
 from . import kernel_caps, sandbox
 
 
@@ -44,3 +46,12 @@ def isolation_here() -> tuple[str | None, str]:
         return None, why
     mechanism, why = kernel_caps.usable()
     return (mechanism, "") if mechanism else (None, f"no memory, process and disk caps ({why})")
+
+
+def held_limits(limits: Limits, mechanism: str | None, sandboxed: bool) -> Limits:
+    """The limits as this machine holds them: no disk cap without the caps and the sandbox's sized /tmp
+    (bubblewrap --size), decided here for every unit (`grade`, `serve`, the course's Autograde).
+    `mechanism` is the caps' mechanism as resolved (kernel_caps.detect() for "auto"); None: no caps."""
+    if mechanism and sandboxed and kernel_caps.bwrap_has_size():
+        return limits
+    return replace(limits, disk_bytes=0)

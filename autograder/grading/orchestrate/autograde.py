@@ -24,7 +24,6 @@ writing reads timestamp.txt and submission_secret.txt only as small regular file
 from __future__ import annotations
 
 import logging
-import os
 import re
 from contextlib import contextmanager
 from copy import deepcopy
@@ -34,12 +33,13 @@ from typing import Any, Iterator
 
 from nbconvert.exporters import NotebookExporter
 from nbgrader.converters import Autograde, NbGraderException
-from traitlets import Integer, Unicode
+from traitlets import Unicode
 
 from ...authoring.release import assignments
 from ..isolation.pool import KernelPool
 from ..isolation.readiness import isolation_here
-from ..records import Limits, UnitResult
+from ..records import UnitResult
+from ..settings import Grader
 from . import batch, master as master_mod
 from ...authoring.course import Course
 from .course import graded_assignments
@@ -47,12 +47,12 @@ from .course import graded_assignments
 
 class GraderAutograde(NotebookExporter):
     """nbgrader's Autograde by the grader (see the module's docstring); configured on this class in the
-    course's nbgrader_config.py. The per-cell time limit is nbgrader's own `Execute.timeout`."""
+    course's nbgrader_config.py. Its jobs and limits are the course's `Grader` options (c.Grader.memory ...), as
+    `grade` reads them; the per-cell time limit is nbgrader's own `Execute.timeout` unless c.Grader.timeout is set."""
 
     out = Unicode("out", help="the grading outputs' folder, relative to the course root: the OUT of "
                               "`python -m autograder grade --out` (units' results, grades.csv, integrity.csv, "
                               "feedback/), shared with it").tag(config=True)
-    jobs = Integer(os.cpu_count() or 1, help="submissions graded at once").tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -88,8 +88,10 @@ class GraderAutograde(NotebookExporter):
         config = deepcopy(self.config)
         config.CourseDirectory.root = str(root)
         course = Course(root=root, config=config)
-        limits = Limits()
-        if "timeout" in self.config.Execute:   # the course's per-cell limit, as for nbgrader's own Execute
+        grader = Grader(config=self.config)   # the course's c.Grader options, as `grade` reads them
+        limits = grader.limits()
+        if "timeout" in self.config.Execute and "timeout" not in self.config.Grader:
+            # the course's per-cell limit, as for nbgrader's own Execute
             limits = replace(limits, timeout=int(self.config.Execute.timeout))
         only = sorted(set(graded_assignments(course, submissions) or []) | {a for _, a in units}) or None
         refused: list[str] = []
@@ -98,7 +100,7 @@ class GraderAutograde(NotebookExporter):
             self.log.error(line)
             refused.append(line)
 
-        opts = batch.Options(jobs=max(1, self.jobs), limits=limits, assignments=only, caps_mechanism=mechanism,
+        opts = batch.Options(jobs=max(1, grader.jobs), limits=limits, assignments=only, caps_mechanism=mechanism,
                              course=course, quiet=True, units=frozenset(units), regrade=converter.force, say=say,
                              kernels_ahead=KernelPool(config=self.config).size)   # grade's fast path too
         with muted(self.log):   # nbgrader's generate_assignment, building the grader's folder, logs into this app

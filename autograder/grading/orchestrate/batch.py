@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
@@ -22,6 +22,7 @@ from ...authoring.course import Course, find_course
 from .course import on_stderr
 from ..isolation import kernel_caps, leftovers
 from ..isolation.pool import KernelPool
+from ..isolation.readiness import held_limits
 from ..outputs.aggregate import write_outputs
 from ..records import Limits, Unit, UnitResult, size_text
 from ..pipeline.unit import failure_result
@@ -54,9 +55,7 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
     unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
     mechanism = kernel_caps.detect()[0] if opts.caps_mechanism == "auto" else opts.caps_mechanism
-    limits = opts.limits
-    if not (mechanism and opts.sandbox and kernel_caps.bwrap_has_size()):
-        limits = replace(limits, disk_bytes=0)  # no disk cap without the caps' sandbox
+    limits = held_limits(opts.limits, mechanism, opts.sandbox)
     units, todo = [], []
     for student in students(submissions):
         for assignment in assignments(solutions):
@@ -87,7 +86,7 @@ class Worker:
         leftovers.sweep()   # what grading processes killed outright left on this machine
         self.log = open(log, "a")
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.grading.orchestrate.worker",
-                                      "--pool", str(kernels_ahead)], stdin=subprocess.PIPE,
+                                      f"--KernelPool.size={kernels_ahead}"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True,
                                      env=child_env(PYTHONUNBUFFERED="1"))
         self.replies: queue.Queue = queue.Queue()

@@ -2,7 +2,6 @@
 The batch runs one worker per job and replaces any worker that overruns a unit's deadline or dies."""
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
@@ -39,16 +38,18 @@ class UnitGrader:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pool", type=int, default=pool.KernelPool().size, help=pool.KernelPool.size.help)
-    args = parser.parse_args()
+    """A grading process of the batch: `python -m autograder.grading.orchestrate.worker --KernelPool.size=N`
+    (the batch's own call, not a command for people), units as JSON lines on stdin, a reply line each."""
+    from traitlets.config.loader import KVArgParseConfigLoader
+    config = KVArgParseConfigLoader(sys.argv[1:], classes=[pool.KernelPool]).load_config()
+    kernels_ahead = pool.KernelPool(config=config).size
     die_with_parent()   # if the batch process dies (Ctrl-C, kill), this worker and its kernels go with it
     # Kernels and libraries print to file descriptor 1, which child processes inherit: keep the
     # pipe to the batch on a private descriptor and point 1 at the log.
     answer = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    grader = UnitGrader(args.pool)
+    grader = UnitGrader(kernels_ahead)
     try:
         for line in sys.stdin:
             unit = Unit.from_json(line)
