@@ -6,8 +6,9 @@ the launcher prepares the machine, starts `jupyterhub -f hub/jupyterhub_config.p
 
 - the state folder (Hub.state_dir, outside the checkout; its layout and modes in deploy/run.py), refused
   in one line before anything starts if the accounts could not reach it;
-- one Unix account per person, `instructor`, `student1` ... `studentN` (useradd), private homes; each
-  server runs as its own account (JupyterHub's LocalProcessSpawner), in the account's login shell;
+- one Unix account per person, `instructor`, `student1` ... `studentN` (or Hub.student_names: `+` and `.`
+  included, as nbgrader takes them) (useradd), private homes; each server runs as its own account
+  (JupyterHub's LocalProcessSpawner), in the account's login shell;
 - the two environments (deploy/envs.py), and in each account's ~/.profile what its server, terminals and
   login shells have: its environment on PATH, its role's Jupyter configuration, and its control group;
 - a control group for each account (deploy/cgroups.py), delegated to it: the instructor's grading
@@ -48,7 +49,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Application, Configurable
 
 from ..paths import COURSE_ID, ROOT
@@ -69,6 +70,9 @@ STUDENT_HIDDEN_LAB = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-
                       "@jupyter/nbgrader:create-assignment")
 STUDENT_HIDDEN_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 FEEDBACK_SERVICE = "autograder-feedback"
+# the user names the hub makes (useradd --badname: Debian's own rule refuses '+' and '.'), which nbgrader
+# and JupyterHub take as they are
+STUDENT_NAME = re.compile(r"[a-z0-9_][a-z0-9_.+-]{0,23}")
 
 
 class Hub(Configurable):
@@ -76,6 +80,10 @@ class Hub(Configurable):
     nbgrader_config.py (`c.Hub.port = 8000`) or on the command line (`--Hub.port=8000`)."""
     port = Int(8000, help="the hub's port on 127.0.0.1").tag(config=True)
     students = Int(3, help="student accounts: student1 ... studentN").tag(config=True)
+    student_names = List(Unicode(), help="the student accounts' names instead (each after account_prefix), as a "
+                                         "class's user names may be: lower-case letters, digits, '.', '-', '_' and "
+                                         "'+', which nbgrader takes whole (Hub.students is then their number)"
+                         ).tag(config=True)
     password = Unicode("", help="one password for every account; empty: a random one, made at the first start "
                                 "and kept in <state_dir>/hub/password (root's alone), printed at each start. "
                                 "Given on a command line, it is visible to other users in `ps`").tag(config=True)
@@ -92,6 +100,18 @@ class Hub(Configurable):
                                       "and without grading service").tag(config=True)
     stop_seconds = Float(10, help="on SIGTERM or Ctrl-C, how long JupyterHub may take to stop the service, the "
                                   "servers and the proxy before what is left is killed").tag(config=True)
+
+    @validate("student_names")
+    def _portable(self, proposal):
+        for name in proposal["value"]:
+            if not STUDENT_NAME.fullmatch(name):
+                raise TraitError(f"Hub.student_names: {name!r} is not a user name this hub makes (lower-case "
+                                 "letters, digits, '.', '-', '_', '+'; a letter, digit or '_' first; 1 to 24 characters)")
+        return proposal["value"]
+
+    def student_accounts(self) -> tuple[str, ...]:
+        names = self.student_names or [f"student{k}" for k in range(1, self.students + 1)]
+        return tuple(f"{self.account_prefix}{name}" for name in names)
 
     def state(self) -> Path:
         if self.state_dir:
@@ -142,6 +162,11 @@ def make_state(run: HubRun) -> None:
         folder.chmod(mode)
 
 
+# the rest of the students' nbgrader configuration, a plain file (nbgrader 0.9.6's fetch_feedback fails for
+# a user name holding '+'; the one it defines reads such names, in the Assignments tab and in a terminal)
+STUDENTS_CONFIG = ROOT / "hub" / "students_nbgrader_config.py"
+
+
 def write_jupyter_config(run: HubRun) -> None:
     """Per-role config folders (JUPYTER_CONFIG_PATH of the servers and login shells): nbgrader's exchange
     and course for all; for students, nbgrader's instructor extensions switched off."""
@@ -154,7 +179,7 @@ def write_jupyter_config(run: HubRun) -> None:
         folder = run.config_dir(role)
         (folder / "labconfig").mkdir(parents=True, exist_ok=True)
         student = role == "student"
-        text = common + ("" if student else f"c.CourseDirectory.root = {str(run.course())!r}\n")
+        text = common + ("\n" + STUDENTS_CONFIG.read_text() if student else f"c.CourseDirectory.root = {str(run.course())!r}\n")
         (folder / "nbgrader_config.py").write_text(text)
         (folder / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {name: True for name in (STUDENT_HIDDEN_LAB if student else ())}}, indent=1))
@@ -237,7 +262,7 @@ def planned_run(hub: Hub) -> HubRun:
     """The run's accounts and places (nothing made yet)."""
     isolated = not hub.single_account
     return HubRun(port=hub.port, state=str(hub.state()), instructor=f"{hub.account_prefix}instructor",
-                  students=tuple(f"{hub.account_prefix}student{k}" for k in range(1, hub.students + 1)),
+                  students=hub.student_accounts(),
                   password="", proxy=str(PROXY), isolated=isolated,
                   feedback_service=hub.feedback_service and isolated)
 
@@ -421,7 +446,12 @@ def configured(args: argparse.Namespace, extra: list[str]) -> Hub | str:
         config.Hub.feedback_service = False
     if args.single_account:
         config.Hub.single_account = True
-    return Hub(config=config)
+    try:
+        hub = Hub(config=config)
+        hub.student_accounts()   # a name it cannot make: one line, before anything starts
+    except TraitError as err:
+        return str(err)
+    return hub
 
 
 def main(args: argparse.Namespace, extra: list[str] = ()) -> int:
