@@ -34,6 +34,7 @@ import pytest
 from autograder.authoring.variants import filled_student_notebook, solution_sources
 from autograder.demo.sample_class import make as sample_class
 from autograder.paths import COURSE_ID, NOTEBOOKS, ROOT, SOLUTIONS, child_env
+from tests.browser import formgrader as fg
 from tests.browser.lab import CHROMIUM, launch_chromium, start_lab
 from tests.conftest import seeded
 from tests.exchange_class import Student, add_assignment, app
@@ -205,18 +206,26 @@ def test_nbgrader_autograde_grades_as_grade_does(graded):
     assert table(graded["tmp"] / "export.csv") == table(course / "out" / "grades.csv")
 
 
+def canary_reached_nothing(course: Path, student: str, canaries: dict[Path, str]) -> None:
+    """What canary_notebook's student tried, autograded in the course: the canaries intact, nothing listed,
+    read or written (each attempt was blocked), nothing of it in their feedback page."""
+    for path, text in canaries.items():
+        assert path.read_text() == text
+    assert not list(course.rglob("planted.txt")) and not (ROOT / "planted.txt").exists()
+    assert not Path("/planted.txt").exists()
+    nb = nbformat.read(course / "autograded" / student / A1 / f"{A1}.ipynb", as_version=4)
+    said = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+    assert not re.search("LISTED|LEAKED|WROTE", said), said
+    assert said.count("blocked list") == 2 and said.count("blocked read") == 7 and said.count("blocked write") == 10
+    assert "LEAKED" not in (course / "feedback" / student / A1 / f"{A1}.html").read_text()
+
+
 def test_students_code_reaches_none_of_the_instructors_files(graded):
     """The canaries are intact, nothing the notebooks tried to read, list or write was reached, and the
     autograde wrote nothing in the course but the gradebook, autograded/, feedback/ and its outputs."""
     course = graded["course"]
-    for path, text in graded["canaries"].items():
-        assert path.read_text() == text
-    assert not list(graded["tmp"].rglob("planted.txt")) and not (ROOT / "planted.txt").exists()
-    nb = nbformat.read(course / "autograded" / "cat" / A1 / f"{A1}.ipynb", as_version=4)
-    said = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
-    assert not re.search("LISTED|LEAKED|WROTE", said), said
-    assert said.count("blocked list") == 2 and said.count("blocked read") == 7 and said.count("blocked write") == 10
-    assert "LEAKED" not in (course / "feedback" / "cat" / A1 / f"{A1}.html").read_text()
+    canary_reached_nothing(course, "cat", graded["canaries"])
+    assert not list(graded["tmp"].rglob("planted.txt"))
     after = files(course)
     changed = {p for p in set(after) | set(graded["before"]) if after.get(p) != graded["before"].get(p)}
     assert changed and all(p.split("/")[0] in CHANGED_BY_GRADING for p in changed), sorted(changed)
@@ -249,14 +258,6 @@ def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path)
         pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
     from playwright.sync_api import expect, sync_playwright
 
-    def modal(page) -> str:
-        dialog = page.locator(".modal.in")
-        expect(dialog).to_be_visible(timeout=300_000)
-        text = dialog.inner_text()
-        dialog.locator(".modal-footer button").first.click()
-        expect(page.locator(".modal.in")).to_have_count(0)
-        return text
-
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
         cats = gb.find_submission_notebook(A1, A1, "cat").id
@@ -269,7 +270,7 @@ def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path)
                 page.set_default_timeout(60_000)
                 base = f"{lab.url}formgrader"
                 page.goto(f"{base}/manage_assignments?token={lab.token}")
-                assignment = page.locator("tr", has=page.locator("td.name", has_text=A1))
+                assignment = fg.assignment_row(page, A1)
                 expect(assignment).to_have_count(1)
                 page.goto(f"{base}/manage_students")
                 shown_rows = page.locator("table tbody tr", has=page.locator("td.id"))
@@ -284,14 +285,10 @@ def test_formgrader_autogrades_generates_and_releases_feedback(graded, tmp_path)
                 page.wait_for_load_state("load")
                 ran = page.evaluate("() => window.PWNED === undefined ? null : window.PWNED")
                 page.goto(f"{base}/manage_submissions/{A1}")
-                ben = page.locator("tr", has=page.locator("td.student-id", has_text="ben"))
-                ben.locator("td.autograde a").click()
-                autograded = modal(page)
+                autograded = fg.press(page, fg.submission_row(page, "ben").locator("td.autograde a"))
                 page.goto(f"{base}/manage_assignments")
-                assignment.locator("td.generate-feedback a").click()
-                generated = modal(page)
-                assignment.locator("td.release-feedback a").click()
-                released = modal(page)
+                generated = fg.press(page, assignment.locator("td.generate-feedback a"))
+                released = fg.press(page, assignment.locator("td.release-feedback a"))
             finally:
                 browser.close()
     finally:

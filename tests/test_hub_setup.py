@@ -177,6 +177,28 @@ def test_options_are_traits_from_the_command_line_and_flags(capsys):
         assert exit.value.code == 2 and said in capsys.readouterr().err
 
 
+def test_students_are_named_as_a_class_names_them_or_refused_in_one_line(capsys):
+    assert hub_of("--Hub.students=2").student_accounts() == ("student1", "student2")
+    named = ["--Hub.account_prefix=hb-", "--Hub.student_names=ada", "--Hub.student_names=c+d",
+             "--Hub.student_names=b.o-9"]
+    assert hub_of(*named).student_accounts() == ("hb-ada", "hb-c+d", "hb-b.o-9")
+    for bad in ("Ada", "../x", "a b", "-a", "a" * 25):
+        with pytest.raises(SystemExit) as exit:
+            hub_of(f"--Hub.student_names={bad}")
+        said = capsys.readouterr().err
+        assert exit.value.code == 2 and f"{bad!r} is not a user name this hub makes" in said, said
+
+
+def test_the_students_nbgrader_configuration_reads_user_names_with_a_plus(tmp_path):
+    """What the hub writes for the students' servers and terminals holds hub/students_nbgrader_config.py
+    (nbgrader's fetch_feedback for names with '+'; tests/test_inbound.py runs it), after their exchange."""
+    run = HubRun(port=1, state=str(tmp_path / "state"), instructor="i", students=("s",), password="", isolated=False)
+    hubmod.write_jupyter_config(run)
+    text = (run.config_dir("student") / "nbgrader_config.py").read_text()
+    assert text.endswith(hubmod.STUDENTS_CONFIG.read_text()) and "c.Exchange.root" in text
+    assert "FetchFeedback" not in (run.config_dir("instructor") / "nbgrader_config.py").read_text()
+
+
 def test_the_banner_prints_the_instructors_commands_and_no_root_step(tmp_path):
     text = hubmod.banner(run_in(tmp_path))     # single account: homes in the state folder, no accounts needed
     for line in hubmod.instructor_commands():

@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pytest
 
+from autograder.paths import ROOT
 from autograder.service.inbound import Inbound, Limits, TooBig, parse
 from tests.exchange_class import app, blank_gradebook
 from tests.test_service_policy import SECRET, released_page, service, submission
@@ -176,5 +177,35 @@ def test_refused_folders_tell_their_student_why_and_the_instructor_by_name(tmp_p
     status = (tmp_path / "autograder-service.html").read_text()
     assert big.name in status and fifo.name in status and "its submission_secret.txt is a FIFO" in status
     assert "Entries in inbound that were not graded (2)" in status
-    assert "Students who cannot fetch their feedback (1)" in status and "<li><code>c+d</code></li>" in status
+    assert "Students whose user name holds + (1)" in status and "<li><code>c+d</code></li>" in status
     assert (tmp_path / "autograder-service.html").stat().st_mode & 0o077 == 0   # the instructor's alone
+
+
+def test_a_student_whose_name_holds_a_plus_fetches_their_feedback(tmp_path):
+    """nbgrader 0.9.6's own fetch_feedback stops on a cache folder of a user named `c+d` (its three-way
+    split of the name) and fetches nothing; with the hub's students' configuration
+    (hub/students_nbgrader_config.py) it fetches the page released for that submission (and the other
+    user's)."""
+    from nbgrader.utils import notebook_hash
+    exchange, cache, home = tmp_path / "exchange", tmp_path / "cache", tmp_path / "home"
+    (exchange / "cnn-inside" / "feedback").mkdir(parents=True)
+    home.mkdir()
+    stamps = {"c+d": "2026-12-01 10:02:00.000000 UTC", "ann": "2026-12-01 10:03:00.000000 UTC"}
+    for student, stamp in stamps.items():
+        secret = (student.replace("+", "p") * 128)[:128]
+        folder = cache / "cnn-inside" / f"{student}+{A}+{stamp}"    # as nbgrader submit caches it
+        folder.mkdir(parents=True)
+        (folder / f"{A}.ipynb").write_text("{}")
+        (folder / "submission_secret.txt").write_text(secret)
+        (exchange / "cnn-inside" / "feedback" / f"{notebook_hash(secret=secret, notebook_id=A)}.html").write_text(
+            f"the page of {student}")
+    args = ["--course=cnn-inside", f"--Exchange.root={exchange}", f"--Exchange.cache={cache}",
+            f"--Exchange.assignment_dir={home}", A]
+    with pytest.raises(ValueError, match="too many values to unpack"):
+        app(home, "fetch_feedback", *args)
+    assert not (home / A).exists()
+    shutil.copy(ROOT / "hub" / "students_nbgrader_config.py", home / "nbgrader_config.py")   # read from the cwd
+    app(home, "fetch_feedback", *args)
+    fetched = {p.parent.name: p.read_text() for p in (home / A / "feedback").glob(f"*/{A}.html")}
+    assert fetched == {stamp: f"the page of {student}" for student, stamp in stamps.items()}
+    assert sorted(p.name for p in (cache / "cnn-inside").iterdir()) == sorted(f"{s}+{A}+{t}" for s, t in stamps.items())

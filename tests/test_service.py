@@ -222,18 +222,21 @@ PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnni-")   # real accounts, as te
 ANN, BO, CD, MAL = (PREFIX + n for n in ("ann7", "b.o", "c+d", "mal"))   # '+': useradd --badname
 
 
-def plant(inbound: Path, victim: str) -> dict[str, str]:
-    """What mal makes in inbound as their own account: name -> their secret ("" where none is usable)."""
+def plant(inbound: Path, victim: str, mal: str = MAL, claimed: str = ANN,
+          forged_at: str = "2026-12-01 10:00:05.000000 UTC") -> dict[str, str]:
+    """What `mal` makes in inbound as their own account: name -> their secret ("" where none is usable).
+    `victim` is another student's submission folder (linked to), `claimed` that student (a folder in
+    their name, made at `forged_at`: the newest of theirs, for collect, when that time is later)."""
     at = "2026-12-01 10:00:0{}.000000 UTC"
-    planted = {f"{MAL}+{A}+{at.format(1)}+fifo": "", f"{MAL}+{A}+{at.format(2)}+zero": "",
-               f"{MAL}+{A}+{at.format(3)}+huge": "e" * 128, f"{MAL}+{A}+{at.format(4)}+link": "",
-               f"{ANN}+{A}+{at.format(5)}+forged": "f" * 128}
+    planted = {f"{mal}+{A}+{at.format(1)}+fifo": "", f"{mal}+{A}+{at.format(2)}+zero": "",
+               f"{mal}+{A}+{at.format(3)}+huge": "e" * 128, f"{mal}+{A}+{at.format(4)}+link": "",
+               f"{claimed}+{A}+{forged_at}+forged": "f" * 128}
     fifo, zero, huge, link, forged = (inbound / name for name in planted)
 
     def folder(path: Path) -> Path:
         path.mkdir()
         nbformat.write(nbformat.v4.new_notebook(), path / f"{A}.ipynb")
-        (path / "timestamp.txt").write_text(path.name.split("+")[2])
+        (path / "timestamp.txt").write_text(path.name.rsplit("+", 2)[1])
         if planted[path.name]:
             (path / "submission_secret.txt").write_text(planted[path.name])
         return path
@@ -247,8 +250,16 @@ def plant(inbound: Path, victim: str) -> dict[str, str]:
         folder(forged)
         for path in (fifo, zero, huge, forged):
             path.chmod(0o777)      # as nbgrader submit leaves a folder
-    as_account(MAL, make)
+    as_account(mal, make)
     return planted
+
+
+def refused_why(mal: str = MAL, claimed: str = ANN) -> dict[str, str]:
+    """The end of each planted folder's name -> what the instructor's page says of it (HTML-escaped)."""
+    return {"fifo": "its submission_secret.txt is a FIFO, not a file",
+            "zero": "its submission_secret.txt is a symbolic link",
+            "huge": "too big: it holds 1.07 GB in files",
+            "link": "a symbolic link to", "forged": f"named as {claimed}&#39;s but owned by {mal}"}
 
 
 @pytest.fixture()
@@ -311,10 +322,7 @@ def test_bad_inbound_entries_cost_nobody_feedback_and_the_service_stops_cleanly(
 
         status = (course / PAGE).read_text()
         assert f"Entries in inbound that were not graded ({len(planted)})" in status
-        why = {"fifo": "its submission_secret.txt is a FIFO, not a file",
-               "zero": "its submission_secret.txt is a symbolic link",
-               "huge": "too big: it holds 1.07 GB in files",
-               "link": "a symbolic link to", "forged": f"named as {ANN}&#39;s but owned by {MAL}"}
+        why = refused_why()
         for name in planted:
             row = next(r for r in status.split("<tr>") if name in r)
             assert why[name.rsplit("+", 1)[1]] in row and MAL in row, row

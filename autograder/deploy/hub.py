@@ -6,8 +6,9 @@ the launcher prepares the machine, starts `jupyterhub -f hub/jupyterhub_config.p
 
 - the state folder (Hub.state_dir, outside the checkout; its layout and modes in deploy/run.py), refused
   in one line before anything starts if the accounts could not reach it;
-- one Unix account per person, `instructor`, `student1` ... `studentN` (useradd), private homes; each
-  server runs as its own account (JupyterHub's LocalProcessSpawner), in the account's login shell;
+- one Unix account per person, `instructor`, `student1` ... `studentN` (or Hub.student_names: `+` and `.`
+  included, as nbgrader takes them) (useradd), private homes; each server runs as its own account
+  (JupyterHub's LocalProcessSpawner), in the account's login shell;
 - the two environments (deploy/envs.py), and in each account's ~/.profile what its server, terminals and
   login shells have: its environment on PATH, its role's Jupyter configuration, and its control group;
 - a control group for each account (deploy/cgroups.py), delegated to it: the instructor's grading
@@ -33,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -46,7 +48,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 from traitlets.config.loader import load_pyconfig_files
 
@@ -69,6 +71,9 @@ STUDENT_HIDDEN_LAB = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-
                       "@jupyter/nbgrader:create-assignment")
 STUDENT_HIDDEN_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 FEEDBACK_SERVICE = "autograder-feedback"
+# the user names the hub makes (useradd --badname: Debian's own rule refuses '+' and '.'), which nbgrader
+# and JupyterHub take as they are
+STUDENT_NAME = re.compile(r"[a-z0-9_][a-z0-9_.+-]{0,23}")
 
 
 class Hub(Configurable):
@@ -76,6 +81,10 @@ class Hub(Configurable):
     nbgrader_config.py (`c.Hub.port = 8000`) or on the command line (`--Hub.port=8000`)."""
     port = Int(8000, help="the hub's port on 127.0.0.1").tag(config=True)
     students = Int(3, help="student accounts: student1 ... studentN").tag(config=True)
+    student_names = List(Unicode(), help="the student accounts' names instead (each after account_prefix), as a "
+                                         "class's user names may be: lower-case letters, digits, '.', '-', '_' and "
+                                         "'+', which nbgrader takes whole (Hub.students is then their number)"
+                         ).tag(config=True)
     password = Unicode("", help="one password for every account; empty: a random one, made at the first start "
                                 "and kept in <state_dir>/hub/password (root's alone), printed at each start. "
                                 "Given on a command line, it is visible to other users in `ps`").tag(config=True)
@@ -96,6 +105,18 @@ class Hub(Configurable):
                            "scores go back to the LMS gradebook; empty: the shared password").tag(config=True)
     stop_seconds = Float(10, help="on SIGTERM or Ctrl-C, how long JupyterHub may take to stop the service, the "
                                   "servers and the proxy before what is left is killed").tag(config=True)
+
+    @validate("student_names")
+    def _portable(self, proposal):
+        for name in proposal["value"]:
+            if not STUDENT_NAME.fullmatch(name):
+                raise TraitError(f"Hub.student_names: {name!r} is not a user name this hub makes (lower-case "
+                                 "letters, digits, '.', '-', '_', '+'; a letter, digit or '_' first; 1 to 24 characters)")
+        return proposal["value"]
+
+    def student_accounts(self) -> tuple[str, ...]:
+        names = self.student_names or [f"student{k}" for k in range(1, self.students + 1)]
+        return tuple(f"{self.account_prefix}{name}" for name in names)
 
     def state(self) -> Path:
         if self.state_dir:
@@ -146,6 +167,11 @@ def make_state(run: HubRun) -> None:
         folder.chmod(mode)
 
 
+# the rest of the students' nbgrader configuration, a plain file (nbgrader 0.9.6's fetch_feedback fails for
+# a user name holding '+'; the one it defines reads such names, in the Assignments tab and in a terminal)
+STUDENTS_CONFIG = ROOT / "hub" / "students_nbgrader_config.py"
+
+
 def write_jupyter_config(run: HubRun) -> None:
     """Per-role config folders (JUPYTER_CONFIG_PATH of the servers and login shells): nbgrader's exchange
     and course for all; for students, nbgrader's instructor extensions switched off."""
@@ -158,7 +184,7 @@ def write_jupyter_config(run: HubRun) -> None:
         folder = run.config_dir(role)
         (folder / "labconfig").mkdir(parents=True, exist_ok=True)
         student = role == "student"
-        text = common + ("" if student else f"c.CourseDirectory.root = {str(run.course())!r}\n")
+        text = common + ("\n" + STUDENTS_CONFIG.read_text() if student else f"c.CourseDirectory.root = {str(run.course())!r}\n")
         (folder / "nbgrader_config.py").write_text(text)
         (folder / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {name: True for name in (STUDENT_HIDDEN_LAB if student else ())}}, indent=1))
@@ -245,7 +271,7 @@ def hub_password(hub: Hub, run_dir: Path) -> str:
 def planned_run(hub: Hub) -> HubRun:
     """The run's accounts and places (nothing made yet)."""
     isolated = not hub.single_account
-    students = () if hub.lti else tuple(f"{hub.account_prefix}student{k}" for k in range(1, hub.students + 1))
+    students = () if hub.lti else hub.student_accounts()
     return HubRun(port=hub.port, state=str(hub.state()), instructor=f"{hub.account_prefix}instructor",
                   students=students, password="", proxy=str(PROXY), isolated=isolated,
                   feedback_service=hub.feedback_service and isolated, lti=hub.lti,
