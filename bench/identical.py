@@ -3,7 +3,7 @@ grader and by this working tree, in one run, compared file by file.
 
     .venv/bin/python bench/identical.py [--ref main] [--generated 60] [--keep DIR] [--student S] [--assignment A] [--tiny]
 
-The class is the demo's (`autograder.demo.sample_class`: the ten named students, honest and hostile,
+The class is the demo's (`autograder.demo.demo_class`: the ten named students, honest and hostile,
 and --generated students drawn from the mistake catalogue), written once by this tree. Both graders
 run `python -m autograder grade --jobs 2 --timeout 10` (the demo's options) into the same OUT path,
 one after the other, so that no path in a page differs by where it was written.
@@ -54,9 +54,9 @@ def normalised_page(text: str) -> str:
 
 def write_class(root: Path, generated: int, students: list[str] | None = None, only: list[str] | None = None) -> Path:
     """The demo's class under root/submissions (those students and assignments only, if given)."""
-    from autograder.demo import sample_class
+    from autograder.demo import demo_class
     subs = root / "submissions"
-    sample_class(subs, generated)
+    demo_class(subs, generated)
     for folder in sorted(subs.glob("*/*")):
         if (students and folder.parent.name not in students) or (only and folder.name not in only):
             shutil.rmtree(folder)

@@ -18,7 +18,7 @@ DEMO_SUBMITS = {"01_conv_forward": 0.9, "02_pool_forward": 0.35, "03_backprop": 
 FORWARD_ONLY = ("fay", "gus", "hal", "ivy", "jo")
 
 
-def sample_class(root: Path, size: int = CLASS_SIZE) -> list[str]:
+def demo_class(root: Path, size: int = CLASS_SIZE) -> list[str]:
     """The demo's class under root: the named students (the forward-only ones without their later
     notebooks) and `size` generated ones submitting DEMO_SUBMITS; returns the generated ids."""
     from ..authoring.release import assignments
@@ -50,7 +50,7 @@ def demo() -> int:
         if bad:
             return 1
     print("3. Write the sample class (nbgrader's submitted layout) to demo-out/submissions")
-    generated = sample_class(DEMO / "submissions")
+    generated = demo_class(DEMO / "submissions")
     for student, what in DESCRIPTIONS.items():
         print(f"   {student:4s} {what}")
     print(f"   {generated[0]}..{generated[-1]}: {len(generated)} students generated from the mistake catalogue "
