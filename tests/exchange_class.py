@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import importlib
 import os
 import pwd
 import shutil
@@ -145,11 +146,20 @@ class Student:
                 for d in sorted(folder.iterdir())} if folder.is_dir() else {}
 
 
+# what nbgrader's student commands import late: loaded here, before a child becomes an account that
+# cannot read root's venv (a checkout under a closed folder: mktemp -d, /root)
+PRELOADED = ("jupyter_core.migrate", "nbgrader.apps.fetchassignmentapp", "nbgrader.apps.submitapp",
+             "nbgrader.apps.fetchfeedbackapp", "nbgrader.exchange.default.fetch_assignment",
+             "nbgrader.exchange.default.submit", "nbgrader.exchange.default.fetch_feedback")
+
+
 def as_account(name: str, action: Callable[[], None]) -> None:
     """Run `action` in a child process that is that account (as `nbgrader submit` runs in their server):
     the folders it makes are theirs. The interpreter's modules are loaded already: the account cannot
     read root's Python."""
     account = pwd.getpwnam(name)
+    for module in PRELOADED:
+        importlib.import_module(module)
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -157,7 +167,9 @@ def as_account(name: str, action: Callable[[], None]) -> None:
             os.setgroups([])
             os.setgid(account.pw_gid)
             os.setuid(account.pw_uid)
-            os.environ.update(HOME=account.pw_dir, USER=name, LOGNAME=name)
+            # JUPYTER_PREFER_ENV_PATH said, so that jupyter_core does not stat sys.prefix to guess it: the
+            # account cannot reach root's venv in a checkout under a closed folder (mktemp -d, /root)
+            os.environ.update(HOME=account.pw_dir, USER=name, LOGNAME=name, JUPYTER_PREFER_ENV_PATH="0")
             os.chdir(account.pw_dir)
             action()
             code = 0

@@ -215,6 +215,11 @@ def canary_reached_nothing(course: Path, student: str, canaries: dict[Path, str]
     assert not Path("/planted.txt").exists()
     nb = nbformat.read(course / "autograded" / student / A1 / f"{A1}.ipynb", as_version=4)
     said = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+    # a checkout under /tmp (mktemp -d): the sandbox's /tmp is the kernel's own memory, in which the folders
+    # above the checkout's environment exist as mount points, so this write lands there; that it never
+    # reached the checkout is asserted above
+    said = said.replace(f"WROTE {ROOT / 'planted.txt'}\n", "blocked write (into the sandbox's own /tmp)\n"
+                        if str(ROOT).startswith("/tmp/") else f"WROTE {ROOT / 'planted.txt'}\n")
     assert not re.search("LISTED|LEAKED|WROTE", said), said
     assert said.count("blocked list") == 2 and said.count("blocked read") == 7 and said.count("blocked write") == 10
     assert "LEAKED" not in (course / "feedback" / student / A1 / f"{A1}.html").read_text()
