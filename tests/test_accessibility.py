@@ -5,8 +5,6 @@ check is also shown to fail on a planted violation. The browser checks (axe-core
 tests/test_browser.py, tests/test_report.py and tests/test_grading.py."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -7,8 +7,6 @@ import shutil
 import threading
 from pathlib import Path
 
-import pytest
-
 from tests.exchange_class import app, blank_gradebook
 from tests.test_service_policy import submission
 

@@ -812,7 +812,6 @@ def test_sigterm_stops_everything_within_30_s(settings, running):
     (read as a submission's secret, it never ends), SIGTERM to the launcher stops the hub within 30 s, and
     nothing of it is left: no process of the accounts, no control group, no kernel runtime folder, no proxy."""
     s1, s2 = settings.students[:2]
-    course = settings.course()
     # a due date ahead (the Formgrader test above set it; alone, this one does), so that student2's submission
     # below is graded
     _due_in_two_hours(settings)

@@ -30,8 +30,6 @@ import requests
 
 from autograder.deploy import hub as hubmod
 from autograder.deploy import leftovers, lti
-from autograder.lms import keys
-from autograder.lms.store import LaunchRecords
 from autograder.paths import COURSE_ID
 from tests.browser import axe
 from tests.browser import hub as ui

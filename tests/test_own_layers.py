@@ -5,8 +5,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from cnn_student.own_layers import SOURCES, load_own_layers
 
 ROOT = Path(__file__).resolve().parents[1]
