@@ -28,6 +28,7 @@ import requests
 from jwcrypto.jwk import JWK
 from nbgrader.api import Gradebook
 
+from autograder.deploy.accounts import remove_accounts
 from autograder.lms import accounts, keys
 from autograder.lms.export import LMSExport, canvas_csv, moodle_csv
 from autograder.lms.passback import OUTBOX, REPORT, Outbox, Passback, course_scores
@@ -36,7 +37,9 @@ from autograder.lms.store import LaunchRecords
 from autograder.paths import ensure_tools_on_path
 from tests.lms_platform import Platform, free_lms_port
 
-PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-")
+# accounts of their own (`<CNN_HUB_TEST_PREFIX>t-...`): with the bare prefix this file removed test_hub.py's
+# `<prefix>instructor` and its course while make test ran the two files at once
+PREFIX = os.environ.get("CNN_HUB_TEST_PREFIX", "cnnt-") + "t-"
 
 
 # --- account names ----------------------------------------------------------------------------------
@@ -381,15 +384,6 @@ c.LTITool.instructor_account = {instructor!r}
 c.LTITool.username_prefix = {prefix!r}
 """
 STUDENT_ACCOUNTS = [f"{PREFIX}ada-lovelace", f"{PREFIX}ada-lovelace-2", f"{PREFIX}instructor"]
-
-
-def remove_accounts(names: list[str]) -> None:
-    for name in names:
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            continue
-        subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 
 @pytest.fixture(scope="module")
