@@ -48,9 +48,7 @@ def inner(args: argparse.Namespace) -> dict:
     options = hubmod.Hub(port=args.port or hubmod.free_port(), students=args.students + 1,  # +1: warms up
                          password=secrets.token_urlsafe(12), state_dir=str(state), account_prefix=args.prefix)
     run = hubmod.planned_run(options)
-    remove = lambda: [subprocess.run(["userdel", "--remove", n], capture_output=True)   # noqa: E731
-                      for n in run.accounts if not accounts.missing_accounts([n])]
-    remove()
+    accounts.remove_accounts(run.accounts)
     hub = None
     try:
         run, _ = hubmod.prepare(options)
@@ -122,7 +120,7 @@ def inner(args: argparse.Namespace) -> dict:
     finally:
         if hub is not None:
             hub.stop()
-        remove()
+        accounts.remove_accounts(run.accounts)
         shutil.rmtree(state, ignore_errors=True)
 
 

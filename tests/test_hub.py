@@ -85,12 +85,6 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 README_MARK = "<!-- tests/test_hub.py runs these lines, as written, in a login shell of the instructor's account -->"
 
 
-def _remove_accounts(names: list[str]) -> None:
-    for name in names:
-        if not accounts.missing_accounts([name]):
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
-
-
 def _empty_state() -> None:
     """The tests' state folder without what an earlier run left, but for the environments (kept: their
     stamps rebuild them when what they hold changes)."""
@@ -131,7 +125,7 @@ def settings():
         pytest.fail(f"{hubmod.PROXY} is missing: `make hub-node` installs it")
     hub = _options(hubmod.free_port())
     planned = hubmod.planned_run(hub)
-    _remove_accounts(planned.accounts)  # a fresh start: homes of an earlier, interrupted run go
+    accounts.remove_accounts(planned.accounts)  # a fresh start: homes of an earlier, interrupted run go
     _empty_state()
     s = planned
     try:
@@ -145,7 +139,7 @@ def settings():
         yield s
     finally:
         leftovers.clean_up(s)
-        _remove_accounts(s.accounts)
+        accounts.remove_accounts(s.accounts)
         _empty_state()
 
 

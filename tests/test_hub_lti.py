@@ -29,13 +29,13 @@ import pytest
 import requests
 
 from autograder.deploy import hub as hubmod
-from autograder.deploy import leftovers, lti
+from autograder.deploy import accounts, leftovers, lti
 from autograder.paths import COURSE_ID
 from tests.browser import axe
 from tests.browser import hub as ui
 from tests.browser.lab import CHROMIUM, launch_chromium
 from tests.lms_platform import Platform, free_lms_port
-from tests.test_hub import (PREFIX, _remove_accounts, feedback_page, in_login_shell, last_submitted,
+from tests.test_hub import (PREFIX, feedback_page, in_login_shell, last_submitted,
                             no_axe_violations, ok, readme_commands, seeded_as_instructor, worked, as_user)
 from tests.test_lti import LTI_CONFIG, launch, logged_in_as
 
@@ -82,7 +82,7 @@ def lti_hub(lms):
     hub = hubmod.Hub(port=hubmod.free_port(), state_dir=str(STATE), account_prefix=ACCOUNTS, lti=str(settings_file))
     assert lti.problem(hub.lti) == ""
     planned = hubmod.planned_run(hub)
-    _remove_accounts([*planned.accounts, ADA])    # an earlier, interrupted run's
+    accounts.remove_accounts([*planned.accounts, ADA])    # an earlier, interrupted run's
     run, running = planned, None
     try:
         run, notes = hubmod.prepare(hub)
@@ -105,7 +105,7 @@ def lti_hub(lms):
             running.stop(hub.stop_seconds)
         made = run.accounts       # the instructor and every account a launch made (the records)
         leftovers.clean_up(run)
-        _remove_accounts(made)
+        accounts.remove_accounts(made)
         _empty_state()
 
 

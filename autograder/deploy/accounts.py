@@ -39,6 +39,14 @@ def create_accounts(names: list[str]) -> list[str]:
     return created
 
 
+def remove_accounts(names: list[str]) -> None:
+    """Those of these accounts that exist, with their homes (the tests' and benchmarks' accounts, and what
+    an interrupted run of theirs left); the hub itself keeps its accounts between runs."""
+    for name in names:
+        if not missing_accounts([name]):
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+
+
 MAX_READ = 1024 * 1024    # what root reads of a file in a home (a ~/.profile, the course's config)
 
 
