@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import dask.config  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
-from autograder.grading.orchestrate import master as master_mod  # noqa: E402
+from autograder.grading.api import grader_folder, grader_folder_hash  # noqa: E402
 from grader import make_class  # noqa: E402  (the class bench/grader.py grades)
 
 ASSIGNMENT = "01_conv_forward"  # of the generated class, the notebook graded here
@@ -57,9 +57,9 @@ def main() -> None:
         subs, _ = make_class(n, root, only=[ASSIGNMENT])
         start = time.perf_counter()
         if args.master:
-            master, digest = args.master, master_mod.master_hash(only=[ASSIGNMENT])
+            master, digest = args.master, grader_folder_hash([ASSIGNMENT])
         else:
-            master, digest = master_mod.prepare(root / "master-out", only=[ASSIGNMENT])
+            master, digest = grader_folder(root / "master-out", [ASSIGNMENT])
         build = time.perf_counter() - start
         cache = root / "cache"
         shutil.copytree(master, cache / "masters" / digest, symlinks=True)

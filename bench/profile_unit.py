@@ -17,7 +17,8 @@ templates) and is not counted. Printed per unit (means):
   larger than the unprofiled CPU above; read its shares); and, apart, the time Python's garbage
   collector took (gc.callbacks), which cProfile charges to whatever function it interrupted.
 --ref COMMIT profiles that commit's grader too, in the same run (this script run by that tree's
-Python path), and prints the two side by side with their ratio. The load is printed with each run.
+Python path; a commit with the grader's public API, grading/api.py), and prints the two side by side
+with their ratio. The units are graded through that API's Session, in this process. The load is printed with each run.
 """
 from __future__ import annotations
 
@@ -94,17 +95,6 @@ def bucket_of(key: tuple) -> str:
     return "other"
 
 
-def make_grader(root: Path, assignment: str):
-    """(grade(unit), close()): the grading process's way of grading units one after another, whatever
-    this tree offers (a kept grader with ready kernels, or grade_unit)."""
-    from autograder.grading.orchestrate import worker
-    if hasattr(worker, "UnitGrader"):
-        grader = worker.UnitGrader()
-        return grader.grade, grader.close
-    from autograder.grading.pipeline.unit import grade_unit
-    return grade_unit, lambda: None
-
-
 def inner(args: argparse.Namespace) -> dict:
     """Profile this Python path's grader (run in a process of its own); returns the figures."""
     import autograder  # noqa: F401  (first: from this process's Python path, before bench/grader.py puts
@@ -112,9 +102,10 @@ def inner(args: argparse.Namespace) -> dict:
     sys.path.insert(0, str(HERE))
     from grader import make_class  # the generated class of bench/grader.py
 
-    from autograder.grading.isolation import kernel_caps
-    from autograder.grading.orchestrate import master as master_mod
-    from autograder.grading.records import Limits, Unit
+    try:
+        from autograder.grading import api
+    except ImportError:   # a commit from before the grader's public API (issue 32)
+        sys.exit(f"{Path(autograder.__file__).parents[1]} has no autograder.grading.api: give --ref a later commit")
 
     root = Path(args.folder)
     subs = root / "submitted"
@@ -123,16 +114,11 @@ def inner(args: argparse.Namespace) -> dict:
     out = root / f"out-{os.getpid()}"
     if args.master:
         shutil.copytree(args.master, out / ".grader" / "master", symlinks=True)
-    master, digest = master_mod.prepare(out, only=[args.assignment])
-    mechanism = kernel_caps.detect()[0]
-    limits = Limits()
-    if not (mechanism and kernel_caps.bwrap_has_size()):
-        limits = Limits(disk_bytes=0)
+    # the grading process's own way: units one after another, kernels started ahead, in this process
+    session = api.Session(out, api.Grader(assignments=[args.assignment]), "auto", in_process=True)
     students = sorted(p.name for p in subs.iterdir())[:args.units + 1]
-    units = [Unit(student=s, assignment=args.assignment, submissions=subs,
-                  work=out / ".grader" / "units" / s / args.assignment, master=master, master_hash=digest,
-                  out=out, limits=limits, caps_mechanism=mechanism) for s in students]
-    grade, close = make_grader(root, args.assignment)
+    units = [session.unit(s, args.assignment, subs, out / ".grader" / "units" / s / args.assignment, out)
+             for s in students]
     timings, walls, own, total = [], [], [], []
     collecting = {"since": 0.0, "seconds": 0.0}
 
@@ -144,13 +130,13 @@ def inner(args: argparse.Namespace) -> dict:
     profile = cProfile.Profile(time.process_time)   # CPU time: on a shared machine, waiting for a core is not cost
     with cpu_group() as cpu:
         try:
-            grade(units[0])   # warms the process: imports, templates, references
+            session.grade(units[0])   # warms the process: imports, templates, references
             gc.callbacks.append(gc_clock)
             for unit in units[1:]:
                 c0, t0, w0 = own_cpu(), cpu(), time.perf_counter()
                 if args.cprofile:
                     profile.enable()
-                result = grade(unit)
+                result = session.grade(unit)
                 if args.cprofile:
                     profile.disable()
                 walls.append(time.perf_counter() - w0)
@@ -158,7 +144,7 @@ def inner(args: argparse.Namespace) -> dict:
                 total.append(cpu() - t0)
                 timings.append(result.timings)
         finally:
-            close()
+            session.close()
     shutil.rmtree(out, ignore_errors=True)
     stages: dict[str, list[float]] = {}
     for t in timings:

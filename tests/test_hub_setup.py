@@ -137,7 +137,7 @@ def dataclass_replace(run: HubRun, **kw) -> HubRun:
 
 def test_the_profile_block_gives_the_role_its_environment_and_group(tmp_path, monkeypatch):
     run = run_in(tmp_path, isolated=True, cgroups="cgroup1")
-    monkeypatch.setattr(cgroups.kernel_caps, "parents", lambda kind: [Path("/cg/memory/x"), Path("/cg/pids")])
+    monkeypatch.setattr(cgroups, "cgroup_parents", lambda kind: [Path("/cg/memory/x"), Path("/cg/pids")])
     block = accounts.profile_block(run, "instructor")
     assert f"export PATH={run.env('instructor')}/bin:\"$PATH\"" in block
     assert f"export JUPYTER_CONFIG_PATH={run.config_dir('instructor')}" in block

@@ -208,13 +208,12 @@ def released_page(exchange: Path, secret: str = SECRET, notebook: str = "01_conv
 
 
 def service(tmp_path: Path, due: datetime | None, **kw) -> Service:
-    from autograder.grading.orchestrate.batch import Options
     exchange = tmp_path / "exchange"
     (exchange / "cnn-inside" / "inbound").mkdir(parents=True)
     config = Config({"CourseDirectory": {"course_id": "cnn-inside"}})
     (tmp_path / "master" / "release" / "01_conv_forward").mkdir(parents=True)
     setup = g.Setup(home=tmp_path / "home", config=config, course_id="cnn-inside", exchange=exchange,
-                    master=tmp_path / "master", digest="x", opts=Options())
+                    master=tmp_path / "master")
     dues = DueDates(gradebook_with_due(tmp_path / "gradebook.db", due) if due else "sqlite:///none", "cnn-inside")
     return Service(setup, policy(**kw), State(tmp_path / "s.db"), dues, make_grader=lambda: None, check_owner=False)
 

@@ -11,7 +11,7 @@ import nbformat
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from ..grading.pipeline.kernel_client import DOTTED_NAME as STEADY_CLIENT
+from ..grading.api import kernel_client
 
 
 def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
@@ -23,7 +23,7 @@ def execute(path: Path, timeout: int = 120, allow_errors: bool = False,
     with tempfile.TemporaryDirectory(prefix="cnnrun-") as runtime:
         # local IPC sockets (absolute paths) rather than unencrypted TCP ports
         config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(runtime, "kernel"),
-                                           "client_class": STEADY_CLIENT}})
+                                           "client_class": kernel_client()}})
         # nbclient makes its own manager, the asyncio one (AsyncKernelManager): handed a blocking
         # KernelManager, it polls the blocking client's sockets inside its event loop, with no
         # time limit while it waits for a cell's output, so one late or lost message stalls the

@@ -6,6 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from ..grading import api
 from ..paths import DEMO, SOLUTIONS
 
 CLASS_SIZE = 60
@@ -31,11 +32,6 @@ def demo_class(root: Path, size: int = CLASS_SIZE) -> list[str]:
 
 
 def demo() -> int:
-    from ..grading.isolation import sandbox
-    from ..grading.outputs.aggregate import score_table
-    from ..grading.orchestrate.batch import Options, run
-    from ..grading.records import Limits
-    from ..grading.outputs.report import class_summary, report
     from ..authoring.release import release
     from ..authoring.run_notebook import errors, execute
     from .sample_class import DESCRIPTIONS
@@ -55,19 +51,19 @@ def demo() -> int:
         print(f"   {student:4s} {what}")
     print(f"   {generated[0]}..{generated[-1]}: {len(generated)} students generated from the mistake catalogue "
           "(autograder/demo/sample_class.py make_class)")
-    ok, why = sandbox.available()
+    ok, why = api.sandbox_available()
     if not ok:
         print(f"   the grading sandbox is not available here ({why}); grading with --no-sandbox")
     print("4. Grade it: python -m autograder grade --submissions demo-out/submissions --out demo-out/grades "
           "--timeout 10  (per-cell limit shortened so the endless loop costs 10 s)")
     # a fresh batch: grading resumes from the results in OUT, and the generated class may have changed
     shutil.rmtree(DEMO / "grades", ignore_errors=True)
-    opts = Options(jobs=os.cpu_count() or 1, sandbox=ok, limits=Limits(timeout=10))
-    results = run(DEMO / "submissions", DEMO / "grades", opts)
-    print(score_table(results))
+    results = api.grade_class(DEMO / "submissions", DEMO / "grades", api.Grader(jobs=os.cpu_count() or 1, sandbox=ok,
+                                                                                timeout=10), "auto")
+    print(api.score_table(results))
     print("5. Report: python -m autograder report --out demo-out/grades (and --for-students)")
-    print(report(DEMO / "grades"))
-    print(class_summary(DEMO / "grades"))
+    print(api.report(DEMO / "grades"))
+    print(api.class_summary(DEMO / "grades"))
     print(f"\nFeedback for each student: {DEMO / 'grades' / 'feedback'}/<student>/<assignment>/<notebook>.html")
     return 0
 

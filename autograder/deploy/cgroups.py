@@ -1,10 +1,10 @@
 """The control groups the hub delegates to its accounts, so that nothing that grades needs root.
 
-The grader's memory and process caps are control groups (grading/isolation/kernel_caps.py) that the
-grading process makes under its own group. Root may do that anywhere; an account may where root gave
-it a group. So the launcher, as root, gives each account one when the hub starts; the account's
-processes (its server, its terminals, the grading service, a login shell: ~/.profile joins it) start
-in it. The instructor's grading then makes its units' groups inside theirs, without root; a student's
+The grader's memory and process caps are control groups (grading/isolation/kernel_caps.py, reached
+through grading/api.py) that the grading process makes under its own group. Root may do that anywhere;
+an account may where root gave it a group. So the launcher, as root, gives each account one when the hub
+starts; the account's processes (its server, its terminals, the grading service, a login shell:
+~/.profile joins it) start in it. The instructor's grading then makes its units' groups inside theirs, without root; a student's
 is a container only, so that when the hub stops, every process of the account can be found and killed.
 
 - cgroup v1 (tested here): `<the launcher's memory group>/cnn-hub-<account>` and
@@ -26,7 +26,7 @@ import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..grading.isolation import kernel_caps
+from ..grading.api import cgroup_parents, cgroup_v2_root, remove_groups
 
 PREFIX = "cnn-hub-"
 CONTROLLERS = "+memory +pids"
@@ -48,7 +48,7 @@ def name(account: str) -> str:
 
 def mechanism() -> tuple[str | None, str]:
     """Which cgroup version the hub delegates with here, or None and why neither works."""
-    root = kernel_caps.v2_root()
+    root = cgroup_v2_root()
     if root is not None:
         try:
             available = set((root / "cgroup.controllers").read_text().split())
@@ -56,7 +56,7 @@ def mechanism() -> tuple[str | None, str]:
             available = set()
         if {"memory", "pids"} <= available:
             return "cgroup2", ""
-    if len(kernel_caps.parents("cgroup1")) == 2:
+    if len(cgroup_parents("cgroup1")) == 2:
         return "cgroup1", ""
     return None, ("neither a cgroup v2 hierarchy with the memory and pids controllers nor cgroup v1's memory "
                   "and pids hierarchies are mounted")
@@ -65,9 +65,9 @@ def mechanism() -> tuple[str | None, str]:
 def planned(account: str, kind: str) -> Delegation:
     """The groups of that account (whether or not they exist)."""
     if kind == "cgroup2":
-        top = kernel_caps.v2_root() / name(account)
+        top = cgroup_v2_root() / name(account)
         return Delegation(kind, account, (str(top),), (str(top / LEAF),))
-    tops = tuple(str(parent / name(account)) for parent in kernel_caps.parents("cgroup1"))
+    tops = tuple(str(parent / name(account)) for parent in cgroup_parents("cgroup1"))
     return Delegation(kind, account, tops, tops)
 
 
@@ -112,7 +112,7 @@ def remove(groups: Delegation) -> None:
     remove them all."""
     tree = [str(p) for top in groups.tops for p in _subtree(Path(top))]
     if tree:
-        kernel_caps.remove(kernel_caps.Group(groups.mechanism, tree))
+        remove_groups(groups.mechanism, tree)
 
 
 def left(groups: Delegation) -> list[str]:

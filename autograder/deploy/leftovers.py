@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..grading.isolation import kernel_caps
+from ..grading.api import kill_until_gone
 from . import cgroups
 from .run import HubRun
 
@@ -93,7 +93,7 @@ def clean_up(run: HubRun) -> Left:
     preparation failed half-way (its groups made, its record not finished)."""
     if run.isolated and not run.cgroups:
         run = dataclasses.replace(run, cgroups=cgroups.mechanism()[0] or "")
-    killed = sorted(kernel_caps.kill_until_gone(lambda: leftover_processes(run), 5))
+    killed = sorted(kill_until_gone(lambda: leftover_processes(run), 5))
     groups = leftover_groups(run)
     for user in run.accounts if run.cgroups else ():
         cgroups.remove(cgroups.planned(user, run.cgroups))

@@ -12,11 +12,8 @@ from traitlets import Unicode
 from ..authoring.course import Course, find_course
 from ..launcher import PROG, Command
 from ..lms.cli import after_grading
-from .isolation.pool import KernelPool
-from .orchestrate.batch import Options, run
+from .api import ALIASES, FLAGS, Grader, KernelPool, grade_class, score_table
 from .orchestrate.course import graded_assignments
-from .outputs.aggregate import score_table
-from .settings import ALIASES, FLAGS, Grader
 
 
 class GradeApp(Command):
@@ -55,24 +52,14 @@ def grade(submissions: Path, out: Path, grader: Grader, mechanism: Optional[str]
     only = grader.assignments or None
     if course is not None and not only:  # a course grades what its students submitted
         only = graded_assignments(course, submissions)
-    opts = Options(jobs=max(1, grader.jobs), sandbox=grader.sandbox, limits=grader.limits(),
-                   show_hidden=grader.show_hidden, assignments=only, caps_mechanism=mechanism or None, course=course,
-                   kernels_ahead=kernels_ahead)
-    if grader.scheduler:
-        from .orchestrate import cluster   # here: Dask's distributed costs 0.3 s of start-up to every local run
-        try:
-            results = cluster.run(submissions, out, opts, grader.scheduler)
-        except KeyboardInterrupt:
-            print("\ninterrupted: the cluster's tasks are cancelled; run the same command again to grade "
-                  "what is missing", file=sys.stderr)
-            return 130
-    else:
-        try:
-            results = run(submissions, out, opts)
-        except KeyboardInterrupt:
-            print("\ninterrupted: its grading processes are stopped and nothing of them is left; run the same "
-                  "command again to grade what is missing", file=sys.stderr)
-            return 130
+    try:
+        results = grade_class(submissions, out, grader, mechanism or None, course=course, kernels_ahead=kernels_ahead,
+                              assignments=only)
+    except KeyboardInterrupt:
+        print("\ninterrupted: " + ("the cluster's tasks are cancelled" if grader.scheduler else
+                                   "its grading processes are stopped and nothing of them is left")
+              + "; run the same command again to grade what is missing", file=sys.stderr)
+        return 130
     print(score_table(results))
     failed = [r for r in results if r.retry]
     if failed:

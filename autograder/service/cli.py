@@ -12,12 +12,7 @@ from nbgrader.exchange.default.exchange import Exchange
 from traitlets import Unicode
 
 from ..authoring.course import Course
-from ..grading.isolation import kernel_caps
-from ..grading.isolation.pool import KernelPool
-from ..grading.isolation.readiness import held_limits
-from ..grading.orchestrate import master as master_mod
-from ..grading.orchestrate.batch import Options
-from ..grading.settings import ALIASES, FLAGS, Grader
+from ..grading.api import ALIASES, FLAGS, Grader, KernelPool, Session
 from ..launcher import PROG, Command
 from ..paths import SOLUTIONS, ensure_tools_on_path
 from . import grader as g, status
@@ -39,32 +34,14 @@ def build(app: "ServeApp", caps: Any, course: Optional[Course] = None) -> Servic
     home = beside / ".autograder-service"
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)   # students' copies and pages: the instructor's alone, like the course folder
-    assignments = grader.assignments or None
-    # as grading/batch.py's plan() resolves them for grade's units
-    unit_caps = kernel_caps.detect()[0] if caps == "auto" else caps
-    opts = Options(jobs=max(1, grader.jobs), sandbox=grader.sandbox,
-                   limits=held_limits(grader.limits(), unit_caps, grader.sandbox),
-                   assignments=assignments, caps_mechanism=caps, quiet=True,
-                   kernels_ahead=app.configured(KernelPool, course.config).size)
-    master, digest = master_mod.prepare(home / "grader", SOLUTIONS, assignments)
+    session = Session(home / "grader", grader, caps, logs=home / "logs", solutions=SOLUTIONS,
+                      kernels_ahead=app.configured(KernelPool, course.config).size,
+                      say=lambda line: print(f"serve: {line}", file=sys.stderr))
     setup = g.Setup(home=home, config=course.config, course_id=course.course_id, exchange=exchange,
-                    master=master, digest=digest, opts=opts, caps=unit_caps, hidden=g.hidden_tests(master))
+                    master=session.master, session=session, hidden=g.hidden_tests(session.master))
     settings = app.configured(FeedbackService, course.config)
-    if grader.scheduler:
-        from distributed import Client   # here: Dask's start-up cost only for a service on a cluster
-        from ..grading.orchestrate.cluster import PLUGIN, CourseCheck, Refused
-        client = Client(grader.scheduler, timeout=30)
-        # workers with other solutions or no sandbox are refused when they join, as for grade --scheduler
-        try:
-            client.register_plugin(CourseCheck(master_mod.solutions_hash(SOLUTIONS), opts.sandbox,
-                                               caps is not None), name=PLUGIN)
-        except Refused as err:
-            print(f"serve: {err}", file=sys.stderr)
-        make = lambda: g.ClusterGrader(setup, client)  # noqa: E731
-    else:
-        make = lambda: g.LocalGrader(setup)  # noqa: E731
     return Service(setup, app.configured(FeedbackPolicy, course.config), State(beside / "autograder-service.db"),
-                   DueDates(course.db_url, course.course_id), make, jobs=opts.jobs,
+                   DueDates(course.db_url, course.course_id), session.grader, jobs=max(1, grader.jobs),
                    # nbgrader's own option, which the course's collect (SafeCollect) follows too
                    check_owner=ExchangeCollect(config=course.config).check_owner, poll=settings.poll_seconds,
                    limits=settings.limits(), queue_notice=settings.queue_notice_seconds)

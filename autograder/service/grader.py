@@ -1,7 +1,7 @@
 """Grading one submission for the service, and releasing its page through nbgrader's feedback channel.
 
-Grading is `grade`'s own unit pipeline (grading/unit.py in a grading process, grading/batch.py's
-`grade_in`, or a Dask cluster through grading/cluster.py): same sandbox, caps, limits and checks. Each
+Grading is `grade`'s own unit pipeline, through the grader's public API (grading/api.py `Session`: a
+grading process per grading thread, or a Dask cluster): same sandbox, caps, limits and checks. Each
 submission is a unit in the service's scratch folder (`<course>/.autograder-service/`), whose
 gradebook is a copy of the grader's own: the course's gradebook is never written.
 
@@ -14,7 +14,6 @@ so `nbgrader fetch_feedback` finds it for that student alone.
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -23,9 +22,7 @@ import nbformat
 from markupsafe import Markup
 
 from ..authoring.cells import grade_id, is_test_cell
-from ..grading.orchestrate.batch import Options, Worker, grade_in
-from ..grading.records import Unit, UnitResult
-from ..grading.outputs.pagebox import with_banner
+from ..grading.api import Session, Unit, UnitResult, with_banner
 from ..pages import render
 from ..authoring.testcells import HIDDEN_RE
 from .inbound import KEYS
@@ -39,20 +36,17 @@ class Setup:
     config: Any                 # the course's nbgrader configuration
     course_id: str
     exchange: Path
-    master: Path
-    digest: str
-    opts: Options
-    caps: Optional[str] = None  # the units' caps mechanism, as grading/batch.py's plan resolves it
+    master: Path                # the grader's course folder (the session's): its release/ names what is graded
+    session: Optional[Session] = None   # the grader, prepared once (grading/api.py)
     hidden: set[str] = field(default_factory=set)    # "<notebook>:<grade_id>" of hidden tests
 
     def folder(self, kind: str, seq: int) -> Path:
         return self.home / kind / f"{seq:07d}"
 
     def unit(self, seq: int, student: str, assignment: str) -> Unit:
-        return Unit(student=student, assignment=assignment, submissions=self.folder("submissions", seq),
-                    work=self.folder("units", seq), master=self.master, master_hash=self.digest,
-                    out=self.folder("out", seq), limits=self.opts.limits, sandbox=self.opts.sandbox,
-                    show_hidden=False, caps_mechanism=self.caps)
+        assert self.session is not None, "a service that grades has a session"
+        return self.session.unit(student, assignment, self.folder("submissions", seq), self.folder("units", seq),
+                                 self.folder("out", seq))
 
 
 def hidden_tests(master: Path) -> set[str]:
@@ -62,46 +56,6 @@ def hidden_tests(master: Path) -> set[str]:
         nb = nbformat.read(path, as_version=4)
         found |= {f"{path.stem}:{grade_id(c)}" for c in nb.cells if is_test_cell(c) and HIDDEN_RE.search(c.source)}
     return found
-
-
-class LocalGrader:
-    """Grading processes on this machine, each kept for the next submission (no start-up per grade)."""
-
-    def __init__(self, setup: Setup):
-        self.setup = setup
-        self.worker: Optional[Worker] = None
-        (setup.home / "logs").mkdir(parents=True, exist_ok=True)
-
-    def grade(self, unit: Unit) -> UnitResult:
-        self.worker = grade_in(self.worker, unit, self.setup.opts.limits.unit_deadline(),
-                               self.setup.home / "logs" / "worker.log", kernels_ahead=self.setup.opts.kernels_ahead)
-        return UnitResult.read(unit.work / "result.json")
-
-    def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker = None
-
-
-class ClusterGrader:
-    """A Dask cluster's workers, through grading/cluster.py as `grade --scheduler` uses them."""
-
-    def __init__(self, setup: Setup, client: Any):
-        self.setup, self.client = setup, client
-
-    def grade(self, unit: Unit) -> UnitResult:
-        from ..grading.orchestrate import cluster
-        from ..grading.pipeline.unit import failure_result
-        future = self.client.submit(cluster.grade_parcel, cluster.pack(unit, self.setup.opts),
-                                    key=f"serve-{unit.work.name}-{time.time_ns()}", pure=False)
-        try:
-            return future.result().write(unit)
-        except Exception as err:   # a refused or lost worker: the grader's failure, not the student's
-            return failure_result(unit, f"the cluster could not grade this submission ({type(err).__name__}: {err})",
-                                  retry=True)
-
-    def stop(self) -> None:
-        self.client.close()   # the service is stopping: every grader's, at once
 
 
 def tidy(unit: Unit) -> None:

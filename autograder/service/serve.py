@@ -20,9 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..grading.isolation import leftovers
-from ..grading.outputs.pagebox import banner
-from ..grading.records import UnitResult
+from ..grading.api import UnitResult, banner, sweep_leftovers
 from . import grader as g
 from . import status
 from .inbound import Inbound, Limits as InboundLimits, Submission, TooBig, inbound
@@ -333,7 +331,7 @@ class Service:
     def run(self, until: Optional[Callable[[], bool]] = None) -> None:
         for row in self.state.recover():
             log(f"restarted: {row.name} was being graded; queued again")
-        for work in leftovers.sweep():   # what a grading process killed with the service left
+        for work in sweep_leftovers():   # what a grading process killed with the service left
             log(f"removed what the killed grading of {work} left (its kernels' group and runtime folder)")
         known = self.state.names()
         threads = [threading.Thread(target=self.work, args=(n,), daemon=True) for n in range(self.jobs)]

@@ -27,7 +27,6 @@ import logging
 import re
 from contextlib import contextmanager
 from copy import deepcopy
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -36,11 +35,8 @@ from nbgrader.converters import Autograde, NbGraderException
 from traitlets import Unicode
 
 from ...authoring.release import assignments
-from ..isolation.pool import KernelPool
+from ..api import Grader, KernelPool, UnitResult, grade_class, grader_folder
 from ..isolation.readiness import isolation_here
-from ..records import UnitResult
-from ..settings import Grader
-from . import batch, master as master_mod
 from ...authoring.course import Course
 from .course import graded_assignments
 
@@ -89,10 +85,11 @@ class GraderAutograde(NotebookExporter):
         config.CourseDirectory.root = str(root)
         course = Course(root=root, config=config)
         grader = Grader(config=self.config)   # the course's c.Grader options, as `grade` reads them
-        limits = grader.limits()
+        # what Autograde cannot be told otherwise: students' code in the sandbox, hidden tests' code hidden
+        grader.sandbox, grader.show_hidden = True, False
         if "timeout" in self.config.Execute and "timeout" not in self.config.Grader:
             # the course's per-cell limit, as for nbgrader's own Execute
-            limits = replace(limits, timeout=int(self.config.Execute.timeout))
+            grader.timeout = int(self.config.Execute.timeout)
         only = sorted(set(graded_assignments(course, submissions) or []) | {a for _, a in units}) or None
         refused: list[str] = []
 
@@ -100,12 +97,12 @@ class GraderAutograde(NotebookExporter):
             self.log.error(line)
             refused.append(line)
 
-        opts = batch.Options(jobs=max(1, grader.jobs), limits=limits, assignments=only, caps_mechanism=mechanism,
-                             course=course, quiet=True, units=frozenset(units), regrade=converter.force, say=say,
-                             kernels_ahead=KernelPool(config=self.config).size)   # grade's fast path too
         with muted(self.log):   # nbgrader's generate_assignment, building the grader's folder, logs into this app
-            master_mod.prepare(root / self.out, only=only)
-        results = {(r.student_id, r.assignment): r for r in batch.run(submissions, root / self.out, opts)}
+            grader_folder(root / self.out, only)
+        graded = grade_class(submissions, root / self.out, grader, mechanism, course=course, assignments=only or [],
+                             quiet=True, units=frozenset(units), regrade=converter.force, say=say,
+                             kernels_ahead=KernelPool(config=self.config).size)   # grade's fast path too
+        results = {(r.student_id, r.assignment): r for r in graded}
         failed = []
         for student, assignment in sorted(units):
             result = results.get((student, assignment))
