@@ -1,6 +1,8 @@
 """The import graph of the two packages, read from their source (every import, function-local ones
 included): no cycle, nothing imports `autograder.__main__` (the launcher), no module takes another
-package's private name, and records.py, which every stage imports, imports none of them. (That
+package's private name, records.py, which every stage imports, imports none of them, and everything
+outside autograder/grading/ (the service, deploy, demo, lms, authoring, the launcher, bench/'s scripts,
+hub/'s configuration) reaches the grader through its public API, grading/api.py, only. (That
 cnn_student never imports autograder: tests/test_packages.py.)"""
 from __future__ import annotations
 
@@ -9,9 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.paths import ROOT
-
-PACKAGES = ("autograder", "cnn_student")
-
 
 @dataclass(frozen=True)
 class Import:
@@ -22,10 +21,17 @@ class Import:
     line: int
 
 
-def modules(root: Path = ROOT) -> dict[str, Path]:
+PACKAGES = ("autograder", "cnn_student")
+SCRIPTS = ("bench", "hub")   # folders of scripts that import the packages (named bench.x, hub.x here)
+GRADER, API = "autograder.grading", "autograder.grading.api"
+
+
+def modules(root: Path = ROOT, scripts: bool = False) -> dict[str, Path]:
     found = {}
-    for package in PACKAGES:
+    for package in PACKAGES + (SCRIPTS if scripts else ()):
         for path in (root / package).rglob("*.py"):
+            if "node_modules" in path.parts:
+                continue
             parts = list(path.relative_to(root).with_suffix("").parts)
             found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
@@ -117,6 +123,37 @@ def test_records_import_no_stage():
     """records.py declares what travels between the stages; it imports none of them (paths only)."""
     found = [i.module for i in imports(modules()) if i.importer == "autograder.grading.records"]
     assert set(found) <= {"autograder.paths"}, found
+
+
+def around_the_api(root: Path = ROOT) -> list[str]:
+    """Imports of the grader's modules other than its public API from outside autograder/grading/."""
+    mods = modules(root, scripts=True)
+    return sorted(f"{i.importer} line {i.line}: {i.module}" for i in imports(mods)
+                  if not (i.importer == GRADER or i.importer.startswith(GRADER + "."))
+                  and (i.module == GRADER or i.module.startswith(GRADER + ".")) and i.module != API)
+
+
+def test_the_grader_is_reached_through_its_api_only():
+    assert around_the_api() == []
+
+
+def test_the_api_rule_sees_what_it_must(tmp_path):
+    """A planted function-local import of a grading stage in a service module, and a bench script's
+    import of a grading record, are found; the API's own imports and the stages' among themselves are not."""
+    for rel, text in {"autograder/__init__.py": "", "autograder/service/__init__.py": "",
+                      "autograder/service/cli.py": "from ..grading.api import Grader\n"
+                                                   "def build():\n    from ..grading.orchestrate import batch\n",
+                      "autograder/grading/__init__.py": "", "autograder/grading/api.py": "from .orchestrate import batch\n",
+                      "autograder/grading/records.py": "", "autograder/grading/orchestrate/__init__.py": "",
+                      "autograder/grading/orchestrate/batch.py": "from ..records import Unit\n",
+                      "cnn_student/__init__.py": "",
+                      "bench/profile.py": "from autograder.grading import api\nfrom autograder.grading.records import Unit\n",
+                      "hub/jupyterhub_config.py": "from autograder.grading.api import Grader\n"}.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert around_the_api(tmp_path) == ["autograder.service.cli line 3: autograder.grading.orchestrate.batch",
+                                        "bench.profile line 2: autograder.grading.records"]
 
 
 def test_the_graph_reader_sees_what_it_must(tmp_path):
