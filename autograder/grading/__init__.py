@@ -1,5 +1,12 @@
 """The instructor's grader: `python -m autograder grade` and `report`. The tree follows the stages.
 
+Its public API is api.py: the service, deploy/, the demo, authoring/, the launcher and bench/ import that
+module and nothing else of grading/ (tests/test_imports.py); `grade` (cli.py) and the course's Autograde
+grade through it too. It grades a class (grade_class), one submission after another for a client that
+stays up (Session), and says what the machine can isolate; the records that cross (Limits, Unit,
+UnitResult), the options (Grader, KernelPool) and the pages (banner, report) are re-exported there.
+This __init__ imports nothing, so that importing any one module of grading/ stays cheap.
+
     submission ──► intake ──► run ──► collect ──► publish ──► finish ──► report
     (one unit = one student's one assignment; intake .. publish run per unit, in a worker process)
 
@@ -34,6 +41,6 @@ report   outputs/report.py            the instructor's report and the class     
 In an nbgrader course, orchestrate/autograde.py hands nbgrader's own Autograde (Formgrader's button,
 `nbgrader autograde`) to this same batch, and pipeline/feedback_html.py writes Generate Feedback's page.
 records.py declares what travels between the stages (Limits, Unit and its folder layout, UnitResult,
-Parcel, Graded); cnn_student/protocol.py what a graded kernel records for the grader. The picture:
-docs/architecture.md.
+Parcel, Graded); api.py is the way in from outside (above); cnn_student/protocol.py what a graded
+kernel records for the grader. The picture: docs/architecture.md.
 """
