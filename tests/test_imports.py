@@ -28,10 +28,9 @@ GRADER, API = "autograder.grading", "autograder.grading.api"
 
 def modules(root: Path = ROOT, scripts: bool = False) -> dict[str, Path]:
     found = {}
-    for package in PACKAGES + (SCRIPTS if scripts else ()):
-        for path in (root / package).rglob("*.py"):
-            if "node_modules" in path.parts:
-                continue
+    folders = [(package, "**/*.py") for package in PACKAGES] + [(folder, "*.py") for folder in SCRIPTS if scripts]
+    for folder, pattern in folders:
+        for path in (root / folder).glob(pattern):
             parts = list(path.relative_to(root).with_suffix("").parts)
             found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
