@@ -13,10 +13,12 @@ records again and commits the new manifest (the pin moves with it).
 
 Each normalisation stands for something that differs between two runs of one and the same grader (seen:
 bc807b7 against itself, in a test run and in bench/identical.py), or between two clones of one commit:
-- PATH_NORMALISATIONS, the folders a page names: the class's folder (pytest's numbered tmp folder,
+- path_normalisations, the folders a page names: the class's folder (pytest's numbered tmp folder,
   "pytest-376/grading0" then "pytest-378/grading0": the spy's page prints the paths it tries) as <class>,
   the checkout (spy's targets, "/work/wt/ident32/nbgrader_config.py") as <checkout> and the venv (a
-  traceback through numpy: ".venv/lib/python3.11/site-packages/numpy/_core/numeric.py") as <venv>;
+  traceback through numpy: ".venv/lib/python3.11/site-packages/numpy/_core/numeric.py") as <venv>,
+  also as the kernel shortens them under its home, the sandbox's /tmp ("~/tmp.Fz73Gm8Znk/cnn/.venv/...",
+  seen in a clone made with mktemp -d);
 - PAGE_NORMALISATIONS, each of what one grader writes differently in two runs:
   - notebook 5's measured ratio, "0.100 calibrations on the timed case" then "0.099" (a timing), as
     "N calibrations";
@@ -25,7 +27,10 @@ bc807b7 against itself, in a test run and in bench/identical.py), or between two
   - the traceback of a cell stopped at its time limit (where the interrupt lands is timing): the
     output's text up to its last line, "KeyboardInterrupt: ";
   - the execution count of the cell in which the kernel exited (KernelDied): "In [5]" when the kernel's
-    execute_input message left before it died, "In [ ]" when not (main against itself: 1 run in 6).
+    execute_input message left before it died, "In [ ]" when not (main against itself: 1 run in 6);
+  - the spy's write to the checkout (test_grading.py): "blocked write OSError" (a read-only mount),
+    but "WROTE <checkout>/planted.txt" in a clone under /tmp (mktemp -d, as CI may clone), where that
+    path is the sandbox's own in-memory /tmp; the spy's test asserts the checkout itself untouched.
 Every compared file gets every normalisation (a CSV holds none of what they match).
 """
 from __future__ import annotations
@@ -50,7 +55,10 @@ PAGE_NORMALISATIONS = (
     (re.compile(r'id="cell-id=[^"]*"'), 'id="cell-id=?"'),
     (re.compile(r"<pre>(?:(?!</pre>).)*(KeyboardInterrupt</span>: (?:(?!</pre>).)*)</pre>", re.S), r"<pre>[...]\1</pre>"),
     (re.compile("In\xa0\\[(?:\\d+|\xa0)\\]:((?:(?!input_prompt).)*?KernelDied)", re.S), "In\xa0[?]:\\1"),
+    (re.compile(r"^WROTE <checkout>/planted\.txt$", re.M), "blocked write OSError"),
 )
+# the kernel's home: the sandbox's (grading/isolation/sandbox.py), or the grader's own without a sandbox
+KERNEL_HOMES = ("/tmp", str(Path.home()))
 # what grading reads: the last commit that changed one of these is the grader a manifest records
 GRADER_INPUTS = ("autograder", "cnn_student", "notebooks", "solutions", "data", "nbgrader_config.py",
                  "jupyter_nbconvert_config.py", "requirements.txt", "pyproject.toml")
@@ -60,8 +68,13 @@ RECORD = ("record the manifests again with `.venv/bin/python -m pytest --record-
 
 
 def path_normalisations(class_folder: Path, checkout: Path = ROOT) -> dict[str, str]:
-    """The folders a page may name, and what each becomes (PATH_NORMALISATIONS above)."""
-    return {str(class_folder): "<class>", str(checkout): "<checkout>", sys.prefix: "<venv>"}
+    """The folders a page may name, and what each becomes (see above), also as the kernel
+    writes them in a traceback: IPython shortens a path under the kernel's home to "~/..."."""
+    places = {str(class_folder): "<class>", str(checkout): "<checkout>", sys.prefix: "<venv>"}
+    for home in KERNEL_HOMES:
+        places.update({"~" + path[len(home):]: name for path, name in list(places.items())
+                       if path.startswith(home + "/")})
+    return places
 
 
 def normalised(text: str, paths: dict[str, str]) -> str:
