@@ -8,24 +8,18 @@ and --generated students drawn from the mistake catalogue), written once by this
 run `python -m autograder grade --jobs 2 --timeout 10` (the demo's options) into the same OUT path,
 one after the other, so that no path in a page differs by where it was written.
 
-Compared byte for byte: grades.csv, causes.csv, integrity.csv and similarity.json. results.json with
-each unit's "timings" (seconds per stage) left out. Every feedback page
-(feedback/<student>/<assignment>/<notebook>.html) byte for byte after four normalisations, each of
-something that differs between two runs of one and the same grader (seen: main against itself):
-- notebook 5's measured ratio, "0.031 calibrations on the timed case" (a timing), as "N calibrations";
-- cell ids (`id="cell-id=..."`): nbgrader gives each test cell it restores a new random id;
-- the traceback of a cell stopped at its time limit (where the interrupt lands is timing): the
-  output's text up to its last line, "KeyboardInterrupt: ";
-- the execution count of the cell in which the kernel exited (KernelDied): "In [5]" when the kernel's
-  execute_input message left before it died, "In [ ]" when not (main against itself: 1 run in 6).
+Then each tree's `python -m autograder report` and `report --for-students` write report.html and
+class_summary.html. Compared: grades.csv, causes.csv, integrity.csv, similarity.json, report.html,
+class_summary.html and every feedback page (feedback/<student>/<assignment>/<notebook>.html), each after
+the normalisations of tests/identical_outputs.py (the same comparison as the tests' check against the
+pinned grading; it lists each normalisation and the difference between two runs it stands for), and
+results.json with each unit's "timings" (seconds per stage) left out.
 Exit status 1 when anything differs, with the first lines of each difference.
 """
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -36,20 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import ROOT, checkout, load, run  # noqa: E402
-
-FILES = ("grades.csv", "causes.csv", "integrity.csv", "similarity.json")
-PAGE_NORMALISATIONS = (
-    (re.compile(r"\b\d+\.\d+ calibrations on the timed case"), "N calibrations on the timed case"),
-    (re.compile(r'id="cell-id=[^"]*"'), 'id="cell-id=?"'),
-    (re.compile(r"<pre>(?:(?!</pre>).)*(KeyboardInterrupt</span>: (?:(?!</pre>).)*)</pre>", re.S), r"<pre>[...]\1</pre>"),
-    (re.compile("In\xa0\\[(?:\\d+|\xa0)\\]:((?:(?!input_prompt).)*?KernelDied)", re.S), "In\xa0[?]:\\1"),
-)
-
-
-def normalised_page(text: str) -> str:
-    for pattern, replacement in PAGE_NORMALISATIONS:
-        text = pattern.sub(replacement, text)
-    return text
+from tests.identical_outputs import FILES, path_normalisations, unified  # noqa: E402
+from tests.identical_outputs import differences as normalised_differences  # noqa: E402
 
 
 def write_class(root: Path, generated: int, students: list[str] | None = None, only: list[str] | None = None) -> Path:
@@ -75,6 +57,8 @@ def grade(tree: Path, subs: Path, out: Path, keep: Path, *options: str, master: 
     start = time.perf_counter()
     run(tree, "grade", "--submissions", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "10", *options)
     seconds = time.perf_counter() - start
+    run(tree, "report", "--out", str(out))
+    run(tree, "report", "--out", str(out), "--for-students")
     shutil.rmtree(out / ".grader")
     out.rename(keep)
     return seconds
@@ -87,26 +71,12 @@ def normalised_results(folder: Path) -> str:
     return json.dumps(results, indent=1, sort_keys=True)
 
 
-def differences(before: Path, after: Path) -> list[str]:
-    """What differs between two graded OUT folders (empty: identical)."""
-    found = []
-
-    def compare(name: str, a: str, b: str) -> None:
-        if a != b:
-            diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "before/" + name, "after/" + name, n=1,
-                                             lineterm=""))
-            found.append("\n".join(diff[:12]))
-
-    for name in FILES:
-        a, b = before / name, after / name
-        compare(name, a.read_text() if a.exists() else "(missing)", b.read_text() if b.exists() else "(missing)")
-    compare("results.json (timings left out)", normalised_results(before), normalised_results(after))
-    pages_a = {p.relative_to(before) for p in (before / "feedback").rglob("*.html")}
-    pages_b = {p.relative_to(after) for p in (after / "feedback").rglob("*.html")}
-    for missing in sorted(pages_a ^ pages_b):
-        found.append(f"{missing}: only {'before' if missing in pages_a else 'after'}")
-    for page in sorted(pages_a & pages_b):
-        compare(str(page), normalised_page((before / page).read_text()), normalised_page((after / page).read_text()))
+def differences(before: Path, after: Path, ref_tree: Path, root: Path) -> list[str]:
+    """What differs between two graded OUT folders (empty: identical); each side's own checkout is <checkout>."""
+    found = normalised_differences(before, after, path_normalisations(root, ref_tree), path_normalisations(root))
+    a, b = normalised_results(before), normalised_results(after)
+    if a != b:
+        found.append(unified("results.json (timings left out)", a, b))
     return found
 
 
@@ -133,7 +103,7 @@ def main() -> None:
     print(f"{args.ref}: {before:.1f} s ({before / units:.2f} s per unit); {load()}")
     after = grade(ROOT, subs, root / "out", root / "after", *options, master=args.master)
     print(f"this tree: {after:.1f} s ({after / units:.2f} s per unit), {after / before:.2f}x; {load()}")
-    found = differences(root / "before", root / "after")
+    found = differences(root / "before", root / "after", ref_tree, root)
     pages = sum(1 for _ in (root / "after" / "feedback").rglob("*.html"))
     if ref_tree != ROOT:
         shutil.rmtree(ref_tree)
@@ -143,8 +113,8 @@ def main() -> None:
         print(f"DIFFERENT: {len(found)} file(s)\n" + "\n\n".join(found[:20]))
         sys.exit(1)
     print(f"identical: {', '.join(FILES)}, results.json (timings left out) and {pages} feedback pages "
-          "(normalised: notebook 5's measured ratio, cell ids, tracebacks of cells stopped at their time limit, "
-          "the count of a cell whose kernel exited)")
+          "(normalised: the class's folder, the checkout and the venv, notebook 5's measured ratio, cell ids, "
+          "tracebacks of cells stopped at their time limit, the count of a cell whose kernel exited)")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 from autograder.authoring.cells import grade_id, points
 from autograder.authoring.reference import notebook_path
 from autograder.grading.orchestrate import master as master_mod
+from tests import identical_outputs
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,3 +60,24 @@ def cell_points(assignment: str, *grade_ids: str) -> float:
     if set(found) != set(grade_ids):
         raise KeyError(f"no graded cells {sorted(set(grade_ids) - set(found))} in {assignment}")
     return sum(found.values())
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-identical", action="store_true",
+                     help="write tests/identical/<class>.json from this tree's grading instead of checking against it "
+                          "(tests/identical_outputs.py: when a change of a page or a grade is meant)")
+
+
+@pytest.fixture(scope="session")
+def identical_to_pin(request):
+    """identical_to_pin(OUT, name, class folder): the class graded in OUT holds the same grades, feedback pages
+    and report, normalised, as tests/identical/<name>.json, the pinned commit's grading (or records it there)."""
+    def check(out: Path, name: str, class_folder: Path) -> None:
+        paths = identical_outputs.path_normalisations(class_folder)
+        if request.config.getoption("--record-identical"):
+            identical_outputs.record(out, name, paths)
+            return
+        found = identical_outputs.check(out, name, paths)
+        if found:
+            pytest.fail(found, pytrace=False)
+    return check

@@ -18,6 +18,7 @@ import pytest
 from autograder.paths import ROOT
 from autograder.authoring.release import assignments
 from autograder.grading.isolation import leftovers
+from autograder.grading.outputs.report import class_summary, report
 from tests import machine
 from tests.conftest import cell_points
 from autograder.demo.sample_class import make
@@ -122,6 +123,20 @@ def test_every_student_and_assignment_has_a_row(batch):
     students = {p.name for p in batch["subs"].iterdir()}
     assert set(scores(batch["out"])) == {(st, a) for st in students for a in ALL}
     assert "ada" in batch["stdout"] and "total" in batch["stdout"]  # the score table is printed
+
+
+def test_grades_pages_and_report_identical_to_the_pinned_grading(batch, identical_to_pin):
+    """grades.csv, causes.csv, integrity.csv, similarity.json, report.html, class_summary.html and every
+    feedback page, normalised, byte for byte as the pinned commit's grader wrote them for this class
+    (tests/identical/grading_batch.json; tests/identical_outputs.py says how and what is normalised).
+    The batch is the demo's ten named students less the demo's generated ones, with every kind of page: right
+    (ada, all five notebooks), mistaken (ben, cy), untouched and ungraded (dee), unreadable, missing and
+    renamed notebooks (eve), edited test cells (fay), reads, patches and frame inspection (gus), a kernel
+    that exits (hal), a time limit and a memory cap (ivy), a flood of output (jo), reads and writes of the
+    instructor's files (spy); with integrity findings and identical work (the report's)."""
+    report(batch["out"])
+    class_summary(batch["out"])
+    identical_to_pin(batch["out"], "grading_batch", batch["tmp"])
 
 
 def test_mistakes_cost_the_tests_that_hold_them(batch):

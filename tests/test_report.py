@@ -95,6 +95,12 @@ def test_report_counts_equal_counts_of_the_class(out):
     assert answered == expected
 
 
+def test_report_identical_to_the_pinned_grading(out, identical_to_pin):
+    """report.html, class_summary.html and the CSVs of the synthetic class (charts, counts, the integrity
+    ranking), normalised, byte for byte as the pinned commit wrote them (tests/identical/report_class.json)."""
+    identical_to_pin(out, "report_class", out)
+
+
 def test_the_median_of_an_even_number_of_students(tmp_path):
     """Four students scoring 1, 2, 3 and 10: median 2.5 (the mean of the two middle scores), mean 4.0."""
     results = [UnitResult(f"s{k}", FIRST, score, 15.0, "m", graded=True) for k, score in enumerate([3, 10, 1, 2])]
