@@ -262,11 +262,12 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.OverwriteCells.add_missing_cells = True
     c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
     c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
-    c.SandboxedExecute.timeout = unit.limits.timeout
-    c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
-    c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
+    limits = unit.isolation.limits
+    c.SandboxedExecute.timeout = limits.timeout
+    c.SandboxedExecute.notebook_timeout = limits.notebook_timeout
+    c.SandboxedExecute.max_output_bytes = limits.max_output_bytes
     c.SandboxedExecute.release_dir = str(unit.release)
-    c.SandboxedExecute.disk_bytes = unit.limits.disk_bytes if unit.sandbox else 0
+    c.SandboxedExecute.disk_bytes = unit.isolation.disk_bytes
     c.SandboxedExecute.caps_group = group.to_json() if group else {}
     c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
     c.SandboxedExecute.pool_key = kernels.key if kernels else ""
@@ -281,20 +282,16 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     return c
 
 
-def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
-    """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
+def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> None:
+    """The unit's kernelspec, which holds what the kernel launcher (sandbox.py) is told."""
     course = intake.course
-    sandbox.write_kernelspec(course / "jupyter")
-    disk = unit.limits.disk_bytes if unit.sandbox else 0
     mplcache = unit.master / "mplcache"
-    if not disk and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
+    if not unit.isolation.disk_bytes and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
         shutil.copytree(mplcache, course / "mplcache")
         mplcache = course / "mplcache"
-    settings = sandbox.KernelSettings(
-        sandbox=unit.sandbox, assignment=unit.assignment, scratch=str(intake.submitted), limits=unit.limits,
-        disk=bool(disk), mplcache=str(mplcache) if mplcache.is_dir() else None,
-        group=group.to_json() if group else None).write(course / "kernel.json")
-    return settings
+    sandbox.write_kernelspec(course / "jupyter", sandbox.KernelSettings.of(
+        unit.isolation, assignment=unit.assignment, scratch=str(intake.submitted),
+        mplcache=str(mplcache) if mplcache.is_dir() else None, group=group))
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
@@ -304,18 +301,18 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
     if not intake.runnable:
         return "", False
     ensure_tools_on_path()
-    setting = pool.setting_for(unit.limits, unit.caps_mechanism, unit.master)
-    if kernels is not None and setting.poolable(unit.sandbox):
+    setting = pool.setting_for(unit.isolation, unit.master)
+    if kernels is not None and setting.poolable():
         kernels.use(setting)
     else:
         kernels = None
     # the kernels' runtime folder (in memory where there is /dev/shm: what a kernel writes beside its
     # sockets counts against its memory cap, never the disk) and the unit's control group (none when its
     # kernels come from the pool: each has its own), both gone when the block ends (leftovers.py)
-    with leftovers.held(unit.work, None if kernels else unit.caps_mechanism, unit.limits) as (runtime, group):
-        settings = _write_kernel_settings(unit, intake, group)
-        with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime),
-                        **{sandbox.SPEC_ENV: str(settings)}):
+    held = unit.isolation
+    with leftovers.held(unit.work, None if kernels else held.caps_mechanism, held.limits) as (runtime, group):
+        _write_kernelspec(unit, intake, group)
+        with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime)):
             log, ok = _autograde(unit, intake, runtime, group, timings, kernels)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
