@@ -181,6 +181,16 @@ class Finding:
 FIELDS = tuple(f.name for f in fields(Finding))  # integrity.csv's columns
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What the grader decided on one test cell (pipeline/preprocessors.py VerifyChecks, by verify.py judge),
+    handed in memory to the collect stage: the function whose check failed first and the causes it names
+    ("" and none when every check passed), and the concept questions' answers as recorded (right or not)."""
+    function: str = ""
+    causes: tuple[str, ...] = ()
+    answers: dict[str, str] = field(default_factory=dict)   # concept question -> the answer recorded
+
+
 @dataclass
 class CellScore:
     """One test cell's points, and what its verdict diagnosed (grading/pipeline/verify.py judge)."""

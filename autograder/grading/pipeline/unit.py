@@ -10,7 +10,6 @@ A unit goes through four stages, each timed (UnitResult.timings):
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -26,13 +25,13 @@ from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test
 from ...pages import render
 from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
-from . import execute, needed
+from . import execute, ledger, needed
 from ..isolation import kernel_caps, leftovers, pool, sandbox
 from .feedback_html import FeedbackPages
 from ..outputs.integrity import cell_fingerprints, observed, scan_source
-from .preprocessors import VerifyChecks, verdict_metadata
+from .preprocessors import VerifyChecks
 from .scratch_gradebook import scratch
-from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult, Verdict
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
@@ -85,13 +84,13 @@ def grade_unit(unit: Unit, kernels: Optional[pool.Pool] = None) -> UnitResult:
     """Grade one unit through its four stages; write and return its result. `kernels`: the grading
     process's kernels started ahead, if it keeps any."""
     timings: dict[str, float] = {}
-    with scratch(unit.course / "gradebook.db"):
+    with scratch(unit.course / "gradebook.db"), ledger.opened() as ran:
         with _stage(timings, "intake"):
             intake = take_in(unit)
         with _stage(timings, "run"):
-            log, ok = run(unit, intake, timings, kernels)
+            log, ok = run(unit, intake, timings, kernels, ran)
         with _stage(timings, "collect"):
-            result = collect(unit, intake, log, ok)
+            result = collect(unit, intake, log, ok, ran)
     with _stage(timings, "publish"):
         publish_feedback(unit, intake.expected, intake.notes)
     result.timings = timings
@@ -239,7 +238,7 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
 
 # ---------- run
 def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None, kernels: Optional[pool.Pool],
-            submission: Path):
+            submission: Path, ran: ledger.Ledger):
     from traitlets.config import Config
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
                                         IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
@@ -269,7 +268,7 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.SandboxedExecute.release_dir = str(unit.release)
     c.SandboxedExecute.disk_bytes = unit.isolation.disk_bytes
     c.SandboxedExecute.caps_group = group.to_json() if group else {}
-    c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
+    c.SandboxedExecute.ledger = c.VerifyChecks.ledger = ran.key
     c.SandboxedExecute.pool_key = kernels.key if kernels else ""
     c.SandboxedExecute.submission = str(submission)
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
@@ -294,7 +293,8 @@ def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | Non
         mplcache=str(mplcache) if mplcache.is_dir() else None, group=group))
 
 
-def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
+def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool],
+        ran: ledger.Ledger) -> tuple[str, bool]:
     """nbgrader autograde and the feedback pages; (nbgrader's log, whether it succeeded). With `kernels`,
     each notebook runs in a kernel started ahead (each with its own group and caps, pool.py) where the
     unit's settings allow it; otherwise in a kernel started here, in the unit's group."""
@@ -313,22 +313,21 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
     with leftovers.held(unit.work, None if kernels else held.caps_mechanism, held.limits) as (runtime, group):
         _write_kernelspec(unit, intake, group)
         with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime)):
-            log, ok = _autograde(unit, intake, runtime, group, timings, kernels)
+            log, ok = _autograde(unit, intake, runtime, group, timings, kernels, ran)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
 
 
 def _autograde(unit: Unit, intake: Intake, runtime: Path, group: kernel_caps.Group | None,
-               timings: dict[str, float], kernels: Optional[pool.Pool]) -> tuple[str, bool]:
+               timings: dict[str, float], kernels: Optional[pool.Pool], ran: ledger.Ledger) -> tuple[str, bool]:
     """nbgrader's autograde of the unit, then its feedback pages; (nbgrader's log, whether it succeeded)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    config = _config(unit, intake.course, runtime, group, kernels, intake.submitted)
+    config = _config(unit, intake.course, runtime, group, kernels, intake.submitted, ran)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     out = api.autograde(unit.assignment, unit.student, force=True, create=True)
-    if (intake.course / "kernel_timings.json").is_file():
-        timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
+    timings.update(ran.timings)
     ok, log = out["success"], out["log"] + str(out.get("error") or "")
     if ok:
         with _stage(timings, "feedback"):   # the pages GenerateFeedback writes (feedback_html.py)
@@ -352,8 +351,10 @@ def _zero_tests(assignment: Any) -> dict[str, CellScore]:
             for nb in assignment.notebooks for cell in nb.grade_cells if cell.max_score}
 
 
-def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
-    """The unit's scores from its gradebook, and what the sandbox saw in each autograded notebook."""
+def collect(unit: Unit, intake: Intake, log: str, ok: bool, ran: Optional[ledger.Ledger] = None) -> UnitResult:
+    """The unit's scores from its gradebook, what the sandbox saw in each autograded notebook, and the
+    verdicts, caps and cut outputs of the run's ledger (None: nothing ran)."""
+    ran = ran or ledger.Ledger(key="")
     from nbgrader.api import Gradebook, MissingEntry
 
     result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=0.0,
@@ -375,27 +376,27 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
                             if grade.cell_type == "code" and grade.max_score}
     find = intake.finder(unit)
     for name in intake.expected:
-        path = unit.autograded / name
+        path, stem = unit.autograded / name, name.removesuffix(".ipynb")
         if path.exists():
             nb = nbformat.read(path, as_version=4)
-            for rule, detail in observed(nb):
+            for rule, detail in observed(nb, ran.caps.get(stem, {}), ran.truncated.get(stem, set())):
                 find(name, rule, detail)
-            _add_verdicts(result, name, nb)
+    _add_verdicts(result, ran.verdicts)
     result.findings = intake.findings
     result.fingerprints = intake.fingerprints
     return result
 
 
-def _add_verdicts(result: UnitResult, notebook: str, nb: Any) -> None:
-    """What VerifyChecks found in each test cell (causes, concept answers), from the autograded notebook."""
-    for cell in nb.cells:
-        test = result.tests.get(f"{notebook.removesuffix('.ipynb')}:{grade_id(cell)}")
-        found = verdict_metadata(cell)
-        if test is not None and found and test.score < test.max_score:
-            test.function = str(found.get("function", ""))
-            test.causes = [str(c) for c in found.get("causes", [])]
-        if test is not None and found.get("answers"):
-            test.answers = {str(k): str(v) for k, v in found["answers"].items()}
+def _add_verdicts(result: UnitResult, verdicts: dict[str, Verdict]) -> None:
+    """What VerifyChecks decided on each test cell (causes of a lost point, concept answers)."""
+    for key, verdict in verdicts.items():
+        test = result.tests.get(key)
+        if test is None:
+            continue
+        if test.score < test.max_score:
+            test.function, test.causes = verdict.function, list(verdict.causes)
+        if verdict.answers:
+            test.answers = dict(verdict.answers)
 
 
 # ---------- publish
