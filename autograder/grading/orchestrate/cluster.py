@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import dask.config
-from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
+from distributed import Client, Future, KilledWorker, WorkerPlugin, as_completed, get_worker
 
 from ...paths import SOLUTIONS
 from . import master as master_mod
@@ -212,7 +212,6 @@ def pack(unit: Unit, opts: Options) -> Parcel:
 
 
 def _why(err: BaseException) -> str:
-    from distributed import KilledWorker
     if isinstance(err, KilledWorker):
         return ("the workers grading this submission died each time (its kernels may exhaust a worker's "
                 "memory); graded again on the next run")

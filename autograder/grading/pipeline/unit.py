@@ -20,6 +20,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from traitlets.config import Config
 
 from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ...pages import render
@@ -239,12 +246,6 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
 # ---------- run
 def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None, kernels: Optional[pool.Pool],
             submission: Path, ran: ledger.Ledger):
-    from traitlets.config import Config
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                        SaveAutoGrades)
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-
     c = Config()
     c.CourseDirectory.root = str(course)
     c.CourseDirectory.source_directory = "source"
@@ -322,8 +323,6 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
 def _autograde(unit: Unit, intake: Intake, runtime: Path, group: kernel_caps.Group | None,
                timings: dict[str, float], kernels: Optional[pool.Pool], ran: ledger.Ledger) -> tuple[str, bool]:
     """nbgrader's autograde of the unit, then its feedback pages; (nbgrader's log, whether it succeeded)."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
     config = _config(unit, intake.course, runtime, group, kernels, intake.submitted, ran)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     out = api.autograde(unit.assignment, unit.student, force=True, create=True)
@@ -355,8 +354,6 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool, ran: Optional[ledger
     """The unit's scores from its gradebook, what the sandbox saw in each autograded notebook, and the
     verdicts, caps and cut outputs of the run's ledger (None: nothing ran)."""
     ran = ran or ledger.Ledger(key="")
-    from nbgrader.api import Gradebook, MissingEntry
-
     result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=0.0,
                         master_hash=unit.master_hash, notes=intake.notes, graded=ok,
                         # nbgrader itself failed (a broken grading machine, most often): try again next run
@@ -418,7 +415,6 @@ def publish_feedback(unit: Unit, expected: list[str], notes: dict[str, str]) -> 
 def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
-    from nbgrader.api import Gradebook
     with Gradebook(unit.master_gradebook_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         max_score, tests = float(assignment.max_score), _zero_tests(assignment)
