@@ -176,3 +176,45 @@ def test_the_graph_reader_sees_what_it_must(tmp_path):
     assert cycles(edges) == [["autograder.a", "autograder.b"]]
     assert any(i.name == "_hidden" and package_of(i.module, mods) != package_of(i.importer, mods) for i in found)
     assert any(i.module == "autograder.__main__" for i in found)
+
+
+def unexplained_local_imports(root: Path = ROOT) -> list[str]:
+    """Imports inside a function or method with no comment saying why they are not at the top of the
+    module (a measured start-up cost, an optional dependency): one on the import's own line, or on the
+    comment or import lines just above it (one comment may explain a group)."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            lines = path.read_text().splitlines()
+            for node in ast.walk(ast.parse("\n".join(lines), str(path))):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for inner in ast.walk(node):
+                    if not isinstance(inner, (ast.Import, ast.ImportFrom)):
+                        continue
+                    n = inner.lineno - 1
+                    explained = "#" in lines[inner.end_lineno - 1] or "#" in lines[n]
+                    while not explained and n > 0 and lines[n - 1].strip().startswith(("#", "from ", "import ")):
+                        n -= 1
+                        explained = "#" in lines[n]
+                    if not explained:
+                        found.append(f"{path.relative_to(root)}:{inner.lineno}")
+    return sorted(set(found))
+
+
+# the parts another helper's work reshapes this round (issue 32's public grading API): theirs to empty
+NOT_YET = ("autograder/demo/", "autograder/deploy/", "autograder/service/", "autograder/launcher.py")
+
+
+def test_every_import_inside_a_function_says_why():
+    assert [f for f in unexplained_local_imports() if not f.startswith(NOT_YET)] == []
+
+
+def test_the_local_import_reader_sees_what_it_must(tmp_path):
+    (tmp_path / "autograder").mkdir()
+    (tmp_path / "cnn_student").mkdir()
+    (tmp_path / "autograder" / "m.py").write_text(
+        "import os  # top\n\n\ndef f():\n    import json\n    # here: 1 s of start-up\n    import numpy\n"
+        "    from x import (a,\n                   b)  # an optional dependency\n\n\nclass C:\n    def g(self):\n"
+        "        import re\n")
+    assert unexplained_local_imports(tmp_path) == ["autograder/m.py:14", "autograder/m.py:5"]

@@ -21,7 +21,7 @@ class Course:
     @cached_property
     def coursedir(self) -> Any:
         """nbgrader's CourseDirectory of the course, built once."""
-        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.coursedir import CourseDirectory  # here: the launcher imports this module; nbgrader costs 1 s
         return CourseDirectory(config=self.config)
 
     @property
@@ -51,7 +51,7 @@ def _cwd(path: Path) -> Iterator[None]:
 def load_course(folder: Path) -> Course:
     """The configuration `nbgrader` would use when run in `folder` (the Jupyter config path, then the
     folder's nbgrader_config.py, then the course root's)."""
-    from nbgrader.apps.baseapp import NbGrader
+    from nbgrader.apps.baseapp import NbGrader  # here: as in Course.coursedir
     with _cwd(folder):
         app = NbGrader()
         app.initialize([])

@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 
 from ..paths import DATA, NOTEBOOKS, ROOT, STUDENT_DIST, STUDENT_PACKAGE
+from ..service.policy import course_policy, student_section
 
 # What a student's environment needs: the notebooks' imports, Jupyter, and nbgrader for Validate.
 STUDENT_REQUIREMENTS = ("numpy", "matplotlib", "ipywidgets", "ipykernel", "jupyterlab", "notebook", "nbgrader")
@@ -143,7 +144,6 @@ def write_stage(dest: Path, released: list[str], notebooks: Path = NOTEBOOKS, pa
     for assignment in released:
         written += _copy_tree(notebooks / assignment, dest / "notebooks" / assignment)
     written += _copy_tree(data, dest / "data", keep=lambda p: p.suffix in DATA_SUFFIXES)
-    from ..service.policy import course_policy, student_section
     readme = stage_readme(released) + student_section(course_policy(ROOT))  # the course's policy, from nbgrader_config.py
     for name, text in (("README.md", readme), ("requirements.txt", student_requirements()),
                        ("pyproject.toml", PYPROJECT)):

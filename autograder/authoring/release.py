@@ -12,8 +12,12 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
 
 from ..paths import COURSE_ID, EXPECTED, NOTEBOOKS, SOLUTIONS, STUDENT_DIST, ensure_tools_on_path, gradebook_url
+from .distribution import write_distribution
 from .reference import expected_table
 from cnn_student.serialize import encode
 from .testcells import parse_checks, visible_source
@@ -34,10 +38,6 @@ def normalized(nb: nbformat.NotebookNode) -> str:
 
 def generate(course_root: Path, assignment: str) -> Path:
     """Run nbgrader's generate_assignment for one assignment under course_root; return its release folder."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-
     ensure_tools_on_path()
     config = Config()
     config.CourseDirectory.root = str(course_root)
@@ -104,7 +104,6 @@ def release(solutions: Path = SOLUTIONS, notebooks: Path = NOTEBOOKS, expected_d
         if stale.stem not in names:
             stale.unlink()
     if dist is not None:
-        from .distribution import write_distribution
         write_distribution(dist, notebooks=notebooks, expected=expected_dir)
         written.append(dist)
     return written

@@ -51,7 +51,6 @@ def hidden_checks(source: str) -> list[tuple[str, dict]]:
 
 def test_title(source: str) -> str:
     """The first line of a test cell's docstring (what it checks): how feedback and the report name a test."""
-    import ast
     try:
         doc = ast.get_docstring(ast.parse(source)) or ""
     except SyntaxError:  # an instructor's cell always parses; a title is not worth failing for

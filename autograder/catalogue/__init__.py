@@ -12,6 +12,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..authoring.variants import edited, solution_sources
+
 
 @dataclass
 class Mistake:
@@ -40,7 +42,6 @@ class Alternative:
 
 def mistaken_source(assignment: str, mistake: Mistake) -> str:
     """The solution cell of `mistake.function` as the student who makes the mistake writes it."""
-    from ..authoring.variants import edited, solution_sources
     if mistake.source is not None:
         return mistake.source
     return edited(solution_sources(assignment)[mistake.function], mistake.replace, f"mistake {mistake.id}")

@@ -10,6 +10,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from ..grading.api import kill_until_gone
 from . import cgroups
 from .run import HubRun
@@ -45,27 +47,20 @@ def _uids(run: HubRun) -> set[int]:
 def _proxy_pid(run: HubRun) -> int | None:
     try:
         pid = int((run.hub_dir / "proxy.pid").read_text().strip())
-        if b"configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes():
+        if any("configurable-http-proxy" in part for part in psutil.Process(pid).cmdline()):
             return pid
-    except (OSError, ValueError):
+    except (OSError, ValueError, psutil.Error):
         pass
     return None
 
 
 def leftover_processes(run: HubRun) -> list[int]:
-    """Processes of the run's accounts, and its proxy, still alive."""
+    """Processes of the run's accounts, and its proxy, still alive (zombies left out: they are gone)."""
     uids, proxy = _uids(run), _proxy_pid(run)
-    left = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if entry.stat().st_uid in uids or int(entry.name) == proxy:
-                if (entry / "cmdline").read_bytes():  # not a zombie
-                    left.append(int(entry.name))
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return left
+    # psutil skips a process that ends while it is read, and gives None for what cannot be read
+    return [p.pid for p in psutil.process_iter(["uids", "status"])
+            if (p.pid == proxy or (p.info["uids"] is not None and p.info["uids"].effective in uids))
+            and p.info["status"] != psutil.STATUS_ZOMBIE]
 
 
 def leftover_groups(run: HubRun) -> list[str]:

@@ -26,9 +26,10 @@ run      pipeline/unit.py run         nbgrader autograde: each notebook in a    
                                       grader's process (pipeline/verify.py,
                                       pipeline/causes.py); the feedback pages
                                       (pipeline/feedback_html.py, made once)
-collect  pipeline/unit.py collect     scores from the unit's gradebook, causes   (in memory: a records.UnitResult)
-                                      and answers from the autograded cells,
-                                      what the sandbox saw (integrity.observed)
+collect  pipeline/unit.py collect     scores from the unit's gradebook; causes,  (in memory: a records.UnitResult)
+                                      answers, caps reached and kernel seconds
+                                      from the run's pipeline/ledger.py; what
+                                      the sandbox saw (integrity.observed)
 publish  pipeline/unit.py             the feedback pages; the result, last       OUT/feedback/<s>/<a>/*.html,
          publish_feedback                                                        OUT/.grader/units/<s>/<a>/result.json
 finish   orchestrate/batch.py finish  into the instructor's nbgrader course       the course's gradebook, autograded/,
@@ -40,7 +41,7 @@ report   outputs/report.py            the instructor's report and the class     
 
 In an nbgrader course, orchestrate/autograde.py hands nbgrader's own Autograde (Formgrader's button,
 `nbgrader autograde`) to this same batch, and pipeline/feedback_html.py writes Generate Feedback's page.
-records.py declares what travels between the stages (Limits, Unit and its folder layout, UnitResult,
-Parcel, Graded); api.py is the way in from outside (above); cnn_student/protocol.py what a graded
-kernel records for the grader. The picture: docs/architecture.md.
+records.py declares what travels between the stages (Limits, Isolation, Unit and its folder layout,
+Verdict, UnitResult, Parcel, Graded); api.py is the way in from outside (above); cnn_student/protocol.py
+what a graded kernel records for the grader. The picture: docs/architecture.md.
 """

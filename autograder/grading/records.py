@@ -1,8 +1,8 @@
 """The records that travel through grading, each declared once: the limits a submission runs under,
 a unit of work (one student's one assignment) and its result.
 
-`grade`'s and `serve`'s options (Grader, grading/settings.py) build `Limits`, which nbgrader's configuration
-and the sandbox's settings read; the batch hands a `Unit` to a worker as JSON; the worker writes a `UnitResult` as JSON, which
+`grade`'s and `serve`'s options (Grader, grading/settings.py) build `Limits` and, with the sandbox and
+the caps, one `Isolation`, which every unit carries to its kernels; the batch hands a `Unit` to a worker as JSON; the worker writes a `UnitResult` as JSON, which
 grades.csv, integrity.csv, the report and resumed runs read back.
 """
 from __future__ import annotations
@@ -54,6 +54,29 @@ def size_text(n: int) -> str:
 
 
 @dataclass(frozen=True)
+class Isolation:
+    """How students' code is held while it runs: the sandbox, the caps' mechanism and the limits. Built
+    once from `Grader`'s settings (orchestrate/batch.py plan, with the limits this machine holds) and
+    carried unchanged in each `Unit` (and a cluster's `Parcel`) to where its kernels are started, where
+    isolation/sandbox.py's `KernelSettings` hands it to the kernel's launcher."""
+    limits: Limits = Limits()
+    sandbox: bool = True
+    caps_mechanism: Optional[str] = None  # what holds the memory and process caps (kernel_caps); None: no caps
+
+    @property
+    def disk_bytes(self) -> int:
+        """The disk cap that holds: a tmpfs of that size needs the sandbox (0: none)."""
+        return self.limits.disk_bytes if self.sandbox else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Isolation":
+        return cls(**dict(data, limits=Limits(**data["limits"])))
+
+
+@dataclass(frozen=True, init=False)
 class Unit:
     """One student's one assignment, graded in a course folder of its own under `work`."""
     student: str
@@ -63,10 +86,20 @@ class Unit:
     master: Path             # OUT/.grader/master: the grader's course folder (solutions, gradebook, release)
     master_hash: str         # which solutions this unit is graded against
     out: Path
-    limits: Limits = Limits()
-    sandbox: bool = True
+    isolation: Isolation = Isolation()
     show_hidden: bool = False
-    caps_mechanism: Optional[str] = None  # what holds the memory and process caps (kernel_caps); None: no caps
+
+    def __init__(self, student: str, assignment: str, submissions: Path, work: Path, master: Path,
+                 master_hash: str, out: Path, isolation: Optional[Isolation] = None, show_hidden: bool = False,
+                 *, limits: Optional[Limits] = None, sandbox: bool = True, caps_mechanism: Optional[str] = None):
+        """`limits`, `sandbox`, `caps_mechanism`: a unit built by hand (tests, bench/) gets its isolation
+        from them; the batch passes the one `isolation` it built."""
+        if isolation is None:
+            isolation = Isolation(limits=limits or Limits(), sandbox=sandbox, caps_mechanism=caps_mechanism)
+        values = dict(student=student, assignment=assignment, submissions=submissions, work=work, master=master,
+                      master_hash=master_hash, out=out, isolation=isolation, show_hidden=show_hidden)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     # ---- the unit's folder layout: every path of a unit is built here
     @property
@@ -118,14 +151,15 @@ class Unit:
         return sorted(p.name for p in self.release.glob("*.ipynb"))
 
     def to_json(self) -> str:
+        """The unit as the batch hands it to a grading process (one line); read by from_json."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["limits"] = asdict(self.limits)
+        data["isolation"] = self.isolation.to_dict()
         return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in data.items()})
 
     @classmethod
     def from_json(cls, text: str) -> "Unit":
         data = json.loads(text)
-        data["limits"] = Limits(**data["limits"])
+        data["isolation"] = Isolation.from_dict(data["isolation"])
         for name in ("submissions", "work", "master", "out"):
             data[name] = Path(data[name])
         return cls(**data)
@@ -145,6 +179,16 @@ class Finding:
 
 
 FIELDS = tuple(f.name for f in fields(Finding))  # integrity.csv's columns
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the grader decided on one test cell (pipeline/preprocessors.py VerifyChecks, by verify.py judge),
+    handed in memory to the collect stage: the function whose check failed first and the causes it names
+    ("" and none when every check passed), and the concept questions' answers as recorded (right or not)."""
+    function: str = ""
+    causes: tuple[str, ...] = ()
+    answers: dict[str, str] = field(default_factory=dict)   # concept question -> the answer recorded
 
 
 @dataclass
@@ -215,8 +259,8 @@ class Parcel:
     assignment: str
     master_hash: str
     assignments: Optional[tuple[str, ...]]   # `grade --assignment`: the assignments the master holds
-    limits: Limits
-    sandbox: bool
+    # the client's, with the limits as asked and no caps' mechanism: the worker holds the caps with its own
+    isolation: Isolation
     show_hidden: bool
     submitted: bool                          # DIR/<student>/<assignment> exists
     hold_caps: bool = True                   # the worker must hold the kernel caps (its own mechanism)

@@ -8,6 +8,8 @@ from typing import Any, Optional
 import numpy as np
 
 from ..failures import plain
+from ..protocol import grading, record
+from ..serialize import encode
 from ..spec import Context, FunctionSpec, cause, fallback, register
 from ._hints import out_size
 
@@ -440,8 +442,6 @@ def answer_format(name: str, answer: Any) -> None:
     """Visible check of a concept answer's FORMAT only (the answer itself is graded on submission).
     `answer` is the student's function that returns the answer."""
     __tracebackhide__ = True  # noqa: F841
-    from ..protocol import grading, record
-    from ..serialize import encode
     try:
         value = answer() if callable(answer) else answer
     except NotImplementedError:

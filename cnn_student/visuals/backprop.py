@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from ..data import data_file
 from ..gradcheck import GOOD, relative_error
 from ._common import (OKABE_ITO, explorer_box, explorer_plot, label_cells, matrix_text, number_control, set_status,
                       show_explorer, show_figure, status_line, try_student)
@@ -231,7 +232,7 @@ def draw_routing(pool_backward: Callable, conv_forward: Callable, conv_backward:
 def routing_explorer(pool_backward: Callable, conv_forward: Callable, conv_backward: Callable) -> None:
     """Pick a pooling mode, window, stride and output position; see which activations receive its gradient,
     and the conv layer's dW that this gradient produces."""
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # here: 0.2 s of a kernel's start (measured, visuals/_common.py)
 
     mode = widgets.RadioButtons(options=["max", "average"], description="pooling (mode)",
                                 style={"description_width": "initial"})
@@ -396,7 +397,6 @@ def check_ties_on_bias(conv_forward: Callable, create_mask_from_window: Callable
     """The first layer of notebook 4's network on its images: conv 3x3 (8 filters, pad 1, biases 0.1),
     ReLU, 2x2 max pooling. Where the tied windows come from (uniform regions: the bias alone over the
     background, 0, since no filter's weights sum to 0), then the bias gradient db from each routing rule, checked against centred differences."""
-    from ..data import data_file
     X = np.load(data_file("shapes_images.npy"))[:n_images].astype(float)
     X = X[..., None] if X.ndim == 3 else X  # (m, 16, 16, 1)
     rng = np.random.default_rng(seed)

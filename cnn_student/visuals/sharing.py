@@ -165,7 +165,7 @@ def show_conv_matrix(conv_as_matrix: Callable, input_shape: tuple = (4, 4, 1), f
 
 def conv_matrix_explorer(conv_as_matrix: Callable):
     """Sliders for the input size, filter size, channels, stride and pad; the matrix and its counts."""
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # here: 0.2 s of a kernel's start (measured, visuals/_common.py)
 
     n = number_control("input height and width", "n_H_prev", 5, 3, 8)
     f = number_control("filter size", "f", 3, 1, 4)

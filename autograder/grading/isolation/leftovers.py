@@ -18,9 +18,11 @@ kernel with the grading process that started it.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import signal
 import stat
 import tempfile
 from contextlib import contextmanager
@@ -61,8 +63,6 @@ def started(pid: int) -> Optional[int]:
 def die_with_parent() -> None:
     """This process gets SIGKILL when its parent (the thread that started it) dies (Linux; kept across
     exec): a grading process dies with its batch, a kernel with its grading process."""
-    import ctypes
-    import signal
     parent = os.getppid()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

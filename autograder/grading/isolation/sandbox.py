@@ -9,11 +9,14 @@ gets MemoryError). With the caps on (kernel_caps), its working folder and /tmp a
 cap's size, into which the submission is copied before the kernel starts (nothing the kernel writes
 reaches the grading machine's disk), and it runs in its unit's control group (memory, processes).
 
-The grader writes a kernelspec whose argv is `python -m autograder.grading.isolation.sandbox {connection_file}`;
-this module turns the settings the grader put in the environment into the bwrap command and execs it.
+The grader writes a kernelspec per unit (or per kernel started ahead) whose argv is
+`python -m autograder.grading.isolation.sandbox --settings=<KernelSettings> {connection_file}`: the one
+channel from the grader to the kernel's launcher, written by `write_kernelspec` and read by `main`. This
+module turns those settings into the bwrap command and execs it.
 """
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import os
@@ -28,10 +31,10 @@ from cnn_student.protocol import CASE_ENV, GRADING_ENV
 
 from ...paths import DATA, STUDENT_PACKAGE, child_env
 from . import kernel_caps, leftovers
-from ..records import Limits
+from ..records import Isolation, Limits
 
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
-SPEC_ENV = "AUTOGRADER_KERNEL_SPEC"
+SETTINGS_ARG = "--settings="  # the launcher's argument that holds its KernelSettings
 KERNEL_NAME = "cnn-grader"
 PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 WORK = f"{COURSE}/notebooks"       # with the disk cap: one tmpfs holding the working folder ...
@@ -52,8 +55,9 @@ PRELOAD = "if __import__('numpy') and __import__('cnn_student.checks'): pass"
 
 @dataclass(frozen=True)
 class KernelSettings:
-    """What the grader tells the kernel launcher about one notebook's kernel (a JSON file named by
-    $AUTOGRADER_KERNEL_SPEC): where the submission is, the limits, and the unit's control group."""
+    """What the grader tells the kernel launcher about one notebook's kernel (on the launcher's command
+    line, `encode`d into the kernelspec by write_kernelspec, decoded by main): the unit's isolation as the
+    kernel holds it, where the submission is, and the unit's control group."""
     sandbox: bool
     assignment: str                   # "": a kernel started ahead (pool.py), told its assignment when claimed
     scratch: str                      # the unit's copy of the submission (started ahead: its empty inbox)
@@ -62,14 +66,21 @@ class KernelSettings:
     mplcache: Optional[str] = None    # matplotlib's font cache to copy in
     group: Optional[dict] = None      # kernel_caps.Group.to_json(): the memory and process caps
 
-    def write(self, path: Path) -> Path:
-        data = asdict(self)
-        path.write_text(json.dumps(data))
-        return path
+    @classmethod
+    def of(cls, isolation: Isolation, assignment: str, scratch: str, mplcache: Optional[str],
+           group: Optional["kernel_caps.Group"]) -> "KernelSettings":
+        """A kernel's settings from its unit's isolation (records.Isolation decides the disk cap)."""
+        return cls(sandbox=isolation.sandbox, assignment=assignment, scratch=scratch, limits=isolation.limits,
+                   disk=bool(isolation.disk_bytes), mplcache=mplcache, group=group.to_json() if group else None)
+
+    def encode(self) -> str:
+        """One command-line word: JSON in URL-safe base64, which jupyter_client's {name} substitution of
+        a kernelspec's argv cannot touch (a student's folder may be named `{connection_file}`)."""
+        return base64.urlsafe_b64encode(json.dumps(asdict(self)).encode()).decode()
 
     @classmethod
-    def read(cls, path: Path) -> "KernelSettings":
-        data = json.loads(path.read_text())
+    def decode(cls, word: str) -> "KernelSettings":
+        data = json.loads(base64.urlsafe_b64decode(word.encode()))
         return cls(**dict(data, limits=Limits(**data["limits"])))
 
 
@@ -208,12 +219,13 @@ del _cnn_claim
 '''
 
 
-def write_kernelspec(jupyter_dir: Path) -> None:
-    """A kernelspec named cnn-grader whose kernels start through this module."""
+def write_kernelspec(jupyter_dir: Path, settings: KernelSettings) -> None:
+    """A kernelspec named cnn-grader whose kernels start through this module, with these settings."""
     kdir = jupyter_dir / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True, exist_ok=True)
     (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.grading.isolation.sandbox", "{connection_file}"],
+        "argv": [sys.executable, "-m", "autograder.grading.isolation.sandbox", SETTINGS_ARG + settings.encode(),
+                 "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)", "language": "python",
         # interrupts travel as messages: a signal to bwrap would not reach the kernel
         "interrupt_mode": "message",
@@ -223,10 +235,12 @@ def write_kernelspec(jupyter_dir: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
+    """argv: SETTINGS_ARG + KernelSettings.encode(), the connection file (write_kernelspec's argv)."""
     # bubblewrap's --die-with-parent does the same inside the sandbox; this covers --no-sandbox
     leftovers.die_with_parent()
-    spec = KernelSettings.read(Path(os.environ[SPEC_ENV]))
-    cmd = command(spec, argv[0])
+    word, connection_file = argv
+    spec = KernelSettings.decode(word.removeprefix(SETTINGS_ARG))
+    cmd = command(spec, connection_file)
     if spec.group:  # the memory and process caps: join the unit's group, or start in a scope
         group = kernel_caps.Group.from_json(spec.group)
         kernel_caps.join(group)

@@ -24,7 +24,7 @@ from ..isolation import kernel_caps, leftovers
 from ..isolation.pool import KernelPool
 from ..isolation.readiness import held_limits
 from ..outputs.aggregate import write_outputs
-from ..records import Limits, Unit, UnitResult, size_text
+from ..records import Isolation, Limits, Unit, UnitResult, size_text
 from ..pipeline.unit import failure_result
 
 
@@ -55,7 +55,9 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
     unless the grader itself failed on it (then it is tried again)."""
     master, digest = master_mod.prepare(out, solutions, opts.assignments)
     mechanism = kernel_caps.detect()[0] if opts.caps_mechanism == "auto" else opts.caps_mechanism
-    limits = held_limits(opts.limits, mechanism, opts.sandbox)
+    # the one record of how students' code is held, for every unit of the batch (records.Isolation)
+    isolation = Isolation(limits=held_limits(opts.limits, mechanism, opts.sandbox), sandbox=opts.sandbox,
+                          caps_mechanism=mechanism)
     units, todo = [], []
     for student in students(submissions):
         for assignment in assignments(solutions):
@@ -63,8 +65,8 @@ def plan(submissions: Path, out: Path, opts: Options, solutions: Path = SOLUTION
                 continue
             unit = Unit(student=student, assignment=assignment, submissions=submissions.resolve(),
                         work=out.resolve() / ".grader" / "units" / student / assignment, master=master.resolve(),
-                        master_hash=digest, out=out.resolve(), limits=limits, sandbox=opts.sandbox,
-                        show_hidden=opts.show_hidden, caps_mechanism=mechanism)
+                        master_hash=digest, out=out.resolve(), isolation=isolation,
+                        show_hidden=opts.show_hidden)
             units.append(unit)
             if opts.units is not None and (student, assignment) not in opts.units:
                 continue
@@ -210,11 +212,11 @@ class Progress:
 
 
 def _caps_line(units: list[Unit]) -> str:
-    if not units or not units[0].caps_mechanism:
+    if not units or not units[0].isolation.caps_mechanism:
         return "caps OFF"
-    u, limits = units[0], units[0].limits
+    held, limits = units[0].isolation, units[0].isolation.limits
     disk = f"disk {size_text(limits.disk_bytes)} (tmpfs)" if limits.disk_bytes else "disk uncapped"
-    return f"caps: memory {size_text(limits.memory_bytes)} and {limits.processes} processes ({u.caps_mechanism}), {disk}"
+    return f"caps: memory {size_text(limits.memory_bytes)} and {limits.processes} processes ({held.caps_mechanism}), {disk}"
 
 
 def run(submissions: Path, out: Path, opts: Options) -> list[UnitResult]:

@@ -26,12 +26,13 @@ import sys
 import tempfile
 import threading
 import uuid
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
 import dask.config
-from distributed import Client, Future, WorkerPlugin, as_completed, get_worker
+from distributed import Client, Future, KilledWorker, WorkerPlugin, as_completed, get_worker
 
 from ...paths import SOLUTIONS
 from . import master as master_mod
@@ -143,8 +144,8 @@ def _unpack(parcel: Parcel, tmp: Path, master: Path) -> Unit:
                 fh.truncate(size)  # sparse: the intake sees its size and refuses it, as on the client
     return Unit(student=parcel.student, assignment=parcel.assignment, submissions=subs,
                 work=tmp / "units" / parcel.student / parcel.assignment, master=master,
-                master_hash=parcel.master_hash, out=tmp / "out", limits=parcel.limits, sandbox=parcel.sandbox,
-                show_hidden=parcel.show_hidden, caps_mechanism=caps_here()[0] if parcel.hold_caps else None)
+                master_hash=parcel.master_hash, out=tmp / "out", show_hidden=parcel.show_hidden,
+                isolation=replace(parcel.isolation, caps_mechanism=caps_here()[0] if parcel.hold_caps else None))
 
 
 def _graded(unit: Unit) -> Graded:
@@ -176,14 +177,14 @@ def grade_parcel(parcel: Parcel) -> Graded:
     if digest != parcel.master_hash:
         raise Refused(f"worker {get_worker().address} grades against solutions {digest}, "
                       f"the client's are {parcel.master_hash}: install the client's commit on it")
-    why = refusal(None, parcel.sandbox, parcel.hold_caps)  # the solutions were compared just above
+    why = refusal(None, parcel.isolation.sandbox, parcel.hold_caps)  # the solutions were compared just above
     if why:
         raise Refused(f"worker {get_worker().address} refused: {why}")
     logs = Path(get_worker().local_directory) / "autograder-logs"
     logs.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-unit-") as tmp:
         unit = _unpack(parcel, Path(tmp), master)
-        _slot.worker = grade_in(getattr(_slot, "worker", None), unit, parcel.limits.unit_deadline(),
+        _slot.worker = grade_in(getattr(_slot, "worker", None), unit, parcel.isolation.limits.unit_deadline(),
                                 logs / f"grading-{threading.get_ident()}.log", _cancelled())
         return _graded(unit)
 
@@ -203,14 +204,14 @@ def pack(unit: Unit, opts: Options) -> Parcel:
             files[str(rel)] = path.read_bytes()
     # the caps are the worker's to hold with its own mechanism: what the client's machine offers is moot
     return Parcel(student=unit.student, assignment=unit.assignment, master_hash=unit.master_hash,
-                  assignments=tuple(opts.assignments) if opts.assignments else None, limits=opts.limits,
-                  sandbox=unit.sandbox, show_hidden=unit.show_hidden, submitted=src.is_dir(),
+                  assignments=tuple(opts.assignments) if opts.assignments else None,
+                  isolation=replace(unit.isolation, limits=opts.limits, caps_mechanism=None),
+                  show_hidden=unit.show_hidden, submitted=src.is_dir(),
                   hold_caps=opts.caps_mechanism is not None,
                   files=files, links=links, oversized=oversized)
 
 
 def _why(err: BaseException) -> str:
-    from distributed import KilledWorker
     if isinstance(err, KilledWorker):
         return ("the workers grading this submission died each time (its kernels may exhaust a worker's "
                 "memory); graded again on the next run")

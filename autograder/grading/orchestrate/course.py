@@ -27,10 +27,15 @@ from typing import Any, Callable, Optional
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Comment, Grade, Gradebook, InvalidEntry, MissingEntry, SubmittedNotebook
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from nbgrader.utils import parse_utc
+from sqlalchemy.exc import SQLAlchemyError
 
 from ...paths import ensure_tools_on_path, gradebook_url
-from ..outputs.pagebox import late_box
+from ..outputs.pagebox import late_box, with_banner
 from ...authoring.course import Course
+from ...authoring.release import assignments
 from ..records import Unit, UnitResult
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what nbgrader carries from submitted/ onwards
@@ -46,7 +51,6 @@ def graded_assignments(course: Course, submissions: Path) -> Optional[list[str]]
     """What `grade` grades in a course by default, the assignments its students have submitted (None: every
     assignment of solutions/); the course's Autograde builds the grader's folder for the same, so that the
     two share their results."""
-    from ...authoring.release import assignments
     return [a for a in submitted_assignments(course, submissions) if a in assignments()] or None
 
 
@@ -81,8 +85,6 @@ def record(course: Optional[Course], results: list[Optional[UnitResult]], units:
 
 def _record_all(course: Course, results: list[Optional[UnitResult]], units: list[Unit],
                 say: Callable[[str], None]) -> list[Optional[UnitResult]]:
-    from nbgrader.api import Gradebook, InvalidEntry, MissingEntry
-    from sqlalchemy.exc import SQLAlchemyError
 
     refused = (MissingEntry, InvalidEntry, SQLAlchemyError)
     out = []
@@ -117,7 +119,6 @@ def complete_submission(gb: Any, assignment: str, student: str) -> list[str]:
     assignment, a grade per graded cell, a comment per solution cell), where an earlier run left some out:
     an Autograde that failed before the course's gradebook knew the assignment's notebooks, or cells added
     to the assignment since. Nothing that exists is changed. Returns the notebooks completed."""
-    from nbgrader.api import Comment, Grade, SubmittedNotebook
 
     sub = gb.find_submission(assignment, student)
     have = {nb.name: nb for nb in sub.notebooks}
@@ -142,7 +143,6 @@ def complete_submission(gb: Any, assignment: str, student: str) -> list[str]:
 def _ensure_assignment(gb: Any, master: Path, assignment: str) -> None:
     """The assignment's notebooks and cells, as generate_assignment recorded them in the grader's own
     gradebook, copied into the course's (its due date, if the instructor set one, is kept)."""
-    from nbgrader.api import Gradebook
 
     gb.update_or_create_assignment(assignment)
     with Gradebook(gradebook_url(master)) as ref:
@@ -162,7 +162,6 @@ def _ensure_assignment(gb: Any, master: Path, assignment: str) -> None:
 
 
 def _record_unit(course: Course, unit: Unit, result: UnitResult) -> UnitResult:
-    from nbgrader.api import Gradebook, MissingEntry
 
     submitted = course.folder("submitted", unit.student, unit.assignment)
     autograded = course.folder("autograded", unit.student, unit.assignment)
@@ -223,7 +222,6 @@ def _copy_small(names: tuple[str, ...], src: Path, dest: Path) -> None:
 
 def _timestamp(submitted: Path) -> Optional[datetime]:
     """The submission's time from its timestamp.txt, as nbgrader reads it; None if none can be read."""
-    from nbgrader.utils import parse_utc
     text = (_read(submitted / "timestamp.txt") or b"").decode("utf-8", "replace").strip()
     try:
         return parse_utc(text) if text else None
@@ -241,7 +239,6 @@ def _save_grades(gb: Any, course: Course, unit: Unit, submitted: Path, autograde
     """What `nbgrader autograde` writes for a submission, by nbgrader's own code: the student and the
     submission with its timestamp (Autograde.init_assignment), each cell's grade from the autograded
     notebook (SaveAutoGrades), zero for a notebook that could not be graded."""
-    from nbgrader.preprocessors import SaveAutoGrades
 
     timestamp = _timestamp(submitted)
     gb.update_or_create_student(unit.student)
@@ -270,7 +267,6 @@ def _save_grades(gb: Any, course: Course, unit: Unit, submitted: Path, autograde
 def _assign_late_penalties(course: Course, unit: Unit, notebooks: dict[str, Optional[NotebookNode]]) -> None:
     """nbgrader's AssignLatePenalties with the course's configuration (its LateSubmissionPlugin, its
     due dates and extensions), on every run: a due date changed since the last one counts."""
-    from nbgrader.preprocessors import AssignLatePenalties
 
     late = AssignLatePenalties(config=course.config)
     for name, nb in notebooks.items():
@@ -280,7 +276,6 @@ def _assign_late_penalties(course: Course, unit: Unit, notebooks: dict[str, Opti
 def _copy_feedback(course: Course, unit: Unit, submitted: Path, names: list[str], box: str = "") -> None:
     """The unit's feedback pages (OUT/feedback) where `nbgrader release_feedback` takes them, with
     `box` (the late penalty) on top."""
-    from ..outputs.pagebox import with_banner
     dest = course.folder("feedback", unit.student, unit.assignment)
     dest.mkdir(parents=True, exist_ok=True)
     _copy_small(SUBMISSION_FILES, submitted, dest)

@@ -8,6 +8,8 @@ import os
 import sys
 import traceback
 
+from traitlets.config.loader import KVArgParseConfigLoader
+
 from ..isolation import pool
 from ..isolation.leftovers import die_with_parent
 from ..pipeline.kernel_client import DOTTED_NAME as STEADY_CLIENT
@@ -40,7 +42,6 @@ class UnitGrader:
 def main() -> None:
     """A grading process of the batch: `python -m autograder.grading.orchestrate.worker --KernelPool.size=N`
     (the batch's own call, not a command for people), units as JSON lines on stdin, a reply line each."""
-    from traitlets.config.loader import KVArgParseConfigLoader
     config = KVArgParseConfigLoader(sys.argv[1:], classes=[pool.KernelPool]).load_config()
     kernels_ahead = pool.KernelPool(config=config).size
     die_with_parent()   # if the batch process dies (Ctrl-C, kill), this worker and its kernels go with it

@@ -10,6 +10,7 @@ from typing import Optional
 import nbformat
 
 from .integrity import cell_fingerprints
+from ..pipeline.misconceptions import every_cause
 from ..records import FIELDS, UnitResult
 from .similarity import compare
 
@@ -30,7 +31,6 @@ def _stub_fingerprints(master: Optional[Path]) -> dict[tuple[str, str], dict]:
 
 def cause_rows(results: list[UnitResult]) -> list[dict]:
     """One row per (student, test, cause) the grader diagnosed: OUT/causes.csv."""
-    from ..pipeline.misconceptions import every_cause
     known = every_cause()
     rows = []
     for r in results:

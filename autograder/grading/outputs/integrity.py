@@ -131,12 +131,14 @@ SANDBOX_ERRORS = {
     "MemoryCapExceeded": ("memory_limit", "the kernel was stopped at the memory cap"),
     "PermissionError": ("sandbox_denied", "the sandbox refused a file operation"),
 }
-CAP_NOTE = "[cap reached: "
 CAP_RULES = {"disk": "disk_limit", "processes": "process_limit"}
 
 
-def observed(nb: Any) -> list[tuple[str, str]]:
-    """What the sandbox saw: deaths, time-outs, memory, refused file access, truncated output."""
+def observed(nb: Any, caps: dict[int, list[str]], truncated: set[int]) -> list[tuple[str, str]]:
+    """What the sandbox saw: deaths, time-outs, memory, refused file access (the errors in the notebook's
+    outputs), and from the grader's own account of the run (pipeline/ledger.py), never from what a cell
+    printed: the caps each cell reached (`caps`: cell index -> "disk", "processes") and the cells whose
+    output was cut (`truncated`)."""
     found = []
     for index, cell in enumerate(nb.get("cells", [])):
         for out in cell.get("outputs", []):
@@ -144,10 +146,8 @@ def observed(nb: Any) -> list[tuple[str, str]]:
                 rule, text = SANDBOX_ERRORS[out["ename"]]
                 if rule != "not_run":
                     found.append((rule, f"cell {index}: {text}: {str(out.get('evalue', ''))[:120]}"))
-            elif out.get("output_type") == "stream" and "[output truncated" in out.get("text", ""):
-                found.append(("output_truncated", f"cell {index}: output over the cap was dropped"))
-            elif out.get("output_type") == "stream" and CAP_NOTE in out.get("text", ""):
-                cap = out["text"].split(CAP_NOTE, 1)[1].split(":", 1)[0]  # written by execute._cap_notes
-                if cap in CAP_RULES:
-                    found.append((CAP_RULES[cap], f"cell {index}: the {cap} cap was reached"))
+        for cap in caps.get(index, []):
+            found.append((CAP_RULES[cap], f"cell {index}: the {cap} cap was reached"))
+        if index in truncated:
+            found.append(("output_truncated", f"cell {index}: output over the cap was dropped"))
     return found

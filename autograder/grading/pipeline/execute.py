@@ -3,7 +3,6 @@ too much, or reaches a cap on memory, processes or disk, costs the cells concern
 written where the student will read it."""
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -18,9 +17,10 @@ from traitlets import Bool, Dict, Integer, Unicode
 from cnn_student.protocol import is_record
 
 from ..isolation import kernel_caps, pool, sandbox
-from . import needed
-from ..outputs.integrity import CAP_NOTE  # how observed() finds the caps a notebook reached
+from . import ledger, needed
 from ..records import Limits, size_text
+
+CAP_NOTE = "[cap reached: "  # what the student reads; the grader's own account of it is the unit's ledger
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -30,15 +30,6 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 
 def _note(text: str) -> NotebookNode:
     return NotebookNode(output_type="stream", name="stderr", text=f"\n{CAP_NOTE}{text}]\n")
-
-
-def add_timings(path: str, seconds: dict[str, float]) -> None:
-    """Add a notebook's seconds per stage to the unit's timings file (one notebook after another)."""
-    file = Path(path)
-    total = json.loads(file.read_text()) if file.is_file() else {}
-    for stage, value in seconds.items():
-        total[stage] = round(total.get(stage, 0.0) + value, 3)
-    file.write_text(json.dumps(total))
 
 
 class SandboxedExecute(Execute):
@@ -55,8 +46,9 @@ class SandboxedExecute(Execute):
     disk_bytes = Integer(0, help="the kernel's disk cap, named where a write past it failed (0: none)").tag(config=True)
     caps_group = Dict(help="the unit's control group (kernel_caps.Group.to_json), whose memory and process "
                       "caps a cell's outcome names; empty: no caps").tag(config=True)
-    timings_path = Unicode("", help="a JSON file to add each notebook's seconds to: kernel_start (sandbox and "
-                           "kernel up, until the first cell starts) and cells").tag(config=True)
+    ledger = Unicode("", help="the unit's ledger (pipeline/ledger.py), which gets each notebook's seconds "
+                     "(kernel_start: sandbox and kernel up, until the first cell starts; cells), the caps its cells "
+                     "reached and the cells whose output was cut; '': none kept").tag(config=True)
     pool_key = Unicode("", help="the grading process's pool of kernels started ahead (isolation/pool.py), "
                        "ready for this unit's settings; '': the notebook's kernel starts here").tag(config=True)
     submission = Unicode("", help="the unit's copy of the submission: what a kernel taken from the pool "
@@ -64,6 +56,9 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         self._stored = 0
+        self._recorded = 0
+        self._ledger = ledger.find(self.ledger)
+        self._notebook = (resources or {}).get("unique_key", "")
         self._truncated: set[int] = set()
         self._stopped: str | None = None
         self._deadline = time.monotonic() + self.notebook_timeout
@@ -82,8 +77,8 @@ class SandboxedExecute(Execute):
                 self._destroy_pooled()
             end = time.perf_counter()
             first = self._first_cell or end
-            if self.timings_path:
-                add_timings(self.timings_path, {"kernel_start": first - self._started, "cells": end - first})
+            if self._ledger:
+                self._ledger.add_timings({"kernel_start": first - self._started, "cells": end - first})
 
     # ---- a kernel started ahead: the submission reaches it only now that it is this unit's
     def _take_from_pool(self) -> pool.PooledKernel:
@@ -120,19 +115,24 @@ class SandboxedExecute(Execute):
         cells = needed.released(released).cells
         return needed.skipped(nb.cells, [c.source for c in cells if c.cell_type == "code"])
 
-    def _cap_notes(self, cell: NotebookNode) -> None:
-        """Name the cap a cell reached, where the student reads the cell's outcome."""
+    def _cap_notes(self, cell: NotebookNode, index: int) -> None:
+        """Name the cap a cell reached, where the student reads the cell's outcome, and in the unit's ledger."""
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         disk = self.disk_bytes
         if disk and any("[Errno 28]" in str(o.get("evalue", "")) for o in errors):
-            cell.outputs.append(_note(f"disk: this notebook may write {size_text(disk)} in all, its working folder "
-                                      "and /tmp together; the write that went past it failed"))
+            self._reached(cell, index, "disk", f"this notebook may write {size_text(disk)} in all, its working "
+                          "folder and /tmp together; the write that went past it failed")
         if self._group:
             refused = kernel_caps.refused_forks(self._group)
             if refused > self._refused:
                 self._refused = refused
-                cell.outputs.append(_note(f"processes: this notebook may run {self._group.limits.processes} "
-                                          "processes and threads at once; starting more failed"))
+                self._reached(cell, index, "processes", f"this notebook may run {self._group.limits.processes} "
+                              "processes and threads at once; starting more failed")
+
+    def _reached(self, cell: NotebookNode, index: int, cap: str, text: str) -> None:
+        cell.outputs.append(_note(f"{cap}: {text}"))
+        if self._ledger:
+            self._ledger.reached(self._notebook, index, cap)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
@@ -161,8 +161,10 @@ class SandboxedExecute(Execute):
                     "KernelDied", "the Python kernel stopped while running this cell (exit(), os._exit(), a "
                     "crash, or more memory than allowed); the cells after it were not run"))
             self._stopped = "not run: the kernel stopped in an earlier cell (see the error above)"
-        self._cap_notes(cell)
+        self._cap_notes(cell, index)
         if index in self._truncated:
+            if self._ledger:
+                self._ledger.truncated.setdefault(self._notebook, set()).add(index)
             cell.outputs.append(NotebookNode(output_type="stream", name="stderr", text=(
                 f"\n[output truncated: this notebook printed more than {self.max_output_bytes // 1000} kB; "
                 "the grader kept the beginning]\n")))
@@ -172,8 +174,13 @@ class SandboxedExecute(Execute):
         content = msg.get("content", {})
         recorded = is_record(content)
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
-        # check records are small and needed for the grade; everything else shares the budget
-        if not recorded:
+        # check records are small and needed for the grade: a budget of their own, as large as the output's
+        # (what a kernel sends is hostile: records past it are dropped, and their checks fail as never run)
+        if recorded:
+            self._recorded += size
+            if self._recorded > self.max_output_bytes:
+                return None
+        else:
             if self._stored + size > self.max_output_bytes and msg["msg_type"] in (
                     "stream", "display_data", "execute_result", "update_display_data"):
                 self._truncated.add(cell_index)

@@ -25,10 +25,12 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any, Optional
 
+import nbgrader
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from nbconvert.exporters import HTMLExporter
 from nbconvert.writers import FilesWriter
+from nbgrader.utils import find_all_files
 from traitlets.config import Config
 
 from ...paths import TEMPLATES
@@ -50,13 +52,11 @@ IGNORED = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 
 def nbgrader_templates() -> Path:
     """nbgrader's own templates folder (its feedback template, which ours extends)."""
-    import nbgrader
     return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
 def _bootstrap_css() -> Path:
     """The folder GenerateFeedback adds to the template paths (the bootstrap CSS its template inlines)."""
-    import nbgrader
     return (Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "static" / "node_modules"
             / "bootstrap" / "dist" / "css")
 
@@ -147,7 +147,6 @@ class FeedbackPages:
 
 def _copy_other_files(source: Path, dest: Path) -> None:
     """What nbgrader's converters copy beside the notebooks (its init_assignment)."""
-    from nbgrader.utils import find_all_files
     for filename in find_all_files(str(source), list(IGNORED) + ["*.ipynb"]):
         target = dest / os.path.relpath(filename, source)
         target.parent.mkdir(parents=True, exist_ok=True)

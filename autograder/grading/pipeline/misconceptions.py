@@ -12,8 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from cnn_student.functions import all_causes
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.spec import Cause, cause
+
+from .causes import VERDICT
 
 # question -> (answers that show it, the cause); an answer not listed falls to the question's `.other`
 WRONG: dict[str, list[tuple[tuple[str, ...], Cause]]] = {
@@ -84,7 +87,5 @@ def concept_cause(question: str, value: Any) -> str:
 def every_cause() -> dict[str, Cause]:
     """Every cause id the grader can record: the checks' (cnn_student), the verdicts' and the answers',
     each read by name (whatever was imported before)."""
-    from cnn_student.functions import all_causes
-    from .causes import VERDICT
     answers = [named for wrong in WRONG.values() for _, named in wrong] + list(OTHER.values())
     return {**all_causes(), **{c.id: c for c in (*VERDICT, *answers)}}

@@ -25,6 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
+
 from cnn_student.source import UNREADABLE
 
 from ...authoring.cells import has_nbgrader
@@ -46,14 +49,12 @@ def released(path: Path) -> Any:
 
 @lru_cache(maxsize=32)
 def _read_released(path: str, mtime_ns: int, size: int) -> Any:
-    import nbformat
     return nbformat.read(path, as_version=4)
 
 
 @lru_cache(maxsize=512)
 def _names(source: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """(names the cell binds, names it uses), or None when it cannot be read or reaches names opaquely."""
-    from IPython.core.inputtransformer2 import TransformerManager
     # `%matplotlib inline` only chooses how figures are shown; any other magic or shell escape takes
     # arguments (strings) that a reading of the code cannot follow
     lines = [line for line in source.splitlines() if not line.lstrip().startswith("%matplotlib")]

@@ -2,42 +2,36 @@
 head each test's feedback with its grade id and what it checks, and box a late submission's penalty."""
 from __future__ import annotations
 
-from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
 from cnn_student.protocol import is_record, read_records
 from cnn_student.functions.sharing import CONCEPT_KINDS
 from cnn_student.serialize import case_key
-from ...authoring.cells import is_test_cell
+from ...authoring.cells import grade_id, is_test_cell
 from .misconceptions import answer_text
 from ...authoring.testcells import HIDDEN_RE, hidden_checks, parse_checks, test_title
 from ..outputs.pagebox import late_box
+from . import ledger
 from .execute import error_output
 from .feedback_html import LATE_BOX
 from .verify import judge
-
-# cell metadata key of what VerifyChecks found in a test cell; the collect stage (unit.py) reads it from
-# the autograded notebook. nbgrader's ClearMetadataPreprocessor, disabled by default, would remove it.
-VERDICT_KEY = "cnn_autograder"
-
-
-def verdict_metadata(cell: NotebookNode) -> dict[str, Any]:
-    """{"function", "causes", "answers"} recorded on an autograded test cell: what failed first and why,
-    and a concept question's answer (recorded whether or not it was right); empty when there is none."""
-    found = cell.get("metadata", {}).get(VERDICT_KEY, {})
-    return found if isinstance(found, dict) else {}
+from ..records import Verdict
 
 
 class VerifyChecks(NbGraderPreprocessor):
     """After execution, decide each test cell here: its checks (from the instructor's source, which
     nbgrader's OverwriteCells has restored) against the reference computed in this process."""
 
+    ledger = Unicode("", help="the unit's ledger (pipeline/ledger.py), which gets each test cell's Verdict "
+                     "for the collect stage; '': none kept").tag(config=True)
+
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         assignment = resources["nbgrader"]["assignment"]
+        kept, notebook = ledger.find(self.ledger), resources.get("unique_key", "")
         # the submitted code itself, read here, for the checks that look at how a function is written
         sources = [c.source for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)]
         for cell in nb.cells:
@@ -55,8 +49,10 @@ class VerifyChecks(NbGraderPreprocessor):
                 found, message = None, f"the grader could not read this test cell ({err})"
             answers = {fn: answer_text(results[case_key(fn, case)][1]) for fn, case in parse_checks(cell.source)
                        if fn in CONCEPT_KINDS and results.get(case_key(fn, case), ("",))[0] == "result"}
-            cell.metadata[VERDICT_KEY] = {"function": found.function if found else "",
-                                          "causes": found.causes if found else [], "answers": answers}
+            if kept is not None:
+                kept.verdicts[f"{notebook}:{grade_id(cell)}"] = Verdict(
+                    function=found.function if found else "", causes=tuple(found.causes) if found else (),
+                    answers=answers)
             # nbgrader zeroes a test cell that wrote to stderr: a warning a right function prints (a
             # RuntimeWarning of NumPy, say) must not cost its points; the verdict alone decides
             for out in cell.outputs:

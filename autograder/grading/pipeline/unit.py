@@ -10,7 +10,6 @@ A unit goes through four stages, each timed (UnitResult.timings):
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -21,18 +20,25 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from traitlets.config import Config
 
 from ...authoring.cells import grade_id, has_nbgrader, is_solution_cell, is_test_cell
 from ...pages import render
 from ...paths import COURSE_ID, ensure_tools_on_path
 from .kernel_client import DOTTED_NAME as STEADY_CLIENT
-from . import execute, needed
+from . import execute, ledger, needed
 from ..isolation import kernel_caps, leftovers, pool, sandbox
 from .feedback_html import FeedbackPages
 from ..outputs.integrity import cell_fingerprints, observed, scan_source
-from .preprocessors import VerifyChecks, verdict_metadata
+from .preprocessors import VerifyChecks
 from .scratch_gradebook import scratch
-from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult
+from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult, Verdict
 
 MAX_FILE_BYTES = 20_000_000  # a submitted file larger than this is not copied (notebooks are ~100 kB)
 
@@ -85,13 +91,13 @@ def grade_unit(unit: Unit, kernels: Optional[pool.Pool] = None) -> UnitResult:
     """Grade one unit through its four stages; write and return its result. `kernels`: the grading
     process's kernels started ahead, if it keeps any."""
     timings: dict[str, float] = {}
-    with scratch(unit.course / "gradebook.db"):
+    with scratch(unit.course / "gradebook.db"), ledger.opened() as ran:
         with _stage(timings, "intake"):
             intake = take_in(unit)
         with _stage(timings, "run"):
-            log, ok = run(unit, intake, timings, kernels)
+            log, ok = run(unit, intake, timings, kernels, ran)
         with _stage(timings, "collect"):
-            result = collect(unit, intake, log, ok)
+            result = collect(unit, intake, log, ok, ran)
     with _stage(timings, "publish"):
         publish_feedback(unit, intake.expected, intake.notes)
     result.timings = timings
@@ -239,13 +245,7 @@ def _scan(nb: Any, released: Any, name: str, find: Find) -> None:
 
 # ---------- run
 def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | None, kernels: Optional[pool.Pool],
-            submission: Path):
-    from traitlets.config import Config
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                        IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                        SaveAutoGrades)
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-
+            submission: Path, ran: ledger.Ledger):
     c = Config()
     c.CourseDirectory.root = str(course)
     c.CourseDirectory.source_directory = "source"
@@ -262,13 +262,14 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.OverwriteCells.add_missing_cells = True
     c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
     c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
-    c.SandboxedExecute.timeout = unit.limits.timeout
-    c.SandboxedExecute.notebook_timeout = unit.limits.notebook_timeout
-    c.SandboxedExecute.max_output_bytes = unit.limits.max_output_bytes
+    limits = unit.isolation.limits
+    c.SandboxedExecute.timeout = limits.timeout
+    c.SandboxedExecute.notebook_timeout = limits.notebook_timeout
+    c.SandboxedExecute.max_output_bytes = limits.max_output_bytes
     c.SandboxedExecute.release_dir = str(unit.release)
-    c.SandboxedExecute.disk_bytes = unit.limits.disk_bytes if unit.sandbox else 0
+    c.SandboxedExecute.disk_bytes = unit.isolation.disk_bytes
     c.SandboxedExecute.caps_group = group.to_json() if group else {}
-    c.SandboxedExecute.timings_path = str(unit.course / "kernel_timings.json")  # not in runtime/: kernels see it
+    c.SandboxedExecute.ledger = c.VerifyChecks.ledger = ran.key
     c.SandboxedExecute.pool_key = kernels.key if kernels else ""
     c.SandboxedExecute.submission = str(submission)
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
@@ -281,57 +282,51 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     return c
 
 
-def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
-    """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
+def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> None:
+    """The unit's kernelspec, which holds what the kernel launcher (sandbox.py) is told."""
     course = intake.course
-    sandbox.write_kernelspec(course / "jupyter")
-    disk = unit.limits.disk_bytes if unit.sandbox else 0
     mplcache = unit.master / "mplcache"
-    if not disk and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
+    if not unit.isolation.disk_bytes and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
         shutil.copytree(mplcache, course / "mplcache")
         mplcache = course / "mplcache"
-    settings = sandbox.KernelSettings(
-        sandbox=unit.sandbox, assignment=unit.assignment, scratch=str(intake.submitted), limits=unit.limits,
-        disk=bool(disk), mplcache=str(mplcache) if mplcache.is_dir() else None,
-        group=group.to_json() if group else None).write(course / "kernel.json")
-    return settings
+    sandbox.write_kernelspec(course / "jupyter", sandbox.KernelSettings.of(
+        unit.isolation, assignment=unit.assignment, scratch=str(intake.submitted),
+        mplcache=str(mplcache) if mplcache.is_dir() else None, group=group))
 
 
-def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
+def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool],
+        ran: ledger.Ledger) -> tuple[str, bool]:
     """nbgrader autograde and the feedback pages; (nbgrader's log, whether it succeeded). With `kernels`,
     each notebook runs in a kernel started ahead (each with its own group and caps, pool.py) where the
     unit's settings allow it; otherwise in a kernel started here, in the unit's group."""
     if not intake.runnable:
         return "", False
     ensure_tools_on_path()
-    setting = pool.setting_for(unit.limits, unit.caps_mechanism, unit.master)
-    if kernels is not None and setting.poolable(unit.sandbox):
+    setting = pool.setting_for(unit.isolation, unit.master)
+    if kernels is not None and setting.poolable():
         kernels.use(setting)
     else:
         kernels = None
     # the kernels' runtime folder (in memory where there is /dev/shm: what a kernel writes beside its
     # sockets counts against its memory cap, never the disk) and the unit's control group (none when its
     # kernels come from the pool: each has its own), both gone when the block ends (leftovers.py)
-    with leftovers.held(unit.work, None if kernels else unit.caps_mechanism, unit.limits) as (runtime, group):
-        settings = _write_kernel_settings(unit, intake, group)
-        with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime),
-                        **{sandbox.SPEC_ENV: str(settings)}):
-            log, ok = _autograde(unit, intake, runtime, group, timings, kernels)
+    held = unit.isolation
+    with leftovers.held(unit.work, None if kernels else held.caps_mechanism, held.limits) as (runtime, group):
+        _write_kernelspec(unit, intake, group)
+        with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime)):
+            log, ok = _autograde(unit, intake, runtime, group, timings, kernels, ran)
     if log and not ok:
         intake.finder(unit)("", "grading_error", _cause(log))
     return log, ok
 
 
 def _autograde(unit: Unit, intake: Intake, runtime: Path, group: kernel_caps.Group | None,
-               timings: dict[str, float], kernels: Optional[pool.Pool]) -> tuple[str, bool]:
+               timings: dict[str, float], kernels: Optional[pool.Pool], ran: ledger.Ledger) -> tuple[str, bool]:
     """nbgrader's autograde of the unit, then its feedback pages; (nbgrader's log, whether it succeeded)."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    config = _config(unit, intake.course, runtime, group, kernels, intake.submitted)
+    config = _config(unit, intake.course, runtime, group, kernels, intake.submitted, ran)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     out = api.autograde(unit.assignment, unit.student, force=True, create=True)
-    if (intake.course / "kernel_timings.json").is_file():
-        timings.update(json.loads((intake.course / "kernel_timings.json").read_text()))
+    timings.update(ran.timings)
     ok, log = out["success"], out["log"] + str(out.get("error") or "")
     if ok:
         with _stage(timings, "feedback"):   # the pages GenerateFeedback writes (feedback_html.py)
@@ -355,10 +350,10 @@ def _zero_tests(assignment: Any) -> dict[str, CellScore]:
             for nb in assignment.notebooks for cell in nb.grade_cells if cell.max_score}
 
 
-def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
-    """The unit's scores from its gradebook, and what the sandbox saw in each autograded notebook."""
-    from nbgrader.api import Gradebook, MissingEntry
-
+def collect(unit: Unit, intake: Intake, log: str, ok: bool, ran: Optional[ledger.Ledger] = None) -> UnitResult:
+    """The unit's scores from its gradebook, what the sandbox saw in each autograded notebook, and the
+    verdicts, caps and cut outputs of the run's ledger (None: nothing ran)."""
+    ran = ran or ledger.Ledger(key="")
     result = UnitResult(student_id=unit.student, assignment=unit.assignment, raw_score=0.0, max_score=0.0,
                         master_hash=unit.master_hash, notes=intake.notes, graded=ok,
                         # nbgrader itself failed (a broken grading machine, most often): try again next run
@@ -378,27 +373,27 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool) -> UnitResult:
                             if grade.cell_type == "code" and grade.max_score}
     find = intake.finder(unit)
     for name in intake.expected:
-        path = unit.autograded / name
+        path, stem = unit.autograded / name, name.removesuffix(".ipynb")
         if path.exists():
             nb = nbformat.read(path, as_version=4)
-            for rule, detail in observed(nb):
+            for rule, detail in observed(nb, ran.caps.get(stem, {}), ran.truncated.get(stem, set())):
                 find(name, rule, detail)
-            _add_verdicts(result, name, nb)
+    _add_verdicts(result, ran.verdicts)
     result.findings = intake.findings
     result.fingerprints = intake.fingerprints
     return result
 
 
-def _add_verdicts(result: UnitResult, notebook: str, nb: Any) -> None:
-    """What VerifyChecks found in each test cell (causes, concept answers), from the autograded notebook."""
-    for cell in nb.cells:
-        test = result.tests.get(f"{notebook.removesuffix('.ipynb')}:{grade_id(cell)}")
-        found = verdict_metadata(cell)
-        if test is not None and found and test.score < test.max_score:
-            test.function = str(found.get("function", ""))
-            test.causes = [str(c) for c in found.get("causes", [])]
-        if test is not None and found.get("answers"):
-            test.answers = {str(k): str(v) for k, v in found["answers"].items()}
+def _add_verdicts(result: UnitResult, verdicts: dict[str, Verdict]) -> None:
+    """What VerifyChecks decided on each test cell (causes of a lost point, concept answers)."""
+    for key, verdict in verdicts.items():
+        test = result.tests.get(key)
+        if test is None:
+            continue
+        if test.score < test.max_score:
+            test.function, test.causes = verdict.function, list(verdict.causes)
+        if verdict.answers:
+            test.answers = dict(verdict.answers)
 
 
 # ---------- publish
@@ -420,7 +415,6 @@ def publish_feedback(unit: Unit, expected: list[str], notes: dict[str, str]) -> 
 def failure_result(unit: Unit, reason: str, retry: bool = False) -> UnitResult:
     """The result of a unit whose grading could not finish (killed at its deadline, worker crash):
     zero for every test, the reason in the feedback and in integrity.csv."""
-    from nbgrader.api import Gradebook
     with Gradebook(unit.master_gradebook_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(unit.assignment)
         max_score, tests = float(assignment.max_score), _zero_tests(assignment)
