@@ -6,8 +6,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from ..authoring.release import assignments, release
+from ..authoring.run_notebook import errors, execute
 from ..grading import api
 from ..paths import DEMO, SOLUTIONS
+from .sample_class import DESCRIPTIONS, make, make_class
 
 CLASS_SIZE = 60
 # what the generated class submits in the demo: fewer than a real class (make_class's SUBMITS), fewer of
@@ -22,8 +25,6 @@ FORWARD_ONLY = ("fay", "gus", "hal", "ivy", "jo")
 def demo_class(root: Path, size: int = CLASS_SIZE) -> list[str]:
     """The demo's class under root: the named students (the forward-only ones without their later
     notebooks) and `size` generated ones submitting DEMO_SUBMITS; returns the generated ids."""
-    from ..authoring.release import assignments
-    from .sample_class import make, make_class
     make(root)
     for student in FORWARD_ONLY:
         for a in assignments()[2:]:
@@ -32,10 +33,6 @@ def demo_class(root: Path, size: int = CLASS_SIZE) -> list[str]:
 
 
 def demo() -> int:
-    from ..authoring.release import release
-    from ..authoring.run_notebook import errors, execute
-    from .sample_class import DESCRIPTIONS
-
     print("1. Release: notebooks/, the visible cases' expected values and the student distribution from solutions/")
     release()
     print("2. Run every reference solution notebook top to bottom")

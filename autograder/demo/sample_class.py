@@ -7,11 +7,14 @@ mistake catalogue (`make_class`).
 """
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from pathlib import Path
 from typing import Callable, Optional
 
 import nbformat
+import numpy as np
 
 from ..catalogue import mistaken_source, modules
 from ..paths import NOTEBOOKS
@@ -212,7 +215,6 @@ def conv_forward(A_prev, W, b, hparameters):
 
 def _split_defs(source: str) -> dict[str, str]:
     """function name -> a cell's source: that def, with the source's imports and helpers before it."""
-    import ast
     tree = ast.parse(source)
     lines = source.splitlines()
     def chunk(node: ast.stmt) -> str:
@@ -225,7 +227,6 @@ def _split_defs(source: str) -> dict[str, str]:
 
 def _renamed(source: str, rng) -> str:
     """source with some local names replaced, each by one of NAMES' options not already in it."""
-    import re
     for name, options in NAMES.items():
         if rng.random() < 0.5 or not re.search(rf"\b{name}\b", source):
             continue
@@ -249,7 +250,6 @@ def make_class(root: Path, size: int = 60, seed: int = 0, only: Optional[list[st
     comment and names, and three submit one notebook 3 identical cell for cell (the integrity ranking
     must list both). `submits`: assignment -> share of the class that submits it (default SUBMITS).
     Deterministic for a seed. Returns the student ids."""
-    import numpy as np
     rng = np.random.default_rng(seed)
     catalogue = {m.ASSIGNMENT: m for m in modules()}
     names = [a for a in assignments() if (not only or a in only) and (notebooks / a).is_dir()]

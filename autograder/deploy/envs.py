@@ -18,12 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..authoring.distribution import write_distribution
 from ..paths import ROOT, STUDENT_DIST
 from .run import HubRun
 
@@ -47,7 +50,6 @@ def ensure_release() -> None:
     """dist/student/<stage>/ from the committed release (notebooks/ and the package's expected values,
     which `release` keeps up to date); the release itself is not rewritten, others may be reading it."""
     if not (STAGE / "requirements.txt").exists():
-        from ..authoring.distribution import write_distribution
         write_distribution()
 
 
@@ -85,7 +87,6 @@ def _wanted(role: str) -> str:
 
 def _build(env: Path, role: str, want: str) -> float:
     """A fresh venv at env with the role's packages; returns the seconds it took."""
-    import time
     start = time.monotonic()
     if env.exists():
         shutil.rmtree(env)
@@ -140,6 +141,5 @@ def finish_instructor_env(run: HubRun) -> None:
     env = run.env("instructor")
     (site_packages(env) / COURSE_PTH).write_text(f"{run.course()}\n")
     if run.isolated and os.geteuid() == 0:
-        import pwd
         os.chown(env, 0, pwd.getpwnam(run.instructor).pw_gid)
         env.chmod(0o750)

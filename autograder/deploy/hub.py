@@ -32,6 +32,7 @@ another's. For a real class use PAM or your institution's login (see README).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pwd
 import re
@@ -175,7 +176,6 @@ STUDENTS_CONFIG = ROOT / "hub" / "students_nbgrader_config.py"
 def write_jupyter_config(run: HubRun) -> None:
     """Per-role config folders (JUPYTER_CONFIG_PATH of the servers and login shells): nbgrader's exchange
     and course for all; for students, nbgrader's instructor extensions switched off."""
-    import json
     common = (f"c = get_config()  # noqa: F821\n"
               f"c.Exchange.root = {str(run.exchange)!r}\n"
               f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"

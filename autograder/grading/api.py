@@ -50,7 +50,7 @@ __all__ = ["ALIASES", "FLAGS", "Grader", "KernelPool", "Limits", "Session", "Uni
 def _options(grader: Grader, caps: Optional[str], assignments: Optional[list[str]] = None, **more: Any) -> Any:
     """The batch's Options for these settings (`assignments` instead of grader.assignments when given): built
     here only, for grade_class and Session alike."""
-    from .orchestrate.batch import Options
+    from .orchestrate.batch import Options   # a stage: imported when used (docstring)
     return Options(jobs=max(1, grader.jobs), sandbox=grader.sandbox, show_hidden=grader.show_hidden,
                    assignments=(grader.assignments if assignments is None else assignments) or None,
                    caps_mechanism=caps, **more)
@@ -87,7 +87,7 @@ def grade_class(submissions: Path, out: Path, grader: Grader, caps: Optional[str
 
 def score_table(results: Iterable[UnitResult]) -> str:
     """The class's scores as the terminal shows them after `grade` (a table per assignment)."""
-    from .outputs.aggregate import score_table as table
+    from .outputs.aggregate import score_table as table   # a stage: imported when used (docstring)
     return table(list(results))
 
 
@@ -95,14 +95,14 @@ def grader_folder(out: Path, assignments: Optional[list[str]] = None, solutions:
     """OUT/.grader/master, the grader's own course folder (solutions/ and the gradebook nbgrader builds from
     it), built when missing or out of date with solutions/; returns (folder, its hash). grade_class and
     Session build it themselves; bench/ builds it ahead to keep that out of what it times."""
-    from .orchestrate import master
+    from .orchestrate import master   # a stage: imported when used (docstring)
     return master.prepare(out, solutions, assignments)
 
 
 def grader_folder_hash(assignments: Optional[list[str]] = None, solutions: Path = SOLUTIONS) -> str:
     """The hash that names a grader's course folder for these assignments (a Dask worker's cache keys its
     folders by it: bench/cluster.py seeds that cache)."""
-    from .orchestrate import master
+    from .orchestrate import master   # a stage: imported when used (docstring)
     return master.master_hash(solutions, assignments)
 
 
@@ -192,7 +192,7 @@ class _LocalGrader:
         session.logs.mkdir(parents=True, exist_ok=True)
 
     def grade(self, unit: Unit) -> UnitResult:
-        from .orchestrate.batch import grade_in
+        from .orchestrate.batch import grade_in   # a stage: imported when used (docstring)
         s = self.session
         self.worker = grade_in(self.worker, unit, s.limits.unit_deadline(), s.logs / "worker.log",
                                kernels_ahead=s.opts.kernels_ahead)
@@ -211,7 +211,7 @@ class _ClusterGrader:
         self.session = session
 
     def grade(self, unit: Unit) -> UnitResult:
-        from .orchestrate import cluster
+        from .orchestrate import cluster   # a stage: imported when used (docstring)
         from .pipeline.unit import failure_result
         future = self.session.client.submit(cluster.grade_parcel, cluster.pack(unit, self.session.opts),
                                             key=f"serve-{unit.work.name}-{time.time_ns()}", pure=False)
@@ -229,7 +229,7 @@ class _HereGrader:
     """Grading in this process (orchestrate/worker.py's UnitGrader, with its kernels started ahead)."""
 
     def __init__(self, session: Session):
-        from .orchestrate.worker import UnitGrader
+        from .orchestrate.worker import UnitGrader   # a stage: imported when used (docstring)
         self.here = UnitGrader(session.opts.kernels_ahead)
 
     def grade(self, unit: Unit) -> UnitResult:
@@ -275,7 +275,7 @@ def report(out: Path) -> str:
 def class_summary(out: Path) -> str:
     """OUT/class_summary.html, the most common mistakes and what they mean, for the class (no student ids, no
     answers); returns the lines `report --for-students` prints."""
-    from .outputs.report import class_summary as make
+    from .outputs.report import class_summary as make   # a stage: imported when used (docstring)
     return make(out)
 
 

@@ -13,6 +13,7 @@ so `nbgrader fetch_feedback` finds it for that student alone.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,6 @@ def feedback_folder_stays_instructors(setup: Setup) -> bool:
     """Whether this service runs as another user (root on a hub) than the owner of `<exchange>/<course>`
     (the instructor who released the assignments); if so, `<exchange>/<course>/feedback` is made or
     given back to that owner, as nbgrader's own release_feedback needs it."""
-    import os
     course = setup.exchange / setup.course_id
     owner = course.stat()
     if owner.st_uid == os.geteuid():
@@ -143,7 +143,7 @@ def release(setup: Setup, seq: int, student: str, assignment: str, keys: Path, p
     """The pages into the exchange by nbgrader's own ExchangeReleaseFeedback, keyed by this
     submission's secret (a later release for the same submission replaces the page). `keys` holds the
     service's own timestamp.txt and submission_secret.txt of it (inbound.KEYS, checked when taken)."""
-    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.coursedir import CourseDirectory   # nbgrader: 1.6 s of start-up, when a page is released
     from nbgrader.exchange import ExchangeFactory
 
     root = setup.folder("release", seq)

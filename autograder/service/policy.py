@@ -19,6 +19,8 @@ from typing import Optional
 from traitlets import Bool, Enum, Float, Int
 from traitlets.config import Configurable
 
+from ..authoring.course import load_course
+
 
 class FeedbackPolicy(Configurable):
     """What students get from the grading service before the deadline (`python -m autograder serve`)."""
@@ -57,7 +59,6 @@ class FeedbackPolicy(Configurable):
 
 def course_policy(course: Path) -> FeedbackPolicy:
     """The policy the course folder's nbgrader configuration declares."""
-    from ..authoring.course import load_course
     return FeedbackPolicy(config=load_course(course).config)
 
 
