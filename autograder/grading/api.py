@@ -38,7 +38,7 @@ from .isolation import kernel_caps, leftovers, sandbox
 from .isolation.pool import KernelPool
 from .isolation.readiness import held_limits
 from .outputs.pagebox import banner, with_banner
-from .records import Limits, Unit, UnitResult
+from .records import Isolation, Limits, Unit, UnitResult
 from .settings import ALIASES, FLAGS, Grader
 
 __all__ = ["ALIASES", "FLAGS", "Grader", "KernelPool", "Limits", "Session", "Unit", "UnitResult", "banner",
@@ -124,8 +124,9 @@ class Session:
                  kernels_ahead: int = KernelPool.size.default_value, in_process: bool = False,
                  solutions: Path = SOLUTIONS, say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)):
         self.caps = kernel_caps.detect()[0] if caps == "auto" else caps   # as batch.plan resolves it for grade
-        self.sandbox = grader.sandbox
         self.limits = held_limits(grader.limits(), self.caps, grader.sandbox)
+        # how every unit of the session is held: one record, built here once (as batch.plan does for grade)
+        self.isolation = Isolation(limits=self.limits, sandbox=grader.sandbox, caps_mechanism=self.caps)
         self.opts = _options(grader, caps, limits=self.limits, quiet=True, kernels_ahead=kernels_ahead)
         self.master, self.digest = grader_folder(folder, self.opts.assignments, solutions)
         self.logs = logs or Path(folder) / ".grader" / "logs"
@@ -150,8 +151,7 @@ class Session:
         `work` (its course folder and result.json), its feedback pages written under `out`; hidden tests'
         code stays hidden (a student reads these pages before the deadline)."""
         return Unit(student=student, assignment=assignment, submissions=submissions, work=work, master=self.master,
-                    master_hash=self.digest, out=out, limits=self.limits, sandbox=self.sandbox, show_hidden=False,
-                    caps_mechanism=self.caps)
+                    master_hash=self.digest, out=out, isolation=self.isolation, show_hidden=False)
 
     def grader(self) -> "_LocalGrader | _ClusterGrader | _HereGrader":
         """A grader for one thread of the client (`grade(unit) -> UnitResult`, `stop()`); close() stops them all."""
