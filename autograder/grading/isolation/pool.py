@@ -155,13 +155,15 @@ class Pool:
             leftovers.record(folder, f"a kernel started ahead ({folder.name})", mechanism, planned)
             if mechanism:
                 group = kernel_caps.create(mechanism, name, self.setting.limits)
-            sandbox.write_kernelspec(folder / "jupyter")
-            settings = sandbox.KernelSettings(
+            spec = sandbox.KernelSettings(
                 sandbox=True, assignment="", scratch=str(folder / "in"), limits=self.setting.limits, disk=True,
-                mplcache=self.setting.mplcache, group=group.to_json() if group else None).write(folder / "settings.json")
+                mplcache=self.setting.mplcache, group=group.to_json() if group else None)
+            connection_file = str(folder / "run" / "kernel.json")
+            sandbox.write_kernelspec(folder / "jupyter", spec, connection_file)
+            settings = spec.write(folder / "settings.json")
             manager = AsyncKernelManager(
                 kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=str(folder / "run" / "kernel"),
-                connection_file=str(folder / "run" / "kernel.json"), client_class=self.client_class,
+                connection_file=connection_file, client_class=self.client_class,
                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "jupyter" / "kernels")]))
             env = dict(os.environ, **{sandbox.SPEC_ENV: str(settings)})
             run_sync(manager.start_kernel)(env=env)

@@ -9,8 +9,10 @@ gets MemoryError). With the caps on (kernel_caps), its working folder and /tmp a
 cap's size, into which the submission is copied before the kernel starts (nothing the kernel writes
 reaches the grading machine's disk), and it runs in its unit's control group (memory, processes).
 
-The grader writes a kernelspec whose argv is `python -m autograder.grading.isolation.sandbox {connection_file}`;
-this module turns the settings the grader put in the environment into the bwrap command and execs it.
+The grader writes each kernel's kernelspec knowing its settings and connection file: its argv is the
+bwrap command itself, after a shell that moves itself into the kernel's control group and execs it
+(JOIN). Without the sandbox, the argv is `python -m autograder.grading.isolation.sandbox {connection_file}`,
+which reads the settings the grader put in the environment and execs the kernel (main).
 """
 from __future__ import annotations
 
@@ -208,12 +210,32 @@ del _cnn_claim
 '''
 
 
-def write_kernelspec(jupyter_dir: Path) -> None:
-    """A kernelspec named cnn-grader whose kernels start through this module."""
+# The process that becomes the sandbox (its pid kept through exec) first joins the kernel's control
+# group, so that the caps hold from the sandbox's first instruction: `sh -c JOIN sh N DIR... COMMAND...`
+JOIN = ('n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; n=$((n - 1)); shift; '
+        'done; exec "$@"')
+
+
+def kernel_argv(spec: KernelSettings, connection_file: str) -> list[str]:
+    """What starts a kernel with these settings, its connection file known: with the sandbox, the sandbox's
+    command (in the group, with the caps). A Python launcher there cost every kernel 0.06 s of CPU (its
+    start and imports) to build a command the grader can build; it is kept for --no-sandbox, where it
+    also ties the kernel's life to the grader's (bwrap's --die-with-parent does that in the sandbox)."""
+    if not spec.sandbox:
+        return [sys.executable, "-m", "autograder.grading.isolation.sandbox", "{connection_file}"]
+    cmd = command(spec, connection_file)
+    if spec.group:
+        group = kernel_caps.Group.from_json(spec.group)
+        cmd = ["sh", "-c", JOIN, "sh", str(len(group.dirs)), *group.dirs] + kernel_caps.command_prefix(group) + cmd
+    return cmd
+
+
+def write_kernelspec(jupyter_dir: Path, spec: KernelSettings, connection_file: str) -> None:
+    """A kernelspec named cnn-grader whose kernel starts with these settings (kernel_argv)."""
     kdir = jupyter_dir / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True, exist_ok=True)
     (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.grading.isolation.sandbox", "{connection_file}"],
+        "argv": kernel_argv(spec, connection_file),
         "display_name": "Python 3 (grading sandbox)", "language": "python",
         # interrupts travel as messages: a signal to bwrap would not reach the kernel
         "interrupt_mode": "message",

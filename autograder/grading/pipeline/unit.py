@@ -281,10 +281,9 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     return c
 
 
-def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> Path:
-    """The settings the kernel launcher (sandbox.py) reads: the kernelspec and its JSON file."""
+def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group | None, runtime: Path) -> Path:
+    """The kernel's settings (sandbox.py): the kernelspec that starts it and the JSON file its launcher reads."""
     course = intake.course
-    sandbox.write_kernelspec(course / "jupyter")
     disk = unit.limits.disk_bytes if unit.sandbox else 0
     mplcache = unit.master / "mplcache"
     if not disk and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
@@ -293,8 +292,9 @@ def _write_kernel_settings(unit: Unit, intake: Intake, group: kernel_caps.Group 
     settings = sandbox.KernelSettings(
         sandbox=unit.sandbox, assignment=unit.assignment, scratch=str(intake.submitted), limits=unit.limits,
         disk=bool(disk), mplcache=str(mplcache) if mplcache.is_dir() else None,
-        group=group.to_json() if group else None).write(course / "kernel.json")
-    return settings
+        group=group.to_json() if group else None)
+    sandbox.write_kernelspec(course / "jupyter", settings, str(runtime / "kernel.json"))
+    return settings.write(course / "kernel.json")
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool] = None) -> tuple[str, bool]:
@@ -313,7 +313,7 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
     # sockets counts against its memory cap, never the disk) and the unit's control group (none when its
     # kernels come from the pool: each has its own), both gone when the block ends (leftovers.py)
     with leftovers.held(unit.work, None if kernels else unit.caps_mechanism, unit.limits) as (runtime, group):
-        settings = _write_kernel_settings(unit, intake, group)
+        settings = _write_kernel_settings(unit, intake, group, runtime)
         with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime),
                         **{sandbox.SPEC_ENV: str(settings)}):
             log, ok = _autograde(unit, intake, runtime, group, timings, kernels)
