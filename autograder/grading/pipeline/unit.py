@@ -260,6 +260,8 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                            AssignLatePenalties, CheckCellMetadata]
     c.OverwriteCells.add_missing_cells = True
+    # the notebook validated once after the preprocessors, not after each (validating changes nothing)
+    c.Exporter.optimistic_validation = True
     c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
     c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
     c.SandboxedExecute.timeout = unit.limits.timeout
