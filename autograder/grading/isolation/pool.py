@@ -1,8 +1,8 @@
 """Kernels started before the submission they will run, so that a grade does not wait for one.
 
 Each is started exactly as a unit's kernel is (sandbox.py): its own bubblewrap sandbox, its own
-control group with the unit's memory and process caps, which its launcher joins before it execs the
-sandbox (so the caps hold from its first instruction), its own tmpfs of the disk cap's size as its
+control group with the unit's memory and process caps, which the process that becomes its sandbox joins
+first (so the caps hold from its first instruction), its own tmpfs of the disk cap's size as its
 working folder and /tmp, its own runtime folder for its IPC sockets. What differs is only when the
 submission arrives: the sandbox binds an empty inbox, read-only, where a unit's kernel has its
 submission; when a unit takes the kernel, the grader copies the submission into the inbox and the
