@@ -115,6 +115,10 @@ class Pool:
         """Stop it at once, its group with whatever it started, its folder; safe on a dead kernel."""
         from jupyter_core.utils import run_sync
         try:
+            if kernel.group:
+                # its group first: every process of it killed and gone in a few ms, so that jupyter_client
+                # finds the kernel ended (a kill of its own then waits in steps of 0.1 s, idle, in every unit)
+                kernel_caps.remove(kernel.group)
             if run_sync(kernel.manager.is_alive)():
                 run_sync(kernel.manager.shutdown_kernel)(now=True)
         except RuntimeError:   # no kernel running any more
