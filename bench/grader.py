@@ -42,7 +42,7 @@ from autograder.authoring.release import assignments  # noqa: E402
 from autograder.demo.sample_class import released_notebook, write_submission  # noqa: E402
 from autograder.authoring.variants import filled_student_notebook, solution_sources  # noqa: E402
 from autograder.catalogue import mistaken_source, modules  # noqa: E402
-from common import checkout, run  # noqa: E402
+from common import checkout, cpu_group, run  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MIX = (("reference", 45), ("mistake", 30), ("alternative", 10), ("untouched", 15))  # percent
@@ -128,16 +128,20 @@ def caps_against_no_caps(subs: Path, root: Path, n: int, load_before: tuple) -> 
           f"{caps / nocaps:.2f}x (goal <= 1.1); load before {load_before}, after {os.getloadavg()}")
 
 
-def grade_class(tree: Path, subs: Path, out: Path, master: Path, jobs: int, only: list[str]) -> tuple[float, list]:
+def grade_class(tree: Path, subs: Path, out: Path, master: Path, jobs: int, only: list[str]) -> tuple[float, float, list]:
     """`grade --jobs N` of the tree at `tree` on the class, its grader's course folder given (built
-    beforehand, not timed); (wall seconds, results.json)."""
+    beforehand, not timed); (wall seconds, CPU seconds of everything it ran, results.json). The CPU
+    (a cpuacct group, as root; nan otherwise) does not depend on what else the machine runs: on 2
+    busy cores a quiet machine's wall time is about half of it."""
     shutil.copytree(master, out / ".grader" / "master", symlinks=True)
     cmd = ["grade", "--submissions", str(subs), "--out", str(out), "--jobs", str(jobs)]
     for a in only:
         cmd += ["--assignment", a]
-    start = time.perf_counter()
-    run(tree, *cmd)
-    return time.perf_counter() - start, json.loads((out / "results.json").read_text())
+    with cpu_group() as cpu:
+        start, cpu0 = time.perf_counter(), cpu()
+        run(tree, *cmd)
+        wall, used = time.perf_counter() - start, cpu() - cpu0
+    return wall, used, json.loads((out / "results.json").read_text())
 
 
 def per_stage(results: list) -> dict[str, dict[str, float]]:
@@ -184,8 +188,8 @@ def main() -> None:
         trees = ([(args.ref, checkout(args.ref, root))] if args.ref else []) + [("this tree", ROOT)]
         runs = []
         for n, (label, tree) in enumerate(trees):
-            wall, results = grade_class(tree, subs, root / f"out-{n}", master, args.jobs, only)
-            runs.append((label, wall, results, os.getloadavg()))
+            wall, used, results = grade_class(tree, subs, root / f"out-{n}", master, args.jobs, only)
+            runs.append((label, wall, results, os.getloadavg(), used))
         same = len({(root / f"out-{n}" / "grades.csv").read_text() for n in range(len(trees))}) == 1
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
@@ -201,9 +205,10 @@ def main() -> None:
     print(f"class: {args.students} students x {len(only)} assignments = {units} notebooks; "
           + ", ".join(f"{k} {v}" for k, v in made.most_common()))
     print(f"load average (1, 5, 15 min): before {load_before}, after stock {load_after}")
-    for label, wall, results, load_then in runs:
+    for label, wall, results, load_then, used in runs:
         print(f"\n{label}: grade --jobs {args.jobs}: {wall:7.1f} s for the class ({wall / 60:.1f} min), "
-              f"{wall / units:.3f} s of wall time per notebook (goal <= 0.40); load after {load_then}")
+              f"{wall / units:.3f} s of wall time per notebook (goal <= 0.40); load after {load_then}; "
+              f"CPU {used:.1f} s, {used / units:.3f} s per notebook")
         means = per_stage(results)
         names = sorted({s for per in means.values() for s in per})
         print(f"{'assignment':24s}" + "".join(f"{n:>13s}" for n in names) + f"{'unit total':>12s}")
@@ -217,7 +222,8 @@ def main() -> None:
                                              f"(cells {r['timings'].get('cells', 0):.1f})" for r in slowest))
     if len(runs) == 2:
         print(f"\nper notebook, {runs[0][0]} -> this tree: {runs[0][1] / units:.3f} -> {runs[1][1] / units:.3f} s "
-              f"({runs[1][1] / runs[0][1]:.2f}x); grades.csv identical: {same}")
+              f"({runs[1][1] / runs[0][1]:.2f}x), CPU {runs[0][4] / units:.3f} -> {runs[1][4] / units:.3f} s "
+              f"({runs[1][4] / runs[0][4]:.2f}x); grades.csv identical: {same}")
     if stock_seconds:
         ours_per_unit = {a: unit_total(m) for a, m in per_stage(runs[-1][2]).items()}
         print(f"\nper notebook: stock nbgrader autograde (serial, first {args.stock_students} students) vs ours "

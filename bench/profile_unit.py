@@ -34,12 +34,9 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 HERE = Path(__file__).resolve().parent
-CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 
 # (bucket, substrings of a profiled function's file or name): the first that matches takes it
 BUCKETS = (
@@ -60,28 +57,6 @@ BUCKETS = (
 )
 
 
-@contextmanager
-def cpu_group() -> Iterator[Callable[[], float]]:
-    """A cpuacct group holding this process and all it starts; yields a reader of its CPU seconds."""
-    group = CPUACCT / f"cnn-bench-{os.getpid()}"
-    try:
-        group.mkdir()
-        (group / "cgroup.procs").write_text(str(os.getpid()))
-    except OSError:
-        yield lambda: float("nan")
-        return
-    try:
-        yield lambda: int((group / "cpuacct.usage").read_text()) / 1e9
-    finally:
-        (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
-        for _ in range(100):
-            try:
-                group.rmdir()
-                break
-            except OSError:
-                time.sleep(0.05)
-
-
 def own_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -100,6 +75,7 @@ def inner(args: argparse.Namespace) -> dict:
     import autograder  # noqa: F401  (first: from this process's Python path, before bench/grader.py puts
     import cnn_student  # noqa: F401   this checkout's root first on sys.path)
     sys.path.insert(0, str(HERE))
+    from common import cpu_group
     from grader import make_class  # the generated class of bench/grader.py
 
     try:

@@ -2,7 +2,6 @@
 (issue 32): the kernel's launcher gets its settings on its command line; verdicts, the caps a cell reached
 and cut outputs go to the collect stage in memory (pipeline/ledger.py); a kernel's check records have a
 budget. Fast: no kernel is started."""
-from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager

@@ -9,8 +9,8 @@ that holds them here.
     cgroup1  cgroup v1's memory and pids hierarchies, where the grader may create groups (root);
     systemd  a transient scope per kernel, `systemd-run --user --scope -p MemoryMax -p TasksMax`, where a
              systemd user session delegates those controllers.
-  The grader creates the group, the kernel's launcher (sandbox.py) joins it, and the grader kills whatever
-  is left in it and removes it when the unit ends, also after a grading process was killed (leftovers.py).
+  The grader creates the group, the process that becomes the kernel's sandbox joins it (sandbox.JOIN), and
+  the grader kills whatever is left in it and removes it when the unit ends, also after a grading process was killed (leftovers.py).
 - disk: the kernel's working folder and its /tmp are one size-limited tmpfs (bubblewrap --size); see
   sandbox.command. Its pages are memory too, so they also count against the memory cap.
 """
@@ -34,7 +34,7 @@ MECHANISMS = ("cgroup2", "cgroup1", "systemd")
 
 @dataclass
 class Group:
-    """One unit's control group(s): what the launcher joins and the grader removes."""
+    """One unit's control group(s): what the kernel joins and the grader removes."""
     mechanism: str
     dirs: list[str] = field(default_factory=list)  # cgroup1: memory and pids; cgroup2: one; systemd: none
     limits: Limits = field(default_factory=Limits)  # its memory_bytes and processes are applied here
@@ -223,13 +223,14 @@ def create(mechanism: str, name: str, limits: Limits) -> Group:
 
 
 def join(group: Group) -> None:
-    """Move the calling process (the kernel's launcher, before it execs the sandbox) into the group."""
+    """Move the calling process (without the sandbox: the kernel's launcher, before it execs the kernel) into
+    the group."""
     for d in group.dirs:
         Path(d, "cgroup.procs").write_text(str(os.getpid()))
 
 
 def command_prefix(group: Group) -> list[str]:
-    """What the launcher puts before the sandbox command (systemd: a scope with the caps)."""
+    """What goes before the kernel's command (systemd: a scope with the caps)."""
     if group.mechanism != "systemd":
         return []
     return ["systemd-run", "--user", "--scope", "--quiet", "--collect",

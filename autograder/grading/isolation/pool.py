@@ -1,8 +1,8 @@
 """Kernels started before the submission they will run, so that a grade does not wait for one.
 
 Each is started exactly as a unit's kernel is (sandbox.py): its own bubblewrap sandbox, its own
-control group with the unit's memory and process caps, which its launcher joins before it execs the
-sandbox (so the caps hold from its first instruction), its own tmpfs of the disk cap's size as its
+control group with the unit's memory and process caps, which the process that becomes its sandbox joins
+first (so the caps hold from its first instruction), its own tmpfs of the disk cap's size as its
 working folder and /tmp, its own runtime folder for its IPC sockets. What differs is only when the
 submission arrives: the sandbox binds an empty inbox, read-only, where a unit's kernel has its
 submission; when a unit takes the kernel, the grader copies the submission into the inbox and the
@@ -114,6 +114,10 @@ class Pool:
         """Stop it at once, its group with whatever it started, its folder; safe on a dead kernel."""
         from jupyter_core.utils import run_sync  # here: as in take
         try:
+            if kernel.group:
+                # its group first: every process of it killed and gone in a few ms, so that jupyter_client
+                # finds the kernel ended (a kill of its own then waits in steps of 0.1 s, idle, in every unit)
+                kernel_caps.remove(kernel.group)
             if run_sync(kernel.manager.is_alive)():
                 run_sync(kernel.manager.shutdown_kernel)(now=True)
         except RuntimeError:   # no kernel running any more
@@ -156,11 +160,13 @@ class Pool:
             leftovers.record(folder, f"a kernel started ahead ({folder.name})", mechanism, planned)
             if mechanism:
                 group = kernel_caps.create(mechanism, name, limits)
+            connection_file = str(folder / "run" / "kernel.json")
             sandbox.write_kernelspec(folder / "jupyter", sandbox.KernelSettings.of(
-                isolation, assignment="", scratch=str(folder / "in"), mplcache=self.setting.mplcache, group=group))
+                isolation, assignment="", scratch=str(folder / "in"), mplcache=self.setting.mplcache, group=group),
+                connection_file)
             manager = AsyncKernelManager(
                 kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=str(folder / "run" / "kernel"),
-                connection_file=str(folder / "run" / "kernel.json"), client_class=self.client_class,
+                connection_file=connection_file, client_class=self.client_class,
                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(folder / "jupyter" / "kernels")]))
             run_sync(manager.start_kernel)(env=dict(os.environ))
         except BaseException:

@@ -9,10 +9,12 @@ gets MemoryError). With the caps on (kernel_caps), its working folder and /tmp a
 cap's size, into which the submission is copied before the kernel starts (nothing the kernel writes
 reaches the grading machine's disk), and it runs in its unit's control group (memory, processes).
 
-The grader writes a kernelspec per unit (or per kernel started ahead) whose argv is
-`python -m autograder.grading.isolation.sandbox --settings=<KernelSettings> {connection_file}`: the one
-channel from the grader to the kernel's launcher, written by `write_kernelspec` and read by `main`. This
-module turns those settings into the bwrap command and execs it.
+The grader writes each kernel's kernelspec knowing its settings and connection file (write_kernelspec):
+with the sandbox, its argv is the bwrap command itself, after a shell that moves itself into the kernel's
+control group and execs it (JOIN). Without the sandbox (or where a path of the command holds a `{name}`
+that jupyter_client would substitute), the argv is
+`python -m autograder.grading.isolation.sandbox --settings=<KernelSettings> {connection_file}`: the
+launcher (main) reads its settings from that one word and execs the kernel.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import base64
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +38,7 @@ from ..records import Isolation, Limits
 
 COURSE = "/course"  # where the package, data and the student's folder appear inside the sandbox
 SETTINGS_ARG = "--settings="  # the launcher's argument that holds its KernelSettings
+SUBSTITUTED = re.compile(r"\{[A-Za-z0-9_]+\}")  # what jupyter_client's format_kernel_cmd replaces in an argv
 KERNEL_NAME = "cnn-grader"
 PASS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 WORK = f"{COURSE}/notebooks"       # with the disk cap: one tmpfs holding the working folder ...
@@ -219,13 +223,36 @@ del _cnn_claim
 '''
 
 
-def write_kernelspec(jupyter_dir: Path, settings: KernelSettings) -> None:
-    """A kernelspec named cnn-grader whose kernels start through this module, with these settings."""
+# The process that becomes the sandbox (its pid kept through exec) first joins the kernel's control
+# group, so that the caps hold from the sandbox's first instruction: `sh -c JOIN sh N DIR... COMMAND...`
+JOIN = ('n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; n=$((n - 1)); shift; '
+        'done; exec "$@"')
+
+
+def kernel_argv(spec: KernelSettings, connection_file: str) -> list[str]:
+    """What starts a kernel with these settings, its connection file known: with the sandbox, the sandbox's
+    command (in the group, with the caps). A Python launcher there cost every kernel 0.06 s of CPU (its
+    start and imports) to build a command the grader can build; it is kept for --no-sandbox, where it
+    also ties the kernel's life to the grader's (bwrap's --die-with-parent does that in the sandbox)."""
+    launcher = [sys.executable, "-m", "autograder.grading.isolation.sandbox", SETTINGS_ARG + spec.encode(),
+                "{connection_file}"]
+    if not spec.sandbox:
+        return launcher
+    cmd = command(spec, connection_file)
+    if spec.group:
+        group = kernel_caps.Group.from_json(spec.group)
+        cmd = ["sh", "-c", JOIN, "sh", str(len(group.dirs)), *group.dirs] + kernel_caps.command_prefix(group) + cmd
+    # jupyter_client substitutes every `{name}` it knows in each word of the argv: a folder named so (a
+    # student's, in a unit's path) would be changed; the launcher's one word is base64 (KernelSettings.encode)
+    return launcher if any(SUBSTITUTED.search(word) for word in cmd) else cmd
+
+
+def write_kernelspec(jupyter_dir: Path, settings: KernelSettings, connection_file: str) -> None:
+    """A kernelspec named cnn-grader whose kernel starts with these settings (kernel_argv)."""
     kdir = jupyter_dir / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True, exist_ok=True)
     (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.grading.isolation.sandbox", SETTINGS_ARG + settings.encode(),
-                 "{connection_file}"],
+        "argv": kernel_argv(settings, connection_file),
         "display_name": "Python 3 (grading sandbox)", "language": "python",
         # interrupts travel as messages: a signal to bwrap would not reach the kernel
         "interrupt_mode": "message",

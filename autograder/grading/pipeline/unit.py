@@ -260,6 +260,8 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                            AssignLatePenalties, CheckCellMetadata]
     c.OverwriteCells.add_missing_cells = True
+    # the notebook validated once after the preprocessors, not after each (validating changes nothing)
+    c.Exporter.optimistic_validation = True
     c.SandboxedExecute.kernel_name = sandbox.KERNEL_NAME
     c.SandboxedExecute.shutdown_kernel = "immediate"  # the notebook is done: no graceful goodbye needed
     limits = unit.isolation.limits
@@ -282,8 +284,8 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     return c
 
 
-def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | None) -> None:
-    """The unit's kernelspec, which holds what the kernel launcher (sandbox.py) is told."""
+def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | None, runtime: Path) -> None:
+    """The unit's kernelspec, which holds what the kernel is started with (sandbox.py)."""
     course = intake.course
     mplcache = unit.master / "mplcache"
     if not unit.isolation.disk_bytes and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
@@ -291,7 +293,7 @@ def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | Non
         mplcache = course / "mplcache"
     sandbox.write_kernelspec(course / "jupyter", sandbox.KernelSettings.of(
         unit.isolation, assignment=unit.assignment, scratch=str(intake.submitted),
-        mplcache=str(mplcache) if mplcache.is_dir() else None, group=group))
+        mplcache=str(mplcache) if mplcache.is_dir() else None, group=group), str(runtime / "kernel.json"))
 
 
 def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional[pool.Pool],
@@ -312,7 +314,7 @@ def run(unit: Unit, intake: Intake, timings: dict[str, float], kernels: Optional
     # kernels come from the pool: each has its own), both gone when the block ends (leftovers.py)
     held = unit.isolation
     with leftovers.held(unit.work, None if kernels else held.caps_mechanism, held.limits) as (runtime, group):
-        _write_kernelspec(unit, intake, group)
+        _write_kernelspec(unit, intake, group, runtime)
         with scoped_env(JUPYTER_PATH=str(intake.course / "jupyter"), JUPYTER_RUNTIME_DIR=str(runtime)):
             log, ok = _autograde(unit, intake, runtime, group, timings, kernels, ran)
     if log and not ok:
