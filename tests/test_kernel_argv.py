@@ -24,8 +24,9 @@ def test_a_sandboxed_kernel_starts_as_the_sandbox_itself_after_joining_its_group
 
 
 def test_without_the_sandbox_the_launcher_starts_the_kernel():
-    assert sandbox.kernel_argv(spec(sandboxed=False), "/r/kernel.json")[1:] == \
-        ["-m", "autograder.grading.isolation.sandbox", "{connection_file}"]
+    settings = spec(sandboxed=False)
+    assert sandbox.kernel_argv(settings, "/r/kernel.json")[1:] == \
+        ["-m", "autograder.grading.isolation.sandbox", sandbox.SETTINGS_ARG + settings.encode(), "{connection_file}"]
 
 
 def test_the_shell_joins_every_folder_of_the_group_with_the_pid_that_runs_the_command(tmp_path):

@@ -3,6 +3,8 @@
 and cut outputs go to the collect stage in memory (pipeline/ledger.py); a kernel's check records have a
 budget. Fast: no kernel is started."""
 
+import dataclasses
+
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -21,11 +23,14 @@ FIRST = "01_conv_forward"
 
 
 def test_the_launcher_reads_back_the_settings_the_kernelspec_holds(tmp_path):
-    """A student's folder may be named like a kernelspec placeholder: the settings arrive unchanged."""
+    """A student's folder may be named like a kernelspec placeholder: such a kernel starts through the
+    launcher (not as the sandbox's own command, whose words jupyter_client would change), and the settings
+    arrive unchanged."""
     settings = sandbox.KernelSettings.of(Isolation(limits=Limits(memory_bytes=3 * 2 ** 30), caps_mechanism="cgroup"),
                                          assignment=FIRST, scratch=str(tmp_path / "{connection_file}" / "{prefix}"),
                                          mplcache=None, group=None)
-    sandbox.write_kernelspec(tmp_path / "jupyter", settings)
+    assert sandbox.kernel_argv(dataclasses.replace(settings, scratch=str(tmp_path / "s")), "k")[0] == "bwrap"
+    sandbox.write_kernelspec(tmp_path / "jupyter", settings, str(tmp_path / "kernel.json"))
     manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, connection_file=str(tmp_path / "kernel.json"),
                             kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "jupyter" / "kernels")]))
     manager._launch_args = {}
