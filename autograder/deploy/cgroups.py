@@ -4,8 +4,8 @@ The grader's memory and process caps are control groups (grading/isolation/kerne
 through grading/api.py) that the grading process makes under its own group. Root may do that anywhere;
 an account may where root gave it a group. So the launcher, as root, gives each account one when the hub
 starts; the account's processes (its server, its terminals, the grading service, a login shell:
-~/.profile joins it) start in it. The instructor's grading then makes its units' groups inside theirs, without root; a student's
-is a container only, so that when the hub stops, every process of the account can be found and killed.
+~/.profile joins it) start in it. The instructor's grading then makes its units' groups inside theirs,
+without root; a student's is a container only, so that when the hub stops, every process of the account can be found and killed.
 
 - cgroup v1 (tested here): `<the launcher's memory group>/cnn-hub-<account>` and
   `<the launcher's pids group>/cnn-hub-<account>`, given to the account (the folder, cgroup.procs,

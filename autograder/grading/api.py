@@ -123,11 +123,12 @@ class Session:
     def __init__(self, folder: Path, grader: Grader, caps: Optional[str], *, logs: Optional[Path] = None,
                  kernels_ahead: int = KernelPool.size.default_value, in_process: bool = False,
                  solutions: Path = SOLUTIONS, say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)):
-        self.caps = kernel_caps.detect()[0] if caps == "auto" else caps   # as batch.plan resolves it for grade
-        self.limits = held_limits(grader.limits(), self.caps, grader.sandbox)
-        # how every unit of the session is held: one record, built here once (as batch.plan does for grade)
-        self.isolation = Isolation(limits=self.limits, sandbox=grader.sandbox, caps_mechanism=self.caps)
-        self.opts = _options(grader, caps, limits=self.limits, quiet=True, kernels_ahead=kernels_ahead)
+        # how every unit of the session is held: one record, built here once (as batch.plan does for grade;
+        # "auto" resolved as it resolves it)
+        mechanism = kernel_caps.detect()[0] if caps == "auto" else caps
+        self.isolation = Isolation(limits=held_limits(grader.limits(), mechanism, grader.sandbox),
+                                   sandbox=grader.sandbox, caps_mechanism=mechanism)
+        self.opts = _options(grader, caps, limits=self.isolation.limits, quiet=True, kernels_ahead=kernels_ahead)
         self.master, self.digest = grader_folder(folder, self.opts.assignments, solutions)
         self.logs = logs or Path(folder) / ".grader" / "logs"
         self.in_process = in_process
@@ -194,7 +195,7 @@ class _LocalGrader:
     def grade(self, unit: Unit) -> UnitResult:
         from .orchestrate.batch import grade_in   # a stage: imported when used (docstring)
         s = self.session
-        self.worker = grade_in(self.worker, unit, s.limits.unit_deadline(), s.logs / "worker.log",
+        self.worker = grade_in(self.worker, unit, s.isolation.limits.unit_deadline(), s.logs / "worker.log",
                                kernels_ahead=s.opts.kernels_ahead)
         return UnitResult.read(unit.result_path)
 

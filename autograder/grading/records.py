@@ -2,8 +2,9 @@
 a unit of work (one student's one assignment) and its result.
 
 `grade`'s and `serve`'s options (Grader, grading/settings.py) build `Limits` and, with the sandbox and
-the caps, one `Isolation`, which every unit carries to its kernels; the batch hands a `Unit` to a worker as JSON; the worker writes a `UnitResult` as JSON, which
-grades.csv, integrity.csv, the report and resumed runs read back.
+the caps, one `Isolation`, which every unit carries to its kernels; the batch hands a `Unit` to a worker
+as JSON; the worker writes a `UnitResult` as JSON, which grades.csv, integrity.csv, the report and
+resumed runs read back.
 """
 from __future__ import annotations
 

@@ -21,6 +21,8 @@ from typing import Any, Optional
 
 import nbformat
 from markupsafe import Markup
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeFactory
 
 from ..authoring.cells import grade_id, is_test_cell
 from ..grading.api import Session, Unit, UnitResult, with_banner
@@ -143,9 +145,6 @@ def release(setup: Setup, seq: int, student: str, assignment: str, keys: Path, p
     """The pages into the exchange by nbgrader's own ExchangeReleaseFeedback, keyed by this
     submission's secret (a later release for the same submission replaces the page). `keys` holds the
     service's own timestamp.txt and submission_secret.txt of it (inbound.KEYS, checked when taken)."""
-    from nbgrader.coursedir import CourseDirectory   # nbgrader: 1.6 s of start-up, when a page is released
-    from nbgrader.exchange import ExchangeFactory
-
     root = setup.folder("release", seq)
     folder = root / "feedback" / student / assignment
     if root.exists():

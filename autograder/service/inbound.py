@@ -90,7 +90,7 @@ def inbound(exchange: Path, course_id: str) -> Path:
 
 def parse(path: Path) -> Optional[Submission]:
     """The student, assignment and time a folder's name gives, as nbgrader collect reads them."""
-    from nbgrader.utils import parse_utc   # nbgrader: 1.6 s of start-up, not for inbound's readers
+    from nbgrader.utils import parse_utc   # nbgrader: 1.6 s of start-up; service/settings.py (the options) imports this module without it
     parts = path.name.rsplit("+", 3)
     if len(parts) < 3 or not all(parts[:3]):
         return None

@@ -20,6 +20,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from nbgrader.api import Gradebook, InvalidEntry
+from nbgrader.utils import parse_utc
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..grading.api import UnitResult, banner, sweep_leftovers
 from . import grader as g
 from . import status
@@ -40,7 +44,6 @@ def log(message: str) -> None:
 
 
 def parse_time(text: str) -> Optional[datetime]:
-    from nbgrader.utils import parse_utc   # nbgrader: 1.6 s of start-up, when due dates are read
     try:
         value = parse_utc(text)
     except (ValueError, OverflowError, TypeError):
@@ -74,8 +77,6 @@ class DueDates:
         return due + self.extensions.get((assignment, student or ""), timedelta(0))
 
     def _read(self) -> tuple[dict[str, datetime], dict[tuple[str, str], timedelta]]:
-        from nbgrader.api import Gradebook, InvalidEntry   # nbgrader: 1.6 s of start-up, as above
-        from sqlalchemy.exc import SQLAlchemyError
         if self.path is not None and not self.path.is_file():
             return {}, {}
         try:

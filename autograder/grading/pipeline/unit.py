@@ -288,7 +288,8 @@ def _write_kernelspec(unit: Unit, intake: Intake, group: kernel_caps.Group | Non
     """The unit's kernelspec, which holds what the kernel is started with (sandbox.py)."""
     course = intake.course
     mplcache = unit.master / "mplcache"
-    if not unit.isolation.disk_bytes and mplcache.is_dir():  # bound read-write: a copy of its own (with the disk cap: copied in)
+    # bound read-write: a copy of its own (with the disk cap it is copied in)
+    if not unit.isolation.disk_bytes and mplcache.is_dir():
         shutil.copytree(mplcache, course / "mplcache")
         mplcache = course / "mplcache"
     sandbox.write_kernelspec(course / "jupyter", sandbox.KernelSettings.of(
