@@ -111,6 +111,22 @@ def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, ca
         assert "s = '?'" in (intake.submitted / NB).read_text(encoding="utf-8") and NB not in intake.notes
 
 
+# ---------- nbgrader's metadata check (once, last of the sanitizing pass: unit._config)
+@pytest.mark.parametrize("change,error", [
+    ({"schema_version": 99}, "SchemaTooNewError"),                        # nbgrader's schema check
+    ({"task": True}, "the nbgrader metadata may be corrupted"),            # a code cell claiming to be a task
+    ({"points": "lots"}, "the nbgrader metadata may be corrupted")])      # jsonschema's type check
+def test_hostile_nbgrader_metadata_is_refused_before_any_kernel_runs(tmp_path, first_master, change, error):
+    nb = finished()
+    next(c for c in nb.cells if grade_id(c) == "zero_pad").metadata["nbgrader"].update(change)
+    submit(tmp_path, "mal", nb)
+    unit = make_unit(tmp_path, first_master, "mal")
+    result = unit_mod.grade_unit(unit)
+    assert not result.graded and result.raw_score == 0 and "cells" not in result.timings   # no kernel ran
+    assert any(f.rule == "grading_error" and error in f.detail for f in result.findings), result.findings
+    assert not (unit.autograded / NB).exists()
+
+
 # ---------- collect and publish (nothing ran: the gradebook has no submission)
 def test_collect_gives_every_test_zero_when_nothing_was_graded(tmp_path, first_master):
     unit = make_unit(tmp_path, first_master, "absent")

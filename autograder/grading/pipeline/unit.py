@@ -256,9 +256,14 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.CourseDirectory.course_id = COURSE_ID
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                           CheckCellMetadata]
+    # nbgrader's metadata checked once, last of the sanitizing pass: the autograding pass reads the file
+    # that pass wrote (before any kernel starts) and nothing in it changes a cell's metadata.nbgrader (cells
+    # run, outputs are checked, cut and scored; ClearMetadataPreprocessor, off unless configured, could only
+    # remove it), so nbgrader's second CheckCellMetadata could refuse nothing the first passed; it cost a
+    # jsonschema check (schema included) of every nbgrader cell of every notebook
     c.Autograde.autograde_preprocessors = [execute.SandboxedExecute, VerifyChecks, IgnorePattern,
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                           AssignLatePenalties, CheckCellMetadata]
+                                           AssignLatePenalties]
     c.OverwriteCells.add_missing_cells = True
     # the notebook validated once after the preprocessors, not after each (validating changes nothing)
     c.Exporter.optimistic_validation = True
