@@ -70,13 +70,17 @@ def test_intake_takes_a_good_submission_as_it_is(tmp_path, first_master):
 @pytest.mark.parametrize("case,expected_rule", [
     ("absent", "missing_notebook"), ("renamed", "renamed_notebook"), ("invalid", "invalid_notebook"),
     ("stripped", "stripped_metadata"), ("edited_test", "edited_test_cell"), ("deleted_test", "deleted_test_cell"),
-    ("symlink", "unsafe_file"), ("suspicious", "process_or_network"), ("surrogate", "invalid_text")])
+    ("symlink", "unsafe_file"), ("suspicious", "process_or_network"), ("surrogate", "invalid_text"),
+    ("off_schema", "invalid_notebook")])
 def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, case, expected_rule):
     nb = finished()
     if case == "renamed":
         submit(tmp_path, "s", nb, name="01_conv_forward (1).ipynb")
     elif case == "invalid":
         submit(tmp_path, "s", text='{"cells": [')
+    elif case == "off_schema":  # JSON that nbformat reads but its schema refuses (a code cell without outputs)
+        del next(c for c in nb.cells if grade_id(c) == "zero_pad")["outputs"]
+        submit(tmp_path, "s", text=json.dumps(nb))
     elif case == "stripped":
         for cell in nb.cells:
             if is_solution_cell(cell):
@@ -100,8 +104,10 @@ def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, ca
         submit(tmp_path, "s", text=json.dumps(nb))
     intake = unit_mod.take_in(make_unit(tmp_path, first_master, "s"))
     assert expected_rule in rules(intake), intake.findings
-    if case in ("absent", "invalid"):
+    if case in ("absent", "invalid", "off_schema"):
         assert NB in intake.notes and not (intake.submitted / NB).exists()
+    if case == "off_schema":
+        assert "ValidationError" in next(f.detail for f in intake.findings if f.rule == expected_rule)
     if case == "stripped":
         assert all("nbgrader" in c.metadata for c in nbformat.read(intake.submitted / NB, as_version=4).cells
                    if c.cell_type == "code" and "def " in c.source)
@@ -109,6 +115,16 @@ def test_intake_names_what_is_wrong_with_a_submission(tmp_path, first_master, ca
         assert not (intake.submitted / "secret.txt").exists()
     if case == "surrogate":
         assert "s = '?'" in (intake.submitted / NB).read_text(encoding="utf-8") and NB not in intake.notes
+
+
+def test_only_text_a_file_can_hold_is_taken_for_lone_surrogates():
+    """The intake's cheap check (a plain dump) and nbformat's own writes agree on what a file cannot hold."""
+    nb = finished()
+    assert unit_mod._unwritable_text(nb) is None
+    nb.metadata["signature"] = "\ud800"   # transient: nbformat.writes drops it, so the file holds none
+    assert unit_mod._unwritable_text(nb) is None
+    nb.cells[0].metadata["note"] = "\udfff"   # kept in the file
+    assert "\udfff" in unit_mod._unwritable_text(nb)
 
 
 # ---------- nbgrader's metadata check (once, last of the sanitizing pass: unit._config)
