@@ -143,6 +143,26 @@ def test_hostile_nbgrader_metadata_is_refused_before_any_kernel_runs(tmp_path, f
     assert not (unit.autograded / NB).exists()
 
 
+# ---------- collect takes the autograded notebooks from the run (KeepGraded), not from their files
+@pytest.mark.slow
+def test_the_kept_notebook_is_the_autograded_file(tmp_path, first_master):
+    """What collect scans (the unit's ledger) is the notebook nbgrader wrote, outputs cut, to the byte."""
+    from autograder.grading.pipeline import ledger
+    from autograder.grading.records import OUTPUT_LINES
+    nb = finished()
+    next(c for c in nb.cells if grade_id(c) == "zero_pad").source += f"\nprint('line\\n' * {OUTPUT_LINES * 3})\n"
+    submit(tmp_path, "ada", nb)
+    unit = make_unit(tmp_path, first_master, "ada")
+    with ledger.opened() as ran:
+        intake = unit_mod.take_in(unit)
+        log, ok = unit_mod.run(unit, intake, {}, None, ran)
+        assert ok, log
+        written = (unit.autograded / NB).read_text(encoding="utf-8")
+        assert list(ran.graded) == [FIRST]
+        assert nbformat.writes(ran.graded[FIRST]) == nbformat.writes(nbformat.reads(written, as_version=4))
+        assert written.count("line\\n") < OUTPUT_LINES * 2   # LimitOutput's cut is in both
+
+
 # ---------- collect and publish (nothing ran: the gradebook has no submission)
 def test_collect_gives_every_test_zero_when_nothing_was_graded(tmp_path, first_master):
     unit = make_unit(tmp_path, first_master, "absent")

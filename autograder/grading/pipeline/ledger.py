@@ -1,6 +1,7 @@
 """What a unit's run stage learns in the grader's own process beside the autograded notebooks, handed
 in memory to its collect stage: each test cell's verdict (VerifyChecks), the caps each cell reached and
-the cells whose output was cut (SandboxedExecute), and the kernels' seconds. Nothing of it is written
+the cells whose output was cut (SandboxedExecute), the kernels' seconds, and each autograded notebook as
+written (KeepGraded: collect need not read and validate the file again). Nothing of it is written
 into a notebook to be read back, so nothing a student's kernel prints can pass for it.
 
 nbgrader builds its preprocessors from configuration (deep-copied), so each finds its unit's ledger by
@@ -12,7 +13,7 @@ import itertools
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from ..records import Verdict
 
@@ -26,6 +27,7 @@ class Ledger:
     caps: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # notebook -> cell -> caps reached, in order
     truncated: dict[str, set[int]] = field(default_factory=dict)      # notebook -> cells whose output was cut
     timings: dict[str, float] = field(default_factory=dict)           # kernel_start, cells: seconds, all notebooks
+    graded: dict[str, Any] = field(default_factory=dict)              # notebook -> the notebook nbgrader wrote (KeepGraded)
 
     def reached(self, notebook: str, cell: int, cap: str) -> None:
         """A cell reached a cap: "disk" or "processes" (integrity.CAP_RULES)."""

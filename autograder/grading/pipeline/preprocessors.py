@@ -64,6 +64,20 @@ class VerifyChecks(NbGraderPreprocessor):
         return nb, resources
 
 
+class KeepGraded(NbGraderPreprocessor):
+    """Last of the autograding pass: the notebook as nbgrader then writes it to the autograded folder, kept
+    in the unit's ledger for the collect stage, which would otherwise read and validate that file again."""
+
+    ledger = Unicode("", help="the unit's ledger (pipeline/ledger.py), which keeps each autograded notebook "
+                     "for the collect stage; '': none kept").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        kept = ledger.find(self.ledger)
+        if kept is not None:
+            kept.graded[resources["nbgrader"]["notebook"]] = nb
+        return nb, resources
+
+
 class NameTests(NbGraderPreprocessor):
     """Feedback names each test by its grade id and the one-line docstring of its cell (what it checks)
     where nbgrader's template says "Test cell": metadata.test_title, shown by the feedback_named template."""

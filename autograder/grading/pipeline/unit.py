@@ -37,7 +37,7 @@ from . import execute, ledger, needed
 from ..isolation import kernel_caps, leftovers, pool, sandbox
 from .feedback_html import FeedbackPages
 from ..outputs.integrity import cell_fingerprints, observed, scan_source
-from .preprocessors import VerifyChecks
+from .preprocessors import KeepGraded, VerifyChecks
 from .scratch_gradebook import scratch
 from ..records import OUTPUT_LINES, CellScore, Finding, Unit, UnitResult, Verdict
 
@@ -280,7 +280,7 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     # jsonschema check (schema included) of every nbgrader cell of every notebook
     c.Autograde.autograde_preprocessors = [execute.SandboxedExecute, VerifyChecks, IgnorePattern,
                                            ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                           AssignLatePenalties]
+                                           AssignLatePenalties, KeepGraded]
     c.OverwriteCells.add_missing_cells = True
     # the notebook validated once after the preprocessors, not after each (validating changes nothing)
     c.Exporter.optimistic_validation = True
@@ -293,7 +293,7 @@ def _config(unit: Unit, course: Path, runtime: Path, group: kernel_caps.Group | 
     c.SandboxedExecute.release_dir = str(unit.release)
     c.SandboxedExecute.disk_bytes = unit.isolation.disk_bytes
     c.SandboxedExecute.caps_group = group.to_json() if group else {}
-    c.SandboxedExecute.ledger = c.VerifyChecks.ledger = ran.key
+    c.SandboxedExecute.ledger = c.VerifyChecks.ledger = c.KeepGraded.ledger = ran.key
     c.SandboxedExecute.pool_key = kernels.key if kernels else ""
     c.SandboxedExecute.submission = str(submission)
     # IPC sockets in the per-unit runtime folder, the one folder the sandbox shares with the grader
@@ -399,8 +399,8 @@ def collect(unit: Unit, intake: Intake, log: str, ok: bool, ran: Optional[ledger
     find = intake.finder(unit)
     for name in intake.expected:
         path, stem = unit.autograded / name, name.removesuffix(".ipynb")
-        if path.exists():
-            nb = nbformat.read(path, as_version=4)
+        if path.exists():   # nbgrader wrote it (it removes what a failed run wrote)
+            nb = ran.graded.get(stem) or nbformat.read(path, as_version=4)
             for rule, detail in observed(nb, ran.caps.get(stem, {}), ran.truncated.get(stem, set())):
                 find(name, rule, detail)
     _add_verdicts(result, ran.verdicts)
