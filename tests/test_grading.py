@@ -179,6 +179,16 @@ def test_faults_cost_only_that_submission(batch):
     assert "output truncated" in feedback(batch["out"], "jo", FIRST)
 
 
+def test_autograding_keeps_the_nbgrader_metadata_its_one_check_passed(batch):
+    """nbgrader's metadata is checked once, last of the sanitizing pass (unit._config): nothing of the
+    autograding pass after it (cells run, outputs checked, cut, scored) makes it fail that check."""
+    from nbgrader.nbgraderformat import MetadataValidator
+    notebooks = sorted((batch["out"] / ".grader" / "units").glob("*/*/course/autograded/*/*/*.ipynb"))
+    assert len(notebooks) > 20
+    for path in notebooks:
+        MetadataValidator().validate_nb(nbformat.read(path, as_version=4))
+
+
 def test_broken_files_get_a_row_a_reason_and_a_finding(batch):
     s = scores(batch["out"])
     assert s[("eve", FIRST)][0] == 0 and s[("eve", SECOND)][0] == 0
