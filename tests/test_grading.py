@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.nbgraderformat import MetadataValidator
 
 from autograder.paths import ROOT
 from autograder.authoring.release import assignments
@@ -182,7 +183,6 @@ def test_faults_cost_only_that_submission(batch):
 def test_autograding_keeps_the_nbgrader_metadata_its_one_check_passed(batch):
     """nbgrader's metadata is checked once, last of the sanitizing pass (unit._config): nothing of the
     autograding pass after it (cells run, outputs checked, cut, scored) makes it fail that check."""
-    from nbgrader.nbgraderformat import MetadataValidator
     notebooks = sorted((batch["out"] / ".grader" / "units").glob("*/*/course/autograded/*/*/*.ipynb"))
     assert len(notebooks) > 20
     for path in notebooks:

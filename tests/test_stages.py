@@ -8,9 +8,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.authoring.cells import grade_id, is_solution_cell, is_test_cell
-from autograder.grading.pipeline import unit as unit_mod
+from autograder.grading.pipeline import ledger, unit as unit_mod
 from autograder.grading.pipeline.preprocessors import HideHiddenTests, VerifyChecks
-from autograder.grading.records import CellScore, Unit, UnitResult
+from autograder.grading.records import OUTPUT_LINES, CellScore, Unit, UnitResult
 from autograder.paths import NOTEBOOKS
 from autograder.authoring.reference import expected_result
 from autograder.authoring.variants import filled_student_notebook, solution_sources
@@ -147,8 +147,6 @@ def test_hostile_nbgrader_metadata_is_refused_before_any_kernel_runs(tmp_path, f
 @pytest.mark.slow
 def test_the_kept_notebook_is_the_autograded_file(tmp_path, first_master):
     """What collect scans (the unit's ledger) is the notebook nbgrader wrote, outputs cut, to the byte."""
-    from autograder.grading.pipeline import ledger
-    from autograder.grading.records import OUTPUT_LINES
     nb = finished()
     next(c for c in nb.cells if grade_id(c) == "zero_pad").source += f"\nprint('line\\n' * {OUTPUT_LINES * 3})\n"
     submit(tmp_path, "ada", nb)
