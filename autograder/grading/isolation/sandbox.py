@@ -19,6 +19,8 @@ launcher (main) reads its settings from that one word and execs the kernel.
 from __future__ import annotations
 
 import base64
+import compileall
+import functools
 import importlib.util
 import json
 import os
@@ -247,8 +249,22 @@ def kernel_argv(spec: KernelSettings, connection_file: str) -> list[str]:
     return launcher if any(SUBSTITUTED.search(word) for word in cmd) else cmd
 
 
+@functools.cache
+def compiled_ahead(package: Path) -> bool:
+    """The student package's bytecode, written beside it once per grading process (or brought up to date).
+    A kernel neither writes bytecode (PYTHONDONTWRITEBYTECODE, and the package is read-only in the
+    sandbox) nor finds any in a fresh checkout, where nothing has imported every module of the package:
+    each kernel then compiled all of it again, 0.016 s of CPU of a kernel's 0.23 s start. Python's own
+    `.pyc` files, as an import on the host would write them, for the kernel's plain interpreter (optimize=0);
+    importing them sets each code object's file name to where the kernel found the source, so that
+    tracebacks read as before. Where the package cannot be written, kernels compile it as before."""
+    return bool(compileall.compile_dir(str(package), quiet=2, optimize=0))
+
+
 def write_kernelspec(jupyter_dir: Path, settings: KernelSettings, connection_file: str) -> None:
-    """A kernelspec named cnn-grader whose kernel starts with these settings (kernel_argv)."""
+    """A kernelspec named cnn-grader whose kernel starts with these settings (kernel_argv), the student
+    package it imports compiled ahead."""
+    compiled_ahead(STUDENT_PACKAGE)
     kdir = jupyter_dir / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True, exist_ok=True)
     (kdir / "kernel.json").write_text(json.dumps({
