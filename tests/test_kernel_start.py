@@ -83,3 +83,31 @@ def test_a_graded_kernel_compiles_nothing_it_imports_and_writes_no_bytecode(fres
     # bytecode compiled on the host names the source where the kernel found it: tracebacks read as before
     assert seen["file"].startswith(f"{sandbox.COURSE}/{STUDENT_PACKAGE.name}/")
     assert seen["code_file"] == seen["file"]
+
+
+# What a student's code can see of the interpreter it runs in (all but the kernel's own connection file)
+PYTHON = r'''
+import gc, json, sys
+print(json.dumps({"gc": [gc.isenabled(), gc.get_threshold()], "argv0": sys.argv[0], "path": sys.path,
+                  "modules": sorted(sys.modules), "main": [__name__, type(sys.modules["__main__"]).__name__],
+                  "flags": list(sys.flags)}))
+'''
+
+
+def test_a_graded_kernel_runs_the_python_that_python_m_ipykernel_launcher_runs(monkeypatch):
+    """The grading kernel's start (sandbox.START: the collector off until its imports ahead are done) leaves
+    a student's code the interpreter of a kernel started plainly, with the same imports ahead."""
+    graded = run_in_a_graded_kernel(PYTHON)
+    command = sandbox.command
+
+    def plainly(spec, connection_file):
+        argv = command(spec, connection_file)
+        at = argv.index(sandbox.START)
+        argv[at - 1:at + 1] = ["-m", "ipykernel_launcher"]
+        argv.remove(f"--IPKernelApp.exec_lines={sandbox.GC_ON}")
+        return argv
+
+    monkeypatch.setattr(sandbox, "command", plainly)
+    plain = run_in_a_graded_kernel(PYTHON)
+    assert graded == plain
+    assert graded["gc"][0]

@@ -57,6 +57,15 @@ COPY_IN = ('cp -R ' + SUBMISSION + '/. . ; if [ -d ' + MPLCACHE + ' ]; then cp -
 # name and shows nothing, so that the notebook's namespace is the same as without it; nothing else is
 # imported ahead (matplotlib, which grading mostly skips, would cost every kernel 0.2 s of CPU).
 PRELOAD = "if __import__('numpy') and __import__('cnn_student.checks'): pass"
+# The kernel's start creates 48,000 objects the cyclic garbage collector tracks, nearly all of which live
+# on (modules, classes, functions): it ran 129 times over them and freed 921, 0.017 s of CPU of a
+# kernel's 0.23 s (measured with ipykernel 7.4, IPython 9.19, NumPy 2.4). The kernel
+# starts with the collector off, and otherwise as `python -m ipykernel_launcher` (runpy, as -m does:
+# sys.argv[0] the launcher's file; the launcher removes sys.path[0], '' here, the working folder with -m),
+# and turns it on, thresholds untouched, after its imports ahead (GC_ON, the last of its exec_lines),
+# before anything of a student's.
+START = "import gc, runpy; gc.disable(); runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"
+GC_ON = "__import__('gc').enable()"
 
 
 @dataclass(frozen=True)
@@ -165,8 +174,8 @@ def _system_binds(disk: int = 0) -> list[str]:
 
 def command(spec: KernelSettings, connection_file: str) -> list[str]:
     """The full command that starts the kernel for one notebook."""
-    python = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
-              "--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={PRELOAD}"]
+    python = [sys.executable, "-c", START, "-f", connection_file, "--HistoryManager.hist_file=:memory:",
+              f"--IPKernelApp.exec_lines={PRELOAD}", f"--IPKernelApp.exec_lines={GC_ON}"]
     limit = ["prlimit", f"--data={spec.limits.memory_bytes}", f"--fsize={spec.limits.file_bytes}", "--core=0"]
     if not spec.sandbox:
         return limit + python
