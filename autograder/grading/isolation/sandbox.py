@@ -262,11 +262,13 @@ def kernel_argv(spec: KernelSettings, connection_file: str) -> list[str]:
 def compiled_ahead(package: Path) -> bool:
     """The student package's bytecode, written beside it once per grading process (or brought up to date).
     A kernel neither writes bytecode (PYTHONDONTWRITEBYTECODE, and the package is read-only in the
-    sandbox) nor finds any in a fresh checkout, where nothing has imported every module of the package:
-    each kernel then compiled all of it again, 0.016 s of CPU of a kernel's 0.23 s start. Python's own
-    `.pyc` files, as an import on the host would write them, for the kernel's plain interpreter (optimize=0);
-    importing them sets each code object's file name to where the kernel found the source, so that
-    tracebacks read as before. Where the package cannot be written, kernels compile it as before."""
+    sandbox) nor finds any in a fresh checkout, or where the grading process writes none on import
+    (PYTHONDONTWRITEBYTECODE in its environment too): each kernel then compiled the package again, 0.016 s
+    of CPU of a kernel's 0.23 s start. Written all the same in that case, since only the grader can write
+    it: Python's own `.pyc` files (git-ignored, left out of what students receive), as an import would
+    write them, for the kernel's plain interpreter (optimize=0); importing them sets each code object's
+    file name to where the kernel found the source, so that tracebacks read as before. Where the package
+    cannot be written, kernels compile it as before."""
     return bool(compileall.compile_dir(str(package), quiet=2, optimize=0))
 
 
