@@ -5,77 +5,64 @@ answers, started and destroyed as the grader starts and destroys one.
 
 Each kernel is taken from a grading pool (grading/isolation/pool.py: its own bubblewrap sandbox and
 control group with the caps, its imports ahead), waited for until it answers kernel_info, then destroyed
-as after its notebook (no matplotlib font cache: no grader folder here). Its CPU is read from a cgroup v1
-cpuacct group of its own, which the first process of its command joins (root only; nan otherwise); the
-grading process's own CPU to start, wait for and destroy it (getrusage) is printed beside it. With --ref,
-that commit's pool starts kernels too, in the same run, the two trees taking turns two kernels at a time
-(each turn a process of its own, that tree first on the Python path), so that both see the same load.
+as after its notebook (no matplotlib font cache: no grader folder here), through the grader's API
+(`kernel_started_ahead`). Its CPU is what a cgroup v1 cpuacct group holding the measuring process and all
+it starts counted, less that process's own (getrusage; root only, nan otherwise): the kernel, its
+sandbox and shells; the grading process's own CPU to start, wait for and destroy it is printed beside
+it. With --ref, that commit's pool starts kernels too, in the same run, the two trees taking turns two kernels at a time
+(each turn a process of its own, that tree first on the Python path), so that both see the same load;
+the commit needs `api.kernel_started_ahead` (branch kstart34 on: the figures against main in
+bench/README.md were taken by this script's first version, 3957941, which started kernels through the
+pool itself and counted a group the kernel's command joined).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 PER_TURN = 2
 
 
-def cpu_seconds(group: Path | None) -> float:
-    return int((group / "cpuacct.usage").read_text()) / 1e9 if group else float("nan")
-
-
 def inner(kernels: int) -> dict:
-    """`kernels` kernels of this tree's pool, one after another: each one's CPU and the grader's."""
+    """`kernels` kernels of this tree's grader, one after another: each one's CPU and the grader's."""
     # this tree's grader (its folder is first on sys.path: common.env)
-    from jupyter_core.utils import run_sync
+    from jupyter_client import BlockingKernelClient
 
-    from autograder.grading.isolation import kernel_caps, pool, sandbox
-    from autograder.grading.records import Isolation
+    from autograder.grading import api
+    from common import cpu_group   # bench/ is on sys.path: this script's folder
 
-    group: Path | None = CPUACCT / f"cnn-bench-kernel-{os.getpid()}"
-    try:
-        group.mkdir()
-    except OSError:
-        group = None
-    if group:  # the kernel's command joins the group first (the grader's own process stays out of it)
-        argv = sandbox.kernel_argv
-        join = ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh"]
-        sandbox.kernel_argv = lambda settings, connection_file: join + argv(settings, connection_file)
+    grader = api.Grader()
+    caps = grader.isolation("bench/kernel_start.py")
+    if caps is False:   # no sandbox here (isolation said why)
+        sys.exit(1)
     kernel_cpu, grader_cpu = [], []
-    kernels_pool = pool.Pool(0, "jupyter_client.asynchronous.AsyncKernelClient")
-    kernels_pool.use(pool.Setting(isolation=Isolation(caps_mechanism=kernel_caps.usable(True)[0]), mplcache=None))
-    try:
+    with cpu_group() as cpu:   # this process and all it starts: the kernel's CPU is the group's less its own
         for _ in range(kernels):
-            before, mine = cpu_seconds(group), resource.getrusage(resource.RUSAGE_SELF)
-            kernel = kernels_pool.take()
-            client = kernel.manager.client()
-            client.start_channels()
-            try:
-                run_sync(client.wait_for_ready)(timeout=120)
-            finally:
-                client.stop_channels()
-            kernels_pool.destroy(kernel)
-            after = resource.getrusage(resource.RUSAGE_SELF)
-            kernel_cpu.append(cpu_seconds(group) - before)
-            grader_cpu.append(after.ru_utime + after.ru_stime - mine.ru_utime - mine.ru_stime)
-    finally:
-        kernels_pool.shutdown()
-        for _ in range(100 if group else 0):
-            try:
-                group.rmdir()
-                break
-            except OSError:
-                time.sleep(0.05)
+            group, mine = cpu(), own_cpu()
+            with api.kernel_started_ahead(grader, caps) as connection_file:
+                client = BlockingKernelClient(connection_file=str(connection_file))
+                client.load_connection_file()
+                client.start_channels()
+                try:
+                    client.wait_for_ready(timeout=120)
+                finally:
+                    client.stop_channels()
+            grader_cpu.append(own_cpu() - mine)
+            kernel_cpu.append(cpu() - group - grader_cpu[-1])
     return {"kernel": kernel_cpu, "grader": grader_cpu}
+
+
+def own_cpu() -> float:
+    """This process's CPU seconds, all its threads."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def summary(label: str, figures: dict) -> str:

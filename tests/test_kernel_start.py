@@ -1,15 +1,16 @@
 """What a graded kernel does before the student's first cell (isolation/sandbox.py): it compiles none of
 the code it imports (the student package's bytecode is written ahead by the grader, the environment's
-by its install) and writes none. A kernel is started as the grader starts one, through the pool, in its
-sandbox, on a copy of the student package that nothing has compiled yet, as in a fresh clone."""
+by its install), writes none, imports nothing grading never uses, and runs the Python a kernel started
+plainly runs. A kernel is started as the grader starts one ahead (api.kernel_started_ahead: the pool, its
+sandbox and caps), on a copy of the student package that nothing has compiled yet, as in a fresh clone."""
 import json
 import shutil
 
 import pytest
 from jupyter_client import BlockingKernelClient
 
-from autograder.grading.isolation import pool, sandbox
-from autograder.grading.records import Isolation
+from autograder.grading import api
+from autograder.grading.isolation import sandbox
 from autograder.paths import STUDENT_PACKAGE
 
 pytestmark = pytest.mark.slow
@@ -37,6 +38,7 @@ def _compiled_here(module):
 import cnn_student.checks
 print(json.dumps({"compiled": sorted(n for n, m in list(sys.modules.items()) if _compiled_here(m)),
                   "writes": not sys.dont_write_bytecode,
+                  "unused": [m for m in ("jedi", "matplotlib", "matplotlib_inline", "psutil") if m in sys.modules],
                   "file": cnn_student.checks.__file__,
                   "code_file": next(f.__code__.co_filename for f in vars(cnn_student.checks).values()
                                     if getattr(f, "__module__", "") == "cnn_student.checks"
@@ -45,12 +47,9 @@ print(json.dumps({"compiled": sorted(n for n, m in list(sys.modules.items()) if 
 
 
 def run_in_a_graded_kernel(code: str) -> dict:
-    """`code`'s one printed JSON line, run in a kernel started by the grading pool, in its sandbox."""
-    kernels = pool.Pool(0, "jupyter_client.asynchronous.AsyncKernelClient")
-    kernels.use(pool.Setting(isolation=Isolation(), mplcache=None))
-    kernel = kernels.take()
-    try:
-        client = BlockingKernelClient(connection_file=str(kernel.folder / "run" / "kernel.json"))
+    """`code`'s one printed JSON line, run in a kernel started as the grader starts one ahead, in its sandbox."""
+    with api.kernel_started_ahead(api.Grader(), "auto") as connection_file:
+        client = BlockingKernelClient(connection_file=str(connection_file))
         client.load_connection_file()
         client.start_channels()
         try:
@@ -60,9 +59,6 @@ def run_in_a_graded_kernel(code: str) -> dict:
                 msg["content"].get("text", "") if msg["msg_type"] == "stream" else ""))
         finally:
             client.stop_channels()
-    finally:
-        kernels.destroy(kernel)
-        kernels.shutdown()
     assert reply["content"]["status"] == "ok", reply["content"]
     return json.loads("".join(out))
 
@@ -76,10 +72,11 @@ def fresh_package(tmp_path, monkeypatch):
     return copy
 
 
-def test_a_graded_kernel_compiles_nothing_it_imports_and_writes_no_bytecode(fresh_package):
+def test_a_graded_kernel_compiles_nothing_it_imports_writes_no_bytecode_and_imports_nothing_unused(fresh_package):
     seen = run_in_a_graded_kernel(LOOK)
     assert seen["compiled"] == []
     assert not seen["writes"]
+    assert seen["unused"] == []   # completion, figures, process statistics: imported when used, not ahead
     # bytecode compiled on the host names the source where the kernel found it: tracebacks read as before
     assert seen["file"].startswith(f"{sandbox.COURSE}/{STUDENT_PACKAGE.name}/")
     assert seen["code_file"] == seen["file"]
