@@ -58,8 +58,8 @@ COPY_IN = ('cp -R ' + SUBMISSION + '/. . ; if [ -d ' + MPLCACHE + ' ]; then cp -
 # imported ahead (matplotlib, which grading mostly skips, would cost every kernel 0.2 s of CPU).
 PRELOAD = "if __import__('numpy') and __import__('cnn_student.checks'): pass"
 # The kernel's start creates 48,000 objects the cyclic garbage collector tracks, nearly all of which live
-# on (modules, classes, functions): it ran 129 times over them and freed 921, 0.017 s of CPU of a
-# kernel's 0.23 s (measured with ipykernel 7.4, IPython 9.19, NumPy 2.4). The kernel
+# on (modules, classes, functions): it ran 129 times over them and freed 921, 2.5 % of the instructions of
+# the kernel's start (cachegrind; ipykernel 7.4, IPython 9.19, NumPy 2.4; bench/README.md). The kernel
 # starts with the collector off, and otherwise as `python -m ipykernel_launcher` (runpy, as -m does:
 # sys.argv[0] the launcher's file; the launcher removes sys.path[0], '' here, the working folder with -m),
 # and turns it on, thresholds untouched, after its imports ahead (GC_ON, the last of its exec_lines),
