@@ -26,6 +26,7 @@ QUICK = {
     "numerical_backprop.py": "times the loop backward",
     "notebook_times.py": "tiny.ipynb",
     "stalls.py": "slowest cells",
+    "kernel_start.py": "CPU per kernel",
 }
 # these start from the session's grader folder for notebook 1 (--master)
 GRADING = {

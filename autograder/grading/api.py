@@ -18,6 +18,7 @@
     pages                                  banner, with_banner, report,           service/, the launcher's `report`,
                                            class_summary                          demo/
     a kernel as the grader runs one        kernel_client                          authoring/run_notebook.py
+                                           kernel_started_ahead                   bench/kernel_start.py
 
 Importing this module is cheap (records, options, readiness, the page box: about 0.05 s of CPU), so that
 deploy/ and the launcher can use it: the grading stages (orchestrate/, pipeline/, the report's
@@ -29,13 +30,14 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ..authoring.course import Course
 from ..paths import SOLUTIONS
 from .isolation import kernel_caps, leftovers, sandbox
-from .isolation.pool import KernelPool
+from .isolation.pool import KernelPool, Pool, Setting
 from .isolation.readiness import held_limits
 from .outputs.pagebox import banner, with_banner
 from .records import Isolation, Limits, Unit, UnitResult
@@ -43,7 +45,7 @@ from .settings import ALIASES, FLAGS, Grader
 
 __all__ = ["ALIASES", "FLAGS", "Grader", "KernelPool", "Limits", "Session", "Unit", "UnitResult", "banner",
            "cgroup_parents", "cgroup_v2_root", "class_summary", "grade_class", "grader_folder",
-           "grader_folder_hash", "kernel_client", "kill_until_gone", "remove_groups", "report", "sandbox_available",
+           "grader_folder_hash", "kernel_client", "kernel_started_ahead", "kill_until_gone", "remove_groups", "report", "sandbox_available",
            "score_table", "sweep_leftovers", "with_banner"]
 
 
@@ -286,3 +288,22 @@ def kernel_client() -> str:
     poll in short slices, so a lost wake-up costs half a second, not a cell's time limit."""
     from .pipeline.kernel_client import DOTTED_NAME   # jupyter_client: 0.1 s that deploy/ does not pay
     return DOTTED_NAME
+
+
+@contextmanager
+def kernel_started_ahead(grader: Grader, caps: Optional[str]) -> Iterator[Path]:
+    """One kernel started as a grading process's pool starts one ahead of its notebook (isolation/pool.py: its
+    own sandbox, its control group with the grader's caps held by `caps`, its imports ahead) and destroyed as
+    after its notebook when the block ends; yields its connection file."""
+    mechanism = kernel_caps.detect()[0] if caps == "auto" else caps
+    kernels = Pool(0, kernel_client())
+    kernels.use(Setting(Isolation(limits=held_limits(grader.limits(), mechanism, grader.sandbox),
+                                  sandbox=grader.sandbox, caps_mechanism=mechanism), mplcache=None))
+    try:
+        kernel = kernels.take()
+        try:
+            yield Path(kernel.manager.connection_file)
+        finally:
+            kernels.destroy(kernel)
+    finally:
+        kernels.shutdown()
