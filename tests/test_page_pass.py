@@ -102,13 +102,16 @@ def nbconvert_pass():
 PLAIN = ['<div class="highlight"><pre><span></span><span class="n">x</span> <span class="o">=</span> 1\n</pre></div>\n',
          '\n<h1 id="a">T &amp; &#x27;u&#39;<a class="anchor-link" href="#a?b=1&amp;c">¶</a></h1>\n<p>  </p>',
          '<div class="jp-Cell-inputWrapper"><div class="jp-OutputArea-output">t</div></div>',
-         "<span>\n</span>", '<div class="jp-Notebook"><p class="a  b">x</p></div>', "<P>shout</P>"]
+         "<span>\n</span>", '<div class="jp-Notebook"><p class="a  b">x</p></div>', "<P>shout</P>",
+         "<p>it's \"quoted\" -- </p>"]
 PIECES = ["<div>", "</div>", "<span>", "</span>", "<pre>", "</pre>", "<textarea>", "</textarea>", "<style>",
           "</style>", "<script>", "</script>", "<!--", "-->", "<a title='x>", "'>", "<br>", "</br>",
           "<img src=a.png>", '<img src="b.png" alt="b">', '<div class="jp-Notebook">', "<DIV class=JP-NOTEBOOK>",
           "<div class='jp-Cell-inputWrapper'>", "<div class=\"jp-OutputArea-output\" tabindex=\"2\">", "&amp",
           "&", "<", ">", "  ", "\n", "text", "<rt>", "<template>", "</template>", "<p>", "</p>", "<![CDATA[x]]>",
-          "<!doctype html>", "<?pi?>", "<title>", "</main>", "<span class=\"x\"", "&#x27;", "</"]
+          "<!doctype html>", "<?pi?>", "<title>", "</main>", "<span class=\"x\"", "&#x27;", "</", "<a title=\"x>",
+          "<a title=x", "<a b='x' c", "<!x", "<![CDATA[", "&#x2", "-->", "&#q",
+          ";"]
 
 
 def test_any_page_is_the_bytes_nbconvert_writes(nbconvert_pass):

@@ -3,8 +3,8 @@
 HTMLExporter.from_notebook_node (nbconvert 7.17) parses every page it renders with BeautifulSoup's
 html.parser, gives each `img` without alt an alt text, makes `.jp-Notebook div.jp-Cell-inputWrapper` and
 `.jp-Notebook div.jp-OutputArea-output` focusable (tabindex 0), and returns str(soup). Parsing the body is
-nearly all of it (about 0.06 of the pass's 0.07 s a page; the head's 125 kB of inlined CSS is one raw-text
-token), and most of the body is the released notebook's highlighted code and rendered markdown, the same
+nearly all of it (0.08 s of CPU a page, the head's 125 kB of inlined CSS, one raw-text token, 0.4 ms of
+it), and most of the body is the released notebook's highlighted code and rendered markdown, the same
 on every student's page. `PagePass` parses each of those fragments once and the rest of each page anew.
 
 How, and why the bytes are the same:
@@ -14,12 +14,16 @@ How, and why the bytes are the same:
    or `>`; every `&` a whole reference ending in `;`. Each of its tokens ends at a `>` or `;` inside it, so
    html.parser cuts it into the same tokens whatever stands before or after it, provided it starts at a
    token boundary outside raw text. Its text before the first tag and after the last stays in the page.
-2. The page is parsed with each plain fragment replaced by a comment `<!--nonce:i-->` (the skeleton; the
+2. The page is parsed with each plain fragment replaced by a comment `<!--nonce:i'"-->` (the skeleton; the
    nonce is random and must not occur in the page). Finding that comment as a Comment node with exactly
-   that text proves the parser stood at a token boundary outside raw text there. The fragment, strictly
-   nested and beginning and ending with a tag, leaves the parser and BeautifulSoup where the comment
-   leaves them (the same open elements, no pending text, the void elements' list untouched), so the rest
-   of the page parses as in the skeleton.
+   that text proves the parser stood at a token boundary outside raw text there. Comment and fragment
+   both begin with `<`, so a token before them that looks one character ahead sees the same; one that
+   searches further (an unclosed quote, tag or comment, for `'`, `"`, `>` or `-->`) finds it in the
+   comment at the latest and runs into it; a `&#` that is no reference looks for a `;` anywhere after, and
+   the comment has none, so the skeleton can only read the rest as text: the comment is lost either way,
+   and the page takes the whole-page pass. The fragment, strictly nested and beginning and ending with a
+   tag, leaves the parser and BeautifulSoup where the comment leaves them (the same open elements, no
+   pending text, the void elements' list untouched), so the rest of the page parses as in the skeleton.
 3. The fragment's own nodes are built as when it is parsed alone, but for what depends on the elements
    around it: whitespace-only text kept inside pre or textarea, the string class inside rt, rp, style,
    script or template, text left unescaped under script or style (any of these around a comment: the
@@ -44,6 +48,7 @@ from bs4.builder import HTMLParserTreeBuilder
 NO_ALT = "No description has been provided for this image"   # nbconvert's words
 NOTEBOOK = ".jp-Notebook"
 FOCUSED = ("div.jp-Cell-inputWrapper", "div.jp-OutputArea-output")   # made focusable inside NOTEBOOK
+QUOTES = "'\""   # in each comment (step 2 above)
 REMEMBERED = 5000   # fragments a pass keeps (each released notebook has under 100 cells)
 
 _BUILDER = HTMLParserTreeBuilder()
@@ -124,7 +129,7 @@ class PagePass:
             core = self._core(fragment)
             at = html.find(core, pos) if core else -1
             if at >= 0:
-                pieces += [html[pos:at], f"<!--{self.nonce}:{len(cores)}-->"]
+                pieces += [html[pos:at], f"<!--{self.nonce}:{len(cores)}{QUOTES}-->"]
                 cores.append(core)
                 pos = at + len(core)
         if not cores:
@@ -138,7 +143,7 @@ class PagePass:
             return None
         out = [parts[0]]
         for i, (core, part) in enumerate(zip(cores, parts[1:])):
-            label = f"{i}-->"
+            label = f"{i}{QUOTES}-->"
             if not part.startswith(label):
                 return None
             out += [self._parsed_alone(core, in_notebook[i]), part[len(label):]]
@@ -173,7 +178,7 @@ class PagePass:
         for node in soup.descendants:
             if type(node) is Comment and node.startswith(prefix):
                 ruled_out, in_notebook = place(node.parent)
-                if ruled_out or node != f"{prefix}{len(found)}":
+                if ruled_out or node != f"{prefix}{len(found)}{QUOTES}":
                     return None
                 found.append(in_notebook)
         return found if len(found) == count else None
