@@ -20,7 +20,9 @@ Most of a page is the released notebook's: its markdown and the code of its teac
 same in every student's page. An exporter renders each markdown text and highlights each code text once
 (a pure function of the text, the cell's attachments and metadata, and the exporter's settings) and
 reuses the HTML, 0.03 s of CPU per unit; and it validates a notebook once after its preprocessors, not
-after each (nbconvert's optimistic_validation; validating does not change the notebook).
+after each (nbconvert's optimistic_validation; validating does not change the notebook). nbconvert's last
+pass over the page (BeautifulSoup over all of it, for alt texts and tabindex) parses each of those texts
+once too (page_pass.PagePass, the same bytes: tests/test_page_pass.py).
 """
 from __future__ import annotations
 
@@ -35,14 +37,16 @@ from typing import Any, Optional
 import nbgrader
 from jinja2 import BytecodeCache, pass_context
 from jinja2.bccache import Bucket
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.writers import FilesWriter
 from nbgrader.utils import find_all_files
 from traitlets.config import Config
 
 from ...paths import TEMPLATES
 from ..outputs.pagebox import with_banner
+from .page_pass import PagePass
 
 # what runs on an autograded notebook before the page is written, in this order (by name, so that the
 # course's nbgrader_config.py can name them without importing the grader)
@@ -63,7 +67,7 @@ def nbgrader_templates() -> Path:
     return Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
 
-def _bootstrap_css() -> Path:
+def bootstrap_css() -> Path:
     """The folder GenerateFeedback adds to the template paths (the bootstrap CSS its template inlines)."""
     return (Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "static" / "node_modules"
             / "bootstrap" / "dist" / "css")
@@ -90,16 +94,19 @@ def _key(*parts: Any) -> str:
 
 
 class _Remembered:
-    """What a pure function returned, by its arguments, for the life of an exporter."""
+    """What a pure function returned, by its arguments, for the life of an exporter; and what it gave to
+    the page being rendered, in order (the fragments PagePass parses once)."""
 
     def __init__(self) -> None:
         self.html: dict[str, str] = {}
+        self.given: list[str] = []
 
     def get(self, key: str, make: Any) -> str:
         if key not in self.html:
             if len(self.html) >= REMEMBERED:
                 self.html.clear()
             self.html[key] = make()
+        self.given.append(self.html[key])
         return self.html[key]
 
 
@@ -130,6 +137,7 @@ class FeedbackExporter(HTMLExporter):
         merged = deepcopy(config) if config is not None else Config()
         merged.merge(ours)
         self._remembered = _Remembered()
+        self._page_pass = PagePass()
         super().__init__(config=merged, **kwargs)
 
     @pass_context
@@ -151,7 +159,21 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
     def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:
-        output, resources = super().from_notebook_node(nb, resources, **kw)
+        # HTMLExporter.from_notebook_node's steps (nbconvert 7.17.2, html.py), its last pass (BeautifulSoup
+        # over the whole page) made by PagePass; tests/test_page_pass.py compares the two pages
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                 resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        self._remembered.given = []
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        output, missing_alt = self._page_pass(html, self._remembered.given)
+        if missing_alt:
+            self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
         box = (resources.get("nbgrader") or {}).get(LATE_BOX, "")
         return (with_banner(output, box) if box else output), resources
 
@@ -167,7 +189,7 @@ class FeedbackPages:
             c = Config()
             c.Exporter.default_preprocessors = []   # as nbgrader's converters set it
             c.Exporter.optimistic_validation = True
-            c.HTMLExporter.extra_template_paths = [str(_bootstrap_css())]   # as GenerateFeedback sets it
+            c.HTMLExporter.extra_template_paths = [str(bootstrap_css())]   # as GenerateFeedback sets it
             c.HideHiddenTests.show_hidden = show_hidden
             exporter = FeedbackExporter(config=c)
             for preprocessor in PREPROCESSORS:   # registered as GenerateFeedback registers its list
