@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import functools
 import importlib
+import logging
 import os
 import pwd
 import shutil
@@ -83,6 +84,15 @@ def nbgrader(cwd: Path, *args: str) -> str:
     return done.stdout + done.stderr
 
 
+STUDENT_COMMANDS = ("fetch_assignment", "submit", "fetch_feedback")
+
+
+def _no_config_file_warning(record: logging.LogRecord) -> bool:
+    """Students' homes hold no nbgrader_config.py by design (their settings are the commands' arguments):
+    nbgrader's warning that says so, once per command, made 600 lines of a benchmark's burst."""
+    return "No nbgrader_config.py file found" not in record.getMessage()
+
+
 def app(cwd: Path, command: str, *args: str) -> None:
     """`nbgrader COMMAND ARGS` (release_assignment, collect, fetch_assignment, submit, fetch_feedback):
     nbgrader's own application, run in this process as the command runs it (configuration read from
@@ -101,6 +111,8 @@ def app(cwd: Path, command: str, *args: str) -> None:
     try:
         app = App()
         app.log.setLevel("WARNING")
+        if command in STUDENT_COMMANDS:
+            app.log.addFilter(_no_config_file_warning)   # one filter object: added once to the app's logger
         app.initialize(list(args))
         app.start()
     finally:
