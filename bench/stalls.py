@@ -18,6 +18,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -78,10 +79,11 @@ def main() -> None:
     parser.add_argument("--tiny", action="store_true", help="one round of a one-cell notebook, no busy loop")
     args = parser.parse_args()
     paths = sorted((ROOT / "solutions").glob("*/*.ipynb")) + sorted((ROOT / "notebooks").glob("*/*.ipynb"))
+    scratch = None
     if args.tiny:
-        import tempfile
         args.rounds, args.hogs = 1, 0
-        paths = [tiny_notebook(Path(tempfile.mkdtemp(prefix="bench-stalls-")))]
+        scratch = Path(tempfile.mkdtemp(prefix="bench-stalls-"))   # removed at the end (the tests run it)
+        paths = [tiny_notebook(scratch)]
     watch = Watch(args.dump_after, ROOT / "bench" / "stall-dumps")
     hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(args.hogs)]
     load_before = os.getloadavg()
@@ -100,6 +102,8 @@ def main() -> None:
         for hog in hogs:
             hog.kill()
             hog.wait()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nload average (1, 5, 15 min) before: {load_before}, after: {os.getloadavg()}; "
           f"{args.hogs} busy loop(s) beside, {os.cpu_count()} cores")
     print(f"{'notebook':62s} {'median':>7s} {'max':>7s}  (s, {args.rounds} runs)")

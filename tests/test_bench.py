@@ -12,6 +12,7 @@ tests/test_cluster.py grades on one) and bench/hub.py's (root, accounts and a Ju
 students' environment it builds, minutes; tests/test_hub.py runs the hub).
 """
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,10 +39,15 @@ GRADING = {
 BY_HAND = ("cluster.py", "hub.py")   # tiny runs not in the suite (see above)
 
 
-def tiny(script: str, *extra: str) -> str:
+def tiny(script: str, tmp: Path, *extra: str) -> str:
+    """The script's tiny run, its temporary files in `tmp` (TMPDIR): where it leaves any, a user's /tmp
+    would keep them."""
+    scratch = tmp / "tmpdir"
+    scratch.mkdir()
     done = subprocess.run([sys.executable, str(BENCH / script), "--tiny", *extra], capture_output=True, text=True,
-                          timeout=900)
+                          timeout=900, env=dict(os.environ, TMPDIR=str(scratch)))
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert not list(scratch.iterdir()), f"{script} left {sorted(p.name for p in scratch.iterdir())} in its TMPDIR"
     return done.stdout
 
 
@@ -51,8 +57,8 @@ def test_every_bench_script_has_a_tiny_run():
 
 
 @pytest.mark.parametrize("script", sorted(QUICK))
-def test_tiny_run(script):
-    out = tiny(script)
+def test_tiny_run(script, tmp_path):
+    out = tiny(script, tmp_path)
     assert QUICK[script] in out, out[-3000:]
 
 
@@ -74,6 +80,6 @@ def test_the_grading_scripts_import(script, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(GRADING))
-def test_tiny_run_of_a_grading_script(script, first_master):
-    out = tiny(script, "--master", str(first_master))
+def test_tiny_run_of_a_grading_script(script, first_master, tmp_path):
+    out = tiny(script, tmp_path, "--master", str(first_master))
     assert GRADING[script] in out, out[-3000:]
