@@ -41,6 +41,9 @@ HOSTILE = {
     "void end tags": {"html": "</br><br></br></img><hr/>", "markdown": "a<br>b</br>"},
     "rt and template": {"html": "<ruby><rt> <template>  "},
     "declarations": {"html": "<!DOCTYPE x><?php echo 1 ?><![CDATA[ a ]]><!x>"},
+    # a space html.parser does not end a tag name at: the name is "div\xa0", so "</div>" closes the page's div
+    "unicode space in a tag": {"markdown": "\n\n<div\xa0>hi</div>\n\n<span\u2003class=\"x\">a</span>",
+                               "html": "<p\x0b>b</p>"},
 }
 
 
@@ -99,11 +102,12 @@ def nbconvert_pass():
     return lambda text: exporter.from_notebook_node(v4.new_notebook(), resources={"text": text})[0]
 
 
+# fragments as the exporter gives them: plain ones, and (last) one that only looks plain to a \s-minded eye
 PLAIN = ['<div class="highlight"><pre><span></span><span class="n">x</span> <span class="o">=</span> 1\n</pre></div>\n',
          '\n<h1 id="a">T &amp; &#x27;u&#39;<a class="anchor-link" href="#a?b=1&amp;c">¶</a></h1>\n<p>  </p>',
          '<div class="jp-Cell-inputWrapper"><div class="jp-OutputArea-output">t</div></div>',
          "<span>\n</span>", '<div class="jp-Notebook"><p class="a  b">x</p></div>', "<P>shout</P>",
-         "<p>it's \"quoted\" -- </p>"]
+         "<p>it's \"quoted\" -- </p>", "<div\xa0>hi</div>"]
 PIECES = ["<div>", "</div>", "<span>", "</span>", "<pre>", "</pre>", "<textarea>", "</textarea>", "<style>",
           "</style>", "<script>", "</script>", "<!--", "-->", "<a title='x>", "'>", "<br>", "</br>",
           "<img src=a.png>", '<img src="b.png" alt="b">', '<div class="jp-Notebook">', "<DIV class=JP-NOTEBOOK>",
@@ -111,7 +115,7 @@ PIECES = ["<div>", "</div>", "<span>", "</span>", "<pre>", "</pre>", "<textarea>
           "&", "<", ">", "  ", "\n", "text", "<rt>", "<template>", "</template>", "<p>", "</p>", "<![CDATA[x]]>",
           "<!doctype html>", "<?pi?>", "<title>", "</main>", "<span class=\"x\"", "&#x27;", "</", "<a title=\"x>",
           "<a title=x", "<a b='x' c", "<!x", "<![CDATA[", "&#x2", "-->", "&#q",
-          ";"]
+          ";", "<div\xa0>", "</div\u2003>", "<span\x0bclass=\"x\">", "<p\x1c>"]
 
 
 def test_any_page_is_the_bytes_nbconvert_writes(nbconvert_pass):
@@ -139,7 +143,8 @@ def test_a_fragment_is_plain_only_when_nothing_around_it_changes_its_tokens():
     for fragment in ["<div>", "</div>", "<div></span>", "<br>", "<p>a<br></p>", "<p><style>x</style></p>",
                      "<p>a & b</p>", "<p>&amp</p>", "<p>a > b</p>", "<a title='x'>y</a>", "<p><!-- x --></p>",
                      "<div/>", "text only", "<p>x</p><script>y</script>", "<p><br></br></p>",
-                     "<img src=\"a.png\"></img>"]:
+                     "<img src=\"a.png\"></img>", "<div\xa0>x</div>", "<span\u3000class=\"a\">x</span>",
+                     "<p\x0b>x</p>"]:
         assert plain_core(fragment) is None, fragment
 
 

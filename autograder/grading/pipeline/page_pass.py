@@ -59,7 +59,9 @@ NOT_IN_FRAGMENT = (frozenset(_BUILDER.empty_element_tags)
 # elements around a fragment that change how its text is kept or written (step 3 above)
 NOT_AROUND_FRAGMENT = (frozenset(_BUILDER.preserve_whitespace_tags) | frozenset(_BUILDER.string_containers)
                        | {"script", "style"})
-_TOKEN = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*="[^"<>]*")*)\s*>"""
+# html.parser ends a tag's name only at an ASCII space, tab, CR, LF or form feed (not at \xa0, \x0b, \u2003, ...:
+# "<div\xa0>" is an element named "div\xa0", which "</div>" does not close): so do these spaces, not \s
+_TOKEN = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[ \t\n\r\f]+[a-zA-Z_:][-a-zA-Z0-9_:.]*="[^"<>]*")*)[ \t\n\r\f]*>"""
                     r"|[^<>&]+|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);")
 _NOTEBOOK_SELECTOR = soupsieve.compile(NOTEBOOK)
 
