@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def test_cluster_equals_local_jobs_2(setup, local):
 def test_a_worker_killed_midway_loses_nothing(setup, local):
     out = seeded(setup, "killed")
     client = setup["client"]
+    before = unit_folders(client)   # another run's, left before this test: not this test's to judge
     proc = subprocess.Popen(grade_cmd(setup["subs"], out, "--scheduler", setup["address"]), cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline, victim = time.monotonic() + 300, None
@@ -115,6 +117,8 @@ def test_a_worker_killed_midway_loses_nothing(setup, local):
         time.sleep(0.2)
     assert victim, "no unit was running"
     pids = client.run(os.getpid)
+    at_kill = unit_folders(client) - before
+    assert at_kill, "no unit's folder found"
     os.kill(pids[victim], signal.SIGKILL)  # the worker process and, with it, its grading processes
     stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr[-3000:]
@@ -122,6 +126,23 @@ def test_a_worker_killed_midway_loses_nothing(setup, local):
     assert results(out) == results(local)
     assert len(list(out.glob(".grader/units/*/*/result.json"))) == 6
     client.wait_for_workers(2, timeout=120)  # the nanny restarted it
+    # the killed worker's unit folder went with its own folder, which Dask removed as the new one started
+    assert not left(at_kill), "a killed worker's unit folder is left on the machine"
+
+
+def left(paths, seconds: float = 60) -> list[Path]:
+    """Those of the paths that still exist after up to `seconds` (the nanny's new worker purges its dead
+    predecessor's folder as it starts, which may be after it has registered)."""
+    deadline = time.monotonic() + seconds
+    while [p for p in paths if p.exists()] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return [p for p in paths if p.exists()]
+
+
+def unit_folders(client: Client) -> set[Path]:
+    """The units' temporary folders now on this machine: in /tmp or in a worker's own folder."""
+    where = [Path(tempfile.gettempdir()), *map(Path, client.run(lambda dask_worker: dask_worker.local_directory).values())]
+    return {p for folder in where for p in folder.glob("autograder-unit-*")}
 
 
 def other_solutions(tmp: Path) -> Path:

@@ -182,7 +182,9 @@ def grade_parcel(parcel: Parcel) -> Graded:
         raise Refused(f"worker {get_worker().address} refused: {why}")
     logs = Path(get_worker().local_directory) / "autograder-logs"
     logs.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="autograder-unit-") as tmp:
+    # in the worker's own folder, not /tmp: a worker killed mid-unit (out of memory, a lost node) runs no
+    # clean-up, and Dask removes a dead worker's folder when the next worker starts on that machine
+    with tempfile.TemporaryDirectory(prefix="autograder-unit-", dir=get_worker().local_directory) as tmp:
         unit = _unpack(parcel, Path(tmp), master)
         _slot.worker = grade_in(getattr(_slot, "worker", None), unit, parcel.isolation.limits.unit_deadline(),
                                 logs / f"grading-{threading.get_ident()}.log", _cancelled())
