@@ -151,13 +151,14 @@ class Pool:
         folder = leftovers.new_runtime()
         group = None
         try:
-            (folder / "run").mkdir()
-            (folder / "in").mkdir()
             isolation = self.setting.isolation
             mechanism, limits = isolation.caps_mechanism, isolation.limits
             name = kernel_caps.name_for(str(folder))
             planned = kernel_caps.named(mechanism, name, limits) if mechanism else None
+            # first: the folder is never long without its record (a process killed here leaves it to `sweep`)
             leftovers.record(folder, f"a kernel started ahead ({folder.name})", mechanism, planned)
+            (folder / "run").mkdir()
+            (folder / "in").mkdir()
             if mechanism:
                 group = kernel_caps.create(mechanism, name, limits)
             connection_file = str(folder / "run" / "kernel.json")
