@@ -19,6 +19,7 @@ from autograder.grading.orchestrate import master as master_mod
 from autograder.grading.orchestrate.cluster import PLUGIN
 from autograder.paths import ROOT, SOLUTIONS
 from autograder.demo.sample_class import make
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -126,17 +127,11 @@ def test_a_worker_killed_midway_loses_nothing(setup, local):
     assert results(out) == results(local)
     assert len(list(out.glob(".grader/units/*/*/result.json"))) == 6
     client.wait_for_workers(2, timeout=120)  # the nanny restarted it
-    # the killed worker's unit folder went with its own folder, which Dask removed as the new one started
-    assert not left(at_kill), "a killed worker's unit folder is left on the machine"
-
-
-def left(paths, seconds: float = 60) -> list[Path]:
-    """Those of the paths that still exist after up to `seconds` (the nanny's new worker purges its dead
-    predecessor's folder as it starts, which may be after it has registered)."""
-    deadline = time.monotonic() + seconds
-    while [p for p in paths if p.exists()] and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return [p for p in paths if p.exists()]
+    # the killed worker's unit folder went with its own folder, which Dask removes as the new worker starts
+    # (which may be after it has registered)
+    wait_for(lambda: not [p for p in at_kill if p.exists()],
+             lambda: f"the killed worker's unit folder to go: {sorted(p for p in at_kill if p.exists())} left", 60,
+             every=0.2)
 
 
 def unit_folders(client: Client) -> set[Path]:

@@ -22,7 +22,6 @@ import csv
 import os
 import shlex
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +37,7 @@ from tests.lms_platform import Platform, free_lms_port
 from tests.test_hub import (PREFIX, feedback_page, in_login_shell, last_submitted,
                             no_axe_violations, ok, readme_commands, seeded_as_instructor, worked, as_user)
 from tests.test_lti import LTI_CONFIG, launch, logged_in_as
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
 
@@ -126,14 +126,6 @@ def csv_scores(path: Path) -> dict[tuple[str, str], float]:
         return {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(fh)}
 
 
-def wait_for(check, timeout: float, what) -> None:
-    """Until check() is true; after timeout s, fails with what() (said once it failed, not before)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.3)
-
-
 def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium")
@@ -195,9 +187,9 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
     people = {ada: "lms-ada-7"}
     out = csv_scores(course / "out" / "grades.csv")
     log = course / "lms-passback.log"
-    wait_for(lambda: stand_in_gradebook(lms, people) == out, 30,
+    wait_for(lambda: stand_in_gradebook(lms, people) == out,
              lambda: f"the stand-in's gradebook {lms.gradebook()} is not grades.csv's {out}; the passback "
-                     f"service's log: {log.read_text()[-2000:] if log.exists() else 'none'}")
+                     f"service's log: {log.read_text()[-2000:] if log.exists() else 'none'}", 30, every=0.3)
     assert out == {(A1, ada): 15.0}
 
     # a review changes a score (as Formgrader saves it) and a late penalty is given (as nbgrader's
@@ -213,8 +205,8 @@ def test_from_the_lms_and_back(lti_hub, lms, first_master, tmp_path):
                                             "nbgrader export --to reviewed.csv"]))
     exported = csv_scores(course / "reviewed.csv")
     assert exported == {(A1, ada): 12.0}, exported
-    wait_for(lambda: stand_in_gradebook(lms, people) == exported, 30,
-             lambda: f"the stand-in's gradebook {lms.gradebook()} is not nbgrader export's {exported}")
+    wait_for(lambda: stand_in_gradebook(lms, people) == exported,
+             lambda: f"the stand-in's gradebook {lms.gradebook()} is not nbgrader export's {exported}", 30, every=0.3)
     late = lms.course.received[-1]
     assert "late rule took 2 point(s) of 14" in late.get("comment", ""), late
     assert lms.course.duplicates == 0

@@ -37,6 +37,7 @@ from tests.conftest import seeded
 from tests.test_grading import shown_hidden_lines
 from tests.test_pool import ours
 from tests.exchange_class import Account, Student, app, as_account, make_course, serve_command, serve_env
+from tests.waiting import wait_for
 
 A = "01_conv_forward"
 pytestmark = pytest.mark.slow
@@ -54,16 +55,6 @@ def rows(course: Path) -> dict[str, dict]:
         return {}
     finally:
         db.close()
-
-
-def wait_for(check, what: str, seconds: float = 120):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def of(course: Path, student: str) -> list[dict]:
