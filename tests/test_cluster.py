@@ -19,6 +19,7 @@ from autograder.grading.orchestrate import master as master_mod
 from autograder.grading.orchestrate.cluster import PLUGIN
 from autograder.paths import ROOT, SOLUTIONS
 from autograder.demo.sample_class import make
+from tests import machine
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -40,11 +41,15 @@ def setup(tmp_path_factory):
     master, digest = master_mod.prepare(tmp / "master-out", only=[FIRST, SECOND])
     cache = tmp / "cache"
     shutil.copytree(master, cache / "masters" / digest, symlinks=True)
+    before = machine.stale()
     with dask.config.set({"autograder.cache": str(cache)}), \
             LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         yield {"tmp": tmp, "subs": tmp / "subs", "master": master, "cache": cache, "cluster": cluster,
                "client": client, "address": cluster.scheduler_address}
+    # the workers closed: their grading processes stopped, what their kernels started ahead held removed
+    left = machine.left_behind(before)
+    assert not left, f"the closed workers left this on the machine: {left}"
 
 
 def seeded(setup, name: str) -> Path:

@@ -33,11 +33,12 @@ from typing import Callable, Optional
 
 import dask.config
 from distributed import Client, Future, KilledWorker, WorkerPlugin, as_completed, get_worker
+from distributed.core import Status
 
 from ...paths import SOLUTIONS
 from . import master as master_mod
 from ..isolation import kernel_caps, sandbox
-from .batch import Options, Progress, finish, grade_in, plan
+from .batch import Options, Progress, Worker, finish, grade_in, plan
 from ..records import Graded, Parcel, Unit, UnitResult
 from ..pipeline.unit import failure_result, submission_entries
 
@@ -124,6 +125,13 @@ class CourseCheck(WorkerPlugin):
         asyncio.get_running_loop().call_later(
             1.0, lambda: asyncio.ensure_future(worker.close(nanny=True, reason="autograder: refused")))
         raise Refused(message)
+
+    def teardown(self, worker) -> None:
+        """When the worker closes (not when a client registers the plugin again): its grading processes,
+        kept per thread for unit after unit, are stopped and what they and their kernels started ahead held
+        is removed, as at the end of a local batch; left to die with their threads, they left it behind."""
+        if worker.status == Status.closing:
+            Worker.stop_all()
 
 
 def _unpack(parcel: Parcel, tmp: Path, master: Path) -> Unit:
